@@ -1,0 +1,427 @@
+/**
+ * The consensus core: a pure, deterministic state machine for one height (design.md §3; IBFT 2.0,
+ * arXiv 1909.10194; QBFT). `apply(state, input)` mutates and returns the state it was handed plus the
+ * outputs the driver must run in order. No I/O, clock or randomness here: timeouts are outputs, and
+ * messages arrive already signature-checked and filtered to this height by the driver.
+ *
+ * Step labels in comments refer to the IBFT 2.0 paper's algorithm (Alg. 2-4) as "IBFT L<n>" loosely,
+ * and to the phases by name.
+ */
+import { maxFaulty, proposerOf, quorum, roundTimeout } from "./quorum.js";
+import type {
+  Commit,
+  ConsensusConfig,
+  ConsensusMessage,
+  Decision,
+  Input,
+  Justification,
+  Output,
+  Prepare,
+  Proposal,
+  RoundChange,
+  SafetyState,
+  UnsignedMessage,
+} from "./types.js";
+
+/** Messages further ahead than this many rounds are dropped: bounds memory against a flooding peer. */
+export const MAX_FUTURE_ROUNDS = 64;
+
+/** State of one height's instance. Owned by the caller of `apply`, which mutates it in place. */
+export interface ConsensusState<B> {
+  readonly config: ConsensusConfig;
+  readonly quorum: number;
+  readonly f: number;
+  height: number;
+  round: number;
+  /** Timers run and votes are cast only once active (an idle network makes no blocks). */
+  active: boolean;
+  decided: boolean;
+  /** The proposal accepted in the current round. */
+  accepted: { round: number; blockHash: string } | null;
+  prepared: SafetyState<B>["prepared"];
+  signed: Record<string, string>;
+  /** Every block proposed at this height that passed the driver's checks, by hash. */
+  blocks: Map<string, B>;
+  proposals: Map<number, Proposal<B>>;
+  prepares: Map<number, Map<number, Prepare>>;
+  commits: Map<number, Map<number, Commit>>;
+  roundChanges: Map<number, Map<number, RoundChange<B>>>;
+  /** Round for which this proposer asked the driver for a block and is waiting. */
+  awaitingBlock: number | null;
+}
+
+/** A fresh instance for `height`, or one restored from a persisted safety state of the same height. */
+export function initialState<B>(config: ConsensusConfig, height: number, restored?: SafetyState<B>): ConsensusState<B> {
+  const same = restored !== undefined && restored.height === height;
+  const state: ConsensusState<B> = {
+    config,
+    quorum: quorum(config.n),
+    f: maxFaulty(config.n),
+    height,
+    round: same ? restored.round : 0,
+    active: false,
+    decided: false,
+    accepted: null,
+    prepared: same ? restored.prepared : null,
+    signed: same ? { ...restored.signed } : {},
+    blocks: new Map(),
+    proposals: new Map(),
+    prepares: new Map(),
+    commits: new Map(),
+    roundChanges: new Map(),
+    awaitingBlock: null,
+  };
+  if (state.prepared !== null) state.blocks.set(state.prepared.blockHash, state.prepared.block);
+  return state;
+}
+
+/** The part of the state that must be on disk before anything is signed. */
+export function safetyOf<B>(state: ConsensusState<B>): SafetyState<B> {
+  return { height: state.height, round: state.round, prepared: state.prepared, signed: { ...state.signed } };
+}
+
+/** Feed one input; returns the same (mutated) state and the outputs to run, in order. */
+export function apply<B>(state: ConsensusState<B>, input: Input<B>): { state: ConsensusState<B>; outputs: Array<Output<B>> } {
+  const out: Array<Output<B>> = [];
+  if (state.decided) return { state, outputs: out };
+  switch (input.type) {
+    case "activate":
+      activate(state, out);
+      break;
+    case "timeout":
+      onTimeout(state, input.height, input.round, out);
+      break;
+    case "block-ready":
+      onBlockReady(state, input.height, input.round, input.blockHash, input.block, out);
+      break;
+    case "message":
+      onMessage(state, input.message, out);
+      break;
+  }
+  return { state, outputs: out };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function isProposer<B>(s: ConsensusState<B>, round: number): boolean {
+  return s.config.self !== null && proposerOf(s.config.n, s.height, round) === s.config.self;
+}
+
+function bucket<M>(map: Map<number, Map<number, M>>, round: number): Map<number, M> {
+  let b = map.get(round);
+  if (b === undefined) {
+    b = new Map();
+    map.set(round, b);
+  }
+  return b;
+}
+
+/** Votes of a round for one hash. */
+function votesFor<M extends { blockHash: string; validator: number }>(map: Map<number, Map<number, M>>, round: number, hash: string): M[] {
+  const b = map.get(round);
+  if (b === undefined) return [];
+  return [...b.values()].filter((m) => m.blockHash === hash).sort(byValidator);
+}
+
+function byValidator(a: { validator: number }, b: { validator: number }): number {
+  return a.validator - b.validator;
+}
+
+/**
+ * Sign-and-send: refuses (returns false) to sign anything conflicting with what this validator already
+ * signed at this height and round, and asks the driver to persist before the broadcast.
+ */
+function send<B>(s: ConsensusState<B>, message: UnsignedMessage<B>, out: Array<Output<B>>): boolean {
+  if (s.config.self === null) return false;
+  const key = `${message.kind}:${message.round}`;
+  const value = message.kind === "round-change" ? (message.prepared?.blockHash ?? "nil") : message.blockHash;
+  const before = s.signed[key];
+  if (before !== undefined && before !== value) return false; // never equivocate
+  s.signed[key] = value;
+  out.push({ type: "persist", safety: safetyOf(s) });
+  out.push({ type: "broadcast", message });
+  return true;
+}
+
+function scheduleTimer<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
+  if (s.config.self === null) return; // followers never change rounds on their own
+  out.push({
+    type: "schedule-timeout",
+    height: s.height,
+    round: s.round,
+    delayMs: roundTimeout(s.config.baseTimeoutMs, s.config.maxTimeoutMs, s.round),
+  });
+}
+
+function activate<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
+  if (s.active) return;
+  s.active = true;
+  scheduleTimer(s, out);
+  if (s.round === 0) {
+    // IBFT L11: the proposer of round 0 proposes a new block.
+    if (isProposer(s, 0)) requestBlock(s, 0, out);
+  } else {
+    // Restarted in a later round: repeat the round change (signatures are deterministic, so this is
+    // the same message as before the crash, not a new vote).
+    broadcastRoundChange(s, out);
+  }
+  // Messages that arrived while idle may already complete a quorum.
+  progress(s, out);
+}
+
+function requestBlock<B>(s: ConsensusState<B>, round: number, out: Array<Output<B>>): void {
+  if (s.awaitingBlock === round || s.signed[`proposal:${round}`] !== undefined) return;
+  s.awaitingBlock = round;
+  out.push({ type: "request-block", height: s.height, round });
+}
+
+function broadcastRoundChange<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
+  const p = s.prepared;
+  const message: Omit<RoundChange<B>, "validator" | "signature"> = {
+    kind: "round-change",
+    height: s.height,
+    round: s.round,
+    prepared: p === null ? null : { round: p.round, blockHash: p.blockHash },
+  };
+  if (p !== null) {
+    message.preparedBlock = p.block;
+    message.preparedCertificate = p.certificate;
+  }
+  send(s, message, out);
+}
+
+/** Move to a higher round: forget the accepted proposal, tell everyone, restart the timer. */
+function startRound<B>(s: ConsensusState<B>, round: number, out: Array<Output<B>>): void {
+  if (round <= s.round) return;
+  s.round = round;
+  s.accepted = null;
+  s.awaitingBlock = null;
+  // Drop what can no longer matter: votes of rounds below the new one (commits are kept: a quorum of
+  // commits from an older round still decides).
+  for (const r of [...s.prepares.keys()]) if (r < round) s.prepares.delete(r);
+  for (const r of [...s.roundChanges.keys()]) if (r < round) s.roundChanges.delete(r);
+  if (!s.active) s.active = true;
+  scheduleTimer(s, out);
+  // IBFT round change: broadcast ROUND-CHANGE(h, r, prepared round, prepared value) with its certificate.
+  broadcastRoundChange(s, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+function onTimeout<B>(s: ConsensusState<B>, height: number, round: number, out: Array<Output<B>>): void {
+  // A stale timer (earlier round or height) is ignored.
+  if (height !== s.height || round !== s.round || !s.active) return;
+  // IBFT L?: round timer expiry → ROUND-CHANGE(r+1)
+  startRound(s, round + 1, out);
+  progress(s, out);
+}
+
+function onBlockReady<B>(s: ConsensusState<B>, height: number, round: number, hash: string, block: B, out: Array<Output<B>>): void {
+  if (height !== s.height || round !== s.round || s.awaitingBlock !== round || !isProposer(s, round)) return;
+  s.awaitingBlock = null;
+  let justification: Justification | undefined;
+  if (round > 0) {
+    const rcs = roundChangeQuorum(s, round);
+    if (rcs === null) return; // cannot happen: the block was requested on a quorum
+    justification = { roundChanges: rcs.map(stripRoundChange) };
+  }
+  const proposal: Omit<Proposal<B>, "validator" | "signature"> = { kind: "proposal", height, round, blockHash: hash, block };
+  if (justification !== undefined) proposal.justification = justification;
+  send(s, proposal, out);
+}
+
+function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<Output<B>>): void {
+  // [IGNORE] other heights (the driver filters them; double-check), bad indices, far-future rounds
+  if (m.height !== s.height) return;
+  if (!Number.isInteger(m.validator) || m.validator < 0 || m.validator >= s.config.n) return;
+  if (!Number.isInteger(m.round) || m.round < 0 || m.round > s.round + MAX_FUTURE_ROUNDS) return;
+  switch (m.kind) {
+    case "proposal":
+      onProposal(s, m, out);
+      break;
+    case "prepare":
+      if (m.round < s.round) return; // prepares only matter in the current or later rounds
+      if (!record(s, s.prepares, m, out)) return;
+      break;
+    case "commit":
+      if (!record(s, s.commits, m, out)) return;
+      break;
+    case "round-change":
+      if (m.round < s.round) return; // a round we have left
+      // [REJECT] a claimed prepared block must come with its block and prepare certificate
+      if (!validRoundChange(s, m)) return;
+      if (!record(s, s.roundChanges, m, out)) return;
+      break;
+  }
+  // Any message from a peer for this height means others have work: join in.
+  if (!s.active) activate(s, out);
+  progress(s, out);
+}
+
+/** Store a vote once per (round, validator); a different second vote is equivocation evidence. */
+function record<M extends ConsensusMessage<B>, B>(
+  s: ConsensusState<B>,
+  map: Map<number, Map<number, M>>,
+  m: M,
+  out: Array<Output<B>>,
+): boolean {
+  const b = bucket(map, m.round);
+  const prior = b.get(m.validator);
+  if (prior !== undefined) {
+    if (prior.signature !== m.signature) out.push({ type: "evidence", kind: "equivocation", messages: [prior, m] });
+    return false;
+  }
+  b.set(m.validator, m);
+  return true;
+}
+
+function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B>>): void {
+  // [REJECT] sender is the proposer of (h, r)
+  if (p.validator !== proposerOf(s.config.n, s.height, p.round)) return;
+  const prior = s.proposals.get(p.round);
+  if (prior !== undefined) {
+    if (prior.blockHash !== p.blockHash) out.push({ type: "evidence", kind: "equivocation", messages: [prior, p] });
+    return;
+  }
+  // [REJECT] round > 0 needs a justification: Q round changes, and the highest prepared block if any
+  if (p.round > 0 && !justified(s, p)) return;
+  s.proposals.set(p.round, p);
+  // Keep the block even from a round we have left: a quorum of commits for it may still arrive.
+  s.blocks.set(p.blockHash, p.block);
+  if (p.round < s.round) {
+    progress(s, out);
+    return;
+  }
+  if (p.round > s.round) startRound(s, p.round, out); // a justified proposal pulls us into its round
+  if (!s.active) activate(s, out);
+  // IBFT: on a valid PRE-PREPARE in the current round → PREPARE (only once per round)
+  if (s.accepted === null && send(s, { kind: "prepare", height: s.height, round: p.round, blockHash: p.blockHash }, out)) {
+    s.accepted = { round: p.round, blockHash: p.blockHash };
+  }
+  progress(s, out);
+}
+
+function validPrepareCertificate<B>(s: ConsensusState<B>, cert: Prepare[] | undefined, round: number, hash: string): cert is Prepare[] {
+  if (!Array.isArray(cert)) return false;
+  const seen = new Set<number>();
+  for (const m of cert) {
+    if (m.kind !== "prepare" || m.height !== s.height || m.round !== round || m.blockHash !== hash) return false;
+    if (!Number.isInteger(m.validator) || m.validator < 0 || m.validator >= s.config.n) return false;
+    seen.add(m.validator);
+  }
+  return seen.size >= s.quorum;
+}
+
+/** A round change reporting a prepared block must carry the block and a valid prepare certificate for it. */
+function validRoundChange<B>(s: ConsensusState<B>, m: RoundChange<B>): boolean {
+  if (m.prepared === null) return true;
+  if (m.prepared.round >= m.round || m.prepared.round < 0) return false;
+  if (m.preparedBlock === undefined) return false;
+  return validPrepareCertificate(s, m.preparedCertificate, m.prepared.round, m.prepared.blockHash);
+}
+
+/** QBFT justification of a proposal for round > 0. */
+function justified<B>(s: ConsensusState<B>, p: Proposal<B>): boolean {
+  const j = p.justification;
+  if (j === undefined || !Array.isArray(j.roundChanges)) return false;
+  const senders = new Set<number>();
+  let highest: { round: number; blockHash: string } | null = null;
+  for (const rc of j.roundChanges) {
+    if (rc.kind !== "round-change" || rc.height !== s.height || rc.round !== p.round) return false;
+    if (!Number.isInteger(rc.validator) || rc.validator < 0 || rc.validator >= s.config.n) return false;
+    senders.add(rc.validator);
+    if (rc.prepared !== null && (highest === null || rc.prepared.round > highest.round)) highest = rc.prepared;
+  }
+  if (senders.size < s.quorum) return false;
+  if (highest === null) return true; // nobody prepared: any block may be proposed
+  // The proposer must re-propose the highest prepared block, proven by a prepare certificate.
+  return p.blockHash === highest.blockHash && validPrepareCertificate(s, j.preparedCertificate, highest.round, highest.blockHash);
+}
+
+/** A quorum of round changes for `round` from distinct validators, or null. */
+function roundChangeQuorum<B>(s: ConsensusState<B>, round: number): Array<RoundChange<B>> | null {
+  const b = s.roundChanges.get(round);
+  if (b === undefined || b.size < s.quorum) return null;
+  return [...b.values()].sort(byValidator);
+}
+
+function stripRoundChange<B>(rc: RoundChange<B>): RoundChange<never> {
+  return { kind: "round-change", height: rc.height, round: rc.round, prepared: rc.prepared, validator: rc.validator, signature: rc.signature };
+}
+
+/** Re-evaluate every rule that a new message or round may have enabled. */
+function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
+  if (s.decided) return;
+  // Decide: Q commits for one (round, hash) whose block we hold, from any round.
+  for (const [round, bucketOfRound] of s.commits) {
+    const hashes = new Set([...bucketOfRound.values()].map((c) => c.blockHash));
+    for (const hash of hashes) {
+      const commits = votesFor(s.commits, round, hash);
+      const block = s.blocks.get(hash);
+      if (commits.length >= s.quorum && block !== undefined) {
+        decide(s, round, hash, block, commits, out);
+        return;
+      }
+    }
+  }
+  if (!s.active) return;
+  // f+1 round changes for rounds above ours: someone honest has moved on, so follow to the lowest of them.
+  const ahead = new Map<number, number>(); // validator → highest round it asked for
+  for (const [round, b] of s.roundChanges) {
+    if (round <= s.round) continue;
+    for (const v of b.keys()) ahead.set(v, Math.max(ahead.get(v) ?? 0, round));
+  }
+  if (ahead.size >= s.f + 1) {
+    const rounds = [...ahead.values()].sort((a, b) => b - a);
+    const target = rounds[s.f] as number; // the (f+1)-th highest: f+1 validators asked for at least this
+    startRound(s, target, out);
+  }
+  // Prepared: Q prepares matching the accepted proposal of this round → COMMIT.
+  const acc = s.accepted;
+  if (acc !== null && acc.round === s.round && s.signed[`commit:${acc.round}`] === undefined) {
+    const prepares = votesFor(s.prepares, acc.round, acc.blockHash);
+    const block = s.blocks.get(acc.blockHash);
+    if (prepares.length >= s.quorum && block !== undefined) {
+      s.prepared = { round: acc.round, blockHash: acc.blockHash, block, certificate: prepares.slice(0, s.quorum) };
+      send(s, { kind: "commit", height: s.height, round: acc.round, blockHash: acc.blockHash }, out);
+    }
+  }
+  // New proposer: Q round changes for our round → re-propose the highest prepared block, or ask for a new one.
+  if (s.round > 0 && isProposer(s, s.round) && s.signed[`proposal:${s.round}`] === undefined && s.awaitingBlock === null) {
+    const rcs = roundChangeQuorum(s, s.round);
+    if (rcs !== null) {
+      let best: RoundChange<B> | null = null;
+      for (const rc of rcs) {
+        if (rc.prepared !== null && (best === null || rc.prepared.round > (best.prepared as { round: number }).round)) best = rc;
+      }
+      if (best === null) {
+        requestBlock(s, s.round, out);
+      } else {
+        const prepared = best.prepared as { round: number; blockHash: string };
+        const proposal: Omit<Proposal<B>, "validator" | "signature"> = {
+          kind: "proposal",
+          height: s.height,
+          round: s.round,
+          blockHash: prepared.blockHash,
+          block: best.preparedBlock as B,
+          justification: { roundChanges: rcs.map(stripRoundChange), preparedCertificate: best.preparedCertificate as Prepare[] },
+        };
+        send(s, proposal, out);
+      }
+    }
+  }
+}
+
+function decide<B>(s: ConsensusState<B>, round: number, hash: string, block: B, commits: Commit[], out: Array<Output<B>>): void {
+  s.decided = true;
+  const decision: Decision<B> = {
+    height: s.height,
+    round,
+    blockHash: hash,
+    block,
+    seals: commits.map((c) => ({ validator: c.validator, signature: c.signature })),
+  };
+  out.push({ type: "decide", decision });
+}

@@ -1,0 +1,158 @@
+/**
+ * Blocks and commit certificates: hashing, building, and the checks anyone holding genesis can make
+ * (a block's finality is proven by its commit certificate alone; design.md §2).
+ */
+import { LedgerError } from "../errors.js";
+import { canonicalBytes } from "../crypto/canonical.js";
+import { Domain, hashCanonical, isHash, taggedHash } from "../crypto/hash.js";
+import { verifyBytes } from "../crypto/keys.js";
+import type { ChainSpec } from "./genesis.js";
+import { merkleRoot } from "./merkle.js";
+import { type CheckedTx, checkTransaction, txHash } from "./tx.js";
+import type { Block, BlockHeader, CommitCertificate, Transaction } from "./types.js";
+
+/** Block hash = H(BLOCK, canonical(header)). */
+export function blockHash(header: BlockHeader): string {
+  return hashCanonical(Domain.BLOCK, header);
+}
+
+/** The chain head a new block builds on; for height 0 this is genesis. */
+export interface ChainTip {
+  height: number;
+  hash: string;
+  time: number;
+}
+
+/** The tip before the first block. */
+export function genesisTip(spec: ChainSpec): ChainTip {
+  return { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
+}
+
+/** Assemble a block on `parent` from already-checked transactions. */
+export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, now: number, txs: CheckedTx[]): Block {
+  const header: BlockHeader = {
+    chainId: spec.chainId,
+    height: parent.height + 1,
+    previousHash: parent.hash,
+    proposer,
+    time: Math.max(now, parent.time + 1),
+    txRoot: merkleRoot(txs.map((t) => t.hash)),
+    txCount: txs.length,
+    validatorsHash: spec.validatorsHash,
+  };
+  return { header, txs: txs.map((t) => t.tx) };
+}
+
+/** The bytes a validator signs for a consensus message (its commit signature is the commit seal). */
+export function consensusSigningBytes(chainId: string, fields: Record<string, unknown>): Buffer {
+  return taggedHash(Domain.CONSENSUS, canonicalBytes({ chainId, ...fields }));
+}
+
+/** The signed fields of a COMMIT vote, which the commit certificate's seals cover. */
+export function commitSealBytes(chainId: string, height: number, round: number, hash: string): Buffer {
+  return consensusSigningBytes(chainId, { kind: "commit", height, round, blockHash: hash });
+}
+
+/** Looks up already-checked transactions so signatures are verified once per node. */
+export interface TxCheckCache {
+  get(hash: string): CheckedTx | undefined;
+}
+
+export interface BlockCheckOptions {
+  /** Reject headers more than this far ahead of `now` (clock drift allowance). */
+  maxFutureMs?: number;
+  now?: number;
+  cache?: TxCheckCache;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Full check of an untrusted block on top of `parent`: header linkage, limits, Merkle root and every
+ * transaction's stateless validity. Returns the checked transactions. Throws BLOCK_INVALID.
+ */
+export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, opts: BlockCheckOptions = {}): { block: Block; hash: string; txs: CheckedTx[] } {
+  const fail = (msg: string): never => {
+    throw new LedgerError("BLOCK_INVALID", msg);
+  };
+  if (!isObj(value) || !isObj(value.header) || !Array.isArray(value.txs)) return fail("a block is {header, txs}");
+  const h = value.header as unknown as BlockHeader;
+  const keys = Object.keys(h).sort().join(",");
+  if (keys !== "chainId,height,previousHash,proposer,time,txCount,txRoot,validatorsHash") fail("header members");
+  // [REJECT] linkage: this chain, next height, parent hash, later time
+  if (h.chainId !== spec.chainId) fail("wrong chain id");
+  if (h.height !== parent.height + 1) fail(`height ${h.height} does not follow ${parent.height}`);
+  if (h.previousHash !== parent.hash) fail("previousHash is not the parent's hash");
+  if (!Number.isSafeInteger(h.time) || h.time <= parent.time) fail("time must be after the parent's");
+  if (opts.now !== undefined && h.time > opts.now + (opts.maxFutureMs ?? 10_000)) fail("time is too far in the future");
+  if (h.validatorsHash !== spec.validatorsHash) fail("validatorsHash is not genesis's validator set");
+  if (!Number.isInteger(h.proposer) || h.proposer < 0 || h.proposer >= spec.validators.length) fail("proposer index");
+  if (!isHash(h.txRoot)) fail("txRoot");
+  // [REJECT] limits
+  const txs = value.txs as unknown[];
+  if (h.txCount !== txs.length) fail("txCount does not match");
+  if (txs.length > spec.consensus.maxBlockTxs) fail(`more than ${spec.consensus.maxBlockTxs} transactions`);
+  const checked: CheckedTx[] = [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const tx of txs) {
+    let c: CheckedTx;
+    try {
+      c = cachedCheck(opts.cache, tx) ?? checkTransaction(spec, tx);
+    } catch (err) {
+      throw new LedgerError("BLOCK_INVALID", `transaction ${checked.length}: ${(err as Error).message}`);
+    }
+    if (seen.has(c.hash)) fail("a transaction appears twice");
+    seen.add(c.hash);
+    bytes += c.bytes;
+    checked.push(c);
+  }
+  if (bytes > spec.consensus.maxBlockBytes) fail(`more than ${spec.consensus.maxBlockBytes} bytes of transactions`);
+  if (merkleRoot(checked.map((c) => c.hash)) !== h.txRoot) fail("txRoot does not match the transactions");
+  return { block: value as unknown as Block, hash: blockHash(h), txs: checked };
+}
+
+/** A transaction this node already checked (same body and same signature), without verifying again. */
+function cachedCheck(cache: TxCheckCache | undefined, tx: unknown): CheckedTx | undefined {
+  if (cache === undefined || !isObj(tx) || !isObj(tx.body)) return undefined;
+  let hash: string;
+  try {
+    hash = txHash(tx as unknown as Transaction);
+  } catch {
+    return undefined;
+  }
+  const hit = cache.get(hash);
+  // Same hash means the same body; the signature must be the very one that verified.
+  return hit !== undefined && hit.tx.signature === tx.signature ? hit : undefined;
+}
+
+/**
+ * Check a commit certificate for a header: the right height and hash, the proposer of its round,
+ * and a quorum of valid seals from distinct validators. Throws COMMIT_CERT_INVALID.
+ */
+export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header: BlockHeader): void {
+  const fail = (msg: string): never => {
+    throw new LedgerError("COMMIT_CERT_INVALID", msg);
+  };
+  if (!isObj(commit) || !Array.isArray(commit.seals)) return fail("a commit certificate is {height, round, blockHash, seals}");
+  const c = commit as unknown as CommitCertificate;
+  const hash = blockHash(header);
+  if (c.height !== header.height || c.blockHash !== hash) fail("certificate is for another block");
+  if (!Number.isSafeInteger(c.round) || c.round < 0) fail("round");
+  // [REJECT] the header names the proposer of the round that decided it
+  if (header.proposer !== spec.proposerIndex(header.height, c.round)) fail("proposer is not the proposer of the deciding round");
+  const message = commitSealBytes(spec.chainId, c.height, c.round, hash);
+  const signers = new Set<number>();
+  for (const seal of c.seals) {
+    const v = spec.validators[seal?.validator];
+    if (v === undefined || signers.has(seal.validator)) fail("seal from an unknown or repeated validator");
+    if (!verifyBytes((v as { publicKey: string }).publicKey, message, seal.signature)) fail(`seal of validator ${seal.validator} does not verify`);
+    signers.add(seal.validator);
+  }
+  if (signers.size < spec.quorum) fail(`${signers.size} seals; a quorum is ${spec.quorum}`);
+}
+
+/** Hashes of a block's transactions, in order. */
+export function txHashesOf(txs: CheckedTx[]): string[] {
+  return txs.map((t) => t.hash);
+}

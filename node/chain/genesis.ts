@@ -1,0 +1,148 @@
+/**
+ * Genesis: building, checking and indexing the chain's founding document. `ChainSpec` is the
+ * read-only view every module uses to look up validators, departments and certificate types.
+ */
+import { readFile } from "node:fs/promises";
+import { LedgerError } from "../errors.js";
+import { Domain, hashCanonical } from "../crypto/hash.js";
+import { isPublicKeyHex } from "../crypto/keys.js";
+import type { CertificateType, ConsensusParams, Department, Genesis, ValidatorInfo } from "./types.js";
+
+export const defaultConsensusParams: ConsensusParams = {
+  maxBlockTxs: 2000,
+  maxBlockBytes: 2 * 1024 * 1024,
+  roundTimeoutMs: 2000,
+  maxRoundTimeoutMs: 30_000,
+};
+
+const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Fault threshold f = floor((n-1)/3). */
+export function faultTolerance(n: number): number {
+  return Math.floor((n - 1) / 3);
+}
+
+/** Quorum Q = ceil((n+f+1)/2); 2f+1 when n = 3f+1 (design.md §3). */
+export function quorumSize(n: number): number {
+  return Math.ceil((n + faultTolerance(n) + 1) / 2);
+}
+
+/** Indexed, checked genesis. */
+export class ChainSpec {
+  readonly genesis: Genesis;
+  readonly genesisHash: string;
+  readonly chainId: string;
+  readonly validatorsHash: string;
+  readonly quorum: number;
+  readonly faultTolerance: number;
+  private readonly departments = new Map<string, Department>();
+  private readonly types = new Map<string, CertificateType>();
+  private readonly issuerKeys = new Map<string, string>(); // key -> department id
+  private readonly validatorIndexByKey = new Map<string, number>();
+
+  constructor(genesis: Genesis) {
+    checkGenesis(genesis);
+    this.genesis = genesis;
+    this.genesisHash = hashCanonical(Domain.GENESIS, genesis);
+    this.chainId = `${genesis.chainName}-${this.genesisHash.slice(0, 16)}`;
+    this.validatorsHash = validatorsHash(genesis.validators);
+    this.quorum = quorumSize(genesis.validators.length);
+    this.faultTolerance = faultTolerance(genesis.validators.length);
+    for (const d of genesis.departments) {
+      this.departments.set(d.id, d);
+      for (const k of d.issuerKeys) this.issuerKeys.set(k, d.id);
+    }
+    for (const t of genesis.certificateTypes) this.types.set(t.id, t);
+    genesis.validators.forEach((v, i) => this.validatorIndexByKey.set(v.publicKey, i));
+  }
+
+  get validators(): ValidatorInfo[] {
+    return this.genesis.validators;
+  }
+
+  get consensus(): ConsensusParams {
+    return this.genesis.consensus;
+  }
+
+  department(id: string): Department | undefined {
+    return this.departments.get(id);
+  }
+
+  certificateType(id: string): CertificateType | undefined {
+    return this.types.get(id);
+  }
+
+  /** Department an issuer key belongs to, if any. */
+  departmentOfIssuerKey(key: string): string | undefined {
+    return this.issuerKeys.get(key);
+  }
+
+  /** Index of a consensus key in the validator set, or -1. */
+  validatorIndex(publicKey: string): number {
+    return this.validatorIndexByKey.get(publicKey) ?? -1;
+  }
+
+  /** Proposer of (height, round) = validators[(height + round) mod n] (design.md §3). */
+  proposerIndex(height: number, round: number): number {
+    return (height + round) % this.genesis.validators.length;
+  }
+}
+
+/** Hash of the validator set: names, departments, keys, in rotation order. */
+export function validatorsHash(validators: ValidatorInfo[]): string {
+  return hashCanonical(
+    Domain.VALIDATORS,
+    validators.map((v) => ({ name: v.name, department: v.department, publicKey: v.publicKey })),
+  );
+}
+
+/** Throw a CONFIG error naming the first thing wrong with a genesis document. */
+export function checkGenesis(g: Genesis): void {
+  const fail = (msg: string): never => {
+    throw new LedgerError("CONFIG", `genesis: ${msg}`);
+  };
+  if (typeof g !== "object" || g === null) fail("not an object");
+  if (typeof g.chainName !== "string" || !ID.test(g.chainName)) fail("chainName must match [a-z0-9-]");
+  if (!Number.isSafeInteger(g.genesisTime)) fail("genesisTime must be an integer (ms)");
+  if (!Array.isArray(g.validators) || g.validators.length === 0) fail("at least one validator is needed");
+  if (!Array.isArray(g.departments) || !Array.isArray(g.certificateTypes)) fail("departments and certificateTypes must be arrays");
+  const typeIds = new Set<string>();
+  for (const t of g.certificateTypes) {
+    if (!ID.test(t.id) || typeIds.has(t.id)) fail(`certificate type id "${t.id}" is invalid or repeated`);
+    typeIds.add(t.id);
+    if (!Array.isArray(t.fields)) fail(`type ${t.id}: fields must be an array`);
+    if (!Number.isSafeInteger(t.defaultValidityDays) || t.defaultValidityDays <= 0) fail(`type ${t.id}: defaultValidityDays`);
+  }
+  const deptIds = new Set<string>();
+  const keys = new Set<string>();
+  for (const d of g.departments) {
+    if (!ID.test(d.id) || deptIds.has(d.id)) fail(`department id "${d.id}" is invalid or repeated`);
+    deptIds.add(d.id);
+    for (const k of d.issuerKeys) {
+      if (!isPublicKeyHex(k) || keys.has(k)) fail(`department ${d.id}: issuer key ${k} invalid or repeated`);
+      keys.add(k);
+    }
+    for (const t of d.certificateTypes) if (!typeIds.has(t)) fail(`department ${d.id}: unknown type ${t}`);
+  }
+  const consensusKeys = new Set<string>();
+  for (const v of g.validators) {
+    if (!isPublicKeyHex(v.publicKey) || consensusKeys.has(v.publicKey)) fail(`validator ${v.name}: key invalid or repeated`);
+    consensusKeys.add(v.publicKey);
+    if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${v.name}: peerId and address`);
+  }
+  const c = g.consensus;
+  if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes > 0) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
+    fail("consensus parameters");
+  }
+}
+
+/** Read, parse and index a genesis file. */
+export async function loadGenesis(path: string): Promise<ChainSpec> {
+  let parsed: Genesis;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8")) as Genesis;
+  } catch (err) {
+    throw new LedgerError("CONFIG", `cannot read genesis ${path}: ${(err as Error).message}`);
+  }
+  return new ChainSpec(parsed);
+}

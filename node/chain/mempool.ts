@@ -1,0 +1,119 @@
+/**
+ * Pending transactions, checked once (signature included) on the way in and kept in arrival order.
+ * Each pending transaction is also checked against committed state plus the transactions ahead of
+ * it, so a proposer builds blocks whose transactions apply; what still fails at execution gets a
+ * rejection receipt.
+ */
+import { LedgerError } from "../errors.js";
+import type { ChainSpec } from "./genesis.js";
+import { type StateReader, certificateIdOf, transition } from "./state.js";
+import { type CheckedTx, checkTransaction } from "./tx.js";
+import type { CertificateRecord } from "./types.js";
+
+export interface MempoolOptions {
+  maxTxs: number;
+}
+
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000 };
+
+export type AdmitStatus = "accepted" | "known";
+
+export class Mempool {
+  private readonly pending = new Map<string, CheckedTx>();
+  /** Certificate state after the pending transactions that touch it, in order. */
+  private readonly overlay = new Map<string, CertificateRecord>();
+  private readonly byCertificate = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly spec: ChainSpec,
+    private readonly state: StateReader,
+    private readonly options: MempoolOptions = defaultMempoolOptions,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  has(hash: string): boolean {
+    return this.pending.has(hash);
+  }
+
+  /** A pending transaction by hash: doubles as the cache that spares re-verifying signatures. */
+  get(hash: string): CheckedTx | undefined {
+    return this.pending.get(hash);
+  }
+
+  /** Check an untrusted transaction and add it; throws the LedgerError that says why not. */
+  async admit(value: unknown): Promise<{ checked: CheckedTx; status: AdmitStatus }> {
+    const checked = checkTransaction(this.spec, value);
+    return { checked, status: await this.admitChecked(checked) };
+  }
+
+  /** Add a transaction that already passed the stateless checks. */
+  async admitChecked(checked: CheckedTx): Promise<AdmitStatus> {
+    if (this.pending.has(checked.hash)) return "known";
+    if ((await this.state.getTxLocation(checked.hash)) !== null) return "known";
+    const id = certificateIdOf(checked);
+    const committed = this.overlay.has(id) ? null : await this.state.getCertificate(id);
+    // From here on synchronous: no other admission interleaves between the check and the insert.
+    if (this.pending.has(checked.hash)) return "known";
+    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
+    const base = this.overlay.has(id) ? (this.overlay.get(id) as CertificateRecord) : committed;
+    const next = transition(base, checked, { height: 0, index: 0, time: 0 });
+    this.pending.set(checked.hash, checked);
+    this.overlay.set(id, next);
+    let set = this.byCertificate.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.byCertificate.set(id, set);
+    }
+    set.add(checked.hash);
+    return "accepted";
+  }
+
+  /** Up to the block limits, in arrival order. */
+  reap(maxTxs: number, maxBytes: number): CheckedTx[] {
+    const out: CheckedTx[] = [];
+    let bytes = 0;
+    for (const tx of this.pending.values()) {
+      if (out.length >= maxTxs || bytes + tx.bytes > maxBytes) break;
+      out.push(tx);
+      bytes += tx.bytes;
+    }
+    return out;
+  }
+
+  /**
+   * After a block is committed: drop its transactions, then re-check what remains pending for the
+   * certificates it touched against the new committed state.
+   */
+  async onBlockCommitted(txHashes: string[], touched: Iterable<string>): Promise<void> {
+    for (const h of txHashes) {
+      const tx = this.pending.get(h);
+      if (tx === undefined) continue;
+      this.pending.delete(h);
+      this.byCertificate.get(certificateIdOf(tx))?.delete(h);
+    }
+    for (const id of touched) {
+      const hashes = this.byCertificate.get(id);
+      this.overlay.delete(id);
+      if (hashes === undefined || hashes.size === 0) {
+        this.byCertificate.delete(id);
+        continue;
+      }
+      let record = await this.state.getCertificate(id);
+      for (const h of [...hashes]) {
+        const tx = this.pending.get(h);
+        if (tx === undefined) continue;
+        try {
+          record = transition(record, tx, { height: 0, index: 0, time: 0 });
+        } catch {
+          // No longer applicable (e.g. the id was taken by another department's transaction).
+          this.pending.delete(h);
+          hashes.delete(h);
+        }
+      }
+      if (record !== null && hashes.size > 0) this.overlay.set(id, record);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Binary Merkle tree over transaction hashes, with domain-separated leaves and nodes (so a leaf can
+ * never pass for an inner node). An odd node is promoted unchanged, as in RFC 6962's shape.
+ */
+import { Domain, taggedHash } from "../crypto/hash.js";
+
+const EMPTY_ROOT = taggedHash(Domain.MERKLE_LEAF).toString("hex");
+
+function leafHash(hex: string): Buffer {
+  return taggedHash(Domain.MERKLE_LEAF, Buffer.from(hex, "hex"));
+}
+
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return taggedHash(Domain.MERKLE_NODE, left, right);
+}
+
+/** Root (hex) over the hex leaf digests, in order. */
+export function merkleRoot(leaves: string[]): string {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  let level = leaves.map(leafHash);
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const left = level[i] as Buffer;
+      const right = level[i + 1];
+      next.push(right === undefined ? left : nodeHash(left, right));
+    }
+    level = next;
+  }
+  return (level[0] as Buffer).toString("hex");
+}
+
+/** One step of an inclusion proof: the sibling and which side it is on. */
+export interface MerkleStep {
+  sibling: string;
+  side: "left" | "right";
+}
+
+/** Inclusion proof for leaves[index]. */
+export function merkleProof(leaves: string[], index: number): MerkleStep[] {
+  const proof: MerkleStep[] = [];
+  let level = leaves.map(leafHash);
+  let i = index;
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let j = 0; j < level.length; j += 2) {
+      const left = level[j] as Buffer;
+      const right = level[j + 1];
+      next.push(right === undefined ? left : nodeHash(left, right));
+    }
+    const pair = i % 2 === 0 ? i + 1 : i - 1;
+    const sibling = level[pair];
+    if (sibling !== undefined) proof.push({ sibling: sibling.toString("hex"), side: i % 2 === 0 ? "right" : "left" });
+    i = Math.floor(i / 2);
+    level = next;
+  }
+  return proof;
+}
+
+/** Check an inclusion proof of a hex leaf against a root. */
+export function verifyMerkleProof(leaf: string, proof: MerkleStep[], root: string): boolean {
+  let acc = leafHash(leaf);
+  for (const step of proof) {
+    const sib = Buffer.from(step.sibling, "hex");
+    acc = step.side === "right" ? nodeHash(acc, sib) : nodeHash(sib, acc);
+  }
+  return acc.toString("hex") === root;
+}

@@ -1,0 +1,136 @@
+/**
+ * Transactions: hashing, signing and the stateless checks every node makes at the edge (RPC and
+ * gossip) and again when it executes a block. Stateful checks live in state.ts.
+ */
+import { randomBytes } from "node:crypto";
+import { LedgerError } from "../errors.js";
+import { canonicalBytes } from "../crypto/canonical.js";
+import { Domain, isHash, taggedHash } from "../crypto/hash.js";
+import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypto/keys.js";
+import type { ChainSpec } from "./genesis.js";
+import { checkFields } from "./schema.js";
+import type { IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
+
+/** Largest canonical transaction accepted. */
+export const MAX_TX_BYTES = 16 * 1024;
+export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
+const NONCE = /^[0-9a-f]{32}$/;
+const MAX_REASON = 500;
+const ENVELOPE_BYTES = '{"body":,"signature":""}'.length + 128;
+
+/** The bytes an issuer signs: H(TX, canonical(body)). The body carries the chain id. */
+export function txSigningBytes(body: TxBody): Buffer {
+  return taggedHash(Domain.TX, canonicalBytes(body));
+}
+
+/** The transaction hash (hex): the same digest the issuer signs, so it is unique by content. */
+export function txHash(tx: Transaction): string {
+  return txSigningBytes(tx.body).toString("hex");
+}
+
+/** Sign a body with an issuer key. */
+export function signTx(body: TxBody, privateKey: string): Transaction {
+  return { body, signature: signBytes(privateKey, txSigningBytes(body)) };
+}
+
+/** Fields common to every body a department builds; the caller adds kind and payload. */
+export function newTxEnvelope(chainId: string, department: string, signer: string, now: number): Omit<TxBody, "kind" | "payload"> {
+  return { chainId, department, signer, nonce: randomBytes(16).toString("hex"), createdAt: now };
+}
+
+/** A transaction that passed the stateless checks, with its hash and encoded size. */
+export interface CheckedTx {
+  tx: Transaction;
+  hash: string;
+  bytes: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], what: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new LedgerError("TX_MALFORMED", `${what}: unexpected member "${k}"`);
+  }
+}
+
+function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): IssuePayload {
+  if (!isObject(p)) throw new LedgerError("TX_MALFORMED", "payload must be an object");
+  onlyKeys(p, ["certificateId", "certificateType", "holderCommitment", "documentDigest", "publicFields", "validFrom", "validUntil"], "issue payload");
+  // [REJECT] certificate id well-formed
+  if (typeof p.certificateId !== "string" || !CERTIFICATE_ID.test(p.certificateId)) {
+    throw new LedgerError("TX_MALFORMED", "certificateId must be 4-64 characters of [A-Za-z0-9._-]");
+  }
+  // [REJECT] type exists and this department may issue it
+  const type = typeof p.certificateType === "string" ? spec.certificateType(p.certificateType) : undefined;
+  if (type === undefined) throw new LedgerError("TX_UNKNOWN_TYPE", `unknown certificate type ${JSON.stringify(p.certificateType)}`);
+  if (!spec.department(department)?.certificateTypes.includes(type.id)) {
+    throw new LedgerError("TX_ISSUER_NOT_ALLOWED", `department ${department} may not issue ${type.id}`);
+  }
+  // [REJECT] commitments are digests
+  if (!isHash(p.holderCommitment)) throw new LedgerError("TX_MALFORMED", "holderCommitment must be a SHA-256 hex digest");
+  if (!isHash(p.documentDigest)) throw new LedgerError("TX_MALFORMED", "documentDigest must be a SHA-256 hex digest");
+  // [REJECT] only the type's public fields, each well-typed
+  checkFields(type, p.publicFields, true);
+  // [REJECT] a validity period that makes sense
+  if (!Number.isSafeInteger(p.validFrom) || !Number.isSafeInteger(p.validUntil) || (p.validFrom as number) < 0) {
+    throw new LedgerError("TX_BAD_VALIDITY", "validFrom and validUntil must be integer milliseconds");
+  }
+  if ((p.validUntil as number) <= (p.validFrom as number)) throw new LedgerError("TX_BAD_VALIDITY", "validUntil must be after validFrom");
+  return p as unknown as IssuePayload;
+}
+
+function checkRevokePayload(p: unknown): RevokePayload {
+  if (!isObject(p)) throw new LedgerError("TX_MALFORMED", "payload must be an object");
+  onlyKeys(p, ["certificateId", "reason"], "revoke payload");
+  if (typeof p.certificateId !== "string" || !CERTIFICATE_ID.test(p.certificateId)) {
+    throw new LedgerError("TX_MALFORMED", "certificateId must be 4-64 characters of [A-Za-z0-9._-]");
+  }
+  if (typeof p.reason !== "string" || p.reason.trim().length === 0 || p.reason.length > MAX_REASON) {
+    throw new LedgerError("TX_MALFORMED", `reason must be a non-empty string of at most ${MAX_REASON} characters`);
+  }
+  return p as unknown as RevokePayload;
+}
+
+/**
+ * Stateless validation of an untrusted value as a transaction: structure, sizes, chain id,
+ * issuer authority and signature. Throws a LedgerError naming the first problem.
+ */
+export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
+  // [REJECT] shape
+  if (!isObject(value) || !isObject(value.body)) throw new LedgerError("TX_MALFORMED", "a transaction is {body, signature}");
+  onlyKeys(value, ["body", "signature"], "transaction");
+  const body = value.body;
+  onlyKeys(body, ["chainId", "kind", "department", "signer", "nonce", "createdAt", "payload"], "transaction body");
+  let bodyBytes: Buffer;
+  try {
+    bodyBytes = canonicalBytes(body);
+  } catch {
+    throw new LedgerError("TX_MALFORMED", "transaction is not canonical JSON");
+  }
+  // canonical({body, signature}) adds the member names, braces and the 128 hex digits
+  const bytes = bodyBytes.length + ENVELOPE_BYTES;
+  // [REJECT] size
+  if (bytes > MAX_TX_BYTES) throw new LedgerError("TX_TOO_LARGE", `transaction is ${bytes} bytes; the limit is ${MAX_TX_BYTES}`);
+  // [REJECT] signed for this chain
+  if (body.chainId !== spec.chainId) throw new LedgerError("TX_WRONG_CHAIN", `transaction is for chain ${String(body.chainId)}, not ${spec.chainId}`);
+  if (typeof body.nonce !== "string" || !NONCE.test(body.nonce)) throw new LedgerError("TX_MALFORMED", "nonce must be 16 bytes of hex");
+  if (!Number.isSafeInteger(body.createdAt) || (body.createdAt as number) < 0) throw new LedgerError("TX_MALFORMED", "createdAt must be integer milliseconds");
+  // [REJECT] signer is an issuer key of the named department
+  if (typeof body.department !== "string" || spec.department(body.department) === undefined) {
+    throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${JSON.stringify(body.department)}`);
+  }
+  if (!isPublicKeyHex(body.signer) || spec.departmentOfIssuerKey(body.signer) !== body.department) {
+    throw new LedgerError("TX_UNKNOWN_ISSUER", `signer is not an issuer key of ${body.department}`);
+  }
+  if (body.kind === "issue") checkIssuePayload(spec, body.department, body.payload);
+  else if (body.kind === "revoke") checkRevokePayload(body.payload);
+  else throw new LedgerError("TX_MALFORMED", `unknown transaction kind ${JSON.stringify(body.kind)}`);
+  // [REJECT] signature (last: the most expensive check)
+  if (!isSignatureHex(value.signature)) throw new LedgerError("TX_MALFORMED", "signature must be 64 bytes of hex");
+  const tx = value as unknown as Transaction;
+  const digest = taggedHash(Domain.TX, bodyBytes);
+  if (!verifyBytes(body.signer, digest, tx.signature)) throw new LedgerError("TX_BAD_SIGNATURE", "issuer signature does not verify");
+  return { tx, hash: digest.toString("hex"), bytes };
+}

@@ -1,0 +1,306 @@
+/**
+ * The consensus driver: runs the pure core (consensus/) against the real world. One serial input loop
+ * per node (style.md §3): verified messages, timer expiries, built blocks and synced blocks all go
+ * through one queue. It persists the signing state (sync) before any vote leaves, checks carried
+ * blocks against the chain head before the core sees them, and commits decisions atomically.
+ */
+import { apply, type ConsensusState, initialState } from "../../consensus/state-machine.js";
+import type { ConsensusConfig, Decision, Input, Output, RoundChange, SafetyState } from "../../consensus/types.js";
+import { type ChainTip, buildBlock, checkBlock, genesisTip } from "../chain/block.js";
+import type { ChainSpec } from "../chain/genesis.js";
+import type { Mempool } from "../chain/mempool.js";
+import { certificateIdOf, executeBlock } from "../chain/state.js";
+import type { CheckedTx } from "../chain/tx.js";
+import type { Block, CommitCertificate } from "../chain/types.js";
+import type { Clock } from "../clock.js";
+import type { ChainStore, StoredBlock } from "../db/store.js";
+import type { Logger } from "../logger.js";
+import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "./messages.js";
+
+export interface DriverOptions {
+  /** Least time from one commit to building the next block: lets transactions gather into batches. */
+  blockIntervalMs: number;
+  /** Messages up to this many heights ahead are kept until the node gets there. */
+  maxFutureHeights: number;
+  maxBufferedMessages: number;
+  /** A proposed block's time may be at most this far ahead of the local clock. */
+  maxClockDriftMs: number;
+}
+
+export const defaultDriverOptions: DriverOptions = {
+  blockIntervalMs: 20,
+  maxFutureHeights: 4,
+  maxBufferedMessages: 20_000,
+  maxClockDriftMs: 10_000,
+};
+
+export interface DriverModules {
+  spec: ChainSpec;
+  store: ChainStore;
+  mempool: Mempool;
+  clock: Clock;
+  log: Logger;
+  /** This validator's index and consensus key; null for a follower. */
+  signer: { index: number; privateKey: string } | null;
+  publish(data: Uint8Array): Promise<void>;
+  /** Called after every committed block (consensus or sync). */
+  onCommitted?(block: StoredBlock, source: "consensus" | "sync"): void;
+  /** Called when messages show that peers are ahead: catch up. */
+  onBehind?(): void;
+}
+
+export class ConsensusDriver {
+  private core!: ConsensusState<Block>;
+  private readonly config: ConsensusConfig;
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private readonly future = new Map<number, BlockMessage[]>();
+  private futureCount = 0;
+  private timer: { handle: unknown; height: number; round: number } | null = null;
+  private buildTimer: unknown = null;
+  /** A proposal request waiting for transactions to arrive. */
+  private awaitingTxs: { height: number; round: number } | null = null;
+  /** Checked transactions of blocks seen at the current height, by block hash. */
+  private checkedBlocks = new Map<string, CheckedTx[]>();
+  private lastCommitAt = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly options: DriverOptions,
+    private readonly m: DriverModules,
+  ) {
+    this.config = {
+      n: m.spec.validators.length,
+      self: m.signer?.index ?? null,
+      baseTimeoutMs: m.spec.consensus.roundTimeoutMs,
+      maxTimeoutMs: m.spec.consensus.maxRoundTimeoutMs,
+    };
+  }
+
+  /** Resume at head + 1, restoring what this validator signed there before a crash. */
+  async start(): Promise<void> {
+    const height = this.tip().height + 1;
+    const saved = (await this.m.store.getSigningState()) as SafetyState<Block> | null;
+    const restored = saved !== null && saved.height === height ? saved : undefined;
+    this.core = initialState(this.config, height, restored);
+    if (restored !== undefined) this.m.log.info("restored signing state", { height, round: restored.round, prepared: restored.prepared?.blockHash ?? null });
+    this.lastCommitAt = this.m.clock.now();
+    if (this.m.mempool.size > 0) this.enqueue(() => this.input({ type: "activate" }));
+  }
+
+  /** Stop timers and wait for the queue to drain. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    if (this.buildTimer !== null) this.m.clock.clearTimeout(this.buildTimer);
+    await this.tail;
+  }
+
+  /** The committed head (genesis before the first block). */
+  tip(): ChainTip {
+    return this.m.store.head() ?? genesisTip(this.m.spec);
+  }
+
+  /** Where consensus stands, for status and metrics. */
+  position(): { height: number; round: number; active: boolean } {
+    return { height: this.core.height, round: this.core.round, active: this.core.active };
+  }
+
+  /** Inputs waiting in the queue. */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  /** A message that passed decodeMessage (signatures checked). */
+  receive(message: BlockMessage): void {
+    this.enqueue(() => this.onMessage(message));
+  }
+
+  /** New transactions are pending: start (or feed) a height. */
+  transactionsAvailable(): void {
+    if (this.stopped) return;
+    if (this.awaitingTxs !== null) {
+      const { height, round } = this.awaitingTxs;
+      this.awaitingTxs = null;
+      this.scheduleBuild(height, round);
+    }
+    if (!this.core.active) this.enqueue(() => this.input({ type: "activate" }));
+  }
+
+  /** Commit a block fetched by the sync protocol (its certificate and transactions already checked). */
+  applySyncedBlock(stored: Omit<StoredBlock, "receipts">, txs: CheckedTx[]): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(async () => {
+        try {
+          if (stored.block.header.height !== this.tip().height + 1) return resolve(false);
+          await this.commit(stored.block, stored.commit, stored.hash, txs, "sync");
+          resolve(true);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queued++;
+    this.tail = this.tail
+      .then(async () => {
+        this.queued--;
+        if (!this.stopped) await task();
+      })
+      .catch((err: unknown) => this.m.log.error("consensus input failed", { err }));
+  }
+
+  private async onMessage(msg: BlockMessage): Promise<void> {
+    const height = this.core.height;
+    if (msg.height < height) return; // [IGNORE] decided already
+    if (msg.height > height) {
+      // [IGNORE] too far ahead to keep; either way peers are ahead of us
+      if (msg.height <= height + this.options.maxFutureHeights && this.futureCount < this.options.maxBufferedMessages) {
+        const list = this.future.get(msg.height) ?? [];
+        list.push(msg);
+        this.future.set(msg.height, list);
+        this.futureCount++;
+      }
+      this.m.onBehind?.();
+      return;
+    }
+    const block = carriedBlock(msg);
+    if (block !== undefined) {
+      const hash = msg.kind === "proposal" ? msg.blockHash : ((msg as RoundChange<Block>).prepared?.blockHash as string);
+      if (!this.checkedBlocks.has(hash)) {
+        try {
+          // [REJECT] the carried block is a valid next block on our head
+          const checked = checkBlock(this.m.spec, block, this.tip(), {
+            now: this.m.clock.now(),
+            maxFutureMs: this.options.maxClockDriftMs,
+            cache: this.m.mempool,
+          });
+          if (msg.kind === "proposal" && checked.block.header.proposer !== msg.validator) throw new Error("header proposer is not the sender");
+          this.checkedBlocks.set(hash, checked.txs);
+        } catch (err) {
+          this.m.log.warn("dropped message with an invalid block", { kind: msg.kind, height, round: msg.round, from: msg.validator, reason: (err as Error).message });
+          return;
+        }
+      }
+    }
+    await this.input({ type: "message", message: msg });
+  }
+
+  private async input(input: Input<Block>): Promise<void> {
+    const { outputs } = apply(this.core, input);
+    for (const out of outputs) await this.run(out);
+  }
+
+  private async run(out: Output<Block>): Promise<void> {
+    switch (out.type) {
+      case "persist":
+        await this.m.store.putSigningState(out.safety);
+        return;
+      case "broadcast": {
+        const signer = this.m.signer;
+        if (signer === null) return;
+        const signed = signMessage(this.m.spec, signer.privateKey, signer.index, out.message);
+        this.m.publish(encodeMessage(signed)).catch((err: unknown) => this.m.log.warn("publish failed", { err }));
+        // Our own vote counts too: it goes through the same queue as everyone else's.
+        this.enqueue(() => this.input({ type: "message", message: signed }));
+        return;
+      }
+      case "schedule-timeout":
+        this.setTimer(out.height, out.round, out.delayMs);
+        return;
+      case "request-block":
+        this.scheduleBuild(out.height, out.round);
+        return;
+      case "decide":
+        await this.decide(out.decision);
+        return;
+      case "evidence":
+        this.m.log.warn("equivocation evidence", { kinds: out.messages.map((x) => x.kind), validator: out.messages[0].validator, height: out.messages[0].height });
+        return;
+    }
+  }
+
+  private setTimer(height: number, round: number, delayMs: number): void {
+    this.clearTimer();
+    const handle = this.m.clock.setTimeout(() => {
+      if (this.timer?.handle === handle) this.timer = null;
+      this.enqueue(() => this.input({ type: "timeout", height, round }));
+    }, delayMs);
+    this.timer = { handle, height, round };
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.m.clock.clearTimeout(this.timer.handle);
+    this.timer = null;
+  }
+
+  /** Build our proposal once the block interval has passed and there is something to propose. */
+  private scheduleBuild(height: number, round: number): void {
+    if (this.buildTimer !== null) this.m.clock.clearTimeout(this.buildTimer);
+    const wait = Math.max(0, this.lastCommitAt + this.options.blockIntervalMs - this.m.clock.now());
+    this.buildTimer = this.m.clock.setTimeout(() => {
+      this.buildTimer = null;
+      this.enqueue(() => this.buildProposal(height, round));
+    }, wait);
+  }
+
+  private async buildProposal(height: number, round: number): Promise<void> {
+    if (this.core.height !== height || this.core.round !== round || this.m.signer === null) return;
+    const c = this.m.spec.consensus;
+    const txs = this.m.mempool.reap(c.maxBlockTxs, c.maxBlockBytes);
+    if (txs.length === 0) {
+      // An idle network makes no empty blocks: wait for transactions (or the round timer).
+      this.awaitingTxs = { height, round };
+      return;
+    }
+    const block = buildBlock(this.m.spec, this.tip(), this.m.signer.index, this.m.clock.now(), txs);
+    const checked = checkBlock(this.m.spec, block, this.tip(), { cache: this.m.mempool });
+    this.checkedBlocks.set(checked.hash, checked.txs);
+    await this.input({ type: "block-ready", height, round, blockHash: checked.hash, block });
+  }
+
+  private async decide(d: Decision<Block>): Promise<void> {
+    const txs = this.checkedBlocks.get(d.blockHash);
+    if (txs === undefined) throw new Error(`decided block ${d.blockHash} was never checked`);
+    const commit: CommitCertificate = { height: d.height, round: d.round, blockHash: d.blockHash, seals: d.seals };
+    await this.commit(d.block, commit, d.blockHash, txs, "consensus");
+  }
+
+  /** Execute and store a block atomically, then move consensus to the next height. */
+  private async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: "consensus" | "sync"): Promise<void> {
+    const h = block.header;
+    const effects = await executeBlock(this.m.store, h.height, h.time, txs);
+    const stored: StoredBlock = { block, commit, hash, receipts: effects.receipts };
+    await this.m.store.commitBlock(stored, effects);
+    await this.m.mempool.onBlockCommitted(
+      txs.map((t) => t.hash),
+      txs.map(certificateIdOf),
+    );
+    this.lastCommitAt = this.m.clock.now();
+    this.m.log.debug("committed block", { height: h.height, hash, txs: txs.length, round: commit.round, source });
+    this.advance(h.height + 1);
+    this.m.onCommitted?.(stored, source);
+  }
+
+  private advance(height: number): void {
+    this.clearTimer();
+    this.awaitingTxs = null;
+    this.checkedBlocks = new Map();
+    this.core = initialState(this.config, height);
+    for (const [h, list] of this.future) {
+      if (h < height) {
+        this.future.delete(h);
+        this.futureCount -= list.length;
+      }
+    }
+    const ready = this.future.get(height) ?? [];
+    this.future.delete(height);
+    this.futureCount -= ready.length;
+    for (const msg of ready) this.enqueue(() => this.onMessage(msg));
+    if (this.m.mempool.size > 0) this.enqueue(() => this.input({ type: "activate" }));
+  }
+}

@@ -1,0 +1,59 @@
+/** In-memory twin of the LevelDB store, for unit tests and the simulator. Same semantics, no disk. */
+import type { ChainTip } from "../chain/block.js";
+import type { BlockEffects } from "../chain/state.js";
+import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import { LedgerError } from "../errors.js";
+import type { ChainStore, IssuanceEntry, StoredBlock } from "./store.js";
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryStore implements ChainStore {
+  private tip: ChainTip | null = null;
+  private readonly blocks = new Map<number, StoredBlock>();
+  private readonly hashes = new Map<string, number>();
+  private readonly txs = new Map<string, TxLocation>();
+  private readonly certs = new Map<string, CertificateRecord>();
+  private readonly issued: Array<{ department: string } & IssuanceEntry> = [];
+  private signing: unknown = null;
+
+  head(): ChainTip | null {
+    return this.tip;
+  }
+  async getBlock(height: number): Promise<StoredBlock | null> {
+    const b = this.blocks.get(height);
+    return b === undefined ? null : clone(b);
+  }
+  async getHeightOfBlock(hash: string): Promise<number | null> {
+    return this.hashes.get(hash) ?? null;
+  }
+  async getTxLocation(hash: string): Promise<TxLocation | null> {
+    return this.txs.get(hash) ?? null;
+  }
+  async getCertificate(id: string): Promise<CertificateRecord | null> {
+    const c = this.certs.get(id);
+    return c === undefined ? null : clone(c);
+  }
+  async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
+    const h = block.block.header;
+    if (h.height !== (this.tip?.height ?? 0) + 1) throw new LedgerError("INTERNAL", `commit of height ${h.height} out of order`);
+    this.blocks.set(h.height, clone(block));
+    this.hashes.set(block.hash, h.height);
+    for (const [hash, loc] of effects.txLocations) this.txs.set(hash, loc);
+    for (const [id, rec] of effects.certificates) this.certs.set(id, clone(rec));
+    for (const e of effects.issued) this.issued.push({ department: e.department, certificateId: e.id, height: h.height, index: e.index });
+    this.tip = { height: h.height, hash: block.hash, time: h.time };
+  }
+  async issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {
+    return this.issued
+      .filter((e) => e.department === department && (after === undefined || e.height > after.height || (e.height === after.height && e.index > after.index)))
+      .slice(0, limit)
+      .map(({ certificateId, height, index }) => ({ certificateId, height, index }));
+  }
+  async getSigningState(): Promise<unknown | null> {
+    return clone(this.signing);
+  }
+  async putSigningState(state: unknown): Promise<void> {
+    this.signing = clone(state);
+  }
+  async close(): Promise<void> {}
+}

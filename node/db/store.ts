@@ -1,0 +1,36 @@
+/**
+ * The chain store: a thin typed interface (style.md §8) with a LevelDB implementation for the node
+ * (level-store.ts) and an in-memory twin for unit tests (memory-store.ts). A decided block and
+ * everything it changes is written in one atomic, synced batch (design.md §5).
+ */
+import type { ChainTip } from "../chain/block.js";
+import type { BlockEffects, StateReader } from "../chain/state.js";
+import type { CommittedBlock, Receipt } from "../chain/types.js";
+
+/** A block as stored: with its hash and its transactions' receipts. */
+export interface StoredBlock extends CommittedBlock {
+  hash: string;
+  receipts: Receipt[];
+}
+
+/** One entry of a department's issuance feed. */
+export interface IssuanceEntry {
+  certificateId: string;
+  height: number;
+  index: number;
+}
+
+export interface ChainStore extends StateReader {
+  /** The last committed block's tip, or null before the first block. */
+  head(): ChainTip | null;
+  getBlock(height: number): Promise<StoredBlock | null>;
+  getHeightOfBlock(hash: string): Promise<number | null>;
+  /** Write a block and its effects atomically with sync; the head moves to it. */
+  commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void>;
+  /** Per-department issuance, oldest first, from `afterHeight` exclusive. */
+  issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]>;
+  /** Consensus signing state (design.md §3 "Never equivocate"); written with sync. */
+  getSigningState(): Promise<unknown | null>;
+  putSigningState(state: unknown): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+/**
+ * One error base class with typed codes, mapped in one place to HTTP status codes, gossip validation
+ * results and CLI exit codes (style.md §5).
+ */
+
+/** Every error code the ledger can raise, with its HTTP status. */
+export const ERROR_STATUS = {
+  // request shape (RPC edge)
+  BAD_REQUEST: 400,
+  BAD_JSON: 400,
+  BODY_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  // transactions
+  TX_MALFORMED: 400,
+  TX_TOO_LARGE: 413,
+  TX_WRONG_CHAIN: 400,
+  TX_BAD_SIGNATURE: 400,
+  TX_UNKNOWN_ISSUER: 403,
+  TX_ISSUER_NOT_ALLOWED: 403,
+  TX_UNKNOWN_TYPE: 400,
+  TX_SCHEMA: 400,
+  TX_DUPLICATE: 409,
+  TX_CERT_EXISTS: 409,
+  TX_CERT_UNKNOWN: 404,
+  TX_NOT_ISSUER: 403,
+  TX_ALREADY_REVOKED: 409,
+  TX_BAD_VALIDITY: 400,
+  MEMPOOL_FULL: 503,
+  // blocks and consensus
+  BLOCK_INVALID: 400,
+  COMMIT_CERT_INVALID: 400,
+  MESSAGE_INVALID: 400,
+  // documents
+  DOC_MALFORMED: 400,
+  // node
+  NOT_READY: 503,
+  TIMEOUT: 504,
+  CONFIG: 500,
+  STORE_CORRUPT: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The ledger's error: a stable machine-readable code and a human message. */
+export class LedgerError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "LedgerError";
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+
+  /** HTTP status the RPC answers with for this error. */
+  get httpStatus(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** How gossip validation treats a message that failed with this error. */
+export type GossipVerdict = "accept" | "ignore" | "reject";
+
+/** REJECT (and penalise the peer) for provably bad content; IGNORE for what may be stale or merely early. */
+export function gossipVerdictFor(err: unknown): GossipVerdict {
+  if (!(err instanceof LedgerError)) return "reject";
+  switch (err.code) {
+    case "TX_DUPLICATE":
+    case "TX_CERT_EXISTS":
+    case "TX_CERT_UNKNOWN":
+    case "TX_ALREADY_REVOKED":
+    case "MEMPOOL_FULL":
+    case "NOT_READY":
+      return "ignore";
+    default:
+      return "reject";
+  }
+}
+
+/** Exit codes of the CLI: 0 success/valid, 1 generic failure, 2 usage, 3 certificate not valid, 4 unreachable. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INVALID: 3, UNREACHABLE: 4 } as const;
+
+export function isLedgerError(err: unknown): err is LedgerError {
+  return err instanceof LedgerError;
+}

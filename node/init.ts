@@ -1,0 +1,109 @@
+/**
+ * `certchain init`: keys, genesis and one home directory per validator, for a new chain. Also used by
+ * the testnet and by tests.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "./chain/certificate-types.js";
+import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
+import type { ConsensusParams, Department, Genesis, ValidatorInfo } from "./chain/types.js";
+import { type NodeConfig, saveConfig } from "./config.js";
+import { generateKeyPair, saveKeyFile } from "./crypto/keys.js";
+import { createPeerKeyFile } from "./network/identity.js";
+
+export interface InitOptions {
+  /** Where to write: <dir>/genesis.json, <dir>/node<i>/, <dir>/issuers/<department>.key */
+  dir: string;
+  validators: number;
+  chainName: string;
+  host: string;
+  /** Node i listens for p2p on basePort + i and RPC on basePort + 100 + i. */
+  basePort: number;
+  genesisTime: number;
+  consensus?: Partial<ConsensusParams>;
+}
+
+export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime"> = {
+  validators: 4,
+  chainName: "certchain-local",
+  host: "127.0.0.1",
+  basePort: 26600,
+};
+
+/** What init produced, for the testnet and tests. */
+export interface InitResult {
+  genesisFile: string;
+  chainId: string;
+  nodes: Array<{ name: string; home: string; peerId: string; p2pAddress: string; rpcUrl: string; department: string }>;
+  issuers: Array<{ department: string; keyFile: string; publicKey: string }>;
+}
+
+/** Generate keys, genesis and node homes for a new chain of `validators` nodes. */
+export async function initNetwork(opts: InitOptions): Promise<InitResult> {
+  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 64) {
+    throw new Error("validators must be an integer from 1 to 64");
+  }
+  await mkdir(join(opts.dir, "issuers"), { recursive: true });
+  const issuers: InitResult["issuers"] = [];
+  const departments: Department[] = [];
+  for (const d of DEFAULT_DEPARTMENTS) {
+    const key = generateKeyPair();
+    const keyFile = join(opts.dir, "issuers", `${d.id}.key`);
+    await saveKeyFile(keyFile, key, `issuer:${d.id}`);
+    issuers.push({ department: d.id, keyFile, publicKey: key.publicKey });
+    departments.push({ id: d.id, name: d.name, issuerKeys: [key.publicKey], certificateTypes: d.certificateTypes });
+  }
+  const validators: ValidatorInfo[] = [];
+  const homes: Array<{ home: string; name: string; p2pPort: number; rpcPort: number; peerId: string }> = [];
+  for (let i = 0; i < opts.validators; i++) {
+    const name = `node${i + 1}`;
+    const home = join(opts.dir, name);
+    await mkdir(home, { recursive: true });
+    const consensusKey = generateKeyPair();
+    await saveKeyFile(join(home, "consensus.key"), consensusKey, "consensus");
+    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"));
+    const p2pPort = opts.basePort + i;
+    const rpcPort = opts.basePort + 100 + i;
+    const department = (DEFAULT_DEPARTMENTS[i % DEFAULT_DEPARTMENTS.length] as { id: string }).id;
+    validators.push({ name, department, publicKey: consensusKey.publicKey, peerId, address: `/ip4/${opts.host}/tcp/${p2pPort}` });
+    homes.push({ home, name, p2pPort, rpcPort, peerId });
+  }
+  const genesis: Genesis = {
+    chainName: opts.chainName,
+    genesisTime: opts.genesisTime,
+    validators,
+    departments,
+    certificateTypes: DEFAULT_CERTIFICATE_TYPES,
+    consensus: { ...defaultConsensusParams, ...opts.consensus },
+  };
+  const spec = new ChainSpec(genesis);
+  const genesisText = `${JSON.stringify(genesis, null, 2)}\n`;
+  const genesisFile = join(opts.dir, "genesis.json");
+  await writeFile(genesisFile, genesisText);
+  const nodes: InitResult["nodes"] = [];
+  for (const [i, h] of homes.entries()) {
+    await writeFile(join(h.home, "genesis.json"), genesisText);
+    const cfg: NodeConfig = {
+      name: h.name,
+      genesisFile: "genesis.json",
+      consensusKeyFile: "consensus.key",
+      p2pKeyFile: "p2p.key",
+      dataDir: "data",
+      p2p: {
+        listen: [`/ip4/${opts.host}/tcp/${h.p2pPort}`],
+        peers: validators.filter((_, j) => j !== i).map((v) => ({ peerId: v.peerId, address: v.address })),
+      },
+      rpc: { host: opts.host, port: h.rpcPort },
+    };
+    await saveConfig(h.home, cfg);
+    nodes.push({
+      name: h.name,
+      home: h.home,
+      peerId: h.peerId,
+      p2pAddress: `/ip4/${opts.host}/tcp/${h.p2pPort}/p2p/${h.peerId}`,
+      rpcUrl: `http://${opts.host}:${h.rpcPort}`,
+      department: (validators[i] as ValidatorInfo).department,
+    });
+  }
+  return { genesisFile, chainId: spec.chainId, nodes, issuers };
+}

@@ -1,0 +1,164 @@
+/**
+ * The composition root (style.md §6): one linear init — config → genesis → store → mempool →
+ * consensus driver → network → sync → RPC — and close in reverse order.
+ */
+import "./polyfill.js";
+import { ChainSpec, loadGenesis } from "./chain/genesis.js";
+import { Mempool, defaultMempoolOptions } from "./chain/mempool.js";
+import { TxGossip, defaultTxGossipOptions } from "./chain/tx-gossip.js";
+import { type Clock, systemClock } from "./clock.js";
+import { homePath, loadConfig } from "./config.js";
+import { ConsensusDriver, defaultDriverOptions } from "./consensus/driver.js";
+import { decodeMessage } from "./consensus/messages.js";
+import { loadKeyFile } from "./crypto/keys.js";
+import { LevelStore } from "./db/level-store.js";
+import { type GossipVerdict, LedgerError, gossipVerdictFor } from "./errors.js";
+import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
+import { loadOrCreatePeerKey } from "./network/identity.js";
+import { Network } from "./network/network.js";
+import { NodeBackend } from "./rpc/node-backend.js";
+import { createRpcServer } from "./rpc/server.js";
+import { BlockSync, defaultSyncOptions } from "./sync/sync.js";
+
+/** A running node. */
+export interface CertchainNode {
+  readonly name: string;
+  readonly rpcUrl: string;
+  readonly peerId: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  home: string;
+  logLevel?: string;
+  clock?: Clock;
+}
+
+/** Start the node whose home directory is `home` (see config.ts for the layout). */
+export async function startNode(options: StartOptions): Promise<CertchainNode> {
+  if (options.logLevel !== undefined) setLogLevel(options.logLevel as LogLevel);
+  const clock = options.clock ?? systemClock;
+  const home = options.home;
+  const cfg = await loadConfig(home);
+  const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
+  const log = createLogger("node", { node: cfg.name });
+
+  let signer: { index: number; privateKey: string } | null = null;
+  if (cfg.consensusKeyFile !== undefined) {
+    const key = await loadKeyFile(homePath(home, cfg.consensusKeyFile));
+    const index = spec.validatorIndex(key.publicKey);
+    if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
+    signer = { index, privateKey: key.privateKey };
+  }
+
+  const store = await LevelStore.open(homePath(home, cfg.dataDir));
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn("error while closing", { err });
+      }
+    }
+  };
+  try {
+    const first = await store.getBlock(1);
+    if (first !== null && first.block.header.chainId !== spec.chainId) {
+      throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
+    }
+    const mempool = new Mempool(spec, store, defaultMempoolOptions);
+    const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
+
+    // Modules refer to each other through these late-bound slots; all are set before start.
+    let driver: ConsensusDriver | undefined;
+    let sync: BlockSync | undefined;
+    let txGossip: TxGossip | undefined;
+
+    const network = new Network(
+      { privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
+      {
+        onTransactions: (data) => (txGossip === undefined ? "ignore" : txGossip.handleBatch(data)),
+        onConsensus: (data): GossipVerdict => {
+          if (driver === undefined) return "ignore";
+          try {
+            driver.receive(decodeMessage(spec, data));
+            return "accept";
+          } catch (err) {
+            log.debug("rejected consensus message", { reason: (err as Error).message });
+            return gossipVerdictFor(err);
+          }
+        },
+        onRequest: async (name, body) => {
+          if (sync === undefined) throw new LedgerError("NOT_READY", "starting");
+          return sync.handleRequest(name, body);
+        },
+      },
+    );
+
+    driver = new ConsensusDriver(defaultDriverOptions, {
+      spec,
+      store,
+      mempool,
+      clock,
+      log: log.child({ module: "consensus" }),
+      signer,
+      publish: (data) => network.publishConsensus(data),
+      onBehind: () => sync?.trigger(),
+      onCommitted: (block, source) => {
+        const h = block.block.header;
+        if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
+      },
+    });
+    txGossip = new TxGossip(defaultTxGossipOptions, {
+      mempool,
+      clock,
+      log: log.child({ module: "txgossip" }),
+      publish: (data) => network.publishTransactions(data),
+      onAdmitted: () => driver?.transactionsAvailable(),
+    });
+    sync = new BlockSync(defaultSyncOptions, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+
+    await driver.start();
+    closers.push(async () => {
+      txGossip?.stop();
+      await driver?.stop();
+    });
+    await network.start();
+    closers.push(() => network.stop());
+    sync.start();
+    closers.push(() => (sync as BlockSync).stop());
+
+    const backend = new NodeBackend({
+      spec,
+      store,
+      mempool,
+      driver,
+      sync,
+      txGossip,
+      clock,
+      node: { name: cfg.name, peerId: network.peerId },
+      validatorIndex: signer?.index ?? null,
+      peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+    });
+    const rpc = createRpcServer(backend, { host: cfg.rpc.host, port: cfg.rpc.port, log: (msg, ctx) => log.warn(msg, ctx) });
+    await rpc.listen({ host: cfg.rpc.host, port: cfg.rpc.port });
+    closers.push(() => rpc.close());
+    const rpcUrl = `http://${cfg.rpc.host}:${cfg.rpc.port}`;
+    log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
+
+    let closing: Promise<void> | null = null;
+    return {
+      name: cfg.name,
+      rpcUrl,
+      peerId: network.peerId,
+      close: () => {
+        closing ??= closeAll().then(() => log.info("node stopped"));
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

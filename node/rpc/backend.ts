@@ -1,0 +1,78 @@
+/**
+ * What the RPC server needs from a node. The server (server.ts) owns HTTP concerns — routing,
+ * schemas, body limits, error mapping — and calls only this interface, so it can be tested against
+ * an in-memory backend.
+ */
+import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
+
+export interface NodeStatus {
+  chainId: string;
+  genesisHash: string;
+  node: { name: string; peerId: string };
+  /** This node's place in the validator set, or null for a follower. */
+  validator: { index: number; name: string; department: string } | null;
+  head: { height: number; hash: string; time: number };
+  consensus: { height: number; round: number; active: boolean };
+  peers: { connected: number; configured: number };
+  mempool: { size: number };
+  syncing: boolean;
+  version: string;
+}
+
+export interface SubmitResult {
+  hash: string;
+  /** "accepted" when new; "known" when this node already had it (pending or committed). */
+  status: "accepted" | "known";
+}
+
+export interface TxView {
+  hash: string;
+  status: "pending" | "committed";
+  tx: Transaction;
+  /** Present once committed. */
+  height?: number;
+  index?: number;
+  time?: number;
+  receipt?: Receipt;
+}
+
+export interface BlockView extends CommittedBlock {
+  hash: string;
+  receipts: Receipt[];
+}
+
+/** A certificate as a verifier sees it: the record, its status at `checkedAt`, and who issued it. */
+export interface CertificateView {
+  record: CertificateRecord;
+  status: CertificateStatus;
+  checkedAt: number;
+  department: { id: string; name: LocalizedText };
+  type: { id: string; name: LocalizedText };
+  issued: { height: number; time: number; txHash: string };
+  revoked?: { height: number; time: number; txHash: string; reason: string };
+}
+
+export interface VerificationResult {
+  /** True only when the certificate exists, matches (for a document) and its status is "valid". */
+  valid: boolean;
+  status: CertificateStatus | "unknown" | "mismatch";
+  /** One line a person can read. */
+  reason: string;
+  certificate?: CertificateView;
+}
+
+export interface RpcBackend {
+  status(): Promise<NodeStatus>;
+  /** The chain's genesis document (clients derive the chain id and type schemas from it). */
+  genesis(): Genesis;
+  /** Admit an untrusted transaction to the mempool; throws LedgerError (TX_*) when it is not admissible. */
+  submitTransaction(tx: unknown): Promise<SubmitResult>;
+  getTransaction(hash: string): Promise<TxView | null>;
+  getBlock(height: number | "latest"): Promise<BlockView | null>;
+  getCertificate(id: string): Promise<CertificateView | null>;
+  /** Check a presented document: throws DOC_MALFORMED for a non-document, answers otherwise. */
+  verifyDocument(doc: unknown): Promise<VerificationResult>;
+  verifyById(id: string): Promise<VerificationResult>;
+  /** Prometheus text; later issue. */
+  metrics?(): Promise<string>;
+}

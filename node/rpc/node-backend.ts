@@ -1,0 +1,134 @@
+/** The RPC backend of a running node: answers from the store, the mempool and consensus. */
+import { checkDocument, documentMismatch } from "../chain/document.js";
+import type { ChainSpec } from "../chain/genesis.js";
+import type { Mempool } from "../chain/mempool.js";
+import { statusAt } from "../chain/state.js";
+import type { TxGossip } from "../chain/tx-gossip.js";
+import type { CertificateRecord, Genesis } from "../chain/types.js";
+import type { Clock } from "../clock.js";
+import type { ConsensusDriver } from "../consensus/driver.js";
+import type { ChainStore } from "../db/store.js";
+import type { BlockSync } from "../sync/sync.js";
+import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
+
+export const NODE_VERSION = "0.1.0";
+
+export interface NodeBackendModules {
+  spec: ChainSpec;
+  store: ChainStore;
+  mempool: Mempool;
+  driver: ConsensusDriver;
+  sync: BlockSync;
+  txGossip: TxGossip;
+  clock: Clock;
+  node: { name: string; peerId: string };
+  validatorIndex: number | null;
+  peers: { connected(): number; configured: number };
+}
+
+export class NodeBackend implements RpcBackend {
+  constructor(private readonly m: NodeBackendModules) {}
+
+  async status(): Promise<NodeStatus> {
+    const { spec, driver } = this.m;
+    const tip = driver.tip();
+    const idx = this.m.validatorIndex;
+    const v = idx === null ? undefined : spec.validators[idx];
+    return {
+      chainId: spec.chainId,
+      genesisHash: spec.genesisHash,
+      node: this.m.node,
+      validator: v === undefined || idx === null ? null : { index: idx, name: v.name, department: v.department },
+      head: { height: tip.height, hash: tip.hash, time: tip.time },
+      consensus: driver.position(),
+      peers: { connected: this.m.peers.connected(), configured: this.m.peers.configured },
+      mempool: { size: this.m.mempool.size },
+      syncing: this.m.sync.syncing,
+      version: NODE_VERSION,
+    };
+  }
+
+  genesis(): Genesis {
+    return this.m.spec.genesis;
+  }
+
+  async submitTransaction(value: unknown): Promise<SubmitResult> {
+    const { checked, status } = await this.m.mempool.admit(value);
+    if (status === "accepted") {
+      this.m.txGossip.announce(checked);
+      this.m.driver.transactionsAvailable();
+    }
+    return { hash: checked.hash, status };
+  }
+
+  async getTransaction(hash: string): Promise<TxView | null> {
+    const pending = this.m.mempool.get(hash);
+    if (pending !== undefined) return { hash, status: "pending", tx: pending.tx };
+    const loc = await this.m.store.getTxLocation(hash);
+    if (loc === null) return null;
+    const block = await this.m.store.getBlock(loc.height);
+    const tx = block?.block.txs[loc.index];
+    if (block === null || tx === undefined) return null;
+    const view: TxView = { hash, status: "committed", tx, height: loc.height, index: loc.index, time: block.block.header.time };
+    const receipt = block.receipts[loc.index];
+    if (receipt !== undefined) view.receipt = receipt;
+    return view;
+  }
+
+  async getBlock(height: number | "latest"): Promise<BlockView | null> {
+    const h = height === "latest" ? this.m.driver.tip().height : height;
+    if (h < 1) return null;
+    const b = await this.m.store.getBlock(h);
+    return b === null ? null : { block: b.block, commit: b.commit, hash: b.hash, receipts: b.receipts };
+  }
+
+  async getCertificate(id: string): Promise<CertificateView | null> {
+    const record = await this.m.store.getCertificate(id);
+    return record === null ? null : this.view(record);
+  }
+
+  async verifyDocument(value: unknown): Promise<VerificationResult> {
+    const doc = checkDocument(this.m.spec, value);
+    const record = await this.m.store.getCertificate(doc.certificateId);
+    if (record === null) return { valid: false, status: "unknown", reason: `no certificate ${doc.certificateId} on this chain` };
+    const certificate = this.view(record);
+    const mismatch = documentMismatch(this.m.spec, doc, record);
+    if (mismatch !== null) return { valid: false, status: "mismatch", reason: mismatch, certificate };
+    return this.verdict(certificate);
+  }
+
+  async verifyById(id: string): Promise<VerificationResult> {
+    const certificate = await this.getCertificate(id);
+    if (certificate === null) return { valid: false, status: "unknown", reason: `no certificate ${id} on this chain` };
+    return this.verdict(certificate);
+  }
+
+  private verdict(certificate: CertificateView): VerificationResult {
+    const reasons: Record<CertificateView["status"], string> = {
+      valid: `issued by ${certificate.department.name.en}, valid until ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
+      revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
+      expired: `expired on ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
+      "not-yet-valid": `valid from ${new Date(certificate.record.validFrom).toISOString().slice(0, 10)}`,
+    };
+    return { valid: certificate.status === "valid", status: certificate.status, reason: reasons[certificate.status], certificate };
+  }
+
+  private view(record: CertificateRecord): CertificateView {
+    const { spec } = this.m;
+    const now = this.m.clock.now();
+    const dept = spec.department(record.department);
+    const type = spec.certificateType(record.certificateType);
+    const issue = record.history.find((e) => e.action === "issue");
+    const revoke = record.history.find((e) => e.action === "revoke");
+    const view: CertificateView = {
+      record,
+      status: statusAt(record, now),
+      checkedAt: now,
+      department: { id: record.department, name: dept?.name ?? { en: record.department, zh: record.department } },
+      type: { id: record.certificateType, name: type?.name ?? { en: record.certificateType, zh: record.certificateType } },
+      issued: { height: issue?.height ?? 0, time: issue?.time ?? 0, txHash: issue?.txHash ?? "" },
+    };
+    if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
+    return view;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Catch-up (design.md §3): a node that is behind — restarted, partitioned, new — asks peers for their
+ * head over request/response and fetches the blocks it lacks with their commit certificates, checks
+ * every certificate and every transaction, and hands them to the driver's queue to apply. It also
+ * serves those requests to others.
+ */
+import { type ChainTip, checkBlock, checkCommitCertificate, type TxCheckCache } from "../chain/block.js";
+import type { ChainSpec } from "../chain/genesis.js";
+import type { CommittedBlock } from "../chain/types.js";
+import type { Clock } from "../clock.js";
+import type { ConsensusDriver } from "../consensus/driver.js";
+import type { ChainStore } from "../db/store.js";
+import { LedgerError } from "../errors.js";
+import type { Logger } from "../logger.js";
+
+export interface SyncOptions {
+  /** How often to compare heads with a peer. */
+  pollIntervalMs: number;
+  /** Blocks per "blocks" response at most. */
+  maxBlocksPerResponse: number;
+  /** Bytes per "blocks" response at most (the network also enforces a hard limit). */
+  maxResponseBytes: number;
+}
+
+export const defaultSyncOptions: SyncOptions = {
+  pollIntervalMs: 1000,
+  maxBlocksPerResponse: 256,
+  maxResponseBytes: 8 * 1024 * 1024,
+};
+
+/** What sync needs from the network. */
+export interface SyncNetwork {
+  connectedPeers(): string[];
+  request(peerId: string, name: string, body: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface SyncModules {
+  spec: ChainSpec;
+  store: ChainStore;
+  driver: ConsensusDriver;
+  network: SyncNetwork;
+  cache: TxCheckCache;
+  clock: Clock;
+  log: Logger;
+}
+
+/** A peer's answer to "status". */
+export interface PeerHead {
+  height: number;
+  hash: string;
+}
+
+const encode = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), "utf8");
+const decode = (b: Uint8Array): unknown => JSON.parse(Buffer.from(b).toString("utf8"));
+
+export class BlockSync {
+  private timer: unknown = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private peerCursor = 0;
+  /** Blocks applied through sync since start. */
+  syncedBlocks = 0;
+  /** True while a catch-up is under way. */
+  syncing = false;
+
+  constructor(
+    private readonly options: SyncOptions,
+    private readonly m: SyncModules,
+  ) {}
+
+  start(): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.trigger();
+      this.timer = this.m.clock.setTimeout(tick, this.options.pollIntervalMs);
+    };
+    this.timer = this.m.clock.setTimeout(tick, this.options.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) this.m.clock.clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Compare heads with peers soon; coalesces concurrent triggers into one run. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run()
+      .catch((err: unknown) => this.m.log.warn("sync round failed", { err }))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.trigger();
+        }
+      });
+  }
+
+  /** Answer a peer's request ("status" or "blocks"). */
+  async handleRequest(name: string, body: Uint8Array): Promise<Uint8Array> {
+    if (name === "status") {
+      const tip = this.m.driver.tip();
+      return encode({ height: tip.height, hash: tip.hash } satisfies PeerHead);
+    }
+    if (name === "blocks") {
+      const req = decode(body) as { from?: unknown; max?: unknown };
+      if (!Number.isSafeInteger(req.from) || (req.from as number) < 1) throw new LedgerError("BAD_REQUEST", "from must be a positive integer");
+      const max = Math.min(Number.isSafeInteger(req.max) ? (req.max as number) : this.options.maxBlocksPerResponse, this.options.maxBlocksPerResponse);
+      const blocks: CommittedBlock[] = [];
+      let bytes = 0;
+      const head = this.m.driver.tip().height;
+      for (let h = req.from as number; h <= head && blocks.length < max; h++) {
+        const b = await this.m.store.getBlock(h);
+        if (b === null) break;
+        const item: CommittedBlock = { block: b.block, commit: b.commit };
+        bytes += JSON.stringify(item).length;
+        if (blocks.length > 0 && bytes > this.options.maxResponseBytes) break;
+        blocks.push(item);
+      }
+      return encode({ blocks });
+    }
+    throw new LedgerError("BAD_REQUEST", `unknown request ${name}`);
+  }
+
+  private async run(): Promise<void> {
+    const peers = this.m.network.connectedPeers();
+    if (peers.length === 0) return;
+    // Round-robin over peers so one slow or lying peer cannot stall us.
+    for (let i = 0; i < peers.length && !this.stopped; i++) {
+      const peer = peers[(this.peerCursor + i) % peers.length] as string;
+      let head: PeerHead;
+      try {
+        head = decode(await this.m.network.request(peer, "status", encode({}))) as PeerHead;
+      } catch (err) {
+        this.m.log.debug("status request failed", { peer, err });
+        continue;
+      }
+      if (!Number.isSafeInteger(head?.height) || head.height <= this.m.driver.tip().height) continue;
+      this.peerCursor = (this.peerCursor + i + 1) % peers.length;
+      await this.fetchFrom(peer, head.height);
+      return;
+    }
+  }
+
+  private async fetchFrom(peer: string, target: number): Promise<void> {
+    this.syncing = true;
+    const startedAt = this.m.clock.now();
+    const startHeight = this.m.driver.tip().height;
+    try {
+      while (!this.stopped && this.m.driver.tip().height < target) {
+        const from = this.m.driver.tip().height + 1;
+        const res = decode(await this.m.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }))) as {
+          blocks?: unknown;
+        };
+        if (!Array.isArray(res?.blocks) || res.blocks.length === 0) return;
+        for (const item of res.blocks as CommittedBlock[]) {
+          if (!(await this.applyOne(peer, item))) return;
+        }
+      }
+    } catch (err) {
+      this.m.log.debug("block request failed", { peer, err });
+    } finally {
+      this.syncing = false;
+      const applied = this.m.driver.tip().height - startHeight;
+      if (applied > 0) this.m.log.info("caught up", { peer, from: startHeight + 1, to: this.m.driver.tip().height, ms: this.m.clock.now() - startedAt });
+    }
+  }
+
+  /** Check one fetched block against our head and hand it to the driver. False: stop with this peer. */
+  private async applyOne(peer: string, item: CommittedBlock): Promise<boolean> {
+    const tip: ChainTip = this.m.driver.tip();
+    const height = item?.block?.header?.height;
+    if (typeof height === "number" && height <= tip.height) return true; // consensus got there first
+    let checked: ReturnType<typeof checkBlock>;
+    try {
+      // [REJECT] the block follows our head and every transaction in it is valid
+      checked = checkBlock(this.m.spec, item?.block, tip, { cache: this.m.cache });
+      // [REJECT] a quorum of validators committed exactly this block
+      checkCommitCertificate(this.m.spec, item.commit, checked.block.header);
+    } catch (err) {
+      this.m.log.warn("peer served an invalid block", { peer, height: tip.height + 1, reason: (err as Error).message });
+      return false;
+    }
+    const applied = await this.m.driver.applySyncedBlock({ block: checked.block, commit: item.commit, hash: checked.hash }, checked.txs);
+    if (applied) this.syncedBlocks++;
+    return true;
+  }
+}
