@@ -12,6 +12,9 @@ import type { CertificateRecord, CertificateStatus, Receipt, TxLocation } from "
 export interface StateReader {
   getCertificate(id: string): Promise<CertificateRecord | null>;
   getTxLocation(hash: string): Promise<TxLocation | null>;
+  /** Batched reads: one round trip for a whole block. */
+  getCertificates(ids: string[]): Promise<Array<CertificateRecord | null>>;
+  getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>>;
 }
 
 /** Everything one block changes, to be written in one atomic batch. */
@@ -75,13 +78,16 @@ export function certificateIdOf(checked: CheckedTx): string {
 /** Execute a block's transactions in order against committed state. Deterministic. */
 export async function executeBlock(reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
   const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], txLocations: new Map() };
-  const loaded = new Map<string, CertificateRecord | null>();
+  // Read everything the block touches up front, in two batched reads.
+  const ids = [...new Set(txs.map(certificateIdOf))];
+  const records = await reader.getCertificates(ids);
+  const loaded = new Map<string, CertificateRecord | null>(ids.map((id, i) => [id, records[i] ?? null]));
+  const committed = await reader.getTxLocations(txs.map((t) => t.hash));
   for (const [index, checked] of txs.entries()) {
     const id = certificateIdOf(checked);
     try {
-      // [RULE] a transaction applies once: not already in an earlier block
-      if ((await reader.getTxLocation(checked.hash)) !== null) throw new LedgerError("TX_DUPLICATE", "transaction was already committed");
-      if (!loaded.has(id)) loaded.set(id, await reader.getCertificate(id));
+      // [RULE] a transaction applies once: not in an earlier block, nor earlier in this one
+      if (committed[index] !== null || effects.txLocations.has(checked.hash)) throw new LedgerError("TX_DUPLICATE", "transaction was already committed");
       const next = transition(loaded.get(id) ?? null, checked, { height, index, time });
       loaded.set(id, next);
       effects.certificates.set(id, next);
@@ -91,7 +97,7 @@ export async function executeBlock(reader: StateReader, height: number, time: nu
       if (!(err instanceof LedgerError)) throw err;
       effects.receipts.push({ txHash: checked.hash, status: "rejected", code: err.code, message: err.message });
     }
-    effects.txLocations.set(checked.hash, { height, index });
+    if (!effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
   }
   return effects;
 }

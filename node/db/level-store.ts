@@ -77,6 +77,16 @@ export class LevelStore implements ChainStore {
     return ((await this.certs.get(id)) as unknown as CertificateRecord | undefined) ?? null;
   }
 
+  async getCertificates(ids: string[]): Promise<Array<CertificateRecord | null>> {
+    if (ids.length === 0) return [];
+    return ((await this.certs.getMany(ids)) as unknown as Array<CertificateRecord | undefined>).map((r) => r ?? null);
+  }
+
+  async getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>> {
+    if (hashes.length === 0) return [];
+    return ((await this.txs.getMany(hashes)) as unknown as Array<TxLocation | undefined>).map((r) => r ?? null);
+  }
+
   async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     const h = block.block.header;
     const expected = (this.tip?.height ?? 0) + 1;

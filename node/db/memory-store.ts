@@ -33,6 +33,12 @@ export class MemoryStore implements ChainStore {
     const c = this.certs.get(id);
     return c === undefined ? null : clone(c);
   }
+  async getCertificates(ids: string[]): Promise<Array<CertificateRecord | null>> {
+    return Promise.all(ids.map((id) => this.getCertificate(id)));
+  }
+  async getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>> {
+    return hashes.map((h) => this.txs.get(h) ?? null);
+  }
   async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     const h = block.block.header;
     if (h.height !== (this.tip?.height ?? 0) + 1) throw new LedgerError("INTERNAL", `commit of height ${h.height} out of order`);
