@@ -178,6 +178,10 @@ function requestBlock<B>(s: ConsensusState<B>, round: number, out: Array<Output<
 
 function broadcastRoundChange<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
   const p = s.prepared;
+  // Only after a restart in the round it prepared in: the ROUND-CHANGE it signed on entering this round
+  // reported an older prepared state, no longer known. Reporting (this round, hash) would sign a second,
+  // different ROUND-CHANGE for this round (equivocation, and invalid besides), so send nothing.
+  if (p !== null && p.round >= s.round) return;
   const message: Omit<RoundChange<B>, "validator" | "signature"> = {
     kind: "round-change",
     height: s.height,
@@ -223,9 +227,12 @@ function onBlockReady<B>(s: ConsensusState<B>, height: number, round: number, ha
   s.awaitingBlock = null;
   let justification: Justification | undefined;
   if (round > 0) {
-    const rcs = roundChangeQuorum(s, round);
-    if (rcs === null) return; // cannot happen: the block was requested on a quorum
-    justification = { roundChanges: rcs.map(stripRoundChange) };
+    // The block was requested on Q round changes reporting nothing prepared. Justify it with exactly
+    // those: a round change reporting a prepared block that arrived while the block was being built
+    // would make the highest-prepared rule reject this proposal.
+    const empty = (roundChangeQuorum(s, round) ?? []).filter((rc) => rc.prepared === null);
+    if (empty.length < s.quorum) return; // cannot happen: round changes are never dropped within a round
+    justification = { roundChanges: empty.map(stripRoundChange) };
   }
   const proposal: Omit<Proposal<B>, "validator" | "signature"> = { kind: "proposal", height, round, blockHash: hash, block };
   if (justification !== undefined) proposal.justification = justification;
@@ -239,7 +246,7 @@ function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<O
   if (!Number.isInteger(m.round) || m.round < 0 || m.round > s.round + MAX_FUTURE_ROUNDS) return;
   switch (m.kind) {
     case "proposal":
-      onProposal(s, m, out);
+      if (!onProposal(s, m, out)) return; // an ignored proposal must not wake an idle validator
       break;
     case "prepare":
       if (m.round < s.round) return; // prepares only matter in the current or later rounds
@@ -277,22 +284,23 @@ function record<M extends ConsensusMessage<B>, B>(
   return true;
 }
 
-function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B>>): void {
+/** Returns false when the proposal is ignored (not recorded). */
+function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B>>): boolean {
   // [REJECT] sender is the proposer of (h, r)
-  if (p.validator !== proposerOf(s.config.n, s.height, p.round)) return;
+  if (p.validator !== proposerOf(s.config.n, s.height, p.round)) return false;
   const prior = s.proposals.get(p.round);
   if (prior !== undefined) {
     if (prior.blockHash !== p.blockHash) out.push({ type: "evidence", kind: "equivocation", messages: [prior, p] });
-    return;
+    return false;
   }
   // [REJECT] round > 0 needs a justification: Q round changes, and the highest prepared block if any
-  if (p.round > 0 && !justified(s, p)) return;
+  if (p.round > 0 && !justified(s, p)) return false;
   s.proposals.set(p.round, p);
   // Keep the block even from a round we have left: a quorum of commits for it may still arrive.
   s.blocks.set(p.blockHash, p.block);
   if (p.round < s.round) {
     progress(s, out);
-    return;
+    return true;
   }
   if (p.round > s.round) startRound(s, p.round, out); // a justified proposal pulls us into its round
   if (!s.active) activate(s, out);
@@ -301,6 +309,7 @@ function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B
     s.accepted = { round: p.round, blockHash: p.blockHash };
   }
   progress(s, out);
+  return true;
 }
 
 function validPrepareCertificate<B>(s: ConsensusState<B>, cert: Prepare[] | undefined, round: number, hash: string): cert is Prepare[] {
