@@ -1,0 +1,56 @@
+/** Which issuer key signs: --key, or the testnet's key of the department (so the quick start needs no flags). */
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { ChainSpec } from "../../../node/chain/genesis.js";
+import { type KeyFile, loadKeyFile } from "../../../node/crypto/keys.js";
+import { LedgerError } from "../../../node/errors.js";
+import { UsageError } from "../../errors.js";
+
+/** A loaded issuer key and the department it belongs to on this chain. */
+export interface IssuerKey {
+  file: string;
+  key: KeyFile;
+  department: string;
+}
+
+/** Where a testnet keeps a department's issuer key. */
+export function testnetIssuerKeyFile(testnetDir: string, department: string): string {
+  return join(testnetDir, "issuers", `${department}.key`);
+}
+
+async function readable(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load `keyFile`, or else the first of `departments` whose testnet key file exists, and check the
+ * key is an issuer key of this chain.
+ */
+export async function resolveIssuerKey(
+  command: string,
+  spec: ChainSpec,
+  keyFile: string | undefined,
+  testnetDir: string,
+  departments: readonly string[],
+): Promise<IssuerKey> {
+  let file = keyFile;
+  if (file === undefined) {
+    const candidates = departments.map((d) => testnetIssuerKeyFile(testnetDir, d));
+    for (const c of candidates) {
+      if (await readable(c)) {
+        file = c;
+        break;
+      }
+    }
+    if (file === undefined) throw new UsageError(`no --key given and no issuer key at ${candidates.join(" or ") || `${testnetDir}/issuers/`}`, command);
+  }
+  const key = await loadKeyFile(file);
+  const department = spec.departmentOfIssuerKey(key.publicKey);
+  if (department === undefined) throw new LedgerError("TX_UNKNOWN_ISSUER", `${file} is not an issuer key on chain ${spec.chainId}`);
+  return { file, key, department };
+}

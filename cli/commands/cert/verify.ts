@@ -1,0 +1,92 @@
+/** `certchain cert verify`: ask a node whether a certificate (by id, or a presented document) is valid. */
+import { readFile } from "node:fs/promises";
+import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
+import { EXIT } from "../../../node/errors.js";
+import type { VerificationResult } from "../../../node/rpc/backend.js";
+import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, stringFlag } from "../../args.js";
+import type { Command } from "../../command.js";
+import { CliError, NodeError, type ExitCode, UsageError } from "../../errors.js";
+import { isoDate } from "../../format.js";
+import { RpcClient } from "../../rpc-client.js";
+
+const NAME = "cert verify";
+
+/** A verification as the CLI reports it; "malformed" is a document the ledger cannot read. */
+export type Verdict = VerificationResult | { valid: false; status: "malformed"; reason: string };
+
+/** The one line a verifier reads, and the exit code: 0 valid, 3 anything else. */
+export function verdictLine(v: Verdict, id: string): { line: string; exitCode: ExitCode } {
+  if (v.valid && "certificate" in v && v.certificate !== undefined) {
+    const c = v.certificate;
+    return {
+      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}`,
+      exitCode: EXIT.OK,
+    };
+  }
+  // The node's reason may already start with the status ("revoked: …"); say it once.
+  const reason = v.status === "unknown" ? `unknown certificate ${id}` : v.reason.startsWith(`${v.status}: `) ? v.reason.slice(v.status.length + 2) : v.reason;
+  return { line: `NOT VALID: ${v.status}: ${reason}`, exitCode: EXIT.INVALID };
+}
+
+/** Read a presented document; a file that is not JSON is a malformed certificate, not a failure. */
+async function readDocument(path: string): Promise<{ doc: unknown } | { malformed: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return { doc: JSON.parse(text) as unknown };
+  } catch {
+    return { malformed: `${path} is not JSON` };
+  }
+}
+
+export const certVerifyCommand: Command = {
+  name: NAME,
+  summary: "check that a certificate is valid",
+  usage: `Check a certificate with a node: by id (is it on chain and valid now?) or by the holder's document
+(is it the very document that was issued, unaltered, and is the certificate valid now?).
+Prints one line, VALID: ... (exit 0) or NOT VALID: <status>: <reason> (exit 3).
+
+Usage: certchain cert verify (--id ID | --document FILE) [--rpc URL] [--json]
+
+Options:
+  --id ID            the certificate id
+  --document FILE    the holder's certificate document (JSON)
+  --rpc URL          node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+  --json             print the verification result as JSON
+  -h, --help         show this help`,
+  async run(argv, io) {
+    const args = parseCommandArgs(NAME, argv, { id: { type: "string" }, document: { type: "string" }, json: { type: "boolean" }, ...RPC_OPTION });
+    const id = stringFlag(NAME, args, "id");
+    const document = stringFlag(NAME, args, "document");
+    if ((id === undefined) === (document === undefined)) throw new UsageError("give exactly one of --id or --document", NAME);
+    const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));
+
+    let verdict: Verdict;
+    let subject = id ?? document ?? "";
+    if (id !== undefined) {
+      verdict = CERTIFICATE_ID.test(id)
+        ? await client.get<VerificationResult>(`/verify/${encodeURIComponent(id)}`)
+        : { valid: false, status: "unknown", reason: `"${id}" is not a certificate id` };
+    } else {
+      const read = await readDocument(document as string);
+      if ("malformed" in read) verdict = { valid: false, status: "malformed", reason: read.malformed };
+      else {
+        const claimed = (read.doc as { certificateId?: unknown } | null)?.certificateId;
+        if (typeof claimed === "string") subject = claimed;
+        try {
+          verdict = await client.post<VerificationResult>("/verify", read.doc);
+        } catch (err) {
+          if (!(err instanceof NodeError) || err.code !== "DOC_MALFORMED") throw err;
+          verdict = { valid: false, status: "malformed", reason: err.message };
+        }
+      }
+    }
+    const { line, exitCode } = verdictLine(verdict, subject);
+    io.out(args.values.json === true ? JSON.stringify(verdict, null, 2) : line);
+    return exitCode;
+  },
+};

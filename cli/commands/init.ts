@@ -1,0 +1,65 @@
+/** `certchain init`: keys, genesis and node homes for a new chain, in a new or empty directory. */
+import { readdir } from "node:fs/promises";
+import { EXIT } from "../../node/errors.js";
+import { defaultInitOptions, initNetwork } from "../../node/init.js";
+import { intFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+import { CliError, UsageError } from "../errors.js";
+
+const NAME = "init";
+const CHAIN_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** True when `dir` does not exist or is empty: init never overwrites a chain's keys. */
+async function isNewOrEmpty(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return true;
+    throw err;
+  }
+}
+
+export const initCommand: Command = {
+  name: NAME,
+  summary: "create a new chain: keys, genesis and node homes",
+  usage: `Create a new chain in DIR: an issuer key per department (DIR/issuers/), the genesis
+(DIR/genesis.json) and one home directory per validator (DIR/node<i>/) with its consensus key,
+libp2p identity and config. Node i listens for p2p on BASE+i and for RPC on BASE+100+i.
+
+Usage: certchain init --dir DIR [--validators N] [--chain-name NAME] [--base-port P] [--host HOST]
+
+Options:
+  --dir DIR            where to write; must be new or empty (required)
+  --validators N       number of validator nodes, 1-64 (default ${defaultInitOptions.validators})
+  --chain-name NAME    [a-z0-9-], part of the chain id (default ${defaultInitOptions.chainName})
+  --base-port P        first p2p port (default ${defaultInitOptions.basePort})
+  --host HOST          address the nodes listen on (default ${defaultInitOptions.host})
+  -h, --help           show this help`,
+  async run(argv, io) {
+    const args = parseCommandArgs(NAME, argv, {
+      dir: { type: "string" },
+      validators: { type: "string" },
+      "chain-name": { type: "string" },
+      "base-port": { type: "string" },
+      host: { type: "string" },
+    });
+    const dir = requiredFlag(NAME, args, "dir");
+    const validators = intFlag(NAME, args, "validators", defaultInitOptions.validators, 1, 64);
+    const chainName = stringFlag(NAME, args, "chain-name") ?? defaultInitOptions.chainName;
+    if (!CHAIN_NAME.test(chainName)) throw new UsageError("--chain-name must be 1-64 characters of a-z 0-9 -, starting with a letter or digit", NAME);
+    const basePort = intFlag(NAME, args, "base-port", defaultInitOptions.basePort, 1024, 65535 - 100 - validators);
+    const host = stringFlag(NAME, args, "host") ?? defaultInitOptions.host;
+    if (!(await isNewOrEmpty(dir))) throw new CliError(`${dir} is not empty; init writes a new chain into a new or empty directory and never overwrites keys`);
+
+    const result = await initNetwork({ dir, validators, chainName, host, basePort, genesisTime: Date.now() });
+    io.out(`chain id   ${result.chainId}`);
+    io.out(`genesis    ${result.genesisFile}`);
+    io.out("nodes");
+    for (const n of result.nodes) io.out(`  ${n.name}  home ${n.home}  rpc ${n.rpcUrl}  p2p ${n.p2pAddress}  (${n.department})`);
+    io.out("issuer keys (keep them safe: they sign certificates)");
+    for (const k of result.issuers) io.out(`  ${k.department.padEnd(20)}  ${k.keyFile}`);
+    io.out("");
+    io.out(`start each node with: certchain start --home ${result.nodes[0]?.home ?? `${dir}/node1`}`);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,41 @@
+/** `certchain start`: run one node in the foreground until SIGINT or SIGTERM, then close it cleanly. */
+import { EXIT } from "../../node/errors.js";
+import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+import { UsageError } from "../errors.js";
+import { onStopSignal } from "../signals.js";
+
+const NAME = "start";
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
+
+export const startCommand: Command = {
+  name: NAME,
+  summary: "run a node from its home directory",
+  usage: `Run the node whose home directory is DIR (made by certchain init) until Ctrl-C or SIGTERM,
+then close it cleanly (exit 0). A second signal forces an immediate exit.
+
+Usage: certchain start --home DIR [--log-level LEVEL]
+
+Options:
+  --home DIR           the node's home: config.json, genesis.json, keys, data/ (required)
+  --log-level LEVEL    debug | info | warn | error | silent (default: $CERTCHAIN_LOG or info)
+  -h, --help           show this help`,
+  async run(argv, io) {
+    const args = parseCommandArgs(NAME, argv, { home: { type: "string" }, "log-level": { type: "string" } });
+    const home = requiredFlag(NAME, args, "home");
+    const logLevel = stringFlag(NAME, args, "log-level");
+    if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
+
+    const { startNode } = await import("../../node/node.js");
+    const node = await startNode(logLevel === undefined ? { home } : { home, logLevel });
+    io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it)`);
+    const signal = await onStopSignal(() => {
+      io.err(`${node.name}: second signal, exiting without closing`);
+      process.exit(EXIT.FAILURE);
+    });
+    io.out(`${node.name}: ${signal}, closing`);
+    await node.close();
+    io.out(`${node.name} stopped`);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,40 @@
+/** `certchain testnet`: N local nodes as separate processes, in the foreground until Ctrl-C. */
+import { intFlag, parseCommandArgs, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+import { defaultTestnetOptions } from "../../testnet/options.js";
+
+const NAME = "testnet";
+
+export const testnetCommand: Command = {
+  name: NAME,
+  summary: "run a local N-node testnet in the foreground",
+  usage: `Start a fresh local testnet: new keys and genesis in DIR (wiped first; a non-empty DIR without
+testnet.json is refused), one process per node on ${defaultTestnetOptions.host}, logs in DIR/node<i>/node.log,
+everything needed to use it in DIR/testnet.json. Ctrl-C or SIGTERM stops all nodes cleanly.
+
+Usage: certchain testnet [--nodes N] [--dir DIR] [--base-port P] [--host HOST]
+
+Options:
+  --nodes N          validators, 1-64 (default ${defaultTestnetOptions.nodes})
+  --dir DIR          data directory (default ${defaultTestnetOptions.dir})
+  --base-port P      node i: p2p P+i, RPC P+100+i (default ${defaultTestnetOptions.basePort})
+  --host HOST        listen address (default ${defaultTestnetOptions.host})
+  -h, --help         show this help`,
+  async run(argv) {
+    const args = parseCommandArgs(NAME, argv, {
+      nodes: { type: "string" },
+      dir: { type: "string" },
+      "base-port": { type: "string" },
+      host: { type: "string" },
+    });
+    const nodes = intFlag(NAME, args, "nodes", defaultTestnetOptions.nodes, 1, 64);
+    const options = {
+      nodes,
+      dir: stringFlag(NAME, args, "dir") ?? defaultTestnetOptions.dir,
+      basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes),
+      host: stringFlag(NAME, args, "host") ?? defaultTestnetOptions.host,
+    };
+    const { runTestnet } = await import("../../testnet/testnet.js");
+    return runTestnet(options);
+  },
+};

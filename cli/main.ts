@@ -1,0 +1,69 @@
+/**
+ * The `certchain` command (bin/certchain.js imports this). `runCli` is the whole CLI as a function
+ * of argv → exit code; it alone prints errors (one line, a stack only with CERTCHAIN_DEBUG=1) and
+ * picks the exit code from errors.ts.
+ */
+import "../node/polyfill.js";
+import { readFileSync } from "node:fs";
+import { EXIT } from "../node/errors.js";
+import { type Command, commandGroup, runCommand } from "./command.js";
+import { errorLine, exitCodeFor } from "./errors.js";
+import { type CliIo, consoleIo } from "./io.js";
+
+/** Exit codes, for the root help. */
+const EXIT_HELP = `Exit codes: 0 success / valid, 1 failure, 2 usage, 3 certificate not valid, 4 node unreachable.
+Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces).`;
+
+const root: Command = commandGroup(
+  "",
+  "certchain",
+  "certchain: a permissioned ledger for government electronic certificates.",
+  [
+    { name: "keys", summary: "generate and show Ed25519 key files", load: async () => (await import("./commands/keys.js")).keysCommand },
+    { name: "init", summary: "create a new chain: keys, genesis and node homes", load: async () => (await import("./commands/init.js")).initCommand },
+    { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
+    { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
+    { name: "status", summary: "show a node's chain, head, peers and mempool", load: async () => (await import("./commands/status.js")).statusCommand },
+    { name: "cert", summary: "issue, revoke, show and verify certificates", load: async () => (await import("./commands/cert.js")).certCommand },
+  ],
+  EXIT_HELP,
+);
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Run the CLI; resolves with the exit code, never throws. */
+export async function runCli(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  if (argv.length === 0) {
+    io.err(root.usage);
+    return EXIT.USAGE;
+  }
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    io.out(packageVersion());
+    return EXIT.OK;
+  }
+  try {
+    return await runCommand(root, argv, io);
+  } catch (err) {
+    io.err(errorLine(err));
+    const detail = (err as { detail?: unknown }).detail;
+    if (typeof detail === "string") io.err(detail);
+    if (io.env.CERTCHAIN_DEBUG === "1" && err instanceof Error && err.stack !== undefined) io.err(err.stack);
+    return exitCodeFor(err);
+  }
+}
+
+/** Entry point: run, set the exit code, and make sure the process ends even if a handle lingers. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const code = await runCli(argv);
+  process.exitCode = code;
+  // Let stdout drain and the event loop empty; force the exit if something (a socket, a timer in a
+  // closed library) keeps the process alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

@@ -1,0 +1,38 @@
+/** Free loopback ports for e2e tests. */
+import { createServer } from "node:net";
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port B such that B..B+count-1 and B+100..B+100+count-1 are free on 127.0.0.1 (the layout
+ * initNetwork uses for p2p and RPC ports).
+ */
+export async function freeBasePort(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = (await canListen(base + i)) && (await canListen(base + 100 + i));
+    if (ok) return base;
+  }
+  throw new Error("no free port range found");
+}
+
+/** Poll until `cond` is true or fail after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 20_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

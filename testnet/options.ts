@@ -1,0 +1,32 @@
+/** Options of the local testnet (kept apart from testnet.ts so the CLI reads the defaults cheaply). */
+import type { ConsensusParams } from "../node/chain/types.js";
+
+export interface TestnetOptions {
+  /** Number of validator nodes, each a separate process. */
+  nodes: number;
+  /** Data directory; wiped and recreated on every start. */
+  dir: string;
+  /** Node i: p2p on basePort + i, RPC on basePort + 100 + i. */
+  basePort: number;
+  host: string;
+  chainName: string;
+  /** How long every node has to answer GET /status after it is spawned. */
+  readyTimeoutMs: number;
+  /** How long a node has to exit after SIGTERM before it gets SIGKILL. */
+  stopTimeoutMs: number;
+  /** No progress lines and no exit reports on the console (tests, benchmark). */
+  quiet: boolean;
+  /** Genesis consensus parameters to override (tests use short round timeouts). */
+  consensus?: Partial<ConsensusParams>;
+}
+
+export const defaultTestnetOptions: TestnetOptions = {
+  nodes: 4,
+  dir: ".testnet",
+  basePort: 26600,
+  host: "127.0.0.1",
+  chainName: "certchain-testnet",
+  readyTimeoutMs: 30_000,
+  stopTimeoutMs: 10_000,
+  quiet: false,
+};

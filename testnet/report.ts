@@ -1,0 +1,39 @@
+/** What `certchain testnet` prints: where the nodes are, how to use them, and nodes that exit. */
+import { relative } from "node:path";
+import type { TestnetInfo, TestnetNodeInfo } from "./info.js";
+import type { NodeExit } from "./node-process.js";
+import { defaultTestnetOptions, type TestnetOptions } from "./options.js";
+import { shellQuote } from "./shell.js";
+
+/** A path relative to the working directory when that is shorter. */
+function short(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.length > 0 && rel.length < path.length ? rel : path;
+}
+
+/** One line for a node that exited without being asked to (a crash, or an operator's kill -9). */
+export function reportExit(node: TestnetNodeInfo, exit: NodeExit, pid: number): void {
+  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  console.error(`${node.name} (pid ${pid}) ${how}; log ${short(node.logFile)}; restart it with: ${node.commandLine}`);
+}
+
+/** The summary printed once every node answers. */
+export function printTestnet(info: TestnetInfo, opts: TestnetOptions): void {
+  console.log(`chain ${info.chainId}: ${info.nodes.length} nodes up`);
+  for (const n of info.nodes) console.log(`  ${n.name}  ${n.rpcUrl}  pid ${n.pid}  ${n.department}  log ${short(n.logFile)}`);
+  console.log(`testnet.json: ${short(`${opts.dir}/testnet.json`)}`);
+  const first = info.nodes[0];
+  const second = info.nodes[1] ?? first;
+  const flags: string[] = [];
+  if (first !== undefined && first.rpcUrl !== "http://127.0.0.1:26700") flags.push(`--rpc ${first.rpcUrl}`);
+  if (opts.dir !== defaultTestnetOptions.dir) flags.push(`--testnet ${shellQuote(opts.dir)}`);
+  console.log("");
+  console.log("Issue a certificate (signed with the testnet's issuer key of the department):");
+  console.log(
+    `  npx certchain cert issue --type identity-proof --holder-name "Zhang San" --holder-id-type resident-id --holder-id 110101199003070011 --field dateOfBirth=1990-03-07${flags.length > 0 ? ` ${flags.join(" ")}` : ""}`,
+  );
+  console.log("Verify it on another node:");
+  console.log(`  npx certchain cert verify --id <the id printed by issue> --rpc ${second?.rpcUrl ?? ""}`);
+  console.log("");
+  console.log("Ctrl-C stops all nodes.");
+}
