@@ -59,7 +59,10 @@ export async function measurePipeline(spec: ChainSpec, txs: Transaction[], block
       const block = buildBlock(spec, tip, 0, tip.time + 1, checked);
       const hash = blockHash(block.header);
       const effects = await executeBlock(store, block.header.height, block.header.time, checked);
-      await store.commitBlock({ block, commit: { height: block.header.height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
+      await store.commitBlock(
+        { block, commit: { height: block.header.height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts },
+        effects,
+      );
       tip = { height: block.header.height, hash, time: block.header.time };
       done += checked.length;
     }

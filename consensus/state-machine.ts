@@ -250,16 +250,16 @@ function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<O
       break;
     case "prepare":
       if (m.round < s.round) return; // prepares only matter in the current or later rounds
-      if (!record(s, s.prepares, m, out)) return;
+      if (!record(s.prepares, m, out)) return;
       break;
     case "commit":
-      if (!record(s, s.commits, m, out)) return;
+      if (!record(s.commits, m, out)) return;
       break;
     case "round-change":
       if (m.round < s.round) return; // a round we have left
       // [REJECT] a claimed prepared block must come with its block and prepare certificate
       if (!validRoundChange(s, m)) return;
-      if (!record(s, s.roundChanges, m, out)) return;
+      if (!record(s.roundChanges, m, out)) return;
       break;
   }
   // Any message from a peer for this height means others have work: join in.
@@ -268,12 +268,7 @@ function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<O
 }
 
 /** Store a vote once per (round, validator); a different second vote is equivocation evidence. */
-function record<M extends ConsensusMessage<B>, B>(
-  s: ConsensusState<B>,
-  map: Map<number, Map<number, M>>,
-  m: M,
-  out: Array<Output<B>>,
-): boolean {
+function record<M extends ConsensusMessage<B>, B>(map: Map<number, Map<number, M>>, m: M, out: Array<Output<B>>): boolean {
   const b = bucket(map, m.round);
   const prior = b.get(m.validator);
   if (prior !== undefined) {

@@ -3,7 +3,7 @@
  * consensus driver → network → sync → RPC — and close in reverse order.
  */
 import "./polyfill.js";
-import { ChainSpec, loadGenesis } from "./chain/genesis.js";
+import { type ChainSpec, loadGenesis } from "./chain/genesis.js";
 import { Mempool, defaultMempoolOptions } from "./chain/mempool.js";
 import { TxGossip, defaultTxGossipOptions } from "./chain/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";

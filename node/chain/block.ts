@@ -134,7 +134,7 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   const fail = (msg: string): never => {
     throw new LedgerError("COMMIT_CERT_INVALID", msg);
   };
-  if (!isObj(commit) || !Array.isArray(commit.seals)) return fail("a commit certificate is {height, round, blockHash, seals}");
+  if (!isObj(commit) || !Array.isArray(commit.seals)) fail("a commit certificate is {height, round, blockHash, seals}");
   const c = commit as unknown as CommitCertificate;
   const hash = blockHash(header);
   if (c.height !== header.height || c.blockHash !== hash) fail("certificate is for another block");

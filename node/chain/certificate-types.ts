@@ -38,7 +38,14 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     defaultValidityDays: 3650,
     fields: [
       { name: "enterpriseName", label: { en: "Enterprise name", zh: "企业名称" }, kind: "string", required: true, public: true, maxLength: 200 },
-      { name: "unifiedSocialCreditCode", label: { en: "Unified social credit code", zh: "统一社会信用代码" }, kind: "string", required: true, public: true, pattern: USCC },
+      {
+        name: "unifiedSocialCreditCode",
+        label: { en: "Unified social credit code", zh: "统一社会信用代码" },
+        kind: "string",
+        required: true,
+        public: true,
+        pattern: USCC,
+      },
       { name: "enterpriseType", label: { en: "Enterprise type", zh: "企业类型" }, kind: "string", required: true, public: true, maxLength: 100 },
       { name: "registeredCapital", label: { en: "Registered capital (CNY)", zh: "注册资本（元）" }, kind: "integer", required: false, public: true },
       { name: "businessScope", label: { en: "Business scope", zh: "经营范围" }, kind: "string", required: false, public: true, maxLength: 2000 },

@@ -32,11 +32,7 @@ export interface BlockEffects {
  * Apply one stateless-valid transaction to a certificate record (null: unknown). Returns the new
  * record or throws the LedgerError that becomes the rejection's reason code.
  */
-export function transition(
-  record: CertificateRecord | null,
-  checked: CheckedTx,
-  at: { height: number; index: number; time: number },
-): CertificateRecord {
+export function transition(record: CertificateRecord | null, checked: CheckedTx, at: { height: number; index: number; time: number }): CertificateRecord {
   const body = checked.tx.body;
   if (body.kind === "issue") {
     const p = body.payload;

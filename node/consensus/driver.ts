@@ -182,7 +182,13 @@ export class ConsensusDriver {
           if (msg.kind === "proposal" && checked.block.header.proposer !== msg.validator) throw new Error("header proposer is not the sender");
           this.checkedBlocks.set(hash, checked.txs);
         } catch (err) {
-          this.m.log.warn("dropped message with an invalid block", { kind: msg.kind, height, round: msg.round, from: msg.validator, reason: (err as Error).message });
+          this.m.log.warn("dropped message with an invalid block", {
+            kind: msg.kind,
+            height,
+            round: msg.round,
+            from: msg.validator,
+            reason: (err as Error).message,
+          });
           return;
         }
       }
@@ -219,7 +225,11 @@ export class ConsensusDriver {
         await this.decide(out.decision);
         return;
       case "evidence":
-        this.m.log.warn("equivocation evidence", { kinds: out.messages.map((x) => x.kind), validator: out.messages[0].validator, height: out.messages[0].height });
+        this.m.log.warn("equivocation evidence", {
+          kinds: out.messages.map((x) => x.kind),
+          validator: out.messages[0].validator,
+          height: out.messages[0].height,
+        });
         return;
     }
   }

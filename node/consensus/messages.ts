@@ -45,7 +45,8 @@ function checkSigned(spec: ChainSpec, m: Record<string, unknown>): void {
   if (!isSignatureHex(m.signature)) fail("signature must be 64 bytes of hex");
   if (m.kind === "round-change") {
     const p = m.prepared;
-    if (p !== null && !(isObj(p) && isIndex(p.round) && isHash(p.blockHash) && Object.keys(p).length === 2)) fail("prepared must be null or {round, blockHash}");
+    if (p !== null && !(isObj(p) && isIndex(p.round) && isHash(p.blockHash) && Object.keys(p).length === 2))
+      fail("prepared must be null or {round, blockHash}");
   } else if (!isHash(m.blockHash)) {
     fail("blockHash must be a SHA-256 hex digest");
   }
@@ -71,7 +72,7 @@ function checkBlockHash(block: unknown, expected: string): void {
   try {
     hash = blockHash(block.header as never);
   } catch {
-    return fail("block header cannot be hashed");
+    fail("block header cannot be hashed");
   }
   if (hash !== expected) fail("block does not hash to blockHash");
 }

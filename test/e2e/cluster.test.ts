@@ -53,11 +53,19 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
     };
   }
   const issue = (doc: CertificateDocument): Transaction => {
-    const body: IssueTxBody = { ...newTxEnvelope(spec.chainId, "market-regulation", market.publicKey, Date.now()), kind: "issue", payload: issuePayloadFor(spec, doc) };
+    const body: IssueTxBody = {
+      ...newTxEnvelope(spec.chainId, "market-regulation", market.publicKey, Date.now()),
+      kind: "issue",
+      payload: issuePayloadFor(spec, doc),
+    };
     return signTx(body, market.privateKey);
   };
   const revoke = (id: string, reason: string): Transaction => {
-    const body: RevokeTxBody = { ...newTxEnvelope(spec.chainId, "market-regulation", market.publicKey, Date.now()), kind: "revoke", payload: { certificateId: id, reason } };
+    const body: RevokeTxBody = {
+      ...newTxEnvelope(spec.chainId, "market-regulation", market.publicKey, Date.now()),
+      kind: "revoke",
+      payload: { certificateId: id, reason },
+    };
     return signTx(body, market.privateKey);
   };
   async function submitAndCommit(i: number, tx: Transaction): Promise<{ height: number }> {
@@ -80,7 +88,15 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
     setLogLevel("warn");
     dir = await mkdtemp(join(tmpdir(), "certchain-e2e-"));
     const basePort = await freeBasePort(4);
-    net = await initNetwork({ dir, validators: 4, chainName: "e2e", host: "127.0.0.1", basePort, genesisTime: Date.now(), consensus: { roundTimeoutMs: 1000 } });
+    net = await initNetwork({
+      dir,
+      validators: 4,
+      chainName: "e2e",
+      host: "127.0.0.1",
+      basePort,
+      genesisTime: Date.now(),
+      consensus: { roundTimeoutMs: 1000 },
+    });
     spec = await loadGenesis(net.genesisFile);
     market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
     for (let i = 0; i < 4; i++) await start(i);

@@ -4,8 +4,15 @@ export interface RpcReply<T = unknown> {
   body: T;
 }
 
-export async function rpc<T = Record<string, unknown>>(base: string, path: string, init?: { method?: string; body?: unknown; raw?: string }): Promise<RpcReply<T>> {
-  const opts: RequestInit = { method: init?.method ?? (init?.body !== undefined || init?.raw !== undefined ? "POST" : "GET"), signal: AbortSignal.timeout(10_000) };
+export async function rpc<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  init?: { method?: string; body?: unknown; raw?: string },
+): Promise<RpcReply<T>> {
+  const opts: RequestInit = {
+    method: init?.method ?? (init?.body !== undefined || init?.raw !== undefined ? "POST" : "GET"),
+    signal: AbortSignal.timeout(10_000),
+  };
   if (init?.body !== undefined || init?.raw !== undefined) {
     opts.headers = { "content-type": "application/json" };
     opts.body = init.raw ?? JSON.stringify(init.body);

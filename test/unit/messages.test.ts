@@ -14,7 +14,6 @@ const spec = chain.spec;
 const key = (i: number): string => chain.validatorKeys[i]?.privateKey as string;
 const block: Block = buildBlock(spec, genesisTip(spec), 1, T0 + 1000, [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))]);
 
-
 const H = blockHash(block.header);
 
 const sign = (i: number, m: UnsignedMessage<Block>): BlockMessage => signMessage(spec, key(i), i, m);
@@ -86,7 +85,10 @@ describe("consensus messages at the edge", () => {
           }),
         ),
     ],
-    ["a round change claiming a prepared block without it", () => bytes(sign(0, { kind: "round-change", height: 1, round: 1, prepared: { round: 0, blockHash: H } }))],
+    [
+      "a round change claiming a prepared block without it",
+      () => bytes(sign(0, { kind: "round-change", height: 1, round: 1, prepared: { round: 0, blockHash: H } })),
+    ],
   ];
   for (const [name, make] of invalid) {
     it(`rejects ${name}`, () => {

@@ -30,12 +30,18 @@ describe("block execution and receipts", () => {
     ];
     const effects = await executeBlock(store, 1, T0 + 1000, txs);
     const expected = ["applied", "TX_CERT_EXISTS", "applied", "TX_ALREADY_REVOKED", "TX_CERT_UNKNOWN", "applied", "TX_NOT_ISSUER"];
-    effects.receipts.forEach((r, i) => assert.equal(r.status === "applied" ? "applied" : r.code, expected[i], `receipt ${i}`));
+    for (const [i, r] of effects.receipts.entries()) assert.equal(r.status === "applied" ? "applied" : r.code, expected[i], `receipt ${i}`);
     const recA = effects.certificates.get(a.certificateId);
     assert.equal(recA?.revoked, true);
-    assert.deepEqual(recA?.history.map((e) => e.action), ["issue", "revoke"]);
+    assert.deepEqual(
+      recA?.history.map((e) => e.action),
+      ["issue", "revoke"],
+    );
     assert.equal(effects.txLocations.size, txs.length, "every transaction gets a location, applied or not");
-    assert.deepEqual(effects.issued.map((e) => e.id), [a.certificateId, b.certificateId]);
+    assert.deepEqual(
+      effects.issued.map((e) => e.id),
+      [a.certificateId, b.certificateId],
+    );
   });
 
   it("a transaction committed in an earlier block is rejected as a duplicate", async () => {
@@ -76,7 +82,10 @@ describe("mempool", () => {
     await assert.rejects(pool.admit(revokeTx(chain, doc.certificateId)), (e: unknown) => e instanceof LedgerError && e.code === "TX_ALREADY_REVOKED");
     await assert.rejects(pool.admit(revokeTx(chain, "BL-UNKNOWN")), (e: unknown) => e instanceof LedgerError && e.code === "TX_CERT_UNKNOWN");
     const reaped = pool.reap(10, 1 << 20);
-    assert.deepEqual(reaped.map((t) => t.tx.body.kind), ["issue", "revoke"]);
+    assert.deepEqual(
+      reaped.map((t) => t.tx.body.kind),
+      ["issue", "revoke"],
+    );
     assert.equal(pool.reap(1, 1 << 20).length, 1, "maxTxs");
     assert.equal(pool.reap(10, 10).length, 0, "maxBytes");
     const first = reaped.slice(0, 1);
@@ -122,25 +131,78 @@ describe("blocks and commit certificates", () => {
   const cert = (seals: CommitCertificate["seals"], round = 0): CommitCertificate => ({ height: 1, round, blockHash: checked.hash, seals });
 
   it("a valid block passes and keeps its transactions' hashes", () => {
-    assert.deepEqual(checked.txs.map((t) => t.hash), txs.map((t) => t.hash));
+    assert.deepEqual(
+      checked.txs.map((t) => t.hash),
+      txs.map((t) => t.hash),
+    );
   });
 
   const blockCases: Array<[string, (b: typeof block) => void]> = [
-    ["wrong height", (b) => { b.header.height = 2; }],
-    ["wrong parent", (b) => { b.header.previousHash = "0".repeat(64); }],
-    ["time not after parent", (b) => { b.header.time = parent.time; }],
-    ["wrong chain", (b) => { b.header.chainId = "other"; }],
-    ["txRoot mismatch", (b) => { b.txs.reverse(); }],
-    ["txCount mismatch", (b) => { b.header.txCount = 5; }],
-    ["duplicate transaction", (b) => { b.txs = [b.txs[0] as never, b.txs[0] as never]; b.header.txRoot = merkleRoot([txs[0]?.hash as string, txs[0]?.hash as string]); }],
-    ["forged transaction", (b) => { (b.txs[0] as { signature: string }).signature = "00".repeat(64); }],
-    ["foreign validator set", (b) => { b.header.validatorsHash = "1".repeat(64); }],
+    [
+      "wrong height",
+      (b) => {
+        b.header.height = 2;
+      },
+    ],
+    [
+      "wrong parent",
+      (b) => {
+        b.header.previousHash = "0".repeat(64);
+      },
+    ],
+    [
+      "time not after parent",
+      (b) => {
+        b.header.time = parent.time;
+      },
+    ],
+    [
+      "wrong chain",
+      (b) => {
+        b.header.chainId = "other";
+      },
+    ],
+    [
+      "txRoot mismatch",
+      (b) => {
+        b.txs.reverse();
+      },
+    ],
+    [
+      "txCount mismatch",
+      (b) => {
+        b.header.txCount = 5;
+      },
+    ],
+    [
+      "duplicate transaction",
+      (b) => {
+        b.txs = [b.txs[0] as never, b.txs[0] as never];
+        b.header.txRoot = merkleRoot([txs[0]?.hash as string, txs[0]?.hash as string]);
+      },
+    ],
+    [
+      "forged transaction",
+      (b) => {
+        (b.txs[0] as { signature: string }).signature = "00".repeat(64);
+      },
+    ],
+    [
+      "foreign validator set",
+      (b) => {
+        b.header.validatorsHash = "1".repeat(64);
+      },
+    ],
   ];
   for (const [name, mutate] of blockCases) {
     it(`rejects a block with ${name}`, () => {
       const b = structuredClone(block);
       mutate(b);
-      assert.throws(() => checkBlock(spec, b, parent), (e: unknown) => e instanceof LedgerError && e.code === "BLOCK_INVALID", name);
+      assert.throws(
+        () => checkBlock(spec, b, parent),
+        (e: unknown) => e instanceof LedgerError && e.code === "BLOCK_INVALID",
+        name,
+      );
     });
   }
 
@@ -158,7 +220,11 @@ describe("blocks and commit certificates", () => {
   ];
   for (const [name, make] of certCases) {
     it(`rejects a commit certificate with ${name}`, () => {
-      assert.throws(() => checkCommitCertificate(spec, make(), block.header), (e: unknown) => e instanceof LedgerError && e.code === "COMMIT_CERT_INVALID", name);
+      assert.throws(
+        () => checkCommitCertificate(spec, make(), block.header),
+        (e: unknown) => e instanceof LedgerError && e.code === "COMMIT_CERT_INVALID",
+        name,
+      );
     });
   }
 });

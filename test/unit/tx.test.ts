@@ -39,28 +39,146 @@ describe("transaction validation", () => {
     ["not an object", () => "tx", "TX_MALFORMED"],
     ["null", () => null, "TX_MALFORMED"],
     ["extra top-level member", () => ({ ...issueTx(chain, licenceDocument(chain)), extra: 1 }), "TX_MALFORMED"],
-    ["signature tampered", () => {
-      const tx = issueTx(chain, licenceDocument(chain));
-      return { ...tx, signature: tx.signature.replace(/^./, (c) => (c === "a" ? "b" : "a")) };
-    }, "TX_BAD_SIGNATURE"],
-    ["payload changed after signing", () => mutated((b) => { b.payload.publicFields.enterpriseName = "Forged Co."; }, null), "TX_BAD_SIGNATURE"],
+    [
+      "signature tampered",
+      () => {
+        const tx = issueTx(chain, licenceDocument(chain));
+        return { ...tx, signature: tx.signature.replace(/^./, (c) => (c === "a" ? "b" : "a")) };
+      },
+      "TX_BAD_SIGNATURE",
+    ],
+    [
+      "payload changed after signing",
+      () =>
+        mutated((b) => {
+          b.payload.publicFields.enterpriseName = "Forged Co.";
+        }, null),
+      "TX_BAD_SIGNATURE",
+    ],
     ["signature not hex", () => ({ ...issueTx(chain, licenceDocument(chain)), signature: "xyz" }), "TX_MALFORMED"],
     ["other chain (replay across chains)", () => issueTx(other, licenceDocument(other)), "TX_WRONG_CHAIN"],
-    ["unknown department", () => mutated((b) => { b.department = "tax-bureau"; }), "TX_UNKNOWN_ISSUER"],
-    ["signer of another department", () => mutated((b) => { b.signer = housing?.publicKey as string; }, housing), "TX_UNKNOWN_ISSUER"],
-    ["department may not issue the type", () => mutated((b) => { b.department = "housing"; b.signer = housing?.publicKey as string; }, housing), "TX_ISSUER_NOT_ALLOWED"],
-    ["unknown certificate type", () => mutated((b) => { b.payload.certificateType = "fishing-licence"; }), "TX_UNKNOWN_TYPE"],
-    ["missing required public field", () => mutated((b) => { delete b.payload.publicFields.enterpriseName; }), "TX_SCHEMA"],
-    ["private field on chain", () => mutated((b) => { b.payload.publicFields.legalRepresentative = "Zhang San"; }), "TX_SCHEMA"],
-    ["wrong field type", () => mutated((b) => { b.payload.publicFields.registeredCapital = "lots"; }), "TX_SCHEMA"],
-    ["pattern violated", () => mutated((b) => { b.payload.publicFields.unifiedSocialCreditCode = "123"; }), "TX_SCHEMA"],
-    ["bad certificate id", () => mutated((b) => { b.payload.certificateId = "a b"; }), "TX_MALFORMED"],
-    ["commitment not a digest", () => mutated((b) => { b.payload.holderCommitment = "Zhang San"; }), "TX_MALFORMED"],
-    ["validity reversed", () => mutated((b) => { b.payload.validUntil = b.payload.validFrom - 1; }), "TX_BAD_VALIDITY"],
-    ["validity not integer", () => mutated((b) => { (b.payload as unknown as Record<string, unknown>).validFrom = "2026-01-01"; }), "TX_BAD_VALIDITY"],
-    ["unknown kind", () => mutated((b) => { (b as unknown as Record<string, unknown>).kind = "mint"; }), "TX_MALFORMED"],
-    ["bad nonce", () => mutated((b) => { b.nonce = "1"; }), "TX_MALFORMED"],
-    ["oversized", () => mutated((b) => { b.payload.publicFields.businessScope = "x".repeat(1900); (b.payload as unknown as Record<string, unknown>).padding = "y".repeat(20000); }), "TX_TOO_LARGE"],
+    [
+      "unknown department",
+      () =>
+        mutated((b) => {
+          b.department = "tax-bureau";
+        }),
+      "TX_UNKNOWN_ISSUER",
+    ],
+    [
+      "signer of another department",
+      () =>
+        mutated((b) => {
+          b.signer = housing?.publicKey as string;
+        }, housing),
+      "TX_UNKNOWN_ISSUER",
+    ],
+    [
+      "department may not issue the type",
+      () =>
+        mutated((b) => {
+          b.department = "housing";
+          b.signer = housing?.publicKey as string;
+        }, housing),
+      "TX_ISSUER_NOT_ALLOWED",
+    ],
+    [
+      "unknown certificate type",
+      () =>
+        mutated((b) => {
+          b.payload.certificateType = "fishing-licence";
+        }),
+      "TX_UNKNOWN_TYPE",
+    ],
+    [
+      "missing required public field",
+      () =>
+        mutated((b) => {
+          delete b.payload.publicFields.enterpriseName;
+        }),
+      "TX_SCHEMA",
+    ],
+    [
+      "private field on chain",
+      () =>
+        mutated((b) => {
+          b.payload.publicFields.legalRepresentative = "Zhang San";
+        }),
+      "TX_SCHEMA",
+    ],
+    [
+      "wrong field type",
+      () =>
+        mutated((b) => {
+          b.payload.publicFields.registeredCapital = "lots";
+        }),
+      "TX_SCHEMA",
+    ],
+    [
+      "pattern violated",
+      () =>
+        mutated((b) => {
+          b.payload.publicFields.unifiedSocialCreditCode = "123";
+        }),
+      "TX_SCHEMA",
+    ],
+    [
+      "bad certificate id",
+      () =>
+        mutated((b) => {
+          b.payload.certificateId = "a b";
+        }),
+      "TX_MALFORMED",
+    ],
+    [
+      "commitment not a digest",
+      () =>
+        mutated((b) => {
+          b.payload.holderCommitment = "Zhang San";
+        }),
+      "TX_MALFORMED",
+    ],
+    [
+      "validity reversed",
+      () =>
+        mutated((b) => {
+          b.payload.validUntil = b.payload.validFrom - 1;
+        }),
+      "TX_BAD_VALIDITY",
+    ],
+    [
+      "validity not integer",
+      () =>
+        mutated((b) => {
+          (b.payload as unknown as Record<string, unknown>).validFrom = "2026-01-01";
+        }),
+      "TX_BAD_VALIDITY",
+    ],
+    [
+      "unknown kind",
+      () =>
+        mutated((b) => {
+          (b as unknown as Record<string, unknown>).kind = "mint";
+        }),
+      "TX_MALFORMED",
+    ],
+    [
+      "bad nonce",
+      () =>
+        mutated((b) => {
+          b.nonce = "1";
+        }),
+      "TX_MALFORMED",
+    ],
+    [
+      "oversized",
+      () =>
+        mutated((b) => {
+          b.payload.publicFields.businessScope = "x".repeat(1900);
+          (b.payload as unknown as Record<string, unknown>).padding = "y".repeat(20000);
+        }),
+      "TX_TOO_LARGE",
+    ],
     ["empty revoke reason", () => revokeTx(chain, "BL-1234", "market-regulation", " "), "TX_MALFORMED"],
   ];
   for (const [name, make, code] of cases) {
