@@ -1,44 +1,46 @@
 /**
- * The libp2p network (design.md §4): TCP + Noise + yamux + identify + gossipsub, a connection gater
- * that admits only configured peers, a redial loop for static peers, and request/response protocols.
- * It moves bytes only: decoding and validation belong to the handlers.
+ * The libp2p network layer (design.md §4): TCP + Noise + yamux + identify + gossipsub among a static,
+ * permissioned set of peers, plus one-request-per-stream request/response. It moves bytes only; what
+ * the bytes mean is the handlers' business.
  */
 import { createHash } from "node:crypto";
 import { noise } from "@chainsafe/libp2p-noise";
 import { type GossipSub, StrictNoSign, TopicValidatorResult, gossipsub } from "@libp2p/gossipsub";
-import { identify } from "@libp2p/identify";
-import { KEEP_ALIVE, type PeerId, type PrivateKey } from "@libp2p/interface";
-import { peerIdFromString } from "@libp2p/peer-id";
+import { createTopicScoreParams } from "@libp2p/gossipsub/score";
+import { type Identify, identify } from "@libp2p/identify";
+import { type Connection, KEEP_ALIVE, type Libp2p, type PeerId, type PrivateKey, type Stream } from "@libp2p/interface";
+import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import { tcp } from "@libp2p/tcp";
 import { lpStream } from "@libp2p/utils";
 import { yamux } from "@libp2p/yamux";
-import { multiaddr } from "@multiformats/multiaddr";
-import { type Libp2p, createLibp2p } from "libp2p";
-import type { GossipVerdict } from "../errors.js";
+import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p } from "libp2p";
+import { type GossipVerdict, LedgerError } from "../errors.js";
 import { type Logger, createLogger } from "../logger.js";
-import { peerIdOf } from "./identity.js";
 
+/** A configured peer: its peer id and a dialable multiaddr (a trailing /p2p/<id> is optional). */
 export interface NetworkPeer {
   peerId: string;
-  /** Multiaddr without the /p2p/ suffix, e.g. /ip4/127.0.0.1/tcp/26601. */
   address: string;
 }
 
 export interface NetworkOptions {
+  /** libp2p key from identity.ts */
   privateKey: PrivateKey;
+  /** multiaddrs to listen on, e.g. ["/ip4/127.0.0.1/tcp/7700"]; nothing else is listened on */
   listen: string[];
-  /** Static peers: only these may connect, in either direction. */
+  /** static peers; only these peer ids may connect, in either direction */
   peers: NetworkPeer[];
-  /** e.g. "/certchain/<chainId>": topics `${prefix}/txs/1`, `${prefix}/consensus/1`; protocols `${prefix}/req/<name>/1`. */
+  /** e.g. "/certchain/<chainId>"; prefixes every topic and protocol */
   topicPrefix: string;
-  /** Names of the request/response protocols this node answers. */
+  /** request names this node answers, each served at `${topicPrefix}/req/<name>/1` */
   requestNames?: string[];
+  /** larger gossip messages are refused on publish and rejected on receipt */
   maxGossipBytes?: number;
   maxRequestBytes?: number;
   maxResponseBytes?: number;
   requestTimeoutMs?: number;
   redialIntervalMs?: number;
-  log?: Logger;
 }
 
 export const defaultNetworkOptions = {
@@ -47,13 +49,37 @@ export const defaultNetworkOptions = {
   maxRequestBytes: 64 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 10_000,
-  redialIntervalMs: 1000,
-};
+  redialIntervalMs: 1_000,
+} satisfies Required<Omit<NetworkOptions, "privateKey" | "listen" | "peers" | "topicPrefix">>;
 
 export interface NetworkHandlers {
+  /** gossip on the txs topic; the verdict maps to gossipsub Accept/Ignore/Reject */
   onTransactions(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
+  /** gossip on the consensus topic */
   onConsensus(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
+  /** request/response: `name` is one of `requestNames`; return the response bytes; throw to reset the stream */
   onRequest(name: string, body: Uint8Array, fromPeer: string): Promise<Uint8Array>;
+}
+
+/** Counters for metrics. */
+export interface NetworkStats {
+  /** configured peers currently connected */
+  connected: number;
+  /** gossip messages our handlers rejected (the sender is scored down) */
+  rejected: number;
+  /** gossip messages this node published */
+  published: number;
+  /** gossip messages from peers that reached a handler */
+  received: number;
+}
+
+type Services = { identify: Identify; pubsub: GossipSub };
+type Resolved = Required<NetworkOptions>;
+
+interface StaticPeer {
+  id: PeerId;
+  /** configured address with /p2p/<id>, what the redial loop dials */
+  dialAddr: Multiaddr;
 }
 
 const VERDICT: Record<GossipVerdict, TopicValidatorResult> = {
@@ -61,227 +87,365 @@ const VERDICT: Record<GossipVerdict, TopicValidatorResult> = {
   ignore: TopicValidatorResult.Ignore,
   reject: TopicValidatorResult.Reject,
 };
+const P2P_CODE = 421;
+/** The higher peer id dials too once a peer has been unreachable this many redial intervals. */
+const FALLBACK_DIAL_INTERVALS = 5;
+/** A connected peer missing from gossipsub this long has a broken gossip stream: reconnect it. */
+const GOSSIP_GRACE_MS = 10_000;
+/** Slack over maxGossipBytes for the RPC envelope and for IWANT replies that bundle messages. */
+const RPC_FRAME_FACTOR = 4;
+const LENGTH_PREFIX_BYTES = 10;
 
-/** Gossipsub message id: SHA-256 of the payload (StrictNoSign messages carry no from/seqno). */
-function contentId(data: Uint8Array | undefined): Buffer {
-  return createHash("sha256")
-    .update(data ?? new Uint8Array())
-    .digest();
+function parsePeer(p: NetworkPeer): StaticPeer {
+  const id = peerIdFromString(p.peerId);
+  const addr = multiaddr(p.address);
+  const p2p = addr.getComponents().find((c) => c.code === P2P_CODE);
+  if (p2p !== undefined && p2p.value !== p.peerId) throw new LedgerError("CONFIG", `address ${p.address} names another peer than ${p.peerId}`);
+  return { id, dialAddr: addr.decapsulateCode(P2P_CODE).encapsulate(`/p2p/${p.peerId}`) };
 }
 
+/** Gossipsub tuned for a small fixed cluster (libp2p-notes.md pitfall 4) with scoring that punishes invalid messages. */
+function gossipConfig(o: Resolved, peerCount: number, topics: string[]): Parameters<typeof gossipsub>[0] {
+  const D = Math.max(1, Math.min(peerCount, 6));
+  const topicScore = createTopicScoreParams({
+    topicWeight: 1,
+    // P1: up to +5 for a peer that has stayed in the mesh for ~8 minutes.
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1_000,
+    timeInMeshCap: 500,
+    firstMessageDeliveriesWeight: 0,
+    // P3/P3b off: a quiet permissioned chain delivers few messages, which must not read as misbehaviour.
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    // P4: -10·n² for n recent rejected messages, halving each second; a burst of 4 graylists the peer for a while.
+    invalidMessageDeliveriesWeight: -10,
+    invalidMessageDeliveriesDecay: 0.5,
+  });
+  return {
+    globalSignaturePolicy: StrictNoSign,
+    // Every payload carries its own signature, so the content identifies a message (design.md §4).
+    msgIdFn: (msg) => createHash("sha256").update(msg.data).digest(),
+    D,
+    Dlo: D,
+    Dhi: 2 * D,
+    Dscore: Math.min(4, D),
+    Dout: Math.max(0, Math.min(Math.floor(D / 2), D - 1)),
+    floodPublish: true,
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    emitSelf: false,
+    fallbackToFloodsub: false,
+    allowedTopics: topics,
+    maxInboundDataLength: RPC_FRAME_FACTOR * o.maxGossipBytes + 64 * 1024,
+    scoreParams: {
+      // All validators of a test network share one host; the gater already bounds who can connect.
+      IPColocationFactorWeight: 0,
+      topics: Object.fromEntries(topics.map((t) => [t, topicScore])),
+    },
+  };
+}
+
+/** The node's libp2p host: gossip on two topics, request/response, permissioned static peers. */
 export class Network {
+  /** this node's peer id */
   readonly peerId: string;
-  private node: Libp2p<{ pubsub: GossipSub; identify: unknown }> | null = null;
-  private readonly o: Required<Omit<NetworkOptions, "log">>;
+  private readonly o: Resolved;
   private readonly log: Logger;
-  private readonly allowed: Set<string>;
-  private readonly topics: { txs: string; consensus: string };
+  private readonly peers = new Map<string, StaticPeer>();
+  private readonly txTopic: string;
+  private readonly consensusTopic: string;
+  private node: Libp2p<Services> | null = null;
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
   private redialTimer: NodeJS.Timeout | null = null;
-  private readonly lastConnected = new Map<string, number>();
+  private readonly downSince = new Map<string, number>();
+  private readonly gossipMissingSince = new Map<string, number>();
   private readonly dialing = new Set<string>();
-  private counters = { rejected: 0, published: 0, received: 0 };
-  private stopping = false;
+  private readonly counters = { rejected: 0, published: 0, received: 0 };
 
   constructor(
     options: NetworkOptions,
     private readonly handlers: NetworkHandlers,
   ) {
-    this.o = { ...defaultNetworkOptions, ...options } as Required<Omit<NetworkOptions, "log">>;
-    this.peerId = peerIdOf(options.privateKey);
-    this.log = options.log ?? createLogger("network", { peerId: this.peerId.slice(-8) });
-    this.allowed = new Set(options.peers.map((p) => p.peerId));
-    this.topics = { txs: `${options.topicPrefix}/txs/1`, consensus: `${options.topicPrefix}/consensus/1` };
+    this.o = { ...defaultNetworkOptions, ...stripUndefined(options), privateKey: options.privateKey, listen: options.listen, peers: options.peers, topicPrefix: options.topicPrefix };
+    this.peerId = peerIdFromPrivateKey(this.o.privateKey).toString();
+    this.log = createLogger("network", { peer: this.peerId.slice(-8) });
+    for (const p of this.o.peers) if (p.peerId !== this.peerId) this.peers.set(p.peerId, parsePeer(p));
+    for (const name of this.o.requestNames) if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new LedgerError("CONFIG", `bad request name ${name}`);
+    this.txTopic = `${this.o.topicPrefix}/txs/1`;
+    this.consensusTopic = `${this.o.topicPrefix}/consensus/1`;
   }
 
-  async start(): Promise<void> {
-    const n = this.o.peers.length;
-    const d = Math.max(1, Math.min(n, 6));
-    const denyUnknown = (peer: PeerId): boolean => !this.allowed.has(peer.toString());
-    const node = await createLibp2p({
+  /** Start listening, subscribe, and begin dialling the configured peers. A Network starts once. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.stopping !== null) throw new LedgerError("NOT_READY", "network was stopped; create a new one");
+    const isConfigured = (id: PeerId): boolean => this.peers.has(id.toString());
+    const node = await createLibp2p<Services>({
       start: false,
       privateKey: this.o.privateKey,
       addresses: { listen: this.o.listen },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      // Permissioned: after Noise we know the authenticated peer id; refuse anyone not configured.
+      // Permissioned: the peer id is authenticated by Noise, so gate on it in both directions.
       connectionGater: {
-        denyDialPeer: denyUnknown,
-        denyInboundEncryptedConnection: denyUnknown,
-        denyOutboundEncryptedConnection: denyUnknown,
+        denyDialPeer: (id) => !isConfigured(id),
+        denyInboundEncryptedConnection: (id) => !isConfigured(id),
+        denyOutboundEncryptedConnection: (id) => !isConfigured(id),
       },
-      // A busy event loop must not get connections aborted (libp2p-notes.md pitfall 1).
+      // A publish burst can starve pings; aborting then loses everything queued (libp2p-notes pitfall 1).
       connectionMonitor: { abortConnectionOnPingFailure: false },
       services: {
         identify: identify(),
-        pubsub: gossipsub({
-          globalSignaturePolicy: StrictNoSign,
-          msgIdFn: (msg) => contentId(msg.data),
-          fastMsgIdFn: (msg) => contentId(msg.data ?? undefined).toString("base64"),
-          // Mesh sized for a small fixed cluster (libp2p-notes.md pitfall 4).
-          D: d,
-          Dlo: Math.max(1, d - 1),
-          Dhi: d + 2,
-          Dout: Math.max(0, Math.min(Math.floor(d / 2), d - 2)),
-          floodPublish: true,
-          allowPublishToZeroTopicPeers: true,
-          ignoreDuplicatePublishError: true,
-          emitSelf: false,
-          maxInboundDataLength: this.o.maxGossipBytes + 64 * 1024,
-          scoreParams: { IPColocationFactorWeight: 0 },
-        }),
+        pubsub: gossipsub(gossipConfig(this.o, this.peers.size, [this.txTopic, this.consensusTopic])),
       },
     });
-    this.node = node as unknown as Libp2p<{ pubsub: GossipSub; identify: unknown }>;
-    const pubsub = this.node.services.pubsub;
-
-    for (const p of this.o.peers) {
-      await node.peerStore.merge(peerIdFromString(p.peerId), {
-        multiaddrs: [multiaddr(p.address)],
-        tags: { [KEEP_ALIVE]: { value: 1 } },
-      });
+    this.node = node;
+    for (const [key, peer] of this.peers) {
+      // KEEP_ALIVE makes libp2p dial at start and after a drop; only on the side that dials, so a
+      // pair does not race into two connections (pitfall 3). The redial loop covers the rest.
+      const tags = this.isDialerFor(key) ? { [KEEP_ALIVE]: { value: 1 } } : {};
+      await node.peerStore.merge(peer.id, { multiaddrs: [peer.dialAddr.decapsulateCode(P2P_CODE)], tags });
     }
-    node.addEventListener("peer:connect", (e) => {
-      this.lastConnected.set(e.detail.toString(), Date.now());
-      this.log.debug("peer connected", { peer: e.detail.toString() });
-    });
-    node.addEventListener("peer:disconnect", (e) => {
-      this.lastConnected.set(e.detail.toString(), Date.now());
-      this.log.debug("peer disconnected", { peer: e.detail.toString() });
-    });
-
-    this.addValidator(pubsub, this.topics.txs, (data, from) => this.handlers.onTransactions(data, from));
-    this.addValidator(pubsub, this.topics.consensus, (data, from) => this.handlers.onConsensus(data, from));
-
     for (const name of this.o.requestNames) {
-      await node.handle(
-        `${this.o.topicPrefix}/req/${name}/1`,
-        async (stream, connection) => {
-          const from = connection.remotePeer.toString();
-          const signal = AbortSignal.timeout(this.o.requestTimeoutMs);
-          try {
-            const lp = lpStream(stream, { maxDataLength: this.o.maxRequestBytes });
-            const request = await lp.read({ signal });
-            const response = await this.handlers.onRequest(name, request.subarray(), from);
-            if (response.length > this.o.maxResponseBytes) throw new Error("response too large");
-            await lp.write(response, { signal });
-            await stream.close({ signal });
-          } catch (err) {
-            this.log.debug("request failed", { name, peer: from, err });
-            stream.abort(err instanceof Error ? err : new Error(String(err)));
-          }
-        },
-        { maxInboundStreams: 64 },
-      );
+      await node.handle(this.protocolFor(name), (stream, connection) => this.serveRequest(name, stream, connection));
     }
-
+    const pubsub = node.services.pubsub;
+    pubsub.topicValidators.set(this.txTopic, (peer, msg) => this.validate(this.txTopic, msg.data, peer.toString()));
+    pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate(this.consensusTopic, msg.data, peer.toString()));
+    node.addEventListener("peer:connect", (evt) => this.log.info("peer connected", { remote: evt.detail.toString() }));
+    node.addEventListener("peer:disconnect", (evt) => this.log.info("peer disconnected", { remote: evt.detail.toString() }));
     await node.start();
-    pubsub.subscribe(this.topics.txs);
-    pubsub.subscribe(this.topics.consensus);
-    this.redialTimer = setInterval(() => this.redial(), this.o.redialIntervalMs);
-    this.redialTimer.unref();
-    this.redial();
-    this.log.info("network started", { listen: this.listenAddresses(), peers: this.o.peers.length });
+    pubsub.subscribe(this.txTopic);
+    pubsub.subscribe(this.consensusTopic);
+    this.log.info("network started", { listen: this.listenAddresses(), peers: this.peers.size });
+    this.scheduleRedial(0);
   }
 
-  /** Run the handler inside gossipsub's validation: it sees each message once, before any forwarding. */
-  private addValidator(pubsub: GossipSub, topic: string, handle: (data: Uint8Array, from: string) => Promise<GossipVerdict> | GossipVerdict): void {
-    pubsub.topicValidators.set(topic, async (peer, message) => {
-      const from = peer.toString();
-      this.counters.received++;
-      // [REJECT] oversized payloads (decoding limits are enforced again by the handler)
-      if (message.data.length > this.o.maxGossipBytes) {
-        this.counters.rejected++;
-        return TopicValidatorResult.Reject;
-      }
-      let verdict: GossipVerdict;
-      try {
-        verdict = await handle(message.data, from);
-      } catch (err) {
-        this.log.debug("gossip handler threw", { topic, peer: from, err });
-        verdict = "reject";
-      }
-      if (verdict === "reject") this.counters.rejected++;
-      return VERDICT[verdict];
-    });
+  /** Stop everything; safe to call more than once or before start. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
   }
 
-  /** Dial configured peers we are not connected to. The lower peer id dials first to avoid duplicate connections. */
-  private redial(): void {
+  private async doStop(): Promise<void> {
+    if (this.redialTimer !== null) clearTimeout(this.redialTimer);
+    this.redialTimer = null;
+    await this.starting?.catch(() => undefined);
+    if (this.redialTimer !== null) clearTimeout(this.redialTimer);
     const node = this.node;
-    if (node === null || this.stopping) return;
-    const connected = new Set(node.getConnections().map((c) => c.remotePeer.toString()));
-    const now = Date.now();
-    for (const p of this.o.peers) {
-      if (connected.has(p.peerId) || this.dialing.has(p.peerId)) continue;
-      // The higher id waits a few seconds for the lower one to dial, then dials itself.
-      const quietFor = now - (this.lastConnected.get(p.peerId) ?? 0);
-      if (this.peerId > p.peerId && quietFor < 3 * this.o.redialIntervalMs) continue;
-      this.dialing.add(p.peerId);
-      node
-        .dial(multiaddr(`${p.address}/p2p/${p.peerId}`), { signal: AbortSignal.timeout(5000) })
-        .then(() => this.lastConnected.set(p.peerId, Date.now()))
-        .catch((err: unknown) => this.log.debug("dial failed", { peer: p.peerId, err }))
-        .finally(() => this.dialing.delete(p.peerId));
+    this.node = null;
+    if (node !== null) {
+      await node.stop();
+      this.log.info("network stopped");
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    if (this.redialTimer !== null) clearInterval(this.redialTimer);
-    await this.node?.stop();
-    this.node = null;
-  }
-
+  /** Gossip a transaction batch. Best-effort: with no peers the message simply goes nowhere. */
   publishTransactions(data: Uint8Array): Promise<void> {
-    return this.publish(this.topics.txs, data);
+    return this.publish(this.txTopic, data);
   }
 
+  /** Gossip a consensus message. Best-effort, like all gossip (design.md §4). */
   publishConsensus(data: Uint8Array): Promise<void> {
-    return this.publish(this.topics.consensus, data);
+    return this.publish(this.consensusTopic, data);
   }
 
   private async publish(topic: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength > this.o.maxGossipBytes) {
+      throw new LedgerError("BODY_TOO_LARGE", `gossip message of ${data.byteLength} bytes exceeds ${this.o.maxGossipBytes}`);
+    }
     const node = this.node;
-    if (node === null || this.stopping) return;
-    if (data.length > this.o.maxGossipBytes) throw new Error(`gossip message of ${data.length} bytes exceeds ${this.o.maxGossipBytes}`);
-    this.counters.published++;
-    await node.services.pubsub.publish(topic, data);
-  }
-
-  /** Send one request on a fresh stream and read one length-prefixed response. */
-  async request(peerId: string, name: string, body: Uint8Array): Promise<Uint8Array> {
-    const node = this.node;
-    if (node === null) throw new Error("network not started");
-    if (!this.allowed.has(peerId)) throw new Error(`peer ${peerId} is not configured`);
-    if (body.length > this.o.maxRequestBytes) throw new Error("request too large");
-    const signal = AbortSignal.timeout(this.o.requestTimeoutMs);
-    const stream = await node.dialProtocol(peerIdFromString(peerId), `${this.o.topicPrefix}/req/${name}/1`, { signal });
+    if (node === null || this.stopping !== null) {
+      this.log.debug("dropped publish: network not running", { topic });
+      return;
+    }
     try {
-      const lp = lpStream(stream, { maxDataLength: this.o.maxResponseBytes });
-      await lp.write(body, { signal });
-      const response = await lp.read({ signal });
-      await stream.close({ signal }).catch(() => undefined);
-      return response.subarray();
+      await node.services.pubsub.publish(topic, data);
+      this.counters.published++;
     } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)));
-      throw err;
+      this.log.warn("publish failed", { topic, err });
     }
   }
 
+  /** Run a gossip handler inside gossipsub's validation, so it runs once per message and decides forwarding. */
+  private async validate(topic: string, data: Uint8Array, from: string): Promise<TopicValidatorResult> {
+    let verdict: GossipVerdict;
+    if (data.byteLength > this.o.maxGossipBytes) {
+      verdict = "reject"; // [REJECT] larger than any honest node publishes
+    } else {
+      this.counters.received++;
+      try {
+        verdict = await (topic === this.txTopic ? this.handlers.onTransactions(data, from) : this.handlers.onConsensus(data, from));
+      } catch (err) {
+        this.log.warn("gossip handler threw", { topic, from, err });
+        verdict = "reject";
+      }
+    }
+    const result = VERDICT[verdict] ?? TopicValidatorResult.Reject;
+    if (result === TopicValidatorResult.Reject) this.counters.rejected++;
+    return result;
+  }
+
+  /** Send one request to a configured peer and return its response; throws a LedgerError on any failure. */
+  async request(peerId: string, name: string, body: Uint8Array): Promise<Uint8Array> {
+    const node = this.node;
+    if (node === null || this.stopping !== null) throw new LedgerError("NOT_READY", "network is not running");
+    const peer = this.peers.get(peerId);
+    if (peer === undefined) throw new LedgerError("NOT_FOUND", `unknown peer ${peerId}`);
+    if (body.byteLength > this.o.maxRequestBytes) {
+      throw new LedgerError("BODY_TOO_LARGE", `request of ${body.byteLength} bytes exceeds ${this.o.maxRequestBytes}`);
+    }
+    const signal = AbortSignal.timeout(this.o.requestTimeoutMs);
+    let stream: Stream | undefined;
+    try {
+      stream = await node.dialProtocol(peer.id, this.protocolFor(name), { signal });
+      const lp = lpStream(stream, { maxDataLength: this.o.maxResponseBytes, maxBufferSize: this.o.maxResponseBytes + LENGTH_PREFIX_BYTES });
+      await lp.write(body, { signal });
+      // Half-close: the request is complete; the peer closes its side after the response.
+      await stream.close({ signal });
+      return (await lp.read({ signal })).subarray();
+    } catch (err) {
+      stream?.abort(err instanceof Error ? err : new Error(String(err)));
+      const details = { peerId, name };
+      if (signal.aborted) throw new LedgerError("TIMEOUT", `request ${name} to ${peerId} timed out after ${this.o.requestTimeoutMs} ms`, details);
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const code = err instanceof Error && err.name === "InvalidDataLengthError" ? "BODY_TOO_LARGE" : "INTERNAL";
+      throw new LedgerError(code, `request ${name} to ${peerId} failed: ${reason}`, details);
+    }
+  }
+
+  /** Answer one request on its own stream; a bad peer only ever costs a reset stream. */
+  private async serveRequest(name: string, stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    const signal = AbortSignal.timeout(this.o.requestTimeoutMs);
+    try {
+      const lp = lpStream(stream, { maxDataLength: this.o.maxRequestBytes, maxBufferSize: this.o.maxRequestBytes + LENGTH_PREFIX_BYTES });
+      const body = (await lp.read({ signal })).subarray();
+      const response = await abortable(this.handlers.onRequest(name, body, from), signal);
+      if (response.byteLength > this.o.maxResponseBytes) {
+        throw new LedgerError("BODY_TOO_LARGE", `response of ${response.byteLength} bytes exceeds ${this.o.maxResponseBytes}`);
+      }
+      await lp.write(response, { signal });
+      await stream.close({ signal });
+    } catch (err) {
+      this.log.debug("request not answered", { name, from, err });
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Configured peers with an open connection. */
   connectedPeers(): string[] {
     const node = this.node;
     if (node === null) return [];
-    const ids = new Set(node.getConnections().map((c) => c.remotePeer.toString()));
-    return [...ids].filter((id) => this.allowed.has(id));
+    const ids = new Set<string>();
+    for (const c of node.getConnections()) {
+      const id = c.remotePeer.toString();
+      if (c.status === "open" && this.peers.has(id)) ids.add(id);
+    }
+    return [...ids];
   }
 
+  /** Configured peers subscribed to both topics: those a publish reaches now. */
+  gossipPeers(): string[] {
+    const pubsub = this.node?.services.pubsub;
+    if (pubsub === undefined) return [];
+    const tx = new Set(pubsub.getSubscribers(this.txTopic).map(String));
+    return pubsub
+      .getSubscribers(this.consensusTopic)
+      .map(String)
+      .filter((id) => tx.has(id) && this.peers.has(id));
+  }
+
+  /** The multiaddrs (with /p2p/<id>) this node listens on. */
   listenAddresses(): string[] {
-    return this.node?.getMultiaddrs().map((a) => a.toString()) ?? [];
+    return this.node?.getMultiaddrs().map(String) ?? [];
   }
 
-  stats(): { connected: number; rejected: number; published: number; received: number } {
+  /** Counters for metrics. */
+  stats(): NetworkStats {
     return { connected: this.connectedPeers().length, ...this.counters };
   }
+
+  private protocolFor(name: string): string {
+    return `${this.o.topicPrefix}/req/${name}/1`;
+  }
+
+  /** Only the lexicographically lower peer id of a pair dials, so the pair gets one connection. */
+  private isDialerFor(remote: string): boolean {
+    return this.peerId < remote;
+  }
+
+  private scheduleRedial(delayMs: number): void {
+    if (this.stopping !== null) return;
+    this.redialTimer = setTimeout(() => {
+      this.redialTick();
+      this.scheduleRedial(this.o.redialIntervalMs);
+    }, delayMs);
+    this.redialTimer.unref();
+  }
+
+  /**
+   * Dial configured peers that have no connection (libp2p redials KEEP_ALIVE peers only a few times
+   * after a drop and never a peer that was down at start: pitfall 2). If the lower id cannot reach us
+   * for a while (down, or a wrong address on its side), we dial it ourselves.
+   */
+  private redialTick(): void {
+    const node = this.node;
+    if (node === null || this.stopping !== null) return;
+    const now = Date.now();
+    const connected = new Set(this.connectedPeers());
+    const gossiping = new Set(node.services.pubsub.getPeers().map(String));
+    for (const [key, peer] of this.peers) {
+      if (connected.has(key)) {
+        this.downSince.delete(key);
+        this.checkGossip(node, key, peer, gossiping.has(key), now);
+        continue;
+      }
+      this.gossipMissingSince.delete(key);
+      const since = this.downSince.get(key) ?? now;
+      this.downSince.set(key, since);
+      const fallback = now - since >= FALLBACK_DIAL_INTERVALS * this.o.redialIntervalMs;
+      if ((!this.isDialerFor(key) && !fallback) || this.dialing.has(key)) continue;
+      this.dialing.add(key);
+      node
+        .dial(peer.dialAddr, { signal: AbortSignal.timeout(Math.max(this.o.redialIntervalMs * 5, 5_000)) })
+        .then(() => this.log.debug("dialled peer", { remote: key }))
+        .catch((err: unknown) => this.log.debug("dial failed", { remote: key, err }))
+        .finally(() => this.dialing.delete(key));
+    }
+  }
+
+  /** Gossipsub drops a peer whose stream errored while the connection stays up; reconnect to heal it. */
+  private checkGossip(node: Libp2p<Services>, key: string, peer: StaticPeer, gossiping: boolean, now: number): void {
+    if (gossiping) {
+      this.gossipMissingSince.delete(key);
+      return;
+    }
+    const since = this.gossipMissingSince.get(key) ?? now;
+    this.gossipMissingSince.set(key, since);
+    if (now - since < GOSSIP_GRACE_MS) return;
+    this.gossipMissingSince.delete(key);
+    this.log.warn("connected peer has no gossip stream; reconnecting", { remote: key });
+    node.hangUp(peer.id).catch((err: unknown) => this.log.debug("hang up failed", { remote: key, err }));
+  }
+}
+
+/** Reject when `signal` aborts, without waiting for `promise`. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
