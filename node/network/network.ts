@@ -167,7 +167,8 @@ export class Network {
     options: NetworkOptions,
     private readonly handlers: NetworkHandlers,
   ) {
-    this.o = { ...defaultNetworkOptions, ...stripUndefined(options), privateKey: options.privateKey, listen: options.listen, peers: options.peers, topicPrefix: options.topicPrefix };
+    const { privateKey, listen, peers, topicPrefix, ...tunables } = options;
+    this.o = { ...defaultNetworkOptions, ...stripUndefined(tunables), privateKey, listen, peers, topicPrefix };
     this.peerId = peerIdFromPrivateKey(this.o.privateKey).toString();
     this.log = createLogger("network", { peer: this.peerId.slice(-8) });
     for (const p of this.o.peers) if (p.peerId !== this.peerId) this.peers.set(p.peerId, parsePeer(p));

@@ -1,0 +1,146 @@
+/**
+ * The testnet as an operator runs it: separate node processes, the CLI against them, kill -9 of one
+ * node and of all four, restarts on the same data directories.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Testnet, startTestnet } from "../../testnet/testnet.js";
+import { freeBasePort, waitFor } from "../helpers/ports.js";
+import { rpc } from "../helpers/rpc.js";
+
+const BIN = fileURLToPath(new URL("../../../bin/certchain.js", import.meta.url));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code as number) : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("e2e: testnet processes, the CLI, and kill -9", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let net: Testnet;
+  const url = (i: number): string => net.info.nodes[i]?.rpcUrl as string;
+  const head = async (i: number): Promise<{ height: number; hash: string }> =>
+    (await rpc<{ head: { height: number; hash: string } }>(url(i), "/status")).body.head;
+  const issued: string[] = [];
+
+  async function issueLicence(n: number): Promise<string> {
+    const r = await cli([
+      "cert",
+      "issue",
+      "--rpc",
+      url(0),
+      "--testnet",
+      dir,
+      "--json",
+      "--type",
+      "business-licence",
+      "--holder-name",
+      "Zhao Liu",
+      "--holder-id-type",
+      "resident-id",
+      "--holder-id",
+      "330106199201011234",
+      "--field",
+      `enterpriseName=Crash Test ${n} Co., Ltd.`,
+      "--field",
+      "unifiedSocialCreditCode=91330100MA2XXXXX1X",
+      "--field",
+      "enterpriseType=Limited liability company",
+      "--field",
+      "address=3 Example Road",
+      "--field",
+      "legalRepresentative=Zhao Liu",
+      "--out",
+      join(dir, `doc-${n}.json`),
+    ]);
+    assert.equal(r.code, 0, `cert issue: ${r.stderr}`);
+    const id = (JSON.parse(r.stdout) as { certificateId?: string; id?: string }).certificateId ?? (JSON.parse(r.stdout) as { id: string }).id;
+    issued.push(id);
+    return id;
+  }
+
+  async function sameHead(): Promise<{ height: number; hash: string }> {
+    let top = { height: 0, hash: "" };
+    await waitFor(
+      "all nodes at the same head",
+      async () => {
+        const heads = await Promise.all([0, 1, 2, 3].map(head));
+        top = heads[0] as typeof top;
+        return heads.every((h) => h.hash === top.hash);
+      },
+      30_000,
+    );
+    return top;
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-testnet-e2e-"));
+    net = await startTestnet({ nodes: 4, dir: join(dir, "net"), basePort: await freeBasePort(4), quiet: true, consensus: { roundTimeoutMs: 1000 } });
+    dir = join(dir, "net");
+  });
+
+  after(async () => {
+    await net?.stop();
+    if (dir !== undefined) await rm(join(dir, ".."), { recursive: true, force: true });
+  });
+
+  it("the CLI issues on node 1; nodes 2-4 verify it (exit 0)", async () => {
+    const id = await issueLicence(1);
+    for (let i = 1; i < 4; i++) {
+      const r = await cli(["cert", "verify", "--id", id, "--rpc", url(i)]);
+      assert.equal(r.code, 0, `node ${i + 1}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /^VALID: /, `node ${i + 1}`);
+    }
+    const unknown = await cli(["cert", "verify", "--id", "NO-SUCH-CERT", "--rpc", url(1)]);
+    assert.equal(unknown.code, 3, "an unknown certificate is not valid");
+  });
+
+  it("kill -9 of one validator: the others commit; restarted, it catches up to the same head", async () => {
+    net.kill(2, "SIGKILL");
+    await issueLicence(2);
+    await issueLicence(3);
+    await net.restart(2);
+    const top = await sameHead();
+    assert.ok(top.height >= 3, `height ${top.height}`);
+    for (const id of issued) {
+      const r = await cli(["cert", "verify", "--id", id, "--rpc", url(2)]);
+      assert.equal(r.code, 0, `restarted node has ${id}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
+  it("kill -9 of all four: after restart every certificate is there and all report the same head", async () => {
+    const before = await sameHead();
+    for (let i = 0; i < 4; i++) net.kill(i, "SIGKILL");
+    await Promise.all([0, 1, 2, 3].map((i) => net.restart(i)));
+    const after = await sameHead();
+    assert.deepEqual(after, before, "no committed block lost");
+    for (let i = 0; i < 4; i++) {
+      for (const id of issued) {
+        const r = await rpc<{ valid: boolean }>(url(i), `/verify/${id}`);
+        assert.equal(r.body.valid, true, `node ${i + 1} has ${id}`);
+      }
+    }
+    // The network still works: revoke through the CLI, every node says not valid (exit 3).
+    const rev = await cli(["cert", "revoke", "--id", issued[0] as string, "--reason", "test revocation", "--rpc", url(3), "--testnet", dir]);
+    assert.equal(rev.code, 0, `cert revoke: ${rev.stderr}`);
+    for (let i = 0; i < 4; i++) {
+      await waitFor(`node ${i + 1} sees the revocation`, async () => (await cli(["cert", "verify", "--id", issued[0] as string, "--rpc", url(i)])).code === 3);
+    }
+  });
+});
