@@ -18,6 +18,12 @@ export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000 };
 
 export type AdmitStatus = "accepted" | "known";
 
+/** A transaction admitted (or already known) with its checked form. */
+export interface AdmitResult {
+  checked: CheckedTx;
+  status: AdmitStatus;
+}
+
 export class Mempool {
   private readonly pending = new Map<string, CheckedTx>();
   /** Certificate state after the pending transactions that touch it, in order. */
@@ -44,21 +50,52 @@ export class Mempool {
   }
 
   /** Check an untrusted transaction and add it; throws the LedgerError that says why not. */
-  async admit(value: unknown): Promise<{ checked: CheckedTx; status: AdmitStatus }> {
-    const checked = checkTransaction(this.spec, value);
-    return { checked, status: await this.admitChecked(checked) };
+  async admit(value: unknown): Promise<AdmitResult> {
+    const [result] = await this.admitMany([value]);
+    if (result instanceof LedgerError) throw result;
+    return result as AdmitResult;
   }
 
-  /** Add a transaction that already passed the stateless checks. */
-  async admitChecked(checked: CheckedTx): Promise<AdmitStatus> {
-    if (this.pending.has(checked.hash)) return "known";
-    if ((await this.state.getTxLocation(checked.hash)) !== null) return "known";
-    const id = certificateIdOf(checked);
-    const committed = this.overlay.has(id) ? null : await this.state.getCertificate(id);
-    // From here on synchronous: no other admission interleaves between the check and the insert.
-    if (this.pending.has(checked.hash)) return "known";
+  /**
+   * Check and add many transactions in order (a revoke may follow its issue in one batch). State is
+   * read in two batched lookups for the whole batch: per-transaction reads cost more than the
+   * signature checks. Each item is admitted or refused on its own.
+   */
+  async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+    const out: Array<AdmitResult | LedgerError | undefined> = new Array(values.length);
+    const checked: Array<CheckedTx | undefined> = new Array(values.length);
+    for (const [i, value] of values.entries()) {
+      try {
+        checked[i] = checkTransaction(this.spec, value);
+      } catch (err) {
+        if (!(err instanceof LedgerError)) throw err;
+        out[i] = err;
+      }
+    }
+    const fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
+    const locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
+    const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
+    const ids = [...new Set(fresh.map(certificateIdOf).filter((id) => !this.overlay.has(id)))];
+    const records = await this.state.getCertificates(ids);
+    const committed = new Map(ids.map((id, i) => [id, records[i] ?? null]));
+    // From here on synchronous: no other admission interleaves between the checks and the inserts.
+    for (const [i, c] of checked.entries()) {
+      if (c === undefined) continue;
+      try {
+        out[i] = { checked: c, status: this.pending.has(c.hash) || committedTx.has(c.hash) ? "known" : this.insert(c, committed) };
+      } catch (err) {
+        if (!(err instanceof LedgerError)) throw err;
+        out[i] = err;
+      }
+    }
+    return out as Array<AdmitResult | LedgerError>;
+  }
+
+  /** Apply a new transaction on the pending state of its certificate and keep it; throws if it does not apply. */
+  private insert(checked: CheckedTx, committed: Map<string, CertificateRecord | null>): "accepted" {
     if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
-    const base = this.overlay.has(id) ? (this.overlay.get(id) as CertificateRecord) : committed;
+    const id = certificateIdOf(checked);
+    const base = this.overlay.has(id) ? (this.overlay.get(id) as CertificateRecord) : (committed.get(id) ?? null);
     const next = transition(base, checked, { height: 0, index: 0, time: 0 });
     this.pending.set(checked.hash, checked);
     this.overlay.set(id, next);

@@ -82,16 +82,15 @@ export class TxGossip {
     if (!Array.isArray(txs) || txs.length === 0 || txs.length > this.options.maxBatchTxs) return "reject";
     let fresh = 0;
     let verdict: GossipVerdict = "accept";
-    for (const tx of txs) {
-      try {
-        if ((await this.m.mempool.admit(tx)).status === "accepted") fresh++;
-      } catch (err) {
-        const v = gossipVerdictFor(err);
-        // [REJECT] forged or malformed; [IGNORE] merely stale (already issued, mempool full)
-        if (v === "reject") {
-          this.m.log.debug("rejected gossiped transaction", { code: err instanceof LedgerError ? err.code : "INTERNAL" });
-          verdict = "reject";
-        }
+    for (const result of await this.m.mempool.admitMany(txs)) {
+      if (!(result instanceof LedgerError)) {
+        if (result.status === "accepted") fresh++;
+        continue;
+      }
+      // [REJECT] forged or malformed; [IGNORE] merely stale (already issued, mempool full)
+      if (gossipVerdictFor(result) === "reject") {
+        this.m.log.debug("rejected gossiped transaction", { code: result.code });
+        verdict = "reject";
       }
     }
     if (fresh > 0) {

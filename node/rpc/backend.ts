@@ -3,6 +3,7 @@
  * schemas, body limits, error mapping — and calls only this interface, so it can be tested against
  * an in-memory backend.
  */
+import type { LedgerError } from "../errors.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
 export interface NodeStatus {
@@ -67,6 +68,8 @@ export interface RpcBackend {
   genesis(): Genesis;
   /** Admit an untrusted transaction to the mempool; throws LedgerError (TX_*) when it is not admissible. */
   submitTransaction(tx: unknown): Promise<SubmitResult>;
+  /** Admit a batch in order, each item on its own (a LedgerError for a refused one). Optional: the server falls back to one by one. */
+  submitTransactions?(txs: unknown[]): Promise<Array<SubmitResult | LedgerError>>;
   getTransaction(hash: string): Promise<TxView | null>;
   getBlock(height: number | "latest"): Promise<BlockView | null>;
   getCertificate(id: string): Promise<CertificateView | null>;

@@ -5,6 +5,7 @@ import type { Mempool } from "../chain/mempool.js";
 import { statusAt } from "../chain/state.js";
 import type { TxGossip } from "../chain/tx-gossip.js";
 import type { CertificateRecord, Genesis } from "../chain/types.js";
+import { LedgerError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
 import type { ChainStore } from "../db/store.js";
@@ -59,6 +60,21 @@ export class NodeBackend implements RpcBackend {
       this.m.driver.transactionsAvailable();
     }
     return { hash: checked.hash, status };
+  }
+
+  async submitTransactions(values: unknown[]): Promise<Array<SubmitResult | LedgerError>> {
+    const results = await this.m.mempool.admitMany(values);
+    let added = false;
+    const out = results.map((r) => {
+      if (r instanceof LedgerError) return r;
+      if (r.status === "accepted") {
+        this.m.txGossip.announce(r.checked);
+        added = true;
+      }
+      return { hash: r.checked.hash, status: r.status };
+    });
+    if (added) this.m.driver.transactionsAvailable();
+    return out;
   }
 
   async getTransaction(hash: string): Promise<TxView | null> {

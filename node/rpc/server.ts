@@ -71,6 +71,18 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
     }
     // Batch: in order (a revoke may follow its issue), each item admitted or refused on its own.
     const results: BatchItemResult[] = [];
+    if (backend.submitTransactions !== undefined) {
+      for (const r of await backend.submitTransactions(body.txs as unknown[])) {
+        if (!(r instanceof Error)) {
+          results.push(r);
+          continue;
+        }
+        const answer = toHttpError(r);
+        if (answer.internal) opts.log?.("batch item failed", { url: req.url, err: r });
+        results.push(answer.body);
+      }
+      return { results };
+    }
     for (const tx of body.txs as unknown[]) {
       try {
         results.push(await backend.submitTransaction(tx));
