@@ -35,7 +35,7 @@ export interface NetworkOptions {
   topicPrefix: string;
   /** request names this node answers, each served at `${topicPrefix}/req/<name>/1` */
   requestNames?: string[];
-  /** larger gossip messages are refused on publish and rejected on receipt */
+  /** larger gossip messages are refused on publish and rejected on receipt; at most MAX_GOSSIP_BYTES */
   maxGossipBytes?: number;
   maxRequestBytes?: number;
   maxResponseBytes?: number;
@@ -43,17 +43,29 @@ export interface NetworkOptions {
   redialIntervalMs?: number;
 }
 
+/**
+ * Gossipsub length-prefixes each RPC with it-length-prefixed's default 4 MiB cap and *silently drops*
+ * a larger frame on send (logged inside gossipsub, publish() still resolves). A message shares its
+ * frame with the envelope and piggybacked control/IHAVE ids, so leave headroom below 4 MiB.
+ */
+export const MAX_GOSSIP_BYTES = 4 * 1024 * 1024 - 256 * 1024;
+
 export const defaultNetworkOptions = {
   requestNames: ["status", "blocks"],
-  maxGossipBytes: 4 * 1024 * 1024,
+  maxGossipBytes: MAX_GOSSIP_BYTES,
   maxRequestBytes: 64 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   redialIntervalMs: 1_000,
 } satisfies Required<Omit<NetworkOptions, "privateKey" | "listen" | "peers" | "topicPrefix">>;
 
+/**
+ * What the network delivers. Gossip handlers run inside gossipsub validation, once per message, and
+ * their verdict decides forwarding and scoring; `fromPeer` is the peer that relayed the message (StrictNoSign
+ * messages name no author). Never called for this node's own messages.
+ */
 export interface NetworkHandlers {
-  /** gossip on the txs topic; the verdict maps to gossipsub Accept/Ignore/Reject */
+  /** gossip on the txs topic; the verdict maps to gossipsub Accept/Ignore/Reject (a throw counts as Reject) */
   onTransactions(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
   /** gossip on the consensus topic */
   onConsensus(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
@@ -88,13 +100,14 @@ const VERDICT: Record<GossipVerdict, TopicValidatorResult> = {
   reject: TopicValidatorResult.Reject,
 };
 const P2P_CODE = 421;
-/** The higher peer id dials too once a peer has been unreachable this many redial intervals. */
+/** The higher peer id dials too, once per this many redial intervals, while a peer stays unreachable. */
 const FALLBACK_DIAL_INTERVALS = 5;
 /** A connected peer missing from gossipsub this long has a broken gossip stream: reconnect it. */
 const GOSSIP_GRACE_MS = 10_000;
-/** Slack over maxGossipBytes for the RPC envelope and for IWANT replies that bundle messages. */
-const RPC_FRAME_FACTOR = 4;
+const FIRST_REDIAL_MS = 100;
 const LENGTH_PREFIX_BYTES = 10;
+/** What lpStream throws when a frame announces more than maxDataLength (via its length or its varint). */
+const TOO_LONG_ERRORS = new Set(["InvalidDataLengthError", "InvalidDataLengthLengthError"]);
 
 function parsePeer(p: NetworkPeer): StaticPeer {
   const id = peerIdFromString(p.peerId);
@@ -105,7 +118,7 @@ function parsePeer(p: NetworkPeer): StaticPeer {
 }
 
 /** Gossipsub tuned for a small fixed cluster (libp2p-notes.md pitfall 4) with scoring that punishes invalid messages. */
-function gossipConfig(o: Resolved, peerCount: number, topics: string[]): Parameters<typeof gossipsub>[0] {
+function gossipConfig(peerCount: number, topics: string[]): Parameters<typeof gossipsub>[0] {
   const D = Math.max(1, Math.min(peerCount, 6));
   const topicScore = createTopicScoreParams({
     topicWeight: 1,
@@ -117,7 +130,8 @@ function gossipConfig(o: Resolved, peerCount: number, topics: string[]): Paramet
     // P3/P3b off: a quiet permissioned chain delivers few messages, which must not read as misbehaviour.
     meshMessageDeliveriesWeight: 0,
     meshFailurePenaltyWeight: 0,
-    // P4: -10·n² for n recent rejected messages, halving each second; a burst of 4 graylists the peer for a while.
+    // P4: -10·n² for n recently rejected messages, n halving each second: 3 put the peer below the
+    // publish threshold (-50), 4 graylist it (< -80: its RPCs are ignored) until the count decays.
     invalidMessageDeliveriesWeight: -10,
     invalidMessageDeliveriesDecay: 0.5,
   });
@@ -136,7 +150,6 @@ function gossipConfig(o: Resolved, peerCount: number, topics: string[]): Paramet
     emitSelf: false,
     fallbackToFloodsub: false,
     allowedTopics: topics,
-    maxInboundDataLength: RPC_FRAME_FACTOR * o.maxGossipBytes + 64 * 1024,
     scoreParams: {
       // All validators of a test network share one host; the gater already bounds who can connect.
       IPColocationFactorWeight: 0,
@@ -173,6 +186,7 @@ export class Network {
     this.log = createLogger("network", { peer: this.peerId.slice(-8) });
     for (const p of this.o.peers) if (p.peerId !== this.peerId) this.peers.set(p.peerId, parsePeer(p));
     for (const name of this.o.requestNames) if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new LedgerError("CONFIG", `bad request name ${name}`);
+    if (this.o.maxGossipBytes > MAX_GOSSIP_BYTES) throw new LedgerError("CONFIG", `maxGossipBytes may be at most ${MAX_GOSSIP_BYTES}`);
     this.txTopic = `${this.o.topicPrefix}/txs/1`;
     this.consensusTopic = `${this.o.topicPrefix}/consensus/1`;
   }
@@ -199,11 +213,14 @@ export class Network {
         denyInboundEncryptedConnection: (id) => !isConfigured(id),
         denyOutboundEncryptedConnection: (id) => !isConfigured(id),
       },
+      // libp2p refuses a 6th inbound connection per second from one host before the handshake; a whole
+      // cluster on one host (testnet) dials the highest id at once, so allow every peer twice over.
+      connectionManager: { inboundConnectionThreshold: Math.max(5, 2 * this.peers.size), maxIncomingPendingConnections: Math.max(10, 2 * this.peers.size) },
       // A publish burst can starve pings; aborting then loses everything queued (libp2p-notes pitfall 1).
       connectionMonitor: { abortConnectionOnPingFailure: false },
       services: {
         identify: identify(),
-        pubsub: gossipsub(gossipConfig(this.o, this.peers.size, [this.txTopic, this.consensusTopic])),
+        pubsub: gossipsub(gossipConfig(this.peers.size, [this.txTopic, this.consensusTopic])),
       },
     });
     this.node = node;
@@ -221,7 +238,12 @@ export class Network {
     pubsub.topicValidators.set(this.consensusTopic, (peer, msg) => this.validate(this.consensusTopic, msg.data, peer.toString()));
     node.addEventListener("peer:connect", (evt) => this.log.info("peer connected", { remote: evt.detail.toString() }));
     node.addEventListener("peer:disconnect", (evt) => this.log.info("peer disconnected", { remote: evt.detail.toString() }));
-    await node.start();
+    try {
+      await node.start(); // on failure libp2p has already stopped whatever it started
+    } catch (err) {
+      this.node = null;
+      throw new LedgerError("CONFIG", `cannot start libp2p listening on ${this.o.listen.join(", ")}: ${(err as Error).message}`);
+    }
     pubsub.subscribe(this.txTopic);
     pubsub.subscribe(this.consensusTopic);
     this.log.info("network started", { listen: this.listenAddresses(), peers: this.peers.size });
@@ -316,7 +338,7 @@ export class Network {
       const details = { peerId, name };
       if (signal.aborted) throw new LedgerError("TIMEOUT", `request ${name} to ${peerId} timed out after ${this.o.requestTimeoutMs} ms`, details);
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      const code = err instanceof Error && err.name === "InvalidDataLengthError" ? "BODY_TOO_LARGE" : "INTERNAL";
+      const code = err instanceof Error && TOO_LONG_ERRORS.has(err.name) ? "BODY_TOO_LARGE" : "INTERNAL";
       throw new LedgerError(code, `request ${name} to ${peerId} failed: ${reason}`, details);
     }
   }
@@ -382,11 +404,12 @@ export class Network {
     return this.peerId < remote;
   }
 
+  /** Redial at once, then after 100, 200, 400… ms up to redialIntervalMs: nodes of a cluster started together are rarely listening yet when the first dials. */
   private scheduleRedial(delayMs: number): void {
     if (this.stopping !== null) return;
     this.redialTimer = setTimeout(() => {
       this.redialTick();
-      this.scheduleRedial(this.o.redialIntervalMs);
+      this.scheduleRedial(Math.min(Math.max(2 * delayMs, FIRST_REDIAL_MS), this.o.redialIntervalMs));
     }, delayMs);
     this.redialTimer.unref();
   }
@@ -409,10 +432,14 @@ export class Network {
         continue;
       }
       this.gossipMissingSince.delete(key);
-      const since = this.downSince.get(key) ?? now;
-      this.downSince.set(key, since);
-      const fallback = now - since >= FALLBACK_DIAL_INTERVALS * this.o.redialIntervalMs;
-      if ((!this.isDialerFor(key) && !fallback) || this.dialing.has(key)) continue;
+      if (!this.downSince.has(key)) this.downSince.set(key, now);
+      let dial = this.isDialerFor(key);
+      if (!dial && now - (this.downSince.get(key) as number) >= FALLBACK_DIAL_INTERVALS * this.o.redialIntervalMs) {
+        // Seldom, so it rarely races the lower id's own dial into a duplicate connection.
+        dial = true;
+        this.downSince.set(key, now);
+      }
+      if (!dial || this.dialing.has(key)) continue;
       this.dialing.add(key);
       node
         .dial(peer.dialAddr, { signal: AbortSignal.timeout(Math.max(this.o.redialIntervalMs * 5, 5_000)) })

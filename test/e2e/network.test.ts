@@ -1,0 +1,273 @@
+/**
+ * Real libp2p between in-process nodes on 127.0.0.1: connection, gossip (once, no self-delivery,
+ * rejection), request/response limits, the permissioning gater, and redial after a restart.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { type AddressInfo, type Server, createServer } from "node:net";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import type { PrivateKey } from "@libp2p/interface";
+import { type GossipVerdict, LedgerError } from "../../node/errors.js";
+import { setLogLevel } from "../../node/logger.js";
+import { peerIdOf } from "../../node/network/identity.js";
+import { MAX_GOSSIP_BYTES, Network, type NetworkHandlers, type NetworkOptions, type NetworkPeer } from "../../node/network/network.js";
+
+const PREFIX = "/certchain/test-net";
+const REQUESTS = ["status", "fail", "slow", "big"];
+
+/** Poll `cond` every 20 ms until it holds; fail after `timeoutMs`. */
+async function waitFor(cond: () => boolean, timeoutMs: number, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function listenOnFreePort(): Promise<Server> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => resolve(srv));
+  });
+}
+
+/** Distinct free loopback ports, all held open at once so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, listenOnFreePort));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+interface Delivery {
+  topic: "txs" | "consensus";
+  text: string;
+  from: string;
+}
+
+/** A node's identity and fixed address: its peers must know both before anything starts. */
+interface Identity {
+  name: string;
+  key: PrivateKey;
+  peerId: string;
+  address: string;
+}
+
+/** A running node and what its gossip handlers saw. */
+interface TestNode extends Identity {
+  got: Delivery[];
+  net: Network;
+}
+
+/** Every Network a test started, stopped in the outermost `after`. */
+const running = new Set<Network>();
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
+const bytes = (s: string): Uint8Array => Buffer.from(s, "utf8");
+
+/** "bad…" is rejected, "throw…" makes the handler throw, anything else is accepted. */
+function gossipHandler(got: Delivery[], topic: Delivery["topic"]): (data: Uint8Array, from: string) => GossipVerdict {
+  return (data, from) => {
+    const t = text(data);
+    got.push({ topic, text: t, from });
+    if (t.startsWith("throw")) throw new Error("handler blew up");
+    return t.startsWith("bad") ? "reject" : "accept";
+  };
+}
+
+function handlersFor(got: Delivery[]): NetworkHandlers {
+  return {
+    onTransactions: gossipHandler(got, "txs"),
+    onConsensus: gossipHandler(got, "consensus"),
+    onRequest: async (name, body, from) => {
+      if (name === "fail") throw new Error("handler failed on purpose");
+      if (name === "slow") await new Promise((r) => setTimeout(r, 1_200));
+      if (name === "big") return new Uint8Array(2 * 1024 * 1024);
+      return bytes(`${name} from ${from.slice(-6)}: ${text(body)}`);
+    },
+  };
+}
+
+/** Identities sorted by peer id, so each one is the lower id (the dialler) towards those after it. */
+async function makeIdentities(names: string[]): Promise<Identity[]> {
+  const keys = await Promise.all(names.map(() => generateKeyPair("Ed25519")));
+  keys.sort((a, b) => (peerIdOf(a) < peerIdOf(b) ? -1 : 1));
+  const ports = await freePorts(names.length);
+  return names.map((name, i) => {
+    const key = keys[i] as PrivateKey;
+    return { name, key, peerId: peerIdOf(key), address: `/ip4/127.0.0.1/tcp/${ports[i] as number}` };
+  });
+}
+
+async function startNode(id: Identity, peers: Identity[], extra: Partial<NetworkOptions> = {}): Promise<TestNode> {
+  const peerList: NetworkPeer[] = peers.map((p) => ({ peerId: p.peerId, address: p.address }));
+  const got: Delivery[] = [];
+  const net = new Network(
+    { privateKey: id.key, listen: [id.address], peers: peerList, topicPrefix: PREFIX, requestNames: REQUESTS, ...extra },
+    handlersFor(got),
+  );
+  running.add(net);
+  await net.start();
+  return { ...id, got, net };
+}
+
+const count = (node: TestNode, topic: Delivery["topic"], t: string): number => node.got.filter((d) => d.topic === topic && d.text === t).length;
+
+async function rejects(promise: Promise<unknown>, code?: string): Promise<LedgerError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof LedgerError, `expected a LedgerError, got ${String(err)}`);
+    if (code !== undefined) assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail("expected the promise to reject");
+}
+
+describe("network (e2e, libp2p on 127.0.0.1)", () => {
+  before(() => {
+    if (process.env.CERTCHAIN_LOG === undefined) setLogLevel("error");
+  });
+  after(async () => {
+    await Promise.all([...running].map((net) => net.stop()));
+    setLogLevel((process.env.CERTCHAIN_LOG as "info" | undefined) ?? "info");
+  });
+
+  describe("a full mesh of three", clusterTests);
+  describe("gossip forwarding along a line X - Y - Z", lineTests);
+});
+
+function clusterTests(this: Mocha.Suite): void {
+  this.timeout(15_000);
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  // B and C get other limits than A so one cluster exercises both sides of every size check.
+  const bOptions: Partial<NetworkOptions> = { maxGossipBytes: 1024 * 1024 };
+  const cOptions: Partial<NetworkOptions> = { maxRequestBytes: 1024 * 1024, maxResponseBytes: 1024 * 1024, requestTimeoutMs: 600 };
+
+  before(async () => {
+    const [ia, ib, ic] = (await makeIdentities(["a", "b", "c"])) as [Identity, Identity, Identity];
+    [a, b, c] = await Promise.all([startNode(ia, [ib, ic]), startNode(ib, [ia, ic], bOptions), startNode(ic, [ia, ib], cOptions)]);
+  });
+
+  it("listens only on the given address and connects every configured pair", async () => {
+    for (const n of [a, b, c]) assert.deepEqual(n.net.listenAddresses(), [`${n.address}/p2p/${n.peerId}`], n.name);
+    await waitFor(() => [a, b, c].every((n) => n.net.connectedPeers().length === 2 && n.net.gossipPeers().length === 2), 5_000, "full mesh");
+    for (const n of [a, b, c]) assert.equal(n.net.stats().connected, 2, n.name);
+  });
+
+  for (const topic of ["txs", "consensus"] as const) {
+    it(`delivers a ${topic} message to the other nodes exactly once, never to the publisher`, async () => {
+      const publish = (n: TestNode, t: string): Promise<void> => (topic === "txs" ? n.net.publishTransactions(bytes(t)) : n.net.publishConsensus(bytes(t)));
+      await publish(a, `${topic}-batch-1`);
+      await waitFor(() => count(b, topic, `${topic}-batch-1`) === 1 && count(c, topic, `${topic}-batch-1`) === 1, 3_000, "delivery");
+      // A later message over the same paths is a barrier: any duplicate of the first would be in by now.
+      await publish(a, `${topic}-barrier`);
+      await waitFor(() => count(b, topic, `${topic}-barrier`) === 1 && count(c, topic, `${topic}-barrier`) === 1, 3_000, "barrier");
+      for (const n of [b, c]) {
+        assert.equal(count(n, topic, `${topic}-batch-1`), 1, `${n.name} got it once`);
+        const from = n.got.find((d) => d.text === `${topic}-batch-1`)?.from;
+        assert.ok(from === a.peerId || from === b.peerId || from === c.peerId, `${n.name}: from is a peer`);
+        assert.notEqual(from, n.peerId);
+      }
+      assert.equal(count(a, topic, `${topic}-batch-1`), 0, "the publisher's own handler is not called");
+      // Publishing the same bytes again is a silent duplicate, not an error.
+      await publish(a, `${topic}-batch-1`);
+    });
+  }
+
+  it("rejects what a handler refuses or throws on, keeps running, and counts it", async () => {
+    const before = { b: b.net.stats().rejected, c: c.net.stats().rejected };
+    await a.net.publishConsensus(bytes("bad-1"));
+    await a.net.publishTransactions(bytes("throw-1"));
+    await waitFor(() => b.net.stats().rejected === before.b + 2 && c.net.stats().rejected === before.c + 2, 3_000, "rejections");
+    await a.net.publishConsensus(bytes("good-after-bad"));
+    await waitFor(() => count(b, "consensus", "good-after-bad") === 1 && count(c, "consensus", "good-after-bad") === 1, 3_000, "good message");
+    for (const n of [a, b, c]) assert.equal(n.net.connectedPeers().length, 2, `${n.name} still connected`);
+    assert.ok(a.net.stats().published >= 5);
+    assert.ok(b.net.stats().received >= 5);
+  });
+
+  it("refuses to publish an oversized message and rejects one over the receiver's limit", async () => {
+    await rejects(a.net.publishTransactions(new Uint8Array(MAX_GOSSIP_BYTES + 1)), "BODY_TOO_LARGE");
+    const rejectedByB = b.net.stats().rejected;
+    const seenByB = b.got.length;
+    // 2 MiB: within A's and C's limits, over B's 1 MiB.
+    await a.net.publishTransactions(new Uint8Array(2 * 1024 * 1024).fill(7));
+    await waitFor(() => c.got.some((d) => d.text.length === 2 * 1024 * 1024), 3_000, "C receives 2 MiB");
+    await waitFor(() => b.net.stats().rejected === rejectedByB + 1, 3_000, "B rejects 2 MiB");
+    assert.equal(b.got.length, seenByB, "B's handler never saw it");
+  });
+
+  it("answers a request and keeps serving after failures", async () => {
+    const res = await a.net.request(b.peerId, "status", bytes("hello"));
+    assert.equal(text(res), `status from ${a.peerId.slice(-6)}: hello`);
+    const unknown = await rejects(a.net.request(b.peerId, "nope", bytes("x")));
+    assert.notEqual(unknown.code, "TIMEOUT", "an unsupported protocol fails fast");
+    const failed = await rejects(a.net.request(b.peerId, "fail", bytes("x")));
+    assert.notEqual(failed.code, "TIMEOUT", "a handler error resets the stream at once");
+    await rejects(a.net.request("12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq", "status", bytes("x")), "NOT_FOUND");
+    assert.equal(text(await b.net.request(a.peerId, "status", bytes("again"))), `status from ${b.peerId.slice(-6)}: again`);
+  });
+
+  it("enforces request and response size limits on both sides", async () => {
+    const body = new Uint8Array(100 * 1024);
+    // A's own limit (64 KiB): refused before anything is sent.
+    await rejects(a.net.request(b.peerId, "status", body), "BODY_TOO_LARGE");
+    // C may send 100 KiB, but A's server refuses to read it.
+    const refused = await rejects(c.net.request(a.peerId, "status", body));
+    assert.notEqual(refused.code, "TIMEOUT");
+    // A answers 2 MiB; C accepts at most 1 MiB.
+    await rejects(c.net.request(a.peerId, "big", bytes("")), "BODY_TOO_LARGE");
+    // B accepts 32 MiB, so the same answer goes through.
+    assert.equal((await b.net.request(a.peerId, "big", bytes(""))).byteLength, 2 * 1024 * 1024);
+    assert.equal(text(await a.net.request(c.peerId, "status", bytes("ok"))), `status from ${a.peerId.slice(-6)}: ok`);
+  });
+
+  it("times out a slow request", async () => {
+    const t0 = Date.now();
+    await rejects(c.net.request(a.peerId, "slow", bytes("")), "TIMEOUT");
+    const took = Date.now() - t0;
+    assert.ok(took >= 550 && took < 3_000, `timed out after ${took} ms`);
+  });
+
+  it("does not let an unconfigured peer connect", async () => {
+    const [outsiderId] = await makeIdentities(["outsider"]);
+    // The outsider knows A and will dial it; A's gater must refuse the authenticated id.
+    const outsider = await startNode(outsiderId as Identity, [a]);
+    await rejects(outsider.net.request(a.peerId, "status", bytes("let me in")));
+    assert.deepEqual(outsider.net.connectedPeers(), []);
+    assert.deepEqual(a.net.connectedPeers().sort(), [b.peerId, c.peerId].sort());
+    await rejects(a.net.request(outsider.peerId, "status", bytes("x")), "NOT_FOUND");
+    await outsider.net.stop();
+  });
+
+  it("reconnects a restarted node (same key and port) and gossips to it", async () => {
+    await b.net.stop();
+    await b.net.stop(); // idempotent
+    await waitFor(() => !a.net.connectedPeers().includes(b.peerId) && !c.net.connectedPeers().includes(b.peerId), 5_000, "disconnect");
+    // A < B < C: A must redial B (B started later than A), and B dials C.
+    b = await startNode(b, [a, c], bOptions);
+    await waitFor(() => [a, c].every((n) => n.net.gossipPeers().includes(b.peerId)) && b.net.gossipPeers().length === 2, 8_000, "reconnect");
+    await a.net.publishTransactions(bytes("after-restart"));
+    await waitFor(() => count(b, "txs", "after-restart") === 1, 3_000, "gossip to restarted node");
+  });
+}
+
+function lineTests(this: Mocha.Suite): void {
+  this.timeout(15_000);
+
+  it("forwards accepted messages through the middle node but not rejected ones", async () => {
+    // Y has the median id, so it dials one neighbour and is dialled by the other.
+    const [ix, iy, iz] = (await makeIdentities(["x", "y", "z"])) as [Identity, Identity, Identity];
+    const [x, y, z] = await Promise.all([startNode(ix, [iy]), startNode(iy, [ix, iz]), startNode(iz, [iy])]);
+    await waitFor(() => y.net.gossipPeers().length === 2 && x.net.gossipPeers().length === 1 && z.net.gossipPeers().length === 1, 5_000, "line");
+    await x.net.publishConsensus(bytes("bad-line"));
+    await waitFor(() => y.net.stats().rejected === 1, 3_000, "Y rejects");
+    await x.net.publishConsensus(bytes("good-line"));
+    await waitFor(() => count(z, "consensus", "good-line") === 1, 5_000, "forwarded to Z");
+    assert.equal(count(z, "consensus", "bad-line"), 0, "a rejected message is not forwarded");
+    assert.equal(z.got.find((d) => d.text === "good-line")?.from, y.peerId, "Z heard it from Y");
+  });
+}

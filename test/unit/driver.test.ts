@@ -1,0 +1,80 @@
+/**
+ * The consensus driver's promise to never equivocate rests on one ordering: the signing state is on
+ * disk before the vote it protects leaves the node. These tests watch that ordering with a store
+ * that records (or refuses) the writes.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { Mempool } from "../../node/chain/mempool.js";
+import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
+import { decodeMessage } from "../../node/consensus/messages.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
+import { createLogger, setLogLevel } from "../../node/logger.js";
+import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { ManualClock, settle } from "../helpers/manual-clock.js";
+
+class RecordingStore extends MemoryStore {
+  readonly events: string[] = [];
+  failWrites = false;
+  override async putSigningState(state: unknown): Promise<void> {
+    if (this.failWrites) throw new Error("disk full");
+    this.events.push(`persist ${JSON.stringify((state as { signed: Record<string, string> }).signed)}`);
+    await super.putSigningState(state);
+  }
+}
+
+async function runSingleValidator(store: RecordingStore): Promise<{ published: string[]; clock: ManualClock }> {
+  const chain = makeTestChain(1);
+  const clock = new ManualClock(T0 + 1000);
+  const mempool = new Mempool(chain.spec, store);
+  const published: string[] = [];
+  const driver = new ConsensusDriver(defaultDriverOptions, {
+    spec: chain.spec,
+    store,
+    mempool,
+    clock,
+    log: createLogger("test"),
+    signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+    publish: async (data) => {
+      const m = decodeMessage(chain.spec, data);
+      published.push(`${m.kind}:${m.round}`);
+      store.events.push(`send ${m.kind}:${m.round}`);
+    },
+  });
+  await driver.start();
+  await mempool.admit(issueTx(chain, licenceDocument(chain)));
+  driver.transactionsAvailable();
+  for (let i = 0; i < 20; i++) {
+    await settle();
+    clock.fireNext();
+  }
+  await settle();
+  await driver.stop();
+  return { published, clock };
+}
+
+describe("consensus driver: persist before send", () => {
+  before(() => setLogLevel("silent"));
+  after(() => setLogLevel("info"));
+
+  it("writes the signing state that covers each vote before sending it, and commits the block", async () => {
+    const store = new RecordingStore();
+    const { published } = await runSingleValidator(store);
+    assert.deepEqual(published, ["proposal:0", "prepare:0", "commit:0"], "a lone validator proposes, prepares and commits");
+    for (const [i, e] of store.events.entries()) {
+      if (!e.startsWith("send ")) continue;
+      const key = e.slice(5);
+      const before = store.events.slice(0, i).filter((x) => x.startsWith("persist "));
+      assert.ok(before.some((p) => p.includes(`"${key}"`)), `event ${i}: ${key} sent before a persisted signing state covered it`);
+    }
+    assert.equal(store.head()?.height, 1, "the block is committed");
+  });
+
+  it("sends nothing when the signing state cannot be written", async () => {
+    const store = new RecordingStore();
+    store.failWrites = true;
+    const { published } = await runSingleValidator(store);
+    assert.deepEqual(published, [], "no vote leaves without its record on disk");
+    assert.equal(store.head(), null, "and nothing is committed");
+  });
+});
