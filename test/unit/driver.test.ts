@@ -65,7 +65,10 @@ describe("consensus driver: persist before send", () => {
       if (!e.startsWith("send ")) continue;
       const key = e.slice(5);
       const before = store.events.slice(0, i).filter((x) => x.startsWith("persist "));
-      assert.ok(before.some((p) => p.includes(`"${key}"`)), `event ${i}: ${key} sent before a persisted signing state covered it`);
+      assert.ok(
+        before.some((p) => p.includes(`"${key}"`)),
+        `event ${i}: ${key} sent before a persisted signing state covered it`,
+      );
     }
     assert.equal(store.head()?.height, 1, "the block is committed");
   });
