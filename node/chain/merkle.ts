@@ -14,19 +14,22 @@ function nodeHash(left: Buffer, right: Buffer): Buffer {
   return taggedHash(Domain.MERKLE_NODE, left, right);
 }
 
+/** The level above: pairs hashed, an odd last node promoted unchanged. */
+function nextLevel(level: Buffer[]): Buffer[] {
+  const next: Buffer[] = [];
+  for (let i = 0; i < level.length; i += 2) {
+    const left = level[i] as Buffer;
+    const right = level[i + 1];
+    next.push(right === undefined ? left : nodeHash(left, right));
+  }
+  return next;
+}
+
 /** Root (hex) over the hex leaf digests, in order. */
 export function merkleRoot(leaves: string[]): string {
   if (leaves.length === 0) return EMPTY_ROOT;
   let level = leaves.map(leafHash);
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Buffer;
-      const right = level[i + 1];
-      next.push(right === undefined ? left : nodeHash(left, right));
-    }
-    level = next;
-  }
+  while (level.length > 1) level = nextLevel(level);
   return (level[0] as Buffer).toString("hex");
 }
 
@@ -42,17 +45,11 @@ export function merkleProof(leaves: string[], index: number): MerkleStep[] {
   let level = leaves.map(leafHash);
   let i = index;
   while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let j = 0; j < level.length; j += 2) {
-      const left = level[j] as Buffer;
-      const right = level[j + 1];
-      next.push(right === undefined ? left : nodeHash(left, right));
-    }
     const pair = i % 2 === 0 ? i + 1 : i - 1;
     const sibling = level[pair];
     if (sibling !== undefined) proof.push({ sibling: sibling.toString("hex"), side: i % 2 === 0 ? "right" : "left" });
     i = Math.floor(i / 2);
-    level = next;
+    level = nextLevel(level);
   }
   return proof;
 }
