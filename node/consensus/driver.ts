@@ -283,15 +283,28 @@ export class ConsensusDriver {
   /** Execute and store a block atomically, then move consensus to the next height. */
   private async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: "consensus" | "sync"): Promise<void> {
     const h = block.header;
+    const t0 = performance.now();
     const effects = await executeBlock(this.m.store, h.height, h.time, txs);
+    const t1 = performance.now();
     const stored: StoredBlock = { block, commit, hash, receipts: effects.receipts };
     await this.m.store.commitBlock(stored, effects);
+    const t2 = performance.now();
     await this.m.mempool.onBlockCommitted(
       txs.map((t) => t.hash),
       txs.map(certificateIdOf),
     );
-    this.lastCommitAt = this.m.clock.now();
-    this.m.log.debug("committed block", { height: h.height, hash, txs: txs.length, round: commit.round, source });
+    const now = this.m.clock.now();
+    this.m.log.debug("committed block", {
+      height: h.height,
+      txs: txs.length,
+      round: commit.round,
+      source,
+      executeMs: Math.round(t1 - t0),
+      storeMs: Math.round(t2 - t1),
+      mempoolMs: Math.round(performance.now() - t2),
+      sinceLastCommitMs: now - this.lastCommitAt,
+    });
+    this.lastCommitAt = now;
     this.advance(h.height + 1);
     this.m.onCommitted?.(stored, source);
   }

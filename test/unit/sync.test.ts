@@ -1,0 +1,108 @@
+/**
+ * Catch-up trusts nothing it is served: every fetched block must follow the head and carry a valid
+ * commit certificate and valid transactions, or it is not applied.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
+import { Mempool } from "../../node/chain/mempool.js";
+import { checkTransaction } from "../../node/chain/tx.js";
+import type { Block, CommittedBlock } from "../../node/chain/types.js";
+import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
+import { signBytes } from "../../node/crypto/keys.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
+import { createLogger, setLogLevel } from "../../node/logger.js";
+import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
+import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { ManualClock, settle } from "../helpers/manual-clock.js";
+
+const chain = makeTestChain(4);
+const spec = chain.spec;
+
+/** Two honestly committed blocks: height 1 and 2, each with a quorum of seals. */
+function honestChain(): CommittedBlock[] {
+  const out: CommittedBlock[] = [];
+  let tip = genesisTip(spec);
+  for (let h = 1; h <= 2; h++) {
+    const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
+    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs);
+    const hash = blockHash(block.header);
+    const seals = [0, 1, 2].map((v) => ({
+      validator: v,
+      signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, h, 0, hash)),
+    }));
+    out.push({ block, commit: { height: h, round: 0, blockHash: hash, seals } });
+    tip = { height: h, hash, time: block.header.time };
+  }
+  return out;
+}
+
+async function syncFrom(served: CommittedBlock[]): Promise<number> {
+  const store = new MemoryStore();
+  const clock = new ManualClock(T0 + 10_000);
+  const mempool = new Mempool(spec, store);
+  const log = createLogger("test");
+  const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
+  await driver.start();
+  const sync = new BlockSync(defaultSyncOptions, {
+    spec,
+    store,
+    driver,
+    cache: mempool,
+    clock,
+    log,
+    network: {
+      connectedPeers: () => ["peer"],
+      request: async (_peer, name) => Buffer.from(JSON.stringify(name === "status" ? { height: served.length, hash: "x" } : { blocks: served })),
+    },
+  });
+  sync.trigger();
+  await settle(50);
+  await sync.stop();
+  await driver.stop();
+  return store.head()?.height ?? 0;
+}
+
+describe("catch-up checks what peers serve", () => {
+  before(() => setLogLevel("silent"));
+  after(() => setLogLevel("info"));
+
+  it("applies honestly committed blocks", async () => {
+    assert.equal(await syncFrom(honestChain()), 2);
+  });
+
+  const forged: Array<[string, (c: CommittedBlock[]) => void, number]> = [
+    ["a certificate one seal short of a quorum", (c) => c[0]?.commit.seals.pop(), 0],
+    [
+      "a seal signed by the wrong key",
+      (c) => {
+        const s = c[1]?.commit.seals[0] as { signature: string };
+        s.signature = signBytes(chain.validatorKeys[3]?.privateKey as string, Buffer.from("other"));
+      },
+      1,
+    ],
+    [
+      "a transaction altered after commit",
+      (c) => {
+        const tx = (c[1]?.block as Block).txs[0] as { body: { payload: { publicFields: Record<string, unknown> } } };
+        tx.body.payload.publicFields.enterpriseName = "Forged Co.";
+      },
+      1,
+    ],
+    ["a block that does not follow the head", (c) => c.shift(), 0],
+    [
+      "a certificate for another block",
+      (c) => {
+        (c[0] as CommittedBlock).commit.blockHash = (c[1] as CommittedBlock).commit.blockHash;
+      },
+      0,
+    ],
+  ];
+  for (const [name, forge, expected] of forged) {
+    it(`stops at ${name}`, async () => {
+      const served = honestChain();
+      forge(served);
+      assert.equal(await syncFrom(served), expected, name);
+    });
+  }
+});
