@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
 import { Mempool } from "../../node/chain/mempool.js";
 import { checkTransaction } from "../../node/chain/tx.js";
-import type { Block, CommittedBlock } from "../../node/chain/types.js";
+import type { CommittedBlock } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
@@ -84,7 +84,7 @@ describe("catch-up checks what peers serve", () => {
     [
       "a transaction altered after commit",
       (c) => {
-        const tx = (c[1]?.block as Block).txs[0] as { body: { payload: { publicFields: Record<string, unknown> } } };
+        const tx = (c[1] as CommittedBlock).block.txs[0] as { body: { payload: { publicFields: Record<string, unknown> } } };
         tx.body.payload.publicFields.enterpriseName = "Forged Co.";
       },
       1,
