@@ -68,6 +68,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
     const mempool = new Mempool(spec, store, defaultMempoolOptions);
+    closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
 
     // Modules refer to each other through these late-bound slots; all are set before start.

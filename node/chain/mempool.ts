@@ -29,6 +29,7 @@ export class Mempool {
   /** Certificate state after the pending transactions that touch it, in order. */
   private readonly overlay = new Map<string, CertificateRecord>();
   private readonly byCertificate = new Map<string, Set<string>>();
+  private closed = false;
 
   constructor(
     private readonly spec: ChainSpec,
@@ -73,10 +74,19 @@ export class Mempool {
       }
     }
     const fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
-    const locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
-    const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
     const ids = [...new Set(fresh.map(certificateIdOf).filter((id) => !this.overlay.has(id)))];
-    const records = await this.state.getCertificates(ids);
+    let locations: Array<unknown | null>;
+    let records: Array<CertificateRecord | null>;
+    try {
+      this.assertOpen();
+      locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
+      records = await this.state.getCertificates(ids);
+    } catch (err) {
+      this.assertOpen(); // the store closed under us: the node is stopping
+      throw err;
+    }
+    this.assertOpen();
+    const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
     const committed = new Map(ids.map((id, i) => [id, records[i] ?? null]));
     // From here on synchronous: no other admission interleaves between the checks and the inserts.
     for (const [i, c] of checked.entries()) {
@@ -106,6 +116,15 @@ export class Mempool {
     }
     set.add(checked.hash);
     return "accepted";
+  }
+
+  /** Refuse admissions from now on (the node is stopping and its store is about to close). */
+  close(): void {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LedgerError("NOT_READY", "the node is shutting down");
   }
 
   /** Up to the block limits, in arrival order. */
