@@ -19,6 +19,7 @@ import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
 import { BlockSync, defaultSyncOptions } from "./sync/sync.js";
+import { type Metrics, createMetrics } from "./metrics.js";
 
 /** A running node. */
 export interface CertchainNode {
@@ -73,6 +74,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
 
     // Modules refer to each other through these late-bound slots; all are set before start.
     let driver: ConsensusDriver | undefined;
+    let metrics: Metrics | undefined;
     let sync: BlockSync | undefined;
     let txGossip: TxGossip | undefined;
 
@@ -106,7 +108,8 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       signer,
       publish: (data) => network.publishConsensus(data),
       onBehind: () => sync?.trigger(),
-      onCommitted: (block, source) => {
+      onCommitted: (block, source, timings) => {
+        metrics?.blockCommitted(block, source, timings);
         const h = block.block.header;
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
       },
@@ -130,7 +133,18 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     sync.start();
     closers.push(() => (sync as BlockSync).stop());
 
+    const syncRef = sync;
+    const driverRef = driver;
+    metrics = createMetrics({
+      head: () => driverRef.tip(),
+      consensus: () => driverRef.position(),
+      mempoolSize: () => mempool.size,
+      peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
+      gossip: () => network.stats(),
+      syncing: () => syncRef.syncing,
+    });
     const backend = new NodeBackend({
+      metrics,
       spec,
       store,
       mempool,

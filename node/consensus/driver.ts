@@ -44,7 +44,7 @@ export interface DriverModules {
   signer: { index: number; privateKey: string } | null;
   publish(data: Uint8Array): Promise<void>;
   /** Called after every committed block (consensus or sync). */
-  onCommitted?(block: StoredBlock, source: "consensus" | "sync"): void;
+  onCommitted?(block: StoredBlock, source: "consensus" | "sync", timings: { executeMs: number; storeMs: number }): void;
   /** Called when messages show that peers are ahead: catch up. */
   onBehind?(): void;
 }
@@ -294,19 +294,20 @@ export class ConsensusDriver {
       txs.map(certificateIdOf),
     );
     const now = this.m.clock.now();
+    const timings = { executeMs: t1 - t0, storeMs: t2 - t1 };
     this.m.log.debug("committed block", {
       height: h.height,
       txs: txs.length,
       round: commit.round,
       source,
-      executeMs: Math.round(t1 - t0),
-      storeMs: Math.round(t2 - t1),
+      executeMs: Math.round(timings.executeMs),
+      storeMs: Math.round(timings.storeMs),
       mempoolMs: Math.round(performance.now() - t2),
       sinceLastCommitMs: now - this.lastCommitAt,
     });
     this.lastCommitAt = now;
     this.advance(h.height + 1);
-    this.m.onCommitted?.(stored, source);
+    this.m.onCommitted?.(stored, source, timings);
   }
 
   private advance(height: number): void {

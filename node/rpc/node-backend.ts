@@ -9,12 +9,14 @@ import { LedgerError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
 import type { ChainStore } from "../db/store.js";
+import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
 import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
 export interface NodeBackendModules {
+  metrics: Metrics;
   spec: ChainSpec;
   store: ChainStore;
   mempool: Mempool;
@@ -47,6 +49,10 @@ export class NodeBackend implements RpcBackend {
       syncing: this.m.sync.syncing,
       version: NODE_VERSION,
     };
+  }
+
+  metrics(): Promise<string> {
+    return this.m.metrics.render();
   }
 
   genesis(): Genesis {

@@ -178,6 +178,19 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
     await submitAndCommit(3, issue(licence()));
   });
 
+  it("exposes Prometheus metrics that follow the chain", async () => {
+    const res = await fetch(`${url(0)}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
+    const height = (await rpc<{ head: { height: number } }>(url(0), "/status")).body.head.height;
+    assert.equal(value("certchain_head_height"), height, "head height");
+    assert.ok(value("certchain_blocks_committed_total") >= 1, "blocks committed");
+    assert.equal(value("certchain_peers_configured"), 3, "configured peers");
+    assert.match(text, /certchain_transactions_committed_total\{status="applied",code=""\} \d+/, "applied transactions by receipt");
+    assert.match(text, /certchain_block_store_seconds_bucket/, "store latency histogram");
+  });
+
   it("every node holds the same block at every height", async () => {
     const heights = await Promise.all([0, 1, 2, 3].map(async (i) => (await rpc<{ head: { height: number } }>(url(i), "/status")).body.head.height));
     const top = Math.min(...heights);
