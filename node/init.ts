@@ -15,9 +15,11 @@ export interface InitOptions {
   /** Where to write: <dir>/genesis.json, <dir>/node<i>/, <dir>/issuers/<department>.key */
   dir: string;
   validators: number;
+  /** Follower nodes: replicate and serve queries, never vote (no consensus key). */
+  followers?: number;
   chainName: string;
   host: string;
-  /** Node i listens for p2p on basePort + i and RPC on basePort + 100 + i. */
+  /** Node i (validators first, then followers) listens for p2p on basePort + i and RPC on basePort + 100 + i. */
   basePort: number;
   genesisTime: number;
   consensus?: Partial<ConsensusParams>;
@@ -25,6 +27,7 @@ export interface InitOptions {
 
 export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime"> = {
   validators: 4,
+  followers: 0,
   chainName: "certchain-local",
   host: "127.0.0.1",
   basePort: 26600,
@@ -34,6 +37,7 @@ export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime"> = {
 export interface InitResult {
   genesisFile: string;
   chainId: string;
+  /** Validators first (in genesis order), then followers (department "follower"). */
   nodes: Array<{ name: string; home: string; peerId: string; p2pAddress: string; rpcUrl: string; department: string }>;
   issuers: Array<{ department: string; keyFile: string; publicKey: string }>;
 }
@@ -43,6 +47,8 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
   if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 64) {
     throw new Error("validators must be an integer from 1 to 64");
   }
+  const followers = opts.followers ?? 0;
+  if (!Number.isInteger(followers) || followers < 0 || followers > 32) throw new Error("followers must be an integer from 0 to 32");
   await mkdir(join(opts.dir, "issuers"), { recursive: true });
   const issuers: InitResult["issuers"] = [];
   const departments: Department[] = [];
@@ -54,7 +60,7 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
     departments.push({ id: d.id, name: d.name, issuerKeys: [key.publicKey], certificateTypes: d.certificateTypes });
   }
   const validators: ValidatorInfo[] = [];
-  const homes: Array<{ home: string; name: string; p2pPort: number; rpcPort: number; peerId: string }> = [];
+  const homes: Array<{ home: string; name: string; p2pPort: number; rpcPort: number; peerId: string; validator: boolean }> = [];
   for (let i = 0; i < opts.validators; i++) {
     const name = `node${i + 1}`;
     const home = join(opts.dir, name);
@@ -66,8 +72,17 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
     const rpcPort = opts.basePort + 100 + i;
     const department = (DEFAULT_DEPARTMENTS[i % DEFAULT_DEPARTMENTS.length] as { id: string }).id;
     validators.push({ name, department, publicKey: consensusKey.publicKey, peerId, address: `/ip4/${opts.host}/tcp/${p2pPort}` });
-    homes.push({ home, name, p2pPort, rpcPort, peerId });
+    homes.push({ home, name, p2pPort, rpcPort, peerId, validator: true });
   }
+  for (let j = 0; j < followers; j++) {
+    const i = opts.validators + j;
+    const name = `follower${j + 1}`;
+    const home = join(opts.dir, name);
+    await mkdir(home, { recursive: true });
+    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"));
+    homes.push({ home, name, p2pPort: opts.basePort + i, rpcPort: opts.basePort + 100 + i, peerId, validator: false });
+  }
+  const address = (h: { p2pPort: number }): string => `/ip4/${opts.host}/tcp/${h.p2pPort}`;
   const genesis: Genesis = {
     chainName: opts.chainName,
     genesisTime: opts.genesisTime,
@@ -86,15 +101,16 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
     const cfg: NodeConfig = {
       name: h.name,
       genesisFile: "genesis.json",
-      consensusKeyFile: "consensus.key",
       p2pKeyFile: "p2p.key",
       dataDir: "data",
       p2p: {
-        listen: [`/ip4/${opts.host}/tcp/${h.p2pPort}`],
-        peers: validators.filter((_, j) => j !== i).map((v) => ({ peerId: v.peerId, address: v.address })),
+        listen: [address(h)],
+        // Every node of this network, validators and followers: only these may connect.
+        peers: homes.filter((_, j) => j !== i).map((o) => ({ peerId: o.peerId, address: address(o) })),
       },
       rpc: { host: opts.host, port: h.rpcPort },
     };
+    if (h.validator) cfg.consensusKeyFile = "consensus.key";
     await saveConfig(h.home, cfg);
     nodes.push({
       name: h.name,
@@ -102,7 +118,7 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
       peerId: h.peerId,
       p2pAddress: `/ip4/${opts.host}/tcp/${h.p2pPort}/p2p/${h.peerId}`,
       rpcUrl: `http://${opts.host}:${h.rpcPort}`,
-      department: (validators[i] as ValidatorInfo).department,
+      department: h.validator ? (validators[i] as ValidatorInfo).department : "follower",
     });
   }
   return { genesisFile, chainId: spec.chainId, nodes, issuers };

@@ -4,6 +4,8 @@ import type { ConsensusParams } from "../node/chain/types.js";
 export interface TestnetOptions {
   /** Number of validator nodes, each a separate process. */
   nodes: number;
+  /** Follower (non-voting query) nodes, also separate processes. */
+  followers: number;
   /** Data directory; wiped and recreated on every start. */
   dir: string;
   /** Node i: p2p on basePort + i, RPC on basePort + 100 + i. */
@@ -22,6 +24,7 @@ export interface TestnetOptions {
 
 export const defaultTestnetOptions: TestnetOptions = {
   nodes: 4,
+  followers: 0,
   dir: ".testnet",
   basePort: 26600,
   host: "127.0.0.1",

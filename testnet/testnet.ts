@@ -45,11 +45,12 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   } catch {
     throw new TestnetError(`cannot find ${BIN}; the testnet spawns nodes through it`);
   }
-  await assertPortsFree(opts.host, opts.basePort, opts.nodes);
+  await assertPortsFree(opts.host, opts.basePort, opts.nodes + opts.followers);
   await prepareTestnetDir(dir);
   const init = await initNetwork({
     dir,
     validators: opts.nodes,
+    followers: opts.followers,
     chainName: opts.chainName,
     host: opts.host,
     basePort: opts.basePort,
@@ -157,11 +158,11 @@ function stopSignal(onRepeat: () => void): Promise<NodeJS.Signals> {
 /** `certchain testnet`: start, print how to use it, run until SIGINT/SIGTERM, stop. Returns the exit code. */
 export async function runTestnet(options: Partial<TestnetOptions> = {}): Promise<number> {
   const opts: TestnetOptions = { ...defaultTestnetOptions, ...options, quiet: false };
-  console.log(`certchain testnet: starting ${opts.nodes} nodes in ${opts.dir} …`);
+  console.log(`certchain testnet: starting ${opts.nodes + opts.followers} nodes in ${opts.dir} …`);
   const net = await startTestnet(opts);
   printTestnet(net.info, opts);
   const signal = await stopSignal(() => console.log(`already stopping; nodes still running after ${opts.stopTimeoutMs / 1000} s get SIGKILL`));
-  console.log(`${signal}: stopping ${opts.nodes} nodes …`);
+  console.log(`${signal}: stopping ${opts.nodes + opts.followers} nodes …`);
   await net.stop();
   console.log("testnet stopped");
   return 0;

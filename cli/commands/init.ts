@@ -24,13 +24,15 @@ export const initCommand: Command = {
   summary: "create a new chain: keys, genesis and node homes",
   usage: `Create a new chain in DIR: an issuer key per department (DIR/issuers/), the genesis
 (DIR/genesis.json) and one home directory per validator (DIR/node<i>/) with its consensus key,
-libp2p identity and config. Node i listens for p2p on BASE+i and for RPC on BASE+100+i.
+libp2p identity and config, and per follower (DIR/follower<j>/: replicates and answers queries, never
+votes). Node i (validators first) listens for p2p on BASE+i and for RPC on BASE+100+i.
 
-Usage: certchain init --dir DIR [--validators N] [--chain-name NAME] [--base-port P] [--host HOST]
+Usage: certchain init --dir DIR [--validators N] [--followers M] [--chain-name NAME] [--base-port P] [--host HOST]
 
 Options:
   --dir DIR            where to write; must be new or empty (required)
   --validators N       number of validator nodes, 1-64 (default ${defaultInitOptions.validators})
+  --followers M        number of follower (non-voting query) nodes, 0-32 (default 0)
   --chain-name NAME    [a-z0-9-], part of the chain id (default ${defaultInitOptions.chainName})
   --base-port P        first p2p port (default ${defaultInitOptions.basePort})
   --host HOST          address the nodes listen on (default ${defaultInitOptions.host})
@@ -39,19 +41,21 @@ Options:
     const args = parseCommandArgs(NAME, argv, {
       dir: { type: "string" },
       validators: { type: "string" },
+      followers: { type: "string" },
       "chain-name": { type: "string" },
       "base-port": { type: "string" },
       host: { type: "string" },
     });
     const dir = requiredFlag(NAME, args, "dir");
     const validators = intFlag(NAME, args, "validators", defaultInitOptions.validators, 1, 64);
+    const followers = intFlag(NAME, args, "followers", 0, 0, 32);
     const chainName = stringFlag(NAME, args, "chain-name") ?? defaultInitOptions.chainName;
     if (!CHAIN_NAME.test(chainName)) throw new UsageError("--chain-name must be 1-64 characters of a-z 0-9 -, starting with a letter or digit", NAME);
-    const basePort = intFlag(NAME, args, "base-port", defaultInitOptions.basePort, 1024, 65535 - 100 - validators);
+    const basePort = intFlag(NAME, args, "base-port", defaultInitOptions.basePort, 1024, 65535 - 100 - validators - followers);
     const host = stringFlag(NAME, args, "host") ?? defaultInitOptions.host;
     if (!(await isNewOrEmpty(dir))) throw new CliError(`${dir} is not empty; init writes a new chain into a new or empty directory and never overwrites keys`);
 
-    const result = await initNetwork({ dir, validators, chainName, host, basePort, genesisTime: Date.now() });
+    const result = await initNetwork({ dir, validators, followers, chainName, host, basePort, genesisTime: Date.now() });
     io.out(`chain id   ${result.chainId}`);
     io.out(`genesis    ${result.genesisFile}`);
     io.out("nodes");

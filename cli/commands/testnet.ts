@@ -12,10 +12,11 @@ export const testnetCommand: Command = {
 testnet.json is refused), one process per node on ${defaultTestnetOptions.host}, logs in DIR/node<i>/node.log,
 everything needed to use it in DIR/testnet.json. Ctrl-C or SIGTERM stops all nodes cleanly.
 
-Usage: certchain testnet [--nodes N] [--dir DIR] [--base-port P] [--host HOST]
+Usage: certchain testnet [--nodes N] [--followers M] [--dir DIR] [--base-port P] [--host HOST]
 
 Options:
   --nodes N          validators, 1-64 (default ${defaultTestnetOptions.nodes})
+  --followers M      non-voting query nodes, 0-32 (default ${defaultTestnetOptions.followers})
   --dir DIR          data directory (default ${defaultTestnetOptions.dir})
   --base-port P      node i: p2p P+i, RPC P+100+i (default ${defaultTestnetOptions.basePort})
   --host HOST        listen address (default ${defaultTestnetOptions.host})
@@ -23,15 +24,18 @@ Options:
   async run(argv) {
     const args = parseCommandArgs(NAME, argv, {
       nodes: { type: "string" },
+      followers: { type: "string" },
       dir: { type: "string" },
       "base-port": { type: "string" },
       host: { type: "string" },
     });
     const nodes = intFlag(NAME, args, "nodes", defaultTestnetOptions.nodes, 1, 64);
+    const followers = intFlag(NAME, args, "followers", defaultTestnetOptions.followers, 0, 32);
     const options = {
       nodes,
+      followers,
       dir: stringFlag(NAME, args, "dir") ?? defaultTestnetOptions.dir,
-      basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes),
+      basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes - followers),
       host: stringFlag(NAME, args, "host") ?? defaultTestnetOptions.host,
     };
     const { runTestnet } = await import("../../testnet/testnet.js");

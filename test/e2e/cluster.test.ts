@@ -21,7 +21,7 @@ import { rpc } from "../helpers/rpc.js";
 
 const DAY = 86_400_000;
 
-describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
+describe("e2e: a 4-validator cluster and a follower over libp2p and LevelDB", function () {
   this.timeout(120_000);
   let dir: string;
   let net: InitResult;
@@ -87,10 +87,11 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
   before(async () => {
     setLogLevel("warn");
     dir = await mkdtemp(join(tmpdir(), "certchain-e2e-"));
-    const basePort = await freeBasePort(4);
+    const basePort = await freeBasePort(5);
     net = await initNetwork({
       dir,
       validators: 4,
+      followers: 1,
       chainName: "e2e",
       host: "127.0.0.1",
       basePort,
@@ -99,9 +100,9 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
     });
     spec = await loadGenesis(net.genesisFile);
     market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
-    for (let i = 0; i < 4; i++) await start(i);
+    for (let i = 0; i < 5; i++) await start(i); // 4 validators and a follower
     await waitFor("full mesh", async () => {
-      for (let i = 0; i < 4; i++) if ((await rpc<{ peers: { connected: number } }>(url(i), "/status")).body.peers.connected < 3) return false;
+      for (let i = 0; i < 5; i++) if ((await rpc<{ peers: { connected: number } }>(url(i), "/status")).body.peers.connected < 4) return false;
       return true;
     });
   });
@@ -186,18 +187,35 @@ describe("e2e: a 4-node cluster over libp2p and LevelDB", function () {
     const height = (await rpc<{ head: { height: number } }>(url(0), "/status")).body.head.height;
     assert.equal(value("certchain_head_height"), height, "head height");
     assert.ok(value("certchain_blocks_committed_total") >= 1, "blocks committed");
-    assert.equal(value("certchain_peers_configured"), 3, "configured peers");
+    assert.equal(value("certchain_peers_configured"), 4, "configured peers: 3 validators and the follower");
     assert.match(text, /certchain_transactions_committed_total\{status="applied",code=""\} \d+/, "applied transactions by receipt");
     assert.match(text, /certchain_block_store_seconds_bucket/, "store latency histogram");
   });
 
+  it("the follower replicates every block, answers verifiers, and never votes", async () => {
+    const status = await rpc<{ validator: unknown }>(url(4), "/status");
+    assert.equal(status.body.validator, null, "a follower has no validator index");
+    const lead = (await rpc<{ head: { height: number; hash: string } }>(url(0), "/status")).body.head;
+    await waitFor("the follower reaches the head", async () => (await rpc<{ head: { hash: string } }>(url(4), "/status")).body.head.hash === lead.hash);
+    for (let h = 1; h <= lead.height; h++) {
+      const b = await rpc<{ commit: { seals: Array<{ validator: number }> } }>(url(4), `/blocks/${h}`);
+      assert.ok(
+        b.body.commit.seals.every((s) => s.validator < 4),
+        `height ${h}: seals only from validators`,
+      );
+    }
+    const doc = licence();
+    await submitAndCommit(4, issue(doc)); // a transaction sent to a follower is gossiped to the validators
+    assert.equal((await rpc<{ valid: boolean }>(url(4), `/verify/${doc.certificateId}`)).body.valid, true);
+  });
+
   it("every node holds the same block at every height", async () => {
-    const heights = await Promise.all([0, 1, 2, 3].map(async (i) => (await rpc<{ head: { height: number } }>(url(i), "/status")).body.head.height));
+    const heights = await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await rpc<{ head: { height: number } }>(url(i), "/status")).body.head.height));
     const top = Math.min(...heights);
     assert.ok(top >= 6, `at least 6 blocks, got ${top}`);
     for (let h = 1; h <= top; h++) {
       const hashes = new Set<string>();
-      for (let i = 0; i < 4; i++) hashes.add((await rpc<{ hash: string }>(url(i), `/blocks/${h}`)).body.hash);
+      for (let i = 0; i < 5; i++) hashes.add((await rpc<{ hash: string }>(url(i), `/blocks/${h}`)).body.hash);
       assert.equal(hashes.size, 1, `height ${h}: ${[...hashes].join(" vs ")}`);
     }
   });
