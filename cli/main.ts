@@ -25,6 +25,12 @@ const root: Command = commandGroup(
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
     { name: "status", summary: "show a node's chain, head, peers and mempool", load: async () => (await import("./commands/status.js")).statusCommand },
     { name: "cert", summary: "issue, revoke, show and verify certificates", load: async () => (await import("./commands/cert.js")).certCommand },
+    {
+      name: "backup",
+      summary: "write a node's whole chain to a file, checking every block",
+      load: async () => (await import("./commands/backup.js")).backupCommand,
+    },
+    { name: "restore", summary: "rebuild a node's data directory from a backup file", load: async () => (await import("./commands/backup.js")).restoreCommand },
   ],
   EXIT_HELP,
 );

@@ -9,7 +9,8 @@ import type { ConsensusConfig, Decision, Input, Output, RoundChange, SafetyState
 import { type ChainTip, buildBlock, checkBlock, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
-import { certificateIdOf, executeBlock } from "../chain/state.js";
+import { applyBlock } from "../chain/apply.js";
+import { certificateIdOf } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
@@ -283,18 +284,13 @@ export class ConsensusDriver {
   /** Execute and store a block atomically, then move consensus to the next height. */
   private async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: "consensus" | "sync"): Promise<void> {
     const h = block.header;
-    const t0 = performance.now();
-    const effects = await executeBlock(this.m.store, h.height, h.time, txs);
-    const t1 = performance.now();
-    const stored: StoredBlock = { block, commit, hash, receipts: effects.receipts };
-    await this.m.store.commitBlock(stored, effects);
+    const { stored, timings } = await applyBlock(this.m.store, block, commit, hash, txs);
     const t2 = performance.now();
     await this.m.mempool.onBlockCommitted(
       txs.map((t) => t.hash),
       txs.map(certificateIdOf),
     );
     const now = this.m.clock.now();
-    const timings = { executeMs: t1 - t0, storeMs: t2 - t1 };
     this.m.log.debug("committed block", {
       height: h.height,
       txs: txs.length,

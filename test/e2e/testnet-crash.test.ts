@@ -5,7 +5,7 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,5 +142,41 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
     for (let i = 0; i < 4; i++) {
       await waitFor(`node ${i + 1} sees the revocation`, async () => (await cli(["cert", "verify", "--id", issued[0] as string, "--rpc", url(i)])).code === 3);
     }
+  });
+
+  it("backup from one node, restore a wiped node from it, and it rejoins at the same head", async () => {
+    const file = join(dir, "chain.backup");
+    const backup = await cli(["backup", "--rpc", url(1), "--out", file]);
+    assert.equal(backup.code, 0, `backup: ${backup.stderr}`);
+    const top = await sameHead();
+
+    // A tampered backup is refused, naming the block.
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    const forged = lines.map((l, i) => (i === 2 ? l.replace("Crash Test", "Forged Test") : l)).join("\n");
+    await writeFile(join(dir, "forged.backup"), `${forged}\n`);
+    const node4 = net.info.nodes[3] as { home: string; dataDir: string };
+    net.kill(3, "SIGKILL");
+    await waitFor("node 4 down", async () => {
+      try {
+        await rpc(url(3), "/status");
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await rename(node4.dataDir, `${node4.dataDir}.lost`);
+    const bad = await cli(["restore", "--home", node4.home, "--in", join(dir, "forged.backup")]);
+    assert.notEqual(bad.code, 0, "a forged backup must not restore");
+    assert.match(bad.stderr, /block 2/, `the error names the block: ${bad.stderr}`);
+    await rm(node4.dataDir, { recursive: true, force: true });
+
+    const restore = await cli(["restore", "--home", node4.home, "--in", file]);
+    assert.equal(restore.code, 0, `restore: ${restore.stderr}`);
+    assert.match(restore.stdout, new RegExp(`height ${top.height}, head ${top.hash}`), restore.stdout);
+    await net.restart(3);
+    const after = await sameHead();
+    assert.equal(after.hash, top.hash, "the restored node is at the same head");
+    for (const id of issued)
+      assert.equal((await rpc<{ valid: boolean; status: string }>(url(3), `/verify/${id}`)).body.status === "unknown", false, `restored node knows ${id}`);
   });
 });
