@@ -14,7 +14,7 @@ import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from ".
 import type { ChainSpec } from "./chain/genesis.js";
 import type { CommittedBlock } from "./chain/types.js";
 import type { ChainStore } from "./db/store.js";
-import { LedgerError } from "./errors.js";
+import { LedgerError, describeValue } from "./errors.js";
 
 export const BACKUP_FORMAT = "certchain-backup/1";
 
@@ -98,7 +98,7 @@ export async function restoreBackup(spec: ChainSpec, store: ChainStore, path: st
       header = value as BackupHeader;
       if (header.format !== BACKUP_FORMAT) throw new LedgerError("BAD_REQUEST", `not a ${BACKUP_FORMAT} file`);
       if (header.chainId !== spec.chainId || header.genesisHash !== spec.genesisHash) {
-        throw new LedgerError("TX_WRONG_CHAIN", `backup is of chain ${String(header.chainId)}, this genesis is ${spec.chainId}`);
+        throw new LedgerError("TX_WRONG_CHAIN", `backup is of chain ${describeValue(header.chainId)}, this genesis is ${spec.chainId}`);
       }
       continue;
     }

@@ -71,6 +71,7 @@ export function gossipVerdictFor(err: unknown): GossipVerdict {
     case "TX_CERT_EXISTS":
     case "TX_CERT_UNKNOWN":
     case "TX_ALREADY_REVOKED":
+    case "TX_NOT_ISSUER":
     case "MEMPOOL_FULL":
     case "NOT_READY":
       return "ignore";
@@ -81,6 +82,11 @@ export function gossipVerdictFor(err: unknown): GossipVerdict {
 
 /** Exit codes of the CLI: 0 success/valid, 1 generic failure, 2 usage, 3 certificate not valid, 4 unreachable. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INVALID: 3, UNREACHABLE: 4 } as const;
+
+/** A short, never-throwing description of an untrusted value, for error messages. */
+export function describeValue(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v.slice(0, 80)) : typeof v;
+}
 
 export function isLedgerError(err: unknown): err is LedgerError {
   return err instanceof LedgerError;

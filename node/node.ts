@@ -85,7 +85,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         onConsensus: (data): GossipVerdict => {
           if (driver === undefined) return "ignore";
           try {
-            driver.receive(decodeMessage(spec, data));
+            driver.receive(decodeMessage(spec, data), data.length);
             return "accept";
           } catch (err) {
             log.debug("rejected consensus message", { reason: (err as Error).message });

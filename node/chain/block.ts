@@ -139,8 +139,8 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   const hash = blockHash(header);
   if (c.height !== header.height || c.blockHash !== hash) fail("certificate is for another block");
   if (!Number.isSafeInteger(c.round) || c.round < 0) fail("round");
-  // [REJECT] the header names the proposer of the round that decided it
-  if (header.proposer !== spec.proposerIndex(header.height, c.round)) fail("proposer is not the proposer of the deciding round");
+  // [REJECT] the header names the proposer of the deciding round or of an earlier one (a re-proposal)
+  if (!spec.proposerFitsRound(header.height, header.proposer, c.round)) fail("header proposer is not a proposer of the deciding round or an earlier one");
   const message = commitSealBytes(spec.chainId, c.height, c.round, hash);
   const signers = new Set<number>();
   for (const seal of c.seals) {

@@ -3,7 +3,7 @@
  * the identity itself never does. A verifier holding the document recomputes both.
  */
 import { randomBytes } from "node:crypto";
-import { LedgerError } from "../errors.js";
+import { LedgerError, describeValue } from "../errors.js";
 import { canonicalize } from "../crypto/canonical.js";
 import { Domain, hashCanonical, isHash } from "../crypto/hash.js";
 import type { ChainSpec } from "./genesis.js";
@@ -68,7 +68,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
     }
   }
   if (value.version !== 1) fail("unsupported document version");
-  if (value.chainId !== spec.chainId) fail(`document is for chain ${String(value.chainId)}, not ${spec.chainId}`);
+  if (value.chainId !== spec.chainId) fail(`document is for chain ${describeValue(value.chainId)}, not ${spec.chainId}`);
   if (typeof value.certificateId !== "string" || !CERTIFICATE_ID.test(value.certificateId)) fail("certificateId is malformed");
   const type = typeof value.certificateType === "string" ? spec.certificateType(value.certificateType) : undefined;
   if (type === undefined) return fail(`unknown certificate type ${JSON.stringify(value.certificateType)}`);

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { LedgerError } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
+import { MAX_TX_BYTES } from "./tx.js";
 import type { CertificateType, ConsensusParams, Department, Genesis, ValidatorInfo } from "./types.js";
 
 export const defaultConsensusParams: ConsensusParams = {
@@ -84,6 +85,17 @@ export class ChainSpec {
     return this.validatorIndexByKey.get(publicKey) ?? -1;
   }
 
+  /**
+   * Whether a block naming `proposer` in its header may be decided in `round`: its proposer must be the
+   * proposer of that round or of an earlier one (QBFT re-proposes a prepared block unchanged after a
+   * round change, so the header keeps the round it was first proposed in).
+   */
+  proposerFitsRound(height: number, proposer: number, round: number): boolean {
+    const n = this.genesis.validators.length;
+    if (!Number.isInteger(proposer) || proposer < 0 || proposer >= n) return false;
+    return (((proposer - height) % n) + n) % n <= round;
+  }
+
   /** Proposer of (height, round) = validators[(height + round) mod n] (design.md §3). */
   proposerIndex(height: number, round: number): number {
     return (height + round) % this.genesis.validators.length;
@@ -133,7 +145,8 @@ export function checkGenesis(g: Genesis): void {
     if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${v.name}: peerId and address`);
   }
   const c = g.consensus;
-  if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes > 0) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
+  // A block must fit the largest transaction, or one big transaction would block the mempool forever.
+  if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes >= MAX_TX_BYTES) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
     fail("consensus parameters");
   }
 }

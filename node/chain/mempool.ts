@@ -30,6 +30,11 @@ export class Mempool {
   private readonly overlay = new Map<string, CertificateRecord>();
   private readonly byCertificate = new Map<string, Set<string>>();
   private closed = false;
+  /** Bumped when a block starts and ends committing; admissions that read state across it read again. */
+  private epoch = 0;
+  /** Settles when the block being committed has reached the mempool; null when none is. */
+  private commitDone: Promise<void> | null = null;
+  private endCommit: (() => void) | null = null;
 
   constructor(
     private readonly spec: ChainSpec,
@@ -69,23 +74,31 @@ export class Mempool {
       try {
         checked[i] = checkTransaction(this.spec, value);
       } catch (err) {
-        if (!(err instanceof LedgerError)) throw err;
-        out[i] = err;
+        // Anything else thrown while looking at untrusted input is still that input's fault.
+        out[i] = err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
       }
     }
     const fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
-    const ids = [...new Set(fresh.map(certificateIdOf).filter((id) => !this.overlay.has(id)))];
-    let locations: Array<unknown | null>;
-    let records: Array<CertificateRecord | null>;
-    try {
+    let ids: string[] = [];
+    let locations: Array<unknown | null> = [];
+    let records: Array<CertificateRecord | null> = [];
+    // Read committed state; if a block committed meanwhile, read again (it may have changed what we read).
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.epoch;
+      ids = [...new Set(fresh.map(certificateIdOf).filter((id) => !this.overlay.has(id)))];
+      try {
+        this.assertOpen();
+        locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
+        records = await this.state.getCertificates(ids);
+      } catch (err) {
+        this.assertOpen(); // the store closed under us: the node is stopping
+        throw err;
+      }
       this.assertOpen();
-      locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
-      records = await this.state.getCertificates(ids);
-    } catch (err) {
-      this.assertOpen(); // the store closed under us: the node is stopping
-      throw err;
+      if (epoch === this.epoch && this.commitDone === null) break;
+      if (attempt >= 20) throw new LedgerError("NOT_READY", "the chain is moving too fast to admit this batch; try again");
+      await this.commitDone;
     }
-    this.assertOpen();
     const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
     const committed = new Map(ids.map((id, i) => [id, records[i] ?? null]));
     // From here on synchronous: no other admission interleaves between the checks and the inserts.
@@ -143,7 +156,29 @@ export class Mempool {
    * After a block is committed: drop its transactions, then re-check what remains pending for the
    * certificates it touched against the new committed state.
    */
+  /** A block is about to be written: admissions wait until onBlockCommitted, then read state again. */
+  beginCommit(): void {
+    if (this.commitDone !== null) return;
+    this.epoch++;
+    this.commitDone = new Promise((resolve) => {
+      this.endCommit = resolve;
+    });
+  }
+
   async onBlockCommitted(txHashes: string[], touched: Iterable<string>): Promise<void> {
+    this.beginCommit();
+    try {
+      await this.rebuildAfterCommit(txHashes, touched);
+    } finally {
+      this.epoch++;
+      const end = this.endCommit;
+      this.commitDone = null;
+      this.endCommit = null;
+      end?.();
+    }
+  }
+
+  private async rebuildAfterCommit(txHashes: string[], touched: Iterable<string>): Promise<void> {
     for (const h of txHashes) {
       const tx = this.pending.get(h);
       if (tx === undefined) continue;

@@ -93,7 +93,8 @@ export async function executeBlock(reader: StateReader, height: number, time: nu
       if (!(err instanceof LedgerError)) throw err;
       effects.receipts.push({ txHash: checked.hash, status: "rejected", code: err.code, message: err.message });
     }
-    if (!effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
+    // The first occurrence keeps the location: a replay must not move an applied transaction's record.
+    if (committed[index] === null && !effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
   }
   return effects;
 }

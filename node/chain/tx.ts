@@ -3,7 +3,7 @@
  * gossip) and again when it executes a block. Stateful checks live in state.ts.
  */
 import { randomBytes } from "node:crypto";
-import { LedgerError } from "../errors.js";
+import { LedgerError, describeValue } from "../errors.js";
 import { canonicalBytes } from "../crypto/canonical.js";
 import { Domain, isHash, taggedHash } from "../crypto/hash.js";
 import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypto/keys.js";
@@ -114,7 +114,7 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   // [REJECT] size
   if (bytes > MAX_TX_BYTES) throw new LedgerError("TX_TOO_LARGE", `transaction is ${bytes} bytes; the limit is ${MAX_TX_BYTES}`);
   // [REJECT] signed for this chain
-  if (body.chainId !== spec.chainId) throw new LedgerError("TX_WRONG_CHAIN", `transaction is for chain ${String(body.chainId)}, not ${spec.chainId}`);
+  if (body.chainId !== spec.chainId) throw new LedgerError("TX_WRONG_CHAIN", `transaction is for chain ${describeValue(body.chainId)}, not ${spec.chainId}`);
   if (typeof body.nonce !== "string" || !NONCE.test(body.nonce)) throw new LedgerError("TX_MALFORMED", "nonce must be 16 bytes of hex");
   if (!Number.isSafeInteger(body.createdAt) || (body.createdAt as number) < 0) throw new LedgerError("TX_MALFORMED", "createdAt must be integer milliseconds");
   // [REJECT] signer is an issuer key of the named department

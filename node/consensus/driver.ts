@@ -4,7 +4,7 @@
  * through one queue. It persists the signing state (sync) before any vote leaves, checks carried
  * blocks against the chain head before the core sees them, and commits decisions atomically.
  */
-import { apply, type ConsensusState, initialState } from "../../consensus/state-machine.js";
+import { apply, type ConsensusState, initialState, MAX_FUTURE_ROUNDS } from "../../consensus/state-machine.js";
 import type { ConsensusConfig, Decision, Input, Output, RoundChange, SafetyState } from "../../consensus/types.js";
 import { type ChainTip, buildBlock, checkBlock, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
@@ -24,6 +24,9 @@ export interface DriverOptions {
   /** Messages up to this many heights ahead are kept until the node gets there. */
   maxFutureHeights: number;
   maxBufferedMessages: number;
+  /** Bytes of buffered future messages at most, and messages per validator at most. */
+  maxBufferedBytes: number;
+  maxBufferedPerValidator: number;
   /** A proposed block's time may be at most this far ahead of the local clock. */
   maxClockDriftMs: number;
 }
@@ -32,6 +35,8 @@ export const defaultDriverOptions: DriverOptions = {
   blockIntervalMs: 20,
   maxFutureHeights: 4,
   maxBufferedMessages: 20_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxBufferedPerValidator: 64,
   maxClockDriftMs: 10_000,
 };
 
@@ -55,8 +60,11 @@ export class ConsensusDriver {
   private readonly config: ConsensusConfig;
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
-  private readonly future = new Map<number, BlockMessage[]>();
+  private readonly future = new Map<number, Array<{ msg: BlockMessage; bytes: number }>>();
   private futureCount = 0;
+  private futureBytes = 0;
+  private readonly futureByValidator = new Map<number, number>();
+  private readonly futureKeys = new Set<string>();
   private timer: { handle: unknown; height: number; round: number } | null = null;
   private buildTimer: unknown = null;
   /** A proposal request waiting for transactions to arrive. */
@@ -112,9 +120,9 @@ export class ConsensusDriver {
     return this.queued;
   }
 
-  /** A message that passed decodeMessage (signatures checked). */
-  receive(message: BlockMessage): void {
-    this.enqueue(() => this.onMessage(message));
+  /** A message that passed decodeMessage (signatures checked); `bytes` is its wire size. */
+  receive(message: BlockMessage, bytes = 0): void {
+    this.enqueue(() => this.onMessage(message, bytes));
   }
 
   /** New transactions are pending: start (or feed) a height. */
@@ -155,22 +163,16 @@ export class ConsensusDriver {
       .catch((err: unknown) => this.m.log.error("consensus input failed", { err }));
   }
 
-  private async onMessage(msg: BlockMessage): Promise<void> {
+  private async onMessage(msg: BlockMessage, bytes = 0): Promise<void> {
     const height = this.core.height;
     if (msg.height < height) return; // [IGNORE] decided already
     if (msg.height > height) {
-      // [IGNORE] too far ahead to keep; either way peers are ahead of us
-      if (msg.height <= height + this.options.maxFutureHeights && this.futureCount < this.options.maxBufferedMessages) {
-        const list = this.future.get(msg.height) ?? [];
-        list.push(msg);
-        this.future.set(msg.height, list);
-        this.futureCount++;
-      }
-      this.m.onBehind?.();
+      this.bufferFuture(msg, bytes);
+      this.m.onBehind?.(); // either way peers are ahead of us
       return;
     }
     const block = carriedBlock(msg);
-    if (block !== undefined) {
+    if (block !== undefined && this.worthChecking(msg)) {
       const hash = msg.kind === "proposal" ? msg.blockHash : ((msg as RoundChange<Block>).prepared?.blockHash as string);
       if (!this.checkedBlocks.has(hash)) {
         try {
@@ -180,7 +182,10 @@ export class ConsensusDriver {
             maxFutureMs: this.options.maxClockDriftMs,
             cache: this.m.mempool,
           });
-          if (msg.kind === "proposal" && checked.block.header.proposer !== msg.validator) throw new Error("header proposer is not the sender");
+          // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
+          if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, checked.block.header.proposer, msg.round)) {
+            throw new Error("header proposer is not a proposer of this round or an earlier one");
+          }
           this.checkedBlocks.set(hash, checked.txs);
         } catch (err) {
           this.m.log.warn("dropped message with an invalid block", {
@@ -195,6 +200,48 @@ export class ConsensusDriver {
       }
     }
     await this.input({ type: "message", message: msg });
+  }
+
+  /**
+   * Keep a message for a later height, within bounds: a few heights ahead, rounds the core would
+   * accept, one message per (height, round, kind, validator), and caps on count, bytes and per
+   * validator, so a Byzantine validator cannot fill memory with distinct messages.
+   */
+  private bufferFuture(msg: BlockMessage, bytes: number): void {
+    const o = this.options;
+    const key = `${msg.height}:${msg.round}:${msg.kind}:${msg.validator}`;
+    const perValidator = this.futureByValidator.get(msg.validator) ?? 0;
+    if (
+      msg.height > this.core.height + o.maxFutureHeights ||
+      msg.round > MAX_FUTURE_ROUNDS ||
+      this.futureKeys.has(key) ||
+      perValidator >= o.maxBufferedPerValidator ||
+      this.futureCount >= o.maxBufferedMessages ||
+      this.futureBytes + bytes > o.maxBufferedBytes
+    ) {
+      return;
+    }
+    const list = this.future.get(msg.height) ?? [];
+    list.push({ msg, bytes });
+    this.future.set(msg.height, list);
+    this.futureKeys.add(key);
+    this.futureByValidator.set(msg.validator, perValidator + 1);
+    this.futureCount++;
+    this.futureBytes += bytes;
+  }
+
+  /**
+   * Whether a carried block is worth the cost of checking (every transaction's signature may need
+   * verifying): not for a proposal from the wrong proposer, nor for a round or sender the core
+   * already has a message from — it would drop those without looking at the block.
+   */
+  private worthChecking(msg: BlockMessage): boolean {
+    if (msg.round < this.core.round && msg.kind === "round-change") return false;
+    if (msg.kind === "proposal") {
+      if (this.m.spec.proposerIndex(msg.height, msg.round) !== msg.validator) return false;
+      return !this.core.proposals.has(msg.round);
+    }
+    return !(this.core.roundChanges.get(msg.round)?.has(msg.validator) ?? false);
   }
 
   private async input(input: Input<Block>): Promise<void> {
@@ -275,8 +322,20 @@ export class ConsensusDriver {
   }
 
   private async decide(d: Decision<Block>): Promise<void> {
-    const txs = this.checkedBlocks.get(d.blockHash);
-    if (txs === undefined) throw new Error(`decided block ${d.blockHash} was never checked`);
+    // Normally checked when its proposal arrived; a block restored from the signing state after a
+    // restart may be decided on commits alone, so check it now.
+    let txs = this.checkedBlocks.get(d.blockHash);
+    if (txs === undefined) {
+      try {
+        txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
+      } catch (err) {
+        // A quorum committed a block we find invalid: only a fault beyond f can do that. Do not apply it;
+        // sync will fetch the chain's block with its certificate, or show the disagreement.
+        this.m.log.error("decided block fails our checks", { height: d.height, hash: d.blockHash, reason: (err as Error).message });
+        this.m.onBehind?.();
+        return;
+      }
+    }
     const commit: CommitCertificate = { height: d.height, round: d.round, blockHash: d.blockHash, seals: d.seals };
     await this.commit(d.block, commit, d.blockHash, txs, "consensus");
   }
@@ -284,7 +343,15 @@ export class ConsensusDriver {
   /** Execute and store a block atomically, then move consensus to the next height. */
   private async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: "consensus" | "sync"): Promise<void> {
     const h = block.header;
-    const { stored, timings } = await applyBlock(this.m.store, block, commit, hash, txs);
+    this.m.mempool.beginCommit();
+    let applied: Awaited<ReturnType<typeof applyBlock>>;
+    try {
+      applied = await applyBlock(this.m.store, block, commit, hash, txs);
+    } catch (err) {
+      await this.m.mempool.onBlockCommitted([], []); // release admissions waiting on this commit
+      throw err;
+    }
+    const { stored, timings } = applied;
     const t2 = performance.now();
     await this.m.mempool.onBlockCommitted(
       txs.map((t) => t.hash),
@@ -311,16 +378,19 @@ export class ConsensusDriver {
     this.awaitingTxs = null;
     this.checkedBlocks = new Map();
     this.core = initialState(this.config, height);
+    const ready: Array<{ msg: BlockMessage; bytes: number }> = [];
     for (const [h, list] of this.future) {
-      if (h < height) {
-        this.future.delete(h);
-        this.futureCount -= list.length;
+      if (h > height) continue;
+      this.future.delete(h);
+      for (const item of list) {
+        this.futureCount--;
+        this.futureBytes -= item.bytes;
+        this.futureKeys.delete(`${item.msg.height}:${item.msg.round}:${item.msg.kind}:${item.msg.validator}`);
+        this.futureByValidator.set(item.msg.validator, (this.futureByValidator.get(item.msg.validator) ?? 1) - 1);
+        if (h === height) ready.push(item);
       }
     }
-    const ready = this.future.get(height) ?? [];
-    this.future.delete(height);
-    this.futureCount -= ready.length;
-    for (const msg of ready) this.enqueue(() => this.onMessage(msg));
+    for (const { msg, bytes } of ready) this.enqueue(() => this.onMessage(msg, bytes));
     if (this.m.mempool.size > 0) this.enqueue(() => this.input({ type: "activate" }));
   }
 }

@@ -109,7 +109,7 @@ export class BlockSync {
       return encode({ height: tip.height, hash: tip.hash } satisfies PeerHead);
     }
     if (name === "blocks") {
-      const req = decode(body) as { from?: unknown; max?: unknown };
+      const req = (decode(body) ?? {}) as { from?: unknown; max?: unknown };
       if (!Number.isSafeInteger(req.from) || (req.from as number) < 1) throw new LedgerError("BAD_REQUEST", "from must be a positive integer");
       const max = Math.min(Number.isSafeInteger(req.max) ? (req.max as number) : this.options.maxBlocksPerResponse, this.options.maxBlocksPerResponse);
       const blocks: CommittedBlock[] = [];
@@ -159,9 +159,12 @@ export class BlockSync {
           blocks?: unknown;
         };
         if (!Array.isArray(res?.blocks) || res.blocks.length === 0) return;
+        const before = this.m.driver.tip().height;
         for (const item of res.blocks as CommittedBlock[]) {
           if (!(await this.applyOne(peer, item))) return;
         }
+        // A peer that claims a higher head but serves nothing new is stalling us: try the others.
+        if (this.m.driver.tip().height === before) return;
       }
     } catch (err) {
       this.m.log.debug("block request failed", { peer, err });

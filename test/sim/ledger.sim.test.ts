@@ -26,6 +26,8 @@ interface SimNode {
 class LedgerSim {
   readonly clock = new ManualClock(T0 + 1000);
   readonly nodes: SimNode[] = [];
+  /** Messages for which this returns true are lost on the way (all receivers). */
+  drop: (msg: ReturnType<typeof decodeMessage>) => boolean = () => false;
 
   constructor(readonly chain: TestChain) {
     for (let i = 0; i < chain.validatorKeys.length; i++) this.nodes.push(this.makeNode(i, new MemoryStore()));
@@ -44,6 +46,7 @@ class LedgerSim {
       log,
       signer: { index, privateKey: this.chain.validatorKeys[index]?.privateKey as string },
       publish: async (data) => {
+        if (this.drop(decodeMessage(spec, data))) return;
         for (const peer of this.nodes) {
           if (peer === node || !peer.up || !node.up) continue;
           // Every delivery passes the real edge checks.
@@ -103,9 +106,9 @@ class LedgerSim {
   }
 
   /** Restart a crashed node on its own store (its signing state included). */
-  async restart(i: number): Promise<void> {
+  async restart(i: number, wipe = false): Promise<void> {
     const old = this.nodes[i] as SimNode;
-    const fresh = this.makeNode(i, old.store);
+    const fresh = this.makeNode(i, wipe ? new MemoryStore() : old.store);
     this.nodes[i] = fresh;
     await fresh.driver.start();
     fresh.sync.start();
@@ -178,5 +181,23 @@ describe("ledger simulation: real driver, blocks and sync over an in-memory netw
     await sim.submit([revokeTx(chain, docs[10]?.certificateId as string)]);
     await sim.runUntil(() => new Set(sim.nodes.map((n) => n.store.head()?.hash)).size === 1 && sim.nodes.every((n) => n.mempool.size === 0));
     await sim.assertAgreement();
+  });
+
+  it("a block re-proposed after a round change keeps its first proposer, and a wiped node can still sync it", async () => {
+    const chain = makeTestChain(4);
+    const sim = new LedgerSim(chain);
+    // Every round-0 commit of height 1 is lost: validators prepare the block but cannot decide it in
+    // round 0, so round 1's proposer must re-propose the prepared block unchanged.
+    sim.drop = (m) => m.kind === "commit" && m.height === 1 && m.round === 0;
+    await sim.start();
+    await sim.submit([issueTx(chain, licenceDocument(chain))]);
+    await sim.runUntil(() => sim.nodes.every((n) => n.store.head() !== null));
+    const first = await sim.nodes[0]?.store.getBlock(1);
+    assert.ok((first?.commit.round ?? 0) >= 1, "decided after a round change");
+    assert.equal(first?.block.header.proposer, chain.spec.proposerIndex(1, 0), "the header still names the round-0 proposer");
+    await sim.assertAgreement();
+    await sim.crash(3);
+    await sim.restart(3, true);
+    await sim.runUntil(() => sim.nodes[3]?.store.head()?.hash === first?.hash);
   });
 });

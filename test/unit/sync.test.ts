@@ -105,4 +105,38 @@ describe("catch-up checks what peers serve", () => {
       assert.equal(await syncFrom(served), expected, name);
     });
   }
+
+  it("gives up on a peer that claims a higher head but serves nothing new", async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0 + 10_000);
+    const mempool = new Mempool(spec, store);
+    const log = createLogger("test");
+    const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
+    await driver.start();
+    const [first] = honestChain();
+    let requests = 0;
+    const sync = new BlockSync(defaultSyncOptions, {
+      spec,
+      store,
+      driver,
+      cache: mempool,
+      clock,
+      log,
+      network: {
+        connectedPeers: () => ["liar"],
+        request: async (_peer, name) => {
+          requests++;
+          await new Promise((r) => setImmediate(r));
+          return Buffer.from(JSON.stringify(name === "status" ? { height: 1_000_000, hash: "x" } : { blocks: [first] }));
+        },
+      },
+    });
+    sync.trigger();
+    await settle(100);
+    assert.equal(store.head()?.height, 1, "the one real block is applied");
+    assert.equal(sync.syncing, false, "the round ends instead of looping");
+    assert.ok(requests <= 4, `requests to the stalling peer: ${requests}`);
+    await sync.stop();
+    await driver.stop();
+  });
 });

@@ -58,6 +58,14 @@ describe("transaction validation", () => {
     ["signature not hex", () => ({ ...issueTx(chain, licenceDocument(chain)), signature: "xyz" }), "TX_MALFORMED"],
     ["other chain (replay across chains)", () => issueTx(other, licenceDocument(other)), "TX_WRONG_CHAIN"],
     [
+      "a chain id that is an object with a toString member",
+      () =>
+        mutated((b) => {
+          (b as unknown as Record<string, unknown>).chainId = { toString: 1 };
+        }),
+      "TX_WRONG_CHAIN",
+    ],
+    [
       "unknown department",
       () =>
         mutated((b) => {
