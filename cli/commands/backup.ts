@@ -1,5 +1,4 @@
 /** `certchain backup` / `certchain restore`: the chain as a file, checked when written and when replayed. */
-import { readdir } from "node:fs/promises";
 import { BACKUP_FORMAT } from "../../node/backup.js";
 import { ChainSpec } from "../../node/chain/genesis.js";
 import type { CommittedBlock, Genesis } from "../../node/chain/types.js";
@@ -9,6 +8,7 @@ import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag } from "../args.
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { RpcClient } from "../rpc-client.js";
+import { isNewOrEmptyDir } from "../fs.js";
 
 /** A progress line every 1,000 blocks (and at the end) on stderr. */
 function progressPrinter(err: (line: string) => void, verb: string): (done: number, total: number) => void {
@@ -51,15 +51,6 @@ Options:
   },
 };
 
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return true;
-    throw err;
-  }
-}
-
 export const restoreCommand: Command = {
   name: "restore",
   summary: "rebuild a node's data directory from a backup file",
@@ -84,7 +75,7 @@ Options:
     const cfg = await loadConfig(home);
     const spec = await loadGenesis(homePath(home, cfg.genesisFile));
     const dataDir = homePath(home, cfg.dataDir);
-    if (!(await isEmptyOrMissing(dataDir)))
+    if (!(await isNewOrEmptyDir(dataDir)))
       throw new CliError(`${dataDir} is not empty; restore rebuilds a data directory from nothing (move the old one away first)`);
     const store = await LevelStore.open(dataDir);
     try {

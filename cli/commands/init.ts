@@ -1,23 +1,13 @@
 /** `certchain init`: keys, genesis and node homes for a new chain, in a new or empty directory. */
-import { readdir } from "node:fs/promises";
 import { EXIT } from "../../node/errors.js";
 import { defaultInitOptions, initNetwork } from "../../node/init.js";
 import { intFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, UsageError } from "../errors.js";
+import { isNewOrEmptyDir } from "../fs.js";
 
 const NAME = "init";
 const CHAIN_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-/** True when `dir` does not exist or is empty: init never overwrites a chain's keys. */
-async function isNewOrEmpty(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return true;
-    throw err;
-  }
-}
 
 export const initCommand: Command = {
   name: NAME,
@@ -53,7 +43,8 @@ Options:
     if (!CHAIN_NAME.test(chainName)) throw new UsageError("--chain-name must be 1-64 characters of a-z 0-9 -, starting with a letter or digit", NAME);
     const basePort = intFlag(NAME, args, "base-port", defaultInitOptions.basePort, 1024, 65535 - 100 - validators - followers);
     const host = stringFlag(NAME, args, "host") ?? defaultInitOptions.host;
-    if (!(await isNewOrEmpty(dir))) throw new CliError(`${dir} is not empty; init writes a new chain into a new or empty directory and never overwrites keys`);
+    if (!(await isNewOrEmptyDir(dir)))
+      throw new CliError(`${dir} is not empty; init writes a new chain into a new or empty directory and never overwrites keys`);
 
     const result = await initNetwork({ dir, validators, followers, chainName, host, basePort, genesisTime: Date.now() });
     io.out(`chain id   ${result.chainId}`);

@@ -12,7 +12,7 @@ import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driv
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
-import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
+import { BlockSync, type SyncNetwork, defaultSyncOptions } from "../../node/sync/sync.js";
 import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
@@ -37,30 +37,30 @@ function honestChain(): CommittedBlock[] {
   return out;
 }
 
-async function syncFrom(served: CommittedBlock[]): Promise<number> {
+/** A follower's driver and sync, fetching from one peer whose answers `request` makes up. */
+async function follower(request: SyncNetwork["request"]): Promise<{ store: MemoryStore; sync: BlockSync; stop: () => Promise<void> }> {
   const store = new MemoryStore();
   const clock = new ManualClock(T0 + 10_000);
   const mempool = new Mempool(spec, store);
   const log = createLogger("test");
   const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
   await driver.start();
-  const sync = new BlockSync(defaultSyncOptions, {
-    spec,
-    store,
-    driver,
-    cache: mempool,
-    clock,
-    log,
-    network: {
-      connectedPeers: () => ["peer"],
-      request: async (_peer, name) => Buffer.from(JSON.stringify(name === "status" ? { height: served.length, hash: "x" } : { blocks: served })),
-    },
-  });
-  sync.trigger();
+  const sync = new BlockSync(defaultSyncOptions, { spec, store, driver, cache: mempool, clock, log, network: { connectedPeers: () => ["peer"], request } });
+  const stop = async (): Promise<void> => {
+    await sync.stop();
+    await driver.stop();
+  };
+  return { store, sync, stop };
+}
+
+const answer = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));
+
+async function syncFrom(served: CommittedBlock[]): Promise<number> {
+  const f = await follower(async (_peer, name) => answer(name === "status" ? { height: served.length, hash: "x" } : { blocks: served }));
+  f.sync.trigger();
   await settle(50);
-  await sync.stop();
-  await driver.stop();
-  return store.head()?.height ?? 0;
+  await f.stop();
+  return f.store.head()?.height ?? 0;
 }
 
 describe("catch-up checks what peers serve", () => {
@@ -107,36 +107,18 @@ describe("catch-up checks what peers serve", () => {
   }
 
   it("gives up on a peer that claims a higher head but serves nothing new", async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock(T0 + 10_000);
-    const mempool = new Mempool(spec, store);
-    const log = createLogger("test");
-    const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
-    await driver.start();
     const [first] = honestChain();
     let requests = 0;
-    const sync = new BlockSync(defaultSyncOptions, {
-      spec,
-      store,
-      driver,
-      cache: mempool,
-      clock,
-      log,
-      network: {
-        connectedPeers: () => ["liar"],
-        request: async (_peer, name) => {
-          requests++;
-          await new Promise((r) => setImmediate(r));
-          return Buffer.from(JSON.stringify(name === "status" ? { height: 1_000_000, hash: "x" } : { blocks: [first] }));
-        },
-      },
+    const f = await follower(async (_peer, name) => {
+      requests++;
+      await new Promise((r) => setImmediate(r));
+      return answer(name === "status" ? { height: 1_000_000, hash: "x" } : { blocks: [first] });
     });
-    sync.trigger();
+    f.sync.trigger();
     await settle(100);
-    assert.equal(store.head()?.height, 1, "the one real block is applied");
-    assert.equal(sync.syncing, false, "the round ends instead of looping");
+    assert.equal(f.store.head()?.height, 1, "the one real block is applied");
+    assert.equal(f.sync.syncing, false, "the round ends instead of looping");
     assert.ok(requests <= 4, `requests to the stalling peer: ${requests}`);
-    await sync.stop();
-    await driver.stop();
+    await f.stop();
   });
 });
