@@ -124,12 +124,11 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     sync = new BlockSync(defaultSyncOptions, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
 
     await driver.start();
-    closers.push(async () => {
-      txGossip?.stop();
-      await driver?.stop();
-    });
+    closers.push(async () => driver?.stop());
     await network.start();
     closers.push(() => network.stop());
+    // Closed in reverse: pending transaction gossip is flushed while the network is still up.
+    closers.push(async () => txGossip?.stop());
     sync.start();
     closers.push(() => (sync as BlockSync).stop());
 
