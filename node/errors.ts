@@ -87,7 +87,3 @@ export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, INVALID: 3, UNREACHABLE: 4 } 
 export function describeValue(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v.slice(0, 80)) : typeof v;
 }
-
-export function isLedgerError(err: unknown): err is LedgerError {
-  return err instanceof LedgerError;
-}

@@ -151,8 +151,3 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   }
   if (signers.size < spec.quorum) fail(`${signers.size} seals; a quorum is ${spec.quorum}`);
 }
-
-/** Hashes of a block's transactions, in order. */
-export function txHashesOf(txs: CheckedTx[]): string[] {
-  return txs.map((t) => t.hash);
-}

@@ -3,6 +3,7 @@
  * read-only view every module uses to look up validators, departments and certificate types.
  */
 import { readFile } from "node:fs/promises";
+import { maxFaulty, proposerOf, quorum } from "../../consensus/quorum.js";
 import { LedgerError } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
@@ -19,16 +20,6 @@ export const defaultConsensusParams: ConsensusParams = {
 };
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-/** Fault threshold f = floor((n-1)/3). */
-export function faultTolerance(n: number): number {
-  return Math.floor((n - 1) / 3);
-}
-
-/** Quorum Q = ceil((n+f+1)/2); 2f+1 when n = 3f+1 (design.md §3). */
-export function quorumSize(n: number): number {
-  return Math.ceil((n + faultTolerance(n) + 1) / 2);
-}
 
 /** Indexed, checked genesis. */
 export class ChainSpec {
@@ -49,8 +40,8 @@ export class ChainSpec {
     this.genesisHash = hashCanonical(Domain.GENESIS, genesis);
     this.chainId = `${genesis.chainName}-${this.genesisHash.slice(0, 16)}`;
     this.validatorsHash = validatorsHash(genesis.validators);
-    this.quorum = quorumSize(genesis.validators.length);
-    this.faultTolerance = faultTolerance(genesis.validators.length);
+    this.quorum = quorum(genesis.validators.length);
+    this.faultTolerance = maxFaulty(genesis.validators.length);
     for (const d of genesis.departments) {
       this.departments.set(d.id, d);
       for (const k of d.issuerKeys) this.issuerKeys.set(k, d.id);
@@ -98,7 +89,7 @@ export class ChainSpec {
 
   /** Proposer of (height, round) = validators[(height + round) mod n] (design.md §3). */
   proposerIndex(height: number, round: number): number {
-    return (height + round) % this.genesis.validators.length;
+    return proposerOf(this.genesis.validators.length, height, round);
   }
 }
 

@@ -36,11 +36,6 @@ export function hashCanonical(tag: DomainTag, value: unknown): string {
   return taggedHash(tag, canonicalBytes(value)).toString("hex");
 }
 
-/** Plain SHA-256, hex. */
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** True for a lower-case hex SHA-256 digest. */
