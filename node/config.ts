@@ -4,6 +4,7 @@
  *   <home>/genesis.json       the chain's genesis
  *   <home>/consensus.key      Ed25519 consensus key (validators only; mode 0600)
  *   <home>/p2p.key            libp2p identity (mode 0600)
+ *   <home>/signing-state.json what the validator signed at the height in progress (outside data/ on purpose)
  *   <home>/data/              LevelDB
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -30,6 +31,7 @@ export interface NodeConfig {
 }
 
 export const CONFIG_FILE = "config.json";
+export const SIGNING_STATE_FILE = "signing-state.json";
 
 /** Resolve a config path against the home directory. */
 export function homePath(home: string, path: string): string {

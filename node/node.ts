@@ -7,9 +7,11 @@ import { type ChainSpec, loadGenesis } from "./chain/genesis.js";
 import { Mempool, defaultMempoolOptions } from "./chain/mempool.js";
 import { TxGossip, defaultTxGossipOptions } from "./chain/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
-import { homePath, loadConfig } from "./config.js";
+import { join } from "node:path";
+import { SIGNING_STATE_FILE, homePath, loadConfig } from "./config.js";
 import { ConsensusDriver, defaultDriverOptions } from "./consensus/driver.js";
 import { decodeMessage } from "./consensus/messages.js";
+import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
 import { loadKeyFile } from "./crypto/keys.js";
 import { LevelStore } from "./db/level-store.js";
 import { type GossipVerdict, LedgerError, gossipVerdictFor } from "./errors.js";
@@ -106,6 +108,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       clock,
       log: log.child({ module: "consensus" }),
       signer,
+      signing: new FileSigningState(join(home, SIGNING_STATE_FILE), storeSigningState(store)),
       publish: (data) => network.publishConsensus(data),
       onBehind: () => sync?.trigger(),
       onCommitted: (block, source, timings) => {

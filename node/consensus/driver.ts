@@ -5,7 +5,7 @@
  * blocks against the chain head before the core sees them, and commits decisions atomically.
  */
 import { apply, type ConsensusState, initialState, MAX_FUTURE_ROUNDS } from "../../consensus/state-machine.js";
-import type { ConsensusConfig, Decision, Input, Output, RoundChange, SafetyState } from "../../consensus/types.js";
+import type { ConsensusConfig, Decision, Input, Output, RoundChange } from "../../consensus/types.js";
 import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
@@ -17,6 +17,7 @@ import type { Clock } from "../clock.js";
 import type { ChainStore, StoredBlock } from "../db/store.js";
 import type { Logger } from "../logger.js";
 import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "./messages.js";
+import { type SigningState, type SigningStateStore, storeSigningState } from "./signing-state.js";
 
 export interface DriverOptions {
   /** Least time from one commit to building the next block: lets transactions gather into batches. */
@@ -49,6 +50,8 @@ export interface DriverModules {
   /** This validator's index and consensus key; null for a follower. */
   signer: { index: number; privateKey: string } | null;
   publish(data: Uint8Array): Promise<void>;
+  /** Where the signing state is kept; the chain store's copy when absent. */
+  signing?: SigningStateStore;
   /** Called after every committed block (consensus or sync). */
   onCommitted?(block: StoredBlock, source: "consensus" | "sync", timings: { executeMs: number; storeMs: number }): void;
   /** Called when messages show that peers are ahead: catch up. */
@@ -73,6 +76,12 @@ export class ConsensusDriver {
   private checkedBlocks = new Map<string, CheckedTx[]>();
   private lastCommitAt = 0;
   private stopped = false;
+  private readonly signing: SigningStateStore;
+  /**
+   * What this validator signed at a height above the chain head (its data directory was wiped or
+   * restored from an older backup). Below that height it only observes; at it, it resumes from there.
+   */
+  private signFloor: SigningState | null = null;
 
   constructor(
     private readonly options: DriverOptions,
@@ -84,15 +93,18 @@ export class ConsensusDriver {
       baseTimeoutMs: m.spec.consensus.roundTimeoutMs,
       maxTimeoutMs: m.spec.consensus.maxRoundTimeoutMs,
     };
+    this.signing = m.signing ?? storeSigningState(m.store);
   }
 
   /** Resume at head + 1, restoring what this validator signed there before a crash. */
   async start(): Promise<void> {
     const height = this.tip().height + 1;
-    const saved = (await this.m.store.getSigningState()) as SafetyState<Block> | null;
-    const restored = saved !== null && saved.height === height ? saved : undefined;
-    this.core = initialState(this.config, height, restored);
-    if (restored !== undefined) this.m.log.info("restored signing state", { height, round: restored.round, prepared: restored.prepared?.blockHash ?? null });
+    const saved = await this.signing.load();
+    if (saved !== null && saved.height > height && this.m.signer !== null) {
+      this.signFloor = saved;
+      this.m.log.warn("signing state is ahead of the chain: observing until caught up", { head: height - 1, signedAt: saved.height, round: saved.round });
+    }
+    this.core = this.coreFor(height, saved);
     this.lastCommitAt = this.m.clock.now();
     if (this.m.mempool.size > 0) this.enqueue(() => this.input({ type: "activate" }));
   }
@@ -252,7 +264,7 @@ export class ConsensusDriver {
   private async run(out: Output<Block>): Promise<void> {
     switch (out.type) {
       case "persist":
-        await this.m.store.putSigningState(out.safety);
+        await this.signing.save(out.safety);
         return;
       case "broadcast": {
         const signer = this.m.signer;
@@ -374,11 +386,21 @@ export class ConsensusDriver {
     this.m.onCommitted?.(stored, source, timings);
   }
 
+  /** A fresh core for `height`: restored when it is the height of the saved state, observing below the floor. */
+  private coreFor(height: number, saved: SigningState | null): ConsensusState<Block> {
+    const floor = this.signFloor;
+    if (floor !== null && height < floor.height) return initialState({ ...this.config, self: null }, height);
+    const restored = floor !== null && floor.height === height ? floor : saved !== null && saved.height === height ? saved : undefined;
+    this.signFloor = null;
+    if (restored !== undefined) this.m.log.info("restored signing state", { height, round: restored.round, prepared: restored.prepared?.blockHash ?? null });
+    return initialState(this.config, height, restored);
+  }
+
   private advance(height: number): void {
     this.clearTimer();
     this.awaitingTxs = null;
     this.checkedBlocks = new Map();
-    this.core = initialState(this.config, height);
+    this.core = this.coreFor(height, null);
     const ready: Array<{ msg: BlockMessage; bytes: number }> = [];
     for (const [h, list] of this.future) {
       if (h > height) continue;

@@ -5,9 +5,13 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Mempool } from "../../node/chain/mempool.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { decodeMessage } from "../../node/consensus/messages.js";
+import { FileSigningState, type SigningState, storeSigningState } from "../../node/consensus/signing-state.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
@@ -16,6 +20,11 @@ import { ManualClock, settle } from "../helpers/manual-clock.js";
 class RecordingStore extends MemoryStore {
   readonly events: string[] = [];
   failWrites = false;
+  /** What getSigningState answers first (a validator whose data directory was wiped keeps this). */
+  saved: SigningState | null = null;
+  override async getSigningState(): Promise<unknown | null> {
+    return this.saved ?? super.getSigningState();
+  }
   override async putSigningState(state: unknown): Promise<void> {
     if (this.failWrites) throw new Error("disk full");
     this.events.push(`persist ${JSON.stringify((state as { signed: Record<string, string> }).signed)}`);
@@ -80,4 +89,63 @@ describe("consensus driver: persist before send", () => {
     assert.deepEqual(published, [], "no vote leaves without its record on disk");
     assert.equal(store.head(), null, "and nothing is committed");
   });
+});
+
+describe("consensus driver: a wiped data directory", () => {
+  before(() => setLogLevel("silent"));
+  after(() => setLogLevel("info"));
+
+  it("signs nothing below the height of its saved signing state", async () => {
+    const store = new RecordingStore();
+    // It had signed at height 3; its chain is gone (head 0). Heights 1 and 2 were decided without it
+    // knowing what it voted there, so it must only observe them.
+    store.saved = { height: 3, round: 0, prepared: null, signed: { "prepare:0": "ab".repeat(32) } };
+    const { published } = await runSingleValidator(store);
+    assert.deepEqual(published, [], "no vote below the floor");
+    assert.equal(store.head(), null);
+  });
+
+  it("resumes at the height of its saved signing state", async () => {
+    const store = new RecordingStore();
+    store.saved = { height: 1, round: 0, prepared: null, signed: {} };
+    const { published } = await runSingleValidator(store);
+    assert.deepEqual(published, ["proposal:0", "prepare:0", "commit:0"]);
+  });
+});
+
+describe("signing state file", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-signing-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const state: SigningState = { height: 7, round: 2, prepared: null, signed: { "commit:1": "cd".repeat(32) } };
+
+  it("round-trips atomically and leaves no temporary file", async () => {
+    const file = new FileSigningState(join(dir, "signing-state.json"));
+    assert.equal(await file.load(), null, "nothing saved yet");
+    await file.save(state);
+    await file.save({ ...state, round: 3 });
+    assert.deepEqual(await file.load(), { ...state, round: 3 });
+    await assert.rejects(readFile(join(dir, "signing-state.json.tmp")), /ENOENT/);
+  });
+
+  it("falls back to the store's copy only when the file does not exist", async () => {
+    const store = new MemoryStore();
+    await store.putSigningState(state);
+    const file = new FileSigningState(join(dir, "signing-state.json"), storeSigningState(store));
+    assert.deepEqual(await file.load(), state);
+  });
+
+  for (const [name, text] of [
+    ["truncated JSON", '{"height":7,"rou'],
+    ["not a state", '{"hello":"world"}'],
+  ] as const) {
+    it(`refuses to start from a corrupt file: ${name}`, async () => {
+      await writeFile(join(dir, "signing-state.json"), text);
+      const file = new FileSigningState(join(dir, "signing-state.json"));
+      await assert.rejects(file.load(), (err: Error & { code?: string }) => err.code === "STORE_CORRUPT" && /unreadable/.test(err.message));
+    });
+  }
 });
