@@ -19,6 +19,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Record a committed block. */
   blockCommitted(block: StoredBlock, source: "consensus" | "sync", timings: { executeMs: number; storeMs: number }): void;
+  /** Record equivocation evidence against a validator. */
+  equivocation(validator: number, kind: string): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
 }
@@ -40,6 +42,12 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   const lateRounds = new Counter({
     name: "certchain_blocks_decided_after_round_change_total",
     help: "Blocks whose commit certificate is from a round > 0",
+    registers: [registry],
+  });
+  const equivocations = new Counter({
+    name: "certchain_equivocation_evidence_total",
+    help: "Equivocations seen (two conflicting signed messages), by validator index and message kind",
+    labelNames: ["validator", "kind"],
     registers: [registry],
   });
   const execute = new Histogram({
@@ -104,6 +112,9 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
       for (const r of block.receipts) txs.inc({ status: r.status, code: r.code ?? "" });
       execute.observe(timings.executeMs / 1000);
       store.observe(timings.storeMs / 1000);
+    },
+    equivocation(validator, kind) {
+      equivocations.inc({ validator: String(validator), kind });
     },
     render: () => registry.metrics(),
   };

@@ -111,6 +111,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       signing: new FileSigningState(join(home, SIGNING_STATE_FILE), storeSigningState(store)),
       publish: (data) => network.publishConsensus(data),
       onBehind: () => sync?.trigger(),
+      onEvidence: (e) => metrics?.equivocation(e.validator, e.kind),
       onCommitted: (block, source, timings) => {
         metrics?.blockCommitted(block, source, timings);
         const h = block.block.header;

@@ -16,6 +16,7 @@ import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
 import type { ChainStore, StoredBlock } from "../db/store.js";
 import type { Logger } from "../logger.js";
+import { type Evidence, evidenceOf } from "./evidence.js";
 import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "./messages.js";
 import { type SigningState, type SigningStateStore, storeSigningState } from "./signing-state.js";
 
@@ -54,6 +55,8 @@ export interface DriverModules {
   signing?: SigningStateStore;
   /** Called after every committed block (consensus or sync). */
   onCommitted?(block: StoredBlock, source: "consensus" | "sync", timings: { executeMs: number; storeMs: number }): void;
+  /** Called when a validator is caught equivocating (after the evidence is stored). */
+  onEvidence?(evidence: Evidence): void;
   /** Called when messages show that peers are ahead: catch up. */
   onBehind?(): void;
 }
@@ -284,13 +287,14 @@ export class ConsensusDriver {
       case "decide":
         await this.decide(out.decision);
         return;
-      case "evidence":
-        this.m.log.warn("equivocation evidence", {
-          kinds: out.messages.map((x) => x.kind),
-          validator: out.messages[0].validator,
-          height: out.messages[0].height,
-        });
+      case "evidence": {
+        const evidence = evidenceOf(out.messages, this.m.clock.now());
+        this.m.log.warn("equivocation evidence", { kind: evidence.kind, validator: evidence.validator, height: evidence.height, round: evidence.round });
+        // Kept, not acted on: the validator set is fixed in genesis; operators read it from the RPC.
+        await this.m.store.putEvidence(evidence).catch((err: unknown) => this.m.log.error("cannot store evidence", { err }));
+        this.m.onEvidence?.(evidence);
         return;
+      }
     }
   }
 

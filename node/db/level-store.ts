@@ -5,12 +5,14 @@
  *   txs      tx hash → {height, index}
  *   certs    certificate id → CertificateRecord (with its history)
  *   issued   department!height!index → certificate id (issuance feed)
- *   meta     "head" → ChainTip, "signing" → consensus signing state
+ *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
+ *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json)
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import { type Evidence, evidenceKey } from "../consensus/evidence.js";
 import { LedgerError } from "../errors.js";
 import type { ChainStore, IssuanceEntry, StoredBlock } from "./store.js";
 
@@ -27,6 +29,7 @@ export class LevelStore implements ChainStore {
   private readonly certs: Sub;
   private readonly issued: Sub;
   private readonly meta: Sub;
+  private readonly evidence: Sub;
   private tip: ChainTip | null = null;
 
   private constructor(path: string) {
@@ -38,6 +41,7 @@ export class LevelStore implements ChainStore {
     this.certs = sub("certs");
     this.issued = sub("issued");
     this.meta = sub("meta");
+    this.evidence = sub("evidence");
   }
 
   /** Open (creating if needed) the store at `path` and load the head. */
@@ -112,6 +116,24 @@ export class LevelStore implements ChainStore {
     for await (const [key, value] of this.issued.iterator({ gt, lt: `${department}!~`, limit })) {
       const [, height, index] = key.split("!");
       out.push({ certificateId: (value as { id: string }).id, height: Number(height), index: Number(index) });
+    }
+    return out;
+  }
+
+  async putEvidence(evidence: Evidence): Promise<void> {
+    const key = evidenceKey(evidence);
+    if ((await this.evidence.get(key)) !== undefined) return;
+    await this.evidence.put(key, evidence as unknown as Json);
+  }
+
+  async listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
+    const out: Evidence[] = [];
+    const range = query.after === undefined ? {} : { gt: query.after };
+    for await (const value of this.evidence.values(range)) {
+      const e = value as unknown as Evidence;
+      if (query.validator !== undefined && e.validator !== query.validator) continue;
+      out.push(e);
+      if (out.length >= query.limit) break;
     }
     return out;
   }

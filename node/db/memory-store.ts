@@ -2,6 +2,7 @@
 import type { ChainTip } from "../chain/block.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import { type Evidence, evidenceKey } from "../consensus/evidence.js";
 import { LedgerError } from "../errors.js";
 import type { ChainStore, IssuanceEntry, StoredBlock } from "./store.js";
 
@@ -15,6 +16,7 @@ export class MemoryStore implements ChainStore {
   private readonly certs = new Map<string, CertificateRecord>();
   private readonly issued: Array<{ department: string } & IssuanceEntry> = [];
   private signing: unknown = null;
+  private readonly evidence = new Map<string, Evidence>();
 
   head(): ChainTip | null {
     return this.tip;
@@ -54,6 +56,17 @@ export class MemoryStore implements ChainStore {
       .filter((e) => e.department === department && (after === undefined || e.height > after.height || (e.height === after.height && e.index > after.index)))
       .slice(0, limit)
       .map(({ certificateId, height, index }) => ({ certificateId, height, index }));
+  }
+  async putEvidence(evidence: Evidence): Promise<void> {
+    const key = evidenceKey(evidence);
+    if (!this.evidence.has(key)) this.evidence.set(key, clone(evidence));
+  }
+  async listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
+    return [...this.evidence.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .filter(([key, e]) => (query.after === undefined || key > query.after) && (query.validator === undefined || e.validator === query.validator))
+      .slice(0, query.limit)
+      .map(([, e]) => clone(e));
   }
   async getSigningState(): Promise<unknown | null> {
     return clone(this.signing);

@@ -6,6 +6,7 @@
 import type { ChainTip } from "../chain/block.js";
 import type { BlockEffects, StateReader } from "../chain/state.js";
 import type { CommittedBlock, Receipt } from "../chain/types.js";
+import type { Evidence } from "../consensus/evidence.js";
 
 /** A block as stored: with its hash and its transactions' receipts. */
 export interface StoredBlock extends CommittedBlock {
@@ -29,6 +30,10 @@ export interface ChainStore extends StateReader {
   commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void>;
   /** Per-department issuance, oldest first, from `afterHeight` exclusive. */
   issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]>;
+  /** Keep equivocation evidence (one per height, round, kind and validator; a second is ignored). */
+  putEvidence(evidence: Evidence): Promise<void>;
+  /** Evidence oldest first, optionally of one validator, after the key `after` (exclusive). */
+  listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]>;
   /** Consensus signing state (design.md §3 "Never equivocate"); written with sync. */
   getSigningState(): Promise<unknown | null>;
   putSigningState(state: unknown): Promise<void>;

@@ -3,6 +3,7 @@
  * schemas, body limits, error mapping — and calls only this interface, so it can be tested against
  * an in-memory backend.
  */
+import type { Evidence } from "../consensus/evidence.js";
 import type { LedgerError } from "../errors.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
@@ -76,6 +77,8 @@ export interface RpcBackend {
   /** Check a presented document: throws DOC_MALFORMED for a non-document, answers otherwise. */
   verifyDocument(doc: unknown): Promise<VerificationResult>;
   verifyById(id: string): Promise<VerificationResult>;
-  /** Prometheus text; later issue. */
+  /** Prometheus text. */
   metrics?(): Promise<string>;
+  /** Equivocation evidence, oldest first (consensus/evidence.ts). */
+  listEvidence?(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]>;
 }

@@ -8,6 +8,7 @@ import type { CertificateRecord, Genesis } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
 import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
+import type { Evidence } from "../consensus/evidence.js";
 import type { ChainStore } from "../db/store.js";
 import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
@@ -49,6 +50,10 @@ export class NodeBackend implements RpcBackend {
       syncing: this.m.sync.syncing,
       version: NODE_VERSION,
     };
+  }
+
+  listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
+    return this.m.store.listEvidence(query);
   }
 
   metrics(): Promise<string> {

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { RpcBackend, SubmitResult } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -121,6 +122,8 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   // The citizen-facing HTML page comes later and will answer when Accept prefers text/html; JSON
   // stays the answer for API clients (Accept: application/json).
   app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req) => backend.verifyById(req.params.id));
+
+  registerEvidenceRoutes(app, backend);
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {

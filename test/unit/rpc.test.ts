@@ -13,6 +13,10 @@ import { checkTransaction, signTx } from "../../node/chain/tx.js";
 import type { CertificateRecord, Genesis, IssueTxBody, Transaction } from "../../node/chain/types.js";
 import { LedgerError } from "../../node/errors.js";
 import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "../../node/rpc/backend.js";
+import { type Evidence, checkEvidence, evidenceOf } from "../../node/consensus/evidence.js";
+import { type BlockMessage, signMessage } from "../../node/consensus/messages.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
+import type { EvidencePage } from "../../node/rpc/routes/evidence.js";
 import { createRpcServer } from "../../node/rpc/server.js";
 import { issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
 
@@ -22,6 +26,8 @@ class MemoryBackend implements RpcBackend {
   readonly txs = new Map<string, TxView>();
   readonly certificates = new Map<string, CertificateRecord>();
   failStatus = false;
+  /** Equivocation evidence, kept as a node keeps it. */
+  readonly evidence = new MemoryStore();
   private tip: ChainTip;
 
   constructor(
@@ -50,6 +56,10 @@ class MemoryBackend implements RpcBackend {
 
   genesis(): Genesis {
     return this.chain.spec.genesis;
+  }
+
+  listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
+    return this.evidence.listEvidence(query);
   }
 
   async submitTransaction(value: unknown): Promise<SubmitResult> {
@@ -268,6 +278,10 @@ describe("RPC server", () => {
     ["unknown route", () => call({ method: "GET", url: "/nope" }), 404, "NOT_FOUND"],
     ["wrong method", () => call({ method: "DELETE", url: "/status" }), 404, "NOT_FOUND"],
     ["metrics not offered by this backend", () => call({ method: "GET", url: "/metrics" }), 404, "NOT_FOUND"],
+    ["evidence page of 0", () => call({ method: "GET", url: "/evidence?limit=0" }), 400, "BAD_REQUEST"],
+    ["evidence of a non-numeric validator", () => call({ method: "GET", url: "/evidence?validator=x" }), 400, "BAD_REQUEST"],
+    ["evidence with a malformed cursor", () => call({ method: "GET", url: "/evidence?cursor=../../etc" }), 400, "BAD_REQUEST"],
+    ["evidence with an unknown parameter", () => call({ method: "GET", url: "/evidence?all=1" }), 400, "BAD_REQUEST"],
   ];
   for (const [name, request, status, code] of cases) {
     it(`answers ${name} with ${status} ${code}`, async () => {
@@ -278,6 +292,28 @@ describe("RPC server", () => {
       assert.equal((await call({ method: "GET", url: "/status" })).status, 200, `${name}: still serving`);
     });
   }
+
+  it("serves equivocation evidence in pages, each item checkable against genesis", async () => {
+    assert.deepEqual((await call({ method: "GET", url: "/evidence" })).body, { evidence: [] });
+    const sign = (i: number, hash: string, height: number): BlockMessage =>
+      signMessage(chain.spec, chain.validatorKeys[i]?.privateKey as string, i, { kind: "prepare", height, round: 0, blockHash: hash });
+    for (const height of [1, 2, 3]) await backend.evidence.putEvidence(evidenceOf([sign(1, "aa".repeat(32), height), sign(1, "bb".repeat(32), height)], 0));
+    const first = await call({ method: "GET", url: "/evidence?limit=2&validator=1" });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const page = first.body as unknown as EvidencePage;
+    assert.deepEqual(
+      page.evidence.map((e) => e.height),
+      [1, 2],
+    );
+    for (const e of page.evidence) checkEvidence(chain.spec, e);
+    const second = (await call({ method: "GET", url: `/evidence?limit=2&cursor=${encodeURIComponent(page.next as string)}` })).body as unknown as EvidencePage;
+    assert.deepEqual(
+      second.evidence.map((e) => e.height),
+      [3],
+    );
+    assert.equal(second.next, undefined, "last page");
+    assert.deepEqual((await call({ method: "GET", url: "/evidence?validator=2" })).body, { evidence: [] });
+  });
 
   it("admits the good items of a mixed batch and names the bad ones", async () => {
     const good1 = issueTx(chain, licenceDocument(chain));
