@@ -32,7 +32,10 @@ export class LevelStore implements ChainStore {
   private readonly evidence: Sub;
   private tip: ChainTip | null = null;
 
-  private constructor(path: string) {
+  private constructor(
+    path: string,
+    private readonly syncWrites: boolean,
+  ) {
     this.db = new Level<string, Json>(path, { valueEncoding: "json" });
     const sub = (name: string): Sub => this.db.sublevel<string, Json>(name, { valueEncoding: "json" }) as unknown as Sub;
     this.blocks = sub("blocks");
@@ -44,9 +47,12 @@ export class LevelStore implements ChainStore {
     this.evidence = sub("evidence");
   }
 
-  /** Open (creating if needed) the store at `path` and load the head. */
-  static async open(path: string): Promise<LevelStore> {
-    const store = new LevelStore(path);
+  /**
+   * Open (creating if needed) the store at `path` and load the head. `sync: false` skips the fsync of
+   * each block: only for building fixtures offline (testnet/long-chain.ts), never for a node.
+   */
+  static async open(path: string, options: { sync?: boolean } = {}): Promise<LevelStore> {
+    const store = new LevelStore(path, options.sync ?? true);
     try {
       await store.db.open();
     } catch (err) {
@@ -106,7 +112,7 @@ export class LevelStore implements ChainStore {
     }
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all.
-    await batch.write({ sync: true });
+    await batch.write({ sync: this.syncWrites });
     this.tip = tip;
   }
 
