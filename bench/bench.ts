@@ -4,13 +4,17 @@
  * about half that load, and — measured in the same run — this machine's node:crypto Ed25519 verify
  * rate and the single-validator pipeline ceiling, with the ratios. Writes the figures as JSON.
  *
+ * Then the catch-up rate of a wiped validator over a long chain (bench/catch-up.ts).
+ *
  * Flags: --nodes N (4) --duration S (30, the measured window of the throughput phase)
- *        --latency-duration S (15) --out FILE (bench-results/bench-<time>.json)
+ *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
+ *        --out FILE (bench-results/bench-<time>.json)
  */
 import "../node/polyfill.js";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type CertificateDocument, issuePayloadFor, newSalt } from "../node/chain/document.js";
 import { type ChainSpec, loadGenesis } from "../node/chain/genesis.js";
@@ -18,6 +22,7 @@ import { newTxEnvelope, signTx, txHash } from "../node/chain/tx.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
 import { type KeyFile, loadKeyFile } from "../node/crypto/keys.js";
 import { startTestnet } from "../testnet/testnet.js";
+import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
 
 const DAY = 86_400_000;
@@ -143,6 +148,8 @@ async function main(): Promise<void> {
       nodes: { type: "string", default: "4" },
       duration: { type: "string", default: "30" },
       "latency-duration": { type: "string", default: "15" },
+      "catchup-blocks": { type: "string", default: "10000" },
+      "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
     },
   });
@@ -239,6 +246,20 @@ async function main(): Promise<void> {
 
     const heads = await Promise.all(urls.map((u) => getJson<{ head: { height: number; hash: string } }>(`${u}/status`)));
     const agree = new Set(heads.map((h) => h.head.hash)).size === 1;
+    await net.stop();
+
+    // Phase 3: catch-up of a wiped validator over a long chain.
+    const catchupBlocks = Number(values["catchup-blocks"]);
+    let catchUp: CatchUpResult | null = null;
+    if (catchupBlocks > 0) {
+      catchUp = await measureCatchUp({
+        blocks: catchupBlocks,
+        txsPerBlock: Number(values["catchup-txs"]),
+        basePort: 27600,
+        verifyPerSecond: machine.verifyPerSecond,
+        cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
+      });
+    }
     const result = {
       date: new Date().toISOString(),
       nodes,
@@ -252,6 +273,7 @@ async function main(): Promise<void> {
         throughputToVerifyRate: Math.round((throughput / machine.verifyPerSecond) * 100) / 100,
       },
       finalHeads: { height: heads[0]?.head.height, allNodesAgree: agree },
+      catchUp,
       failedSubmissions: failedPosts,
     };
     console.log("");
@@ -266,11 +288,17 @@ async function main(): Promise<void> {
     console.log(`| cluster ceiling: ${machine.cores} cores × pipeline ÷ ${nodes} validators | ${machine.clusterCeiling} tx/s |`);
     console.log(`| throughput ÷ cluster ceiling | ${result.ratios.throughputToClusterCeiling} |`);
     console.log(`| all nodes at the same head after the run | ${agree ? "yes" : "NO"} (height ${result.finalHeads.height}) |`);
+    if (catchUp !== null) {
+      console.log(
+        `| catch-up of a wiped validator: ${catchUp.blocks} blocks × ${catchUp.txsPerBlock} txs | ${catchUp.syncSeconds} s → ${catchUp.blocksPerSecond} blocks/s, ${catchUp.txPerSecond} tx/s (same head: ${catchUp.sameHead ? "yes" : "NO"}) |`,
+      );
+      console.log(`| its verify limit: one core ÷ (${catchUp.verifiesPerBlock} signatures per block) | ${catchUp.verifyLimitBlocksPerSecond} blocks/s |`);
+    }
     const out = values.out ?? join("bench-results", `bench-${result.date.replace(/[:.]/g, "-")}.json`);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nwritten to ${out}`);
-    if (!agree) process.exitCode = 1;
+    if (!agree || catchUp?.sameHead === false) process.exitCode = 1;
   } finally {
     await net.stop();
     await rm(dir, { recursive: true, force: true });
