@@ -64,21 +64,36 @@ export class LedgerError extends Error {
 /** How gossip validation treats a message that failed with this error. */
 export type GossipVerdict = "accept" | "ignore" | "reject";
 
-/** REJECT (and penalise the peer) for provably bad content; IGNORE for what may be stale or merely early. */
+/**
+ * Content no honest node ever sends, whatever its view of the chain: these REJECT (the relaying peer
+ * is scored down and, if it persists, boxed — network/penalties.ts).
+ */
+const PROVABLY_INVALID: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "BAD_JSON",
+  "BODY_TOO_LARGE",
+  "TX_MALFORMED",
+  "TX_TOO_LARGE",
+  "TX_WRONG_CHAIN",
+  "TX_BAD_SIGNATURE",
+  "TX_UNKNOWN_ISSUER",
+  "TX_ISSUER_NOT_ALLOWED",
+  "TX_UNKNOWN_TYPE",
+  "TX_SCHEMA",
+  "TX_BAD_VALIDITY",
+  "BLOCK_INVALID",
+  "COMMIT_CERT_INVALID",
+  "MESSAGE_INVALID",
+  "EVIDENCE_INVALID",
+]);
+
+/**
+ * REJECT (and penalise the peer) for provably bad content; IGNORE for everything that depends on
+ * state or timing (already committed, unknown yet, refused by review rules against this node's view,
+ * mempool full): an honest peer may relay it a moment before or after this node's view changes.
+ */
 export function gossipVerdictFor(err: unknown): GossipVerdict {
   if (!(err instanceof LedgerError)) return "reject";
-  switch (err.code) {
-    case "TX_DUPLICATE":
-    case "TX_CERT_EXISTS":
-    case "TX_CERT_UNKNOWN":
-    case "TX_ALREADY_REVOKED":
-    case "TX_NOT_ISSUER":
-    case "MEMPOOL_FULL":
-    case "NOT_READY":
-      return "ignore";
-    default:
-      return "reject";
-  }
+  return PROVABLY_INVALID.has(err.code) ? "reject" : "ignore";
 }
 
 /** Exit codes of the CLI: 0 success/valid, 1 generic failure, 2 usage, 3 certificate not valid, 4 unreachable. */

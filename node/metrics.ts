@@ -11,7 +11,7 @@ export interface MetricsSources {
   consensus(): { height: number; round: number; active: boolean };
   mempoolSize(): number;
   peers(): { connected: number; configured: number };
-  gossip(): { rejected: number; published: number; received: number };
+  gossip(): { rejected: number; published: number; received: number; banned: number };
   syncing(): boolean;
 }
 
@@ -86,6 +86,7 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_mempool_transactions", "Pending transactions", () => sources.mempoolSize());
   gauge("certchain_peers_connected", "Configured peers currently connected", () => sources.peers().connected);
   gauge("certchain_peers_configured", "Configured peers", () => sources.peers().configured);
+  gauge("certchain_peers_banned", "Configured peers refused for now for sending invalid gossip", () => sources.gossip().banned);
   gauge("certchain_syncing", "1 while catching up from a peer", () => (sources.syncing() ? 1 : 0));
   // Totals kept by the network layer, exposed as counters set at scrape time.
   const gossipCounter = (name: string, help: string, read: () => number): void => {

@@ -87,7 +87,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         onConsensus: (data): GossipVerdict => {
           if (driver === undefined) return "ignore";
           try {
-            driver.receive(decodeMessage(spec, data), data.length);
+            const message = decodeMessage(spec, data);
+            // A replay of an old height is valid but useless: do not forward it (nor blame the sender).
+            if (message.height < driver.position().height) return "ignore";
+            driver.receive(message, data.length);
             return "accept";
           } catch (err) {
             log.debug("rejected consensus message", { reason: (err as Error).message });

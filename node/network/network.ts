@@ -16,6 +16,7 @@ import { createLibp2p } from "libp2p";
 import { type GossipVerdict, LedgerError } from "../errors.js";
 import { type Logger, createLogger } from "../logger.js";
 import { gossipConfig } from "./gossip-config.js";
+import { type PenaltyOptions, PeerPenalties, defaultPenaltyOptions } from "./penalties.js";
 
 /** A configured peer: its peer id and a dialable multiaddr (a trailing /p2p/<id> is optional). */
 export interface NetworkPeer {
@@ -40,6 +41,8 @@ export interface NetworkOptions {
   maxResponseBytes?: number;
   requestTimeoutMs?: number;
   redialIntervalMs?: number;
+  /** When a peer that keeps sending provably invalid gossip is disconnected and refused (penalties.ts). */
+  penalties?: PenaltyOptions;
 }
 
 /**
@@ -56,6 +59,7 @@ export const defaultNetworkOptions = {
   maxResponseBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   redialIntervalMs: 1_000,
+  penalties: defaultPenaltyOptions,
 } satisfies Required<Omit<NetworkOptions, "privateKey" | "listen" | "peers" | "topicPrefix">>;
 
 /**
@@ -82,6 +86,8 @@ export interface NetworkStats {
   published: number;
   /** gossip messages from peers that reached a handler */
   received: number;
+  /** configured peers disconnected and refused for now for sending invalid gossip */
+  banned: number;
 }
 
 type Services = { identify: Identify; pubsub: GossipSub };
@@ -133,6 +139,7 @@ export class Network {
   private readonly gossipMissingSince = new Map<string, number>();
   private readonly dialing = new Set<string>();
   private readonly counters = { rejected: 0, published: 0, received: 0 };
+  private readonly penalties: PeerPenalties;
 
   constructor(
     options: NetworkOptions,
@@ -145,6 +152,7 @@ export class Network {
     for (const p of this.o.peers) if (p.peerId !== this.peerId) this.peers.set(p.peerId, parsePeer(p));
     for (const name of this.o.requestNames) if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new LedgerError("CONFIG", `bad request name ${name}`);
     if (this.o.maxGossipBytes > MAX_GOSSIP_BYTES) throw new LedgerError("CONFIG", `maxGossipBytes may be at most ${MAX_GOSSIP_BYTES}`);
+    this.penalties = new PeerPenalties(this.o.penalties);
     this.txTopic = `${this.o.topicPrefix}/txs/1`;
     this.consensusTopic = `${this.o.topicPrefix}/consensus/1`;
   }
@@ -157,7 +165,8 @@ export class Network {
 
   private async doStart(): Promise<void> {
     if (this.stopping !== null) throw new LedgerError("NOT_READY", "network was stopped; create a new one");
-    const isConfigured = (id: PeerId): boolean => this.peers.has(id.toString());
+    // Only configured peers, and none of them while it sits in the penalty box.
+    const isConfigured = (id: PeerId): boolean => this.peers.has(id.toString()) && !this.penalties.banned(id.toString(), Date.now());
     const node = await createLibp2p<Services>({
       start: false,
       privateKey: this.o.privateKey,
@@ -269,8 +278,20 @@ export class Network {
       }
     }
     const result = VERDICT[verdict] ?? TopicValidatorResult.Reject;
-    if (result === TopicValidatorResult.Reject) this.counters.rejected++;
+    if (result === TopicValidatorResult.Reject) {
+      this.counters.rejected++;
+      this.penalise(from);
+    }
     return result;
+  }
+
+  /** One provably invalid message from `peer`: past the threshold, disconnect it and refuse it for a while. */
+  private penalise(peer: string): void {
+    const until = this.penalties.offence(peer, Date.now());
+    if (until === null) return;
+    this.log.warn("peer sent too much invalid gossip: disconnected and refused", { remote: peer, untilMs: until - Date.now() });
+    const id = this.peers.get(peer)?.id;
+    if (id !== undefined) this.node?.hangUp(id).catch((err: unknown) => this.log.debug("hang up failed", { remote: peer, err }));
   }
 
   /** Send one request to a configured peer and return its response; throws a LedgerError on any failure. */
@@ -350,7 +371,7 @@ export class Network {
 
   /** Counters for metrics. */
   stats(): NetworkStats {
-    return { connected: this.connectedPeers().length, ...this.counters };
+    return { connected: this.connectedPeers().length, ...this.counters, banned: this.penalties.list(Date.now()).length };
   }
 
   private protocolFor(name: string): string {
@@ -390,6 +411,7 @@ export class Network {
         continue;
       }
       this.gossipMissingSince.delete(key);
+      if (this.penalties.banned(key, now)) continue;
       if (!this.downSince.has(key)) this.downSince.set(key, now);
       let dial = this.isDialerFor(key);
       if (!dial && now - (this.downSince.get(key) as number) >= FALLBACK_DIAL_INTERVALS * this.o.redialIntervalMs) {

@@ -142,4 +142,20 @@ describe("e2e: the p2p edge", function () {
     await waitFor("commit despite garbage", async () => (await rpc<{ status: string }>(url(2), `/txs/${sent.body.hash}`)).body.status === "committed", 30_000);
     for (let i = 0; i < 3; i++) assert.equal((await rpc(url(i), "/status")).status, 200, `node ${i + 1} is up`);
   });
+
+  it("disconnects and refuses a configured peer that keeps sending garbage", async () => {
+    const rogue = extra.at(-1) as Network;
+    assert.ok(rogue.connectedPeers().length > 0, "the rogue is connected");
+    const deadline = Date.now() + 60_000;
+    while (rogue.connectedPeers().length > 0 && Date.now() < deadline) {
+      await rogue.publishConsensus(randomBytes(256)).catch(() => {});
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.deepEqual(rogue.connectedPeers(), [], "every honest node hung up on it");
+    // It keeps redialling (every 200 ms); the honest nodes' gaters refuse it while it is boxed.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(rogue.connectedPeers(), [], "and refuse it while it is boxed");
+    const metrics = await fetch(`${url(0)}/metrics`).then((r) => r.text());
+    assert.match(metrics, /^certchain_peers_banned 1$/m, "node 1 reports the banned peer");
+  });
 });
