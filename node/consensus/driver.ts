@@ -156,7 +156,9 @@ export class ConsensusDriver {
     return new Promise((resolve, reject) => {
       this.enqueue(async () => {
         try {
-          if (stored.block.header.height !== this.tip().height + 1) return resolve(false);
+          // Checked against a parent that must still be our head (consensus may have moved it meanwhile).
+          const tip = this.tip();
+          if (stored.block.header.height !== tip.height + 1 || stored.block.header.previousHash !== tip.hash) return resolve(false);
           await this.commit(stored.block, stored.commit, stored.hash, txs, "sync");
           resolve(true);
         } catch (err) {
