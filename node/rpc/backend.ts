@@ -4,6 +4,7 @@
  * an in-memory backend.
  */
 import type { LedgerError } from "../errors.js";
+import type { ProofBundle } from "../proof/bundle.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
 export interface NodeStatus {
@@ -78,4 +79,6 @@ export interface RpcBackend {
   verifyById(id: string): Promise<VerificationResult>;
   /** Prometheus text; later issue. */
   metrics?(): Promise<string>;
+  /** The certificate's proof bundle (proof/build.ts), or null for an unknown certificate. */
+  proofBundle?(id: string): Promise<ProofBundle | null>;
 }
