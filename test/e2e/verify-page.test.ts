@@ -18,9 +18,17 @@ import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { StoreBackend } from "../helpers/store-backend.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
-describe("e2e: the verification page in Chromium", function () {
+describe("e2e: the verification page in Chromium", () => {
   let pc: ProofChain;
   let app: FastifyInstance;
   let base: string;
@@ -109,7 +117,12 @@ describe("e2e: the verification page in Chromium", function () {
 
   const documents: Array<[string, (p: ProofChain) => unknown, string, RegExp]> = [
     ["the holder's own document", (p) => p.valid, "ok", /matches the record and the certificate is valid/],
-    ["a document with a changed field", (p) => ({ ...p.valid, fields: { ...p.valid.fields, address: "2 Forged Road" } }), "failed", /does not match the record: document digest/],
+    [
+      "a document with a changed field",
+      (p) => ({ ...p.valid, fields: { ...p.valid.fields, address: "2 Forged Road" } }),
+      "failed",
+      /does not match the record: document digest/,
+    ],
     ["another certificate's document", (p) => p.revoked, "failed", /does not match the record/],
   ];
   for (const [name, docOf, state, pattern] of documents) {
