@@ -17,6 +17,8 @@ import type { ProofBundle } from "../../node/proof/bundle.js";
 import { commitSealDigest, bytesToHex, hashCanonical as pureHashCanonical, merkleRootFromProof } from "../../node/proof/digest.js";
 import { documentMismatchProven } from "../../node/proof/document.js";
 import { type ProofCheck, verifyBundle } from "../../node/proof/verify.js";
+import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
+import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 
@@ -249,6 +251,34 @@ describe("proof bundle: the holder's document", () => {
     ];
     for (const [name, doc, pattern] of cases) {
       assert.match(documentMismatchProven(genesis, proven, doc) ?? "", pattern, name);
+    }
+  });
+});
+
+describe("cert verify --offline: the verdict line and exit code", () => {
+  it("is VALID with exit 0 only for a proven valid certificate and a matching document", async () => {
+    const genesis = pc.chain.spec.genesis;
+    const forged = structuredClone(await bundleOf(pc.valid.certificateId));
+    forged.latest.commit.seals.pop();
+    const cases: Array<[string, ProofBundle, unknown, number, RegExp]> = [
+      [
+        "valid",
+        await bundleOf(pc.valid.certificateId),
+        undefined,
+        EXIT.OK,
+        /^VALID: BL-\S+ business-licence issued by market-regulation at block 1, .* as of block 3/,
+      ],
+      ["valid with its document", await bundleOf(pc.valid.certificateId), pc.valid, EXIT.OK, /^VALID: /],
+      ["another document", await bundleOf(pc.valid.certificateId), pc.revoked, EXIT.INVALID, /^NOT VALID: mismatch: document is of certificate/],
+      ["revoked", await bundleOf(pc.revoked.certificateId), undefined, EXIT.INVALID, /^NOT VALID: revoked at block 2: business closed/],
+      ["expired", await bundleOf(pc.expired.certificateId), undefined, EXIT.INVALID, /^NOT VALID: expired on 2026-01-03/],
+      ["not yet valid", await bundleOf(pc.future.certificateId), undefined, EXIT.INVALID, /^NOT VALID: not-yet-valid: valid from/],
+      ["a forged bundle", forged, undefined, EXIT.INVALID, /^NOT VALID: proof refused: latest block \(block 3\): 2 valid commit seals/],
+    ];
+    for (const [name, bundle, doc, code, pattern] of cases) {
+      const v = offlineVerdict(bundle, genesis, doc);
+      assert.equal(v.exitCode, code, `${name}: ${v.line}`);
+      assert.match(v.line, pattern, name);
     }
   });
 });
