@@ -9,6 +9,7 @@ import { merkleProof, merkleRoot } from "../../node/chain/merkle.js";
 import { txHash } from "../../node/chain/tx.js";
 import type { Receipt } from "../../node/chain/types.js";
 import { canonicalBytes } from "../../node/crypto/canonical.js";
+import { canonicalize } from "../../node/crypto/jcs.js";
 import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { LedgerError } from "../../node/errors.js";
@@ -45,6 +46,29 @@ describe("proof digests agree with the node's", () => {
       for (let i = 0; i < n; i++) {
         assert.equal(merkleRootFromProof(leaves[i] as string, merkleProof(leaves, i)), merkleRoot(leaves), `leaf ${i} of ${n}`);
       }
+    }
+  });
+});
+
+describe("the test vectors of docs/proof-format.md (pure verifier code)", () => {
+  it("canonical JSON, receipt hash, commit seal message and Merkle roots", () => {
+    assert.equal(canonicalize({ b: [1, "é", { z: null, a: true }], a: 1.5e-7 }), '{"a":1.5e-7,"b":[1,"é",{"a":true,"z":null}]}');
+    assert.equal(
+      pureHashCanonical(Domain.RECEIPT, { txHash: "00".repeat(32), status: "applied" }),
+      "0b668a0c77bbb489e69e1d2ede533f05e1c420c04b6227c1e709fdac6a78ab21",
+    );
+    assert.equal(
+      bytesToHex(commitSealDigest("demo-0123456789abcdef", 7, 1, "ab".repeat(32))),
+      "753075fd4f6a4f0e3bdc4697bcfcfffebf31f365daaad95499319fd956fc7c89",
+    );
+    const roots: Array<[string[], string]> = [
+      [[], "97a0b7f476a1a2406d931fd2eaae4d1f98881d24443184e0d1ca8f3c33c9ab2b"],
+      [["11".repeat(32)], "1e46cc6ddf147d9e08506dbd4305ffbbd4970426aa195668d0e733c350a36b2e"],
+      [["11".repeat(32), "22".repeat(32), "33".repeat(32)], "81a24a2250babf76e3c8fa209da9d8ae3f2bc05f8dbc3da8a07e4bcbc8cc190a"],
+    ];
+    for (const [leaves, root] of roots) {
+      assert.equal(merkleRoot(leaves), root, `${leaves.length} leaves`);
+      if (leaves.length > 0) assert.equal(merkleRootFromProof(leaves[0] as string, merkleProof(leaves, 0)), root, `${leaves.length} leaves, pure`);
     }
   });
 });
