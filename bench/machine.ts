@@ -56,9 +56,9 @@ export async function measurePipeline(spec: ChainSpec, txs: Transaction[], block
     for (let i = 0; i + blockSize <= txs.length; i += blockSize) {
       const wire = Buffer.from(JSON.stringify(txs.slice(i, i + blockSize)));
       const checked = (JSON.parse(wire.toString("utf8")) as unknown[]).map((tx) => checkTransaction(spec, tx));
-      const block = buildBlock(spec, tip, 0, tip.time + 1, checked);
+      const effects = await executeBlock(store, tip.height + 1, tip.time + 1, checked);
+      const block = buildBlock(spec, tip, 0, tip.time + 1, checked, effects.receipts);
       const hash = blockHash(block.header);
-      const effects = await executeBlock(store, block.header.height, block.header.time, checked);
       await store.commitBlock(
         { block, commit: { height: block.header.height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts },
         effects,

@@ -2,7 +2,8 @@
  * Backup and recovery. A backup is the chain itself: every committed block with its commit
  * certificate, as newline-delimited JSON after a header line naming the chain. It is checked when it
  * is made and again, block by block, when it is restored — the same checks as catch-up: linkage,
- * every transaction, a quorum of valid seals — and every state change is replayed, so a restored
+ * every transaction, a quorum of valid seals, the results root of replaying it — and every state
+ * change is replayed, so a restored
  * store is exactly what consensus would have produced. The file needs no trust in the node it came
  * from, only the genesis.
  */
@@ -10,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { applyBlock } from "./chain/apply.js";
+import { MemoryStore } from "./db/memory-store.js";
 import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "./chain/block.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import type { CommittedBlock } from "./chain/types.js";
@@ -44,7 +46,8 @@ function verify(spec: ChainSpec, item: CommittedBlock, tip: ChainTip): { tip: Ch
 
 /**
  * Write blocks 1..height, fetched with `fetchBlock`, to `path` (via a temporary file, renamed when
- * complete, so a failed backup never leaves a truncated file under the final name).
+ * complete, so a failed backup never leaves a truncated file under the final name). Every block is
+ * replayed into an in-memory store as it is written, so a wrong results root is caught here too.
  */
 export async function writeBackup(
   spec: ChainSpec,
@@ -59,10 +62,13 @@ export async function writeBackup(
   try {
     await file.write(`${JSON.stringify(header)}\n`);
     let tip = genesisTip(spec);
+    const replay = new MemoryStore();
     for (let h = 1; h <= height; h++) {
       const item = await fetchBlock(h);
       if (item === null) throw new LedgerError("NOT_FOUND", `block ${h} is missing on the node`);
-      tip = verify(spec, item, tip).tip;
+      const { tip: next, checked } = verify(spec, item, tip);
+      await applyBlock(replay, checked.block, item.commit, checked.hash, checked.txs);
+      tip = next;
       await file.write(`${JSON.stringify({ block: item.block, commit: item.commit })}\n`);
       progress?.(h, height);
     }

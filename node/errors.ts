@@ -31,8 +31,10 @@ export const ERROR_STATUS = {
   COMMIT_CERT_INVALID: 400,
   MESSAGE_INVALID: 400,
   EVIDENCE_INVALID: 400,
-  // documents
+  // documents and proofs
   DOC_MALFORMED: 400,
+  /** A proof bundle fails an offline check (proof/verify.ts); the message names the check. */
+  PROOF_INVALID: 400,
   // node
   NOT_READY: 503,
   TIMEOUT: 504,

@@ -8,6 +8,7 @@ import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../node/chai
 import { applyBlock } from "../node/chain/apply.js";
 import { type CertificateDocument, issuePayloadFor, newSalt } from "../node/chain/document.js";
 import type { ChainSpec } from "../node/chain/genesis.js";
+import { executeBlock } from "../node/chain/state.js";
 import { checkTransaction, newTxEnvelope, signTx } from "../node/chain/tx.js";
 import type { CommitCertificate, IssueTxBody } from "../node/chain/types.js";
 import { type KeyPair, signBytes } from "../node/crypto/keys.js";
@@ -67,14 +68,15 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         };
         return checkTransaction(spec, signTx(body, opts.issuer.privateKey));
       });
-      const block = buildBlock(spec, tip, spec.proposerIndex(height, 0), time, txs);
+      const effects = await executeBlock(store, height, time, txs);
+      const block = buildBlock(spec, tip, spec.proposerIndex(height, 0), time, txs, effects.receipts);
       const hash = blockHash(block.header);
       const seals = opts.validatorKeys.slice(0, quorum).map((k, validator) => ({
         validator,
         signature: signBytes(k.privateKey, commitSealBytes(spec.chainId, height, 0, hash)),
       }));
       const commit: CommitCertificate = { height, round: 0, blockHash: hash, seals };
-      await applyBlock(store, block, commit, hash, txs);
+      await applyBlock(store, block, commit, hash, txs, effects);
       tip = { height, hash, time };
       txCount += txs.length;
       if (height % 1000 === 0) opts.onProgress?.(height);

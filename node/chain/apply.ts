@@ -1,9 +1,12 @@
 /**
- * Applying a decided block: execute its transactions against committed state, then write the block,
- * its receipts and every change in one atomic synced batch. Shared by consensus, sync and restore.
+ * Applying a decided block: execute its transactions against committed state, check the receipts
+ * against the header's results root, then write the block, its receipts and every change in one
+ * atomic synced batch. Shared by consensus, sync and restore.
  */
 import type { ChainStore, StoredBlock } from "../db/store.js";
-import { executeBlock } from "./state.js";
+import { LedgerError } from "../errors.js";
+import { resultsRoot } from "./block.js";
+import { type BlockEffects, type StateReader, executeBlock } from "./state.js";
 import type { CheckedTx } from "./tx.js";
 import type { Block, CommitCertificate } from "./types.js";
 
@@ -12,13 +15,37 @@ export interface AppliedBlock {
   timings: { executeMs: number; storeMs: number };
 }
 
-/** Execute and store a block whose commit certificate and transactions were already checked. */
-export async function applyBlock(store: ChainStore, block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[]): Promise<AppliedBlock> {
+/**
+ * Execute a stateless-checked block against committed state (its parent's) and check that the
+ * receipts hash to its header's resultsRoot. Throws BLOCK_INVALID otherwise.
+ */
+export async function executeChecked(reader: StateReader, block: Block, txs: CheckedTx[]): Promise<BlockEffects> {
   const h = block.header;
+  const effects = await executeBlock(reader, h.height, h.time, txs);
+  // [REJECT] the header commits to exactly the receipts every honest node computes
+  if (resultsRoot(effects.receipts) !== h.resultsRoot) {
+    throw new LedgerError("BLOCK_INVALID", `block ${h.height}: resultsRoot does not match the receipts of executing it`);
+  }
+  return effects;
+}
+
+/**
+ * Store a block whose commit certificate and transactions were already checked. `effects` are the
+ * already-checked result of executeChecked on this block (consensus caches them by block hash);
+ * without them the block is executed and checked here.
+ */
+export async function applyBlock(
+  store: ChainStore,
+  block: Block,
+  commit: CommitCertificate,
+  hash: string,
+  txs: CheckedTx[],
+  effects?: BlockEffects,
+): Promise<AppliedBlock> {
   const t0 = performance.now();
-  const effects = await executeBlock(store, h.height, h.time, txs);
+  const executed = effects ?? (await executeChecked(store, block, txs));
   const t1 = performance.now();
-  const stored: StoredBlock = { block, commit, hash, receipts: effects.receipts };
-  await store.commitBlock(stored, effects);
+  const stored: StoredBlock = { block, commit, hash, receipts: executed.receipts };
+  await store.commitBlock(stored, executed);
   return { stored, timings: { executeMs: t1 - t0, storeMs: performance.now() - t1 } };
 }

@@ -9,7 +9,7 @@ import { verifyBytes } from "../crypto/keys.js";
 import type { ChainSpec } from "./genesis.js";
 import { merkleRoot } from "./merkle.js";
 import { type CheckedTx, checkTransaction, txHash } from "./tx.js";
-import type { Block, BlockHeader, CommitCertificate, Transaction } from "./types.js";
+import type { Block, BlockHeader, CommitCertificate, Receipt, Transaction } from "./types.js";
 
 /** Block hash = H(BLOCK, canonical(header)). */
 export function blockHash(header: BlockHeader): string {
@@ -28,16 +28,35 @@ export function genesisTip(spec: ChainSpec): ChainTip {
   return { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
 }
 
-/** Assemble a block on `parent` from already-checked transactions. */
-export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, now: number, txs: CheckedTx[]): Block {
+/** Receipt hash = H(RECEIPT, canonical(receipt)): the whole receipt, whatever members it carries. */
+export function receiptHash(receipt: Receipt): string {
+  return hashCanonical(Domain.RECEIPT, receipt);
+}
+
+/** Merkle root of a block's receipts, in transaction order. */
+export function resultsRoot(receipts: Receipt[]): string {
+  return merkleRoot(receipts.map(receiptHash));
+}
+
+/** The time of a block built on `parent` at local time `now`: strictly after the parent's. */
+export function nextBlockTime(parent: ChainTip, now: number): number {
+  return Math.max(now, parent.time + 1);
+}
+
+/**
+ * Assemble a block on `parent` from already-checked transactions and the receipts their execution
+ * against committed state produced (at height parent+1 and time `nextBlockTime(parent, now)`).
+ */
+export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, now: number, txs: CheckedTx[], receipts: Receipt[]): Block {
   const header: BlockHeader = {
     chainId: spec.chainId,
     height: parent.height + 1,
     previousHash: parent.hash,
     proposer,
-    time: Math.max(now, parent.time + 1),
+    time: nextBlockTime(parent, now),
     txRoot: merkleRoot(txs.map((t) => t.hash)),
     txCount: txs.length,
+    resultsRoot: resultsRoot(receipts),
     validatorsHash: spec.validatorsHash,
   };
   return { header, txs: txs.map((t) => t.tx) };
@@ -68,8 +87,9 @@ export interface BlockCheckOptions {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Full check of an untrusted block on top of `parent`: header linkage, limits, Merkle root and every
- * transaction's stateless validity. Returns the checked transactions. Throws BLOCK_INVALID.
+ * Full stateless check of an untrusted block on top of `parent`: header linkage, limits, Merkle root
+ * and every transaction's stateless validity. Returns the checked transactions. Throws BLOCK_INVALID.
+ * The results root needs committed state: `executeChecked` (apply.ts) checks it.
  */
 export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, opts: BlockCheckOptions = {}): { block: Block; hash: string; txs: CheckedTx[] } {
   const fail = (msg: string): never => {
@@ -78,7 +98,7 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (!isObj(value) || !isObj(value.header) || !Array.isArray(value.txs)) return fail("a block is {header, txs}");
   const h = value.header as unknown as BlockHeader;
   const keys = Object.keys(h).sort().join(",");
-  if (keys !== "chainId,height,previousHash,proposer,time,txCount,txRoot,validatorsHash") fail("header members");
+  if (keys !== "chainId,height,previousHash,proposer,resultsRoot,time,txCount,txRoot,validatorsHash") fail("header members");
   // [REJECT] linkage: this chain, next height, parent hash, later time
   if (h.chainId !== spec.chainId) fail("wrong chain id");
   if (h.height !== parent.height + 1) fail(`height ${h.height} does not follow ${parent.height}`);
@@ -88,6 +108,8 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (h.validatorsHash !== spec.validatorsHash) fail("validatorsHash is not genesis's validator set");
   if (!Number.isInteger(h.proposer) || h.proposer < 0 || h.proposer >= spec.validators.length) fail("proposer index");
   if (!isHash(h.txRoot)) fail("txRoot");
+  // resultsRoot is checked against execution (apply.ts executeChecked): it needs committed state
+  if (!isHash(h.resultsRoot)) fail("resultsRoot");
   // [REJECT] limits
   const txs = value.txs as unknown[];
   if (h.txCount !== txs.length) fail("txCount does not match");

@@ -140,6 +140,8 @@ export interface BlockHeader {
   /** Merkle root of the transaction hashes. */
   txRoot: string;
   txCount: number;
+  /** Merkle root of the receipt hashes, in transaction order: proves what each transaction did. */
+  resultsRoot: string;
   /** Hash of the validator set that must sign this block's commit certificate. */
   validatorsHash: string;
 }
@@ -169,7 +171,7 @@ export interface CommittedBlock {
   commit: CommitCertificate;
 }
 
-/** The outcome of one transaction in a block. */
+/** The outcome of one transaction in a block; hashed whole (H(RECEIPT, canonical(receipt))) into resultsRoot. */
 export interface Receipt {
   txHash: string;
   status: "applied" | "rejected";

@@ -6,11 +6,11 @@
  */
 import { apply, type ConsensusState, initialState, MAX_FUTURE_ROUNDS } from "../../consensus/state-machine.js";
 import type { ConsensusConfig, Decision, Input, Output, RoundChange } from "../../consensus/types.js";
-import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip } from "../chain/block.js";
+import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip, nextBlockTime } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
-import { applyBlock } from "../chain/apply.js";
-import { certificateIdOf } from "../chain/state.js";
+import { applyBlock, executeChecked } from "../chain/apply.js";
+import { type BlockEffects, certificateIdOf, executeBlock } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
@@ -75,8 +75,11 @@ export class ConsensusDriver {
   private buildTimer: unknown = null;
   /** A proposal request waiting for transactions to arrive. */
   private awaitingTxs: { height: number; round: number } | null = null;
-  /** Checked transactions of blocks seen at the current height, by block hash. */
-  private checkedBlocks = new Map<string, CheckedTx[]>();
+  /**
+   * Blocks seen at the current height that passed every check, by block hash: their checked
+   * transactions and the effects of executing them on the head (so commit does not execute again).
+   */
+  private checkedBlocks = new Map<string, { txs: CheckedTx[]; effects: BlockEffects }>();
   private lastCommitAt = 0;
   private stopped = false;
   private readonly signing: SigningStateStore;
@@ -203,7 +206,9 @@ export class ConsensusDriver {
           if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, checked.block.header.proposer, msg.round)) {
             throw new Error("header proposer is not a proposer of this round or an earlier one");
           }
-          this.checkedBlocks.set(hash, checked.txs);
+          // [REJECT] its resultsRoot is what executing it on our head yields
+          const effects = await executeChecked(this.m.store, checked.block, checked.txs);
+          this.checkedBlocks.set(hash, { txs: checked.txs, effects });
         } catch (err) {
           this.m.log.warn("dropped message with an invalid block", {
             kind: msg.kind,
@@ -333,20 +338,25 @@ export class ConsensusDriver {
       this.awaitingTxs = { height, round };
       return;
     }
-    // Built from transactions the mempool already checked: no need to check the block again.
-    const block = buildBlock(this.m.spec, this.tip(), this.m.signer.index, this.m.clock.now(), txs);
+    // Built from transactions the mempool already checked: no need to check the block again. The
+    // header commits to the receipts of executing it on the head.
+    const tip = this.tip();
+    const now = this.m.clock.now();
+    const effects = await executeBlock(this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
+    const block = buildBlock(this.m.spec, tip, this.m.signer.index, now, txs, effects.receipts);
     const hash = blockHash(block.header);
-    this.checkedBlocks.set(hash, txs);
+    this.checkedBlocks.set(hash, { txs, effects });
     await this.input({ type: "block-ready", height, round, blockHash: hash, block });
   }
 
   private async decide(d: Decision<Block>): Promise<void> {
     // Normally checked when its proposal arrived; a block restored from the signing state after a
     // restart may be decided on commits alone, so check it now.
-    let txs = this.checkedBlocks.get(d.blockHash);
-    if (txs === undefined) {
+    let checked = this.checkedBlocks.get(d.blockHash);
+    if (checked === undefined) {
       try {
-        txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
+        const txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
+        checked = { txs, effects: await executeChecked(this.m.store, d.block, txs) };
       } catch (err) {
         // A quorum committed a block we find invalid: only a fault beyond f can do that. Do not apply it;
         // sync will fetch the chain's block with its certificate, or show the disagreement.
@@ -356,16 +366,23 @@ export class ConsensusDriver {
       }
     }
     const commit: CommitCertificate = { height: d.height, round: d.round, blockHash: d.blockHash, seals: d.seals };
-    await this.commit(d.block, commit, d.blockHash, txs, "consensus");
+    await this.commit(d.block, commit, d.blockHash, checked.txs, "consensus", checked.effects);
   }
 
   /** Execute and store a block atomically, then move consensus to the next height. */
-  private async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: "consensus" | "sync"): Promise<void> {
+  private async commit(
+    block: Block,
+    commit: CommitCertificate,
+    hash: string,
+    txs: CheckedTx[],
+    source: "consensus" | "sync",
+    effects?: BlockEffects,
+  ): Promise<void> {
     const h = block.header;
     this.m.mempool.beginCommit();
     let applied: Awaited<ReturnType<typeof applyBlock>>;
     try {
-      applied = await applyBlock(this.m.store, block, commit, hash, txs);
+      applied = await applyBlock(this.m.store, block, commit, hash, txs, effects);
     } catch (err) {
       await this.m.mempool.onBlockCommitted([], []); // release admissions waiting on this commit
       throw err;

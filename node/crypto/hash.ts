@@ -4,21 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalBytes } from "./canonical.js";
+import { Domain, type DomainTag } from "./domain.js";
 
-/** Domain-separation tags. Changing one is a hard fork. */
-export const Domain = {
-  GENESIS: "certchain/genesis/v1",
-  TX: "certchain/tx/v1",
-  BLOCK: "certchain/block/v1",
-  CONSENSUS: "certchain/consensus/v1",
-  MERKLE_LEAF: "certchain/merkle-leaf/v1",
-  MERKLE_NODE: "certchain/merkle-node/v1",
-  HOLDER: "certchain/holder/v1",
-  DOCUMENT: "certchain/document/v1",
-  VALIDATORS: "certchain/validators/v1",
-} as const;
-
-export type DomainTag = (typeof Domain)[keyof typeof Domain];
+export { Domain, type DomainTag };
 
 const SEPARATOR = Buffer.from([0]);
 

@@ -5,6 +5,7 @@
  */
 import type { Evidence } from "../consensus/evidence.js";
 import type { LedgerError } from "../errors.js";
+import type { ProofBundle } from "../proof/bundle.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
 export interface NodeStatus {
@@ -81,4 +82,6 @@ export interface RpcBackend {
   metrics?(): Promise<string>;
   /** Equivocation evidence, oldest first (consensus/evidence.ts). */
   listEvidence?(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]>;
+  /** The certificate's proof bundle (proof/build.ts), or null for an unknown certificate. */
+  proofBundle?(id: string): Promise<ProofBundle | null>;
 }

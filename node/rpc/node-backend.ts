@@ -2,7 +2,6 @@
 import { checkDocument, documentMismatch } from "../chain/document.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
-import { statusAt } from "../chain/state.js";
 import type { TxGossip } from "../chain/tx-gossip.js";
 import type { CertificateRecord, Genesis } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
@@ -12,6 +11,9 @@ import type { Evidence } from "../consensus/evidence.js";
 import type { ChainStore } from "../db/store.js";
 import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
+import { buildProofBundle } from "../proof/build.js";
+import type { ProofBundle } from "../proof/bundle.js";
+import { certificateView, verdictOf } from "./certificate-view.js";
 import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
@@ -131,31 +133,14 @@ export class NodeBackend implements RpcBackend {
   }
 
   private verdict(certificate: CertificateView): VerificationResult {
-    const reasons: Record<CertificateView["status"], string> = {
-      valid: `issued by ${certificate.department.name.en}, valid until ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
-      revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
-      expired: `expired on ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
-      "not-yet-valid": `valid from ${new Date(certificate.record.validFrom).toISOString().slice(0, 10)}`,
-    };
-    return { valid: certificate.status === "valid", status: certificate.status, reason: reasons[certificate.status], certificate };
+    return verdictOf(certificate);
   }
 
   private view(record: CertificateRecord): CertificateView {
-    const { spec } = this.m;
-    const now = this.m.clock.now();
-    const dept = spec.department(record.department);
-    const type = spec.certificateType(record.certificateType);
-    const issue = record.history.find((e) => e.action === "issue");
-    const revoke = record.history.find((e) => e.action === "revoke");
-    const view: CertificateView = {
-      record,
-      status: statusAt(record, now),
-      checkedAt: now,
-      department: { id: record.department, name: dept?.name ?? { en: record.department, zh: record.department } },
-      type: { id: record.certificateType, name: type?.name ?? { en: record.certificateType, zh: record.certificateType } },
-      issued: { height: issue?.height ?? 0, time: issue?.time ?? 0, txHash: issue?.txHash ?? "" },
-    };
-    if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
-    return view;
+    return certificateView(this.m.spec, record, this.m.clock.now());
+  }
+
+  async proofBundle(id: string): Promise<ProofBundle | null> {
+    return buildProofBundle(this.m.spec, this.m.store, id);
   }
 }

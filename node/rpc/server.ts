@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { RpcBackend, SubmitResult } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
+import { registerProofRoutes } from "./routes/proof.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -119,9 +120,8 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   // A verification is an answer, valid or not: 200 either way; 400 DOC_MALFORMED for a non-document.
   app.post("/verify", { bodyLimit: opts.verifyBodyLimit }, async (req) => backend.verifyDocument(req.body));
 
-  // The citizen-facing HTML page comes later and will answer when Accept prefers text/html; JSON
-  // stays the answer for API clients (Accept: application/json).
-  app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req) => backend.verifyById(req.params.id));
+  // GET /verify/:id (JSON, or the HTML page for browsers), GET /certificates/:id/proof, page assets.
+  registerProofRoutes(app, backend);
 
   registerEvidenceRoutes(app, backend);
 

@@ -39,7 +39,7 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
     (await rpc<{ head: { height: number; hash: string } }>(url(i), "/status")).body.head;
   const issued: string[] = [];
 
-  async function issueLicence(n: number): Promise<string> {
+  async function issueLicence(n: number, extra: string[] = []): Promise<string> {
     const r = await cli([
       "cert",
       "issue",
@@ -68,6 +68,7 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
       "legalRepresentative=Zhao Liu",
       "--out",
       join(dir, `doc-${n}.json`),
+      ...extra,
     ]);
     assert.equal(r.code, 0, `cert issue: ${r.stderr}`);
     const id = (JSON.parse(r.stdout) as { certificateId?: string; id?: string }).certificateId ?? (JSON.parse(r.stdout) as { id: string }).id;
@@ -109,6 +110,29 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
     }
     const unknown = await cli(["cert", "verify", "--id", "NO-SUCH-CERT", "--rpc", url(1)]);
     assert.equal(unknown.code, 3, "an unknown certificate is not valid");
+  });
+
+  it("cert issue writes QR codes of the link; a proof bundle from node 3 verifies offline with the document", async () => {
+    const png = join(dir, "qr.png");
+    const svg = join(dir, "qr.svg");
+    const id = await issueLicence(9, ["--qr", png, "--qr", svg]);
+    assert.deepEqual([...(await readFile(png)).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG file");
+    assert.match(await readFile(svg, "utf8"), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<path /, "an SVG image");
+    issued.pop(); // not used by the crash cases below
+    const proof = await rpc(url(2), `/certificates/${id}/proof`);
+    assert.equal(proof.status, 200);
+    const bundle = join(dir, "proof.json");
+    await writeFile(bundle, JSON.stringify(proof.body));
+    const genesis = net.info.genesisFile;
+    const ok = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis, "--document", join(dir, "doc-9.json")]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^VALID: ${id} business-licence issued by market-regulation at block \\d+`));
+    const forged = structuredClone(proof.body) as { events: Array<{ receipt: { status: string } }> };
+    (forged.events[0] as { receipt: { status: string } }).receipt.status = "rejected";
+    await writeFile(bundle, JSON.stringify(forged));
+    const refused = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis]);
+    assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /^NOT VALID: proof refused: event 0: receipt inclusion proof does not lead to the block's resultsRoot/);
   });
 
   it("kill -9 of one validator: the others commit; restarted, it catches up to the same head", async () => {

@@ -2,8 +2,8 @@
 import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "../../node/chain/certificate-types.js";
 import { type CertificateDocument, issuePayloadFor, newSalt } from "../../node/chain/document.js";
 import { ChainSpec, defaultConsensusParams } from "../../node/chain/genesis.js";
-import { newTxEnvelope, signTx } from "../../node/chain/tx.js";
-import type { Genesis, IssueTxBody, RevokeTxBody, Transaction } from "../../node/chain/types.js";
+import { type CheckedTx, newTxEnvelope, signTx } from "../../node/chain/tx.js";
+import type { Genesis, IssueTxBody, Receipt, RevokeTxBody, Transaction } from "../../node/chain/types.js";
 import { type KeyPair, generateKeyPair } from "../../node/crypto/keys.js";
 
 export interface TestChain {
@@ -74,6 +74,11 @@ export function issueTx(chain: TestChain, doc: CertificateDocument, signerDept =
     payload: issuePayloadFor(chain.spec, doc),
   };
   return signTx(body, key.privateKey);
+}
+
+/** The receipts of transactions that all apply (e.g. fresh issues), for building blocks in tests. */
+export function appliedReceipts(txs: CheckedTx[]): Receipt[] {
+  return txs.map((t) => ({ txHash: t.hash, status: "applied" }));
 }
 
 /** Signed revoke transaction. */

@@ -222,6 +222,14 @@ describe("cli: errors and exit codes", () => {
       [["cert", "mint"], 2, "stderr", /^certchain: unknown command "cert mint" \(see certchain cert --help\)$/],
       [["status", "--bogus"], 2, "stderr", /^certchain: unknown option --bogus \(see certchain status --help\)$/],
       [["cert", "verify", "--id", "A-1234", "--document", "x"], 2, "stderr", /exactly one of --id or --document/],
+      [["cert", "verify", "--offline", "bundle.json"], 2, "stderr", /--offline needs --genesis FILE/],
+      [["cert", "verify", "--offline", "bundle.json", "--genesis", "g.json", "--id", "A-1234"], 2, "stderr", /no --id/],
+      [
+        ["cert", "issue", "--qr", "code.jpg", "--type", "x", "--holder-name", "a", "--holder-id-type", "b", "--holder-id", "c"],
+        2,
+        "stderr",
+        /must end in .png or .svg/,
+      ],
       [[], 2, "stderr", /Usage: certchain/],
     ];
     for (const [argv, code, stream, text] of cases) {

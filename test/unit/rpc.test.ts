@@ -18,7 +18,7 @@ import { type BlockMessage, signMessage } from "../../node/consensus/messages.js
 import { MemoryStore } from "../../node/db/memory-store.js";
 import type { EvidencePage } from "../../node/rpc/routes/evidence.js";
 import { createRpcServer } from "../../node/rpc/server.js";
-import { issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
+import { appliedReceipts, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
 
 /** A real, small ledger: one block per admitted transaction. */
 class MemoryBackend implements RpcBackend {
@@ -66,7 +66,7 @@ class MemoryBackend implements RpcBackend {
     const checked = checkTransaction(this.chain.spec, value);
     if (this.txs.has(checked.hash)) return { hash: checked.hash, status: "known" };
     const id = checked.tx.body.payload.certificateId;
-    const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked]);
+    const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked], appliedReceipts([checked]));
     const at = { height: block.header.height, index: 0, time: block.header.time };
     const record = transition(this.certificates.get(id) ?? null, checked, at); // throws the admission error
     const hash = blockHash(block.header);

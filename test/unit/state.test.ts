@@ -1,5 +1,6 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { executeChecked } from "../../node/chain/apply.js";
 import { buildBlock, checkBlock, checkCommitCertificate, commitSealBytes, genesisTip } from "../../node/chain/block.js";
 import { Mempool } from "../../node/chain/mempool.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../node/chain/merkle.js";
@@ -9,7 +10,7 @@ import type { CommitCertificate } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
-import { DAY, T0, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
+import { DAY, T0, appliedReceipts, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const check = (tx: unknown) => checkTransaction(chain.spec, tx);
@@ -48,7 +49,7 @@ describe("block execution and receipts", () => {
     const store = new MemoryStore();
     const tx = check(issueTx(chain, licenceDocument(chain)));
     const spec = chain.spec;
-    const block = buildBlock(spec, genesisTip(spec), 1, T0 + 10, [tx]);
+    const block = buildBlock(spec, genesisTip(spec), 1, T0 + 10, [tx], appliedReceipts([tx]));
     const effects = await executeBlock(store, 1, block.header.time, [tx]);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
     const again = await executeBlock(store, 2, T0 + 20, [tx]);
@@ -90,7 +91,7 @@ describe("mempool", () => {
     assert.equal(pool.reap(1, 1 << 20).length, 1, "maxTxs");
     assert.equal(pool.reap(10, 10).length, 0, "maxBytes");
     const first = reaped.slice(0, 1);
-    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first);
+    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first, appliedReceipts(first));
     const effects = await executeBlock(store, 1, block.header.time, first);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
     await pool.onBlockCommitted([reaped[0]?.hash as string], [doc.certificateId]);
@@ -123,7 +124,7 @@ describe("blocks and commit certificates", () => {
   const spec = chain.spec;
   const txs = [check(issueTx(chain, licenceDocument(chain))), check(issueTx(chain, licenceDocument(chain)))];
   const parent = genesisTip(spec);
-  const block = buildBlock(spec, parent, spec.proposerIndex(1, 0), T0 + 5000, txs);
+  const block = buildBlock(spec, parent, spec.proposerIndex(1, 0), T0 + 5000, txs, appliedReceipts(txs));
   const checked = checkBlock(spec, block, parent);
   const seal = (v: number, round = 0, hash = checked.hash) => ({
     validator: v,
@@ -189,6 +190,12 @@ describe("blocks and commit certificates", () => {
       },
     ],
     [
+      "a resultsRoot that is not a digest",
+      (b) => {
+        b.header.resultsRoot = "not-a-root";
+      },
+    ],
+    [
       "foreign validator set",
       (b) => {
         b.header.validatorsHash = "1".repeat(64);
@@ -207,6 +214,24 @@ describe("blocks and commit certificates", () => {
     });
   }
 
+  it("executeChecked accepts the honest resultsRoot and refuses one claiming a rejected issue applied", async () => {
+    const doc = licenceDocument(chain);
+    const pair = [check(issueTx(chain, doc)), check(issueTx(chain, doc))]; // the second is TX_CERT_EXISTS
+    const honest = await executeBlock(new MemoryStore(), 1, T0 + 5000, pair);
+    assert.deepEqual(
+      honest.receipts.map((r) => r.status),
+      ["applied", "rejected"],
+    );
+    const good = buildBlock(spec, parent, 1, T0 + 5000, pair, honest.receipts);
+    assert.equal((await executeChecked(new MemoryStore(), good, pair)).receipts.length, 2);
+    const lying = buildBlock(spec, parent, 1, T0 + 5000, pair, appliedReceipts(pair));
+    assert.equal(lying.header.txRoot, good.header.txRoot, "same transactions, only the results differ");
+    await assert.rejects(
+      executeChecked(new MemoryStore(), lying, pair),
+      (e: unknown) => e instanceof LedgerError && e.code === "BLOCK_INVALID" && /resultsRoot/.test(e.message),
+    );
+  });
+
   it("accepts a quorum of seals", () => {
     checkCommitCertificate(spec, cert([seal(0), seal(1), seal(2)]), block.header);
   });
@@ -216,7 +241,7 @@ describe("blocks and commit certificates", () => {
   });
 
   it("rejects a certificate from a round before the header's proposer could have proposed", () => {
-    const late = buildBlock(spec, parent, spec.proposerIndex(1, 2), T0 + 5000, txs); // first proposed in round 2
+    const late = buildBlock(spec, parent, spec.proposerIndex(1, 2), T0 + 5000, txs, appliedReceipts(txs)); // first proposed in round 2
     const lateHash = checkBlock(spec, late, parent).hash;
     const seals = [0, 1, 2].map((v) => ({
       validator: v,

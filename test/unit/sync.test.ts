@@ -13,19 +13,24 @@ import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { BlockSync, type SyncNetwork, defaultSyncOptions } from "../../node/sync/sync.js";
-import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { appliedReceipts, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
 const chain = makeTestChain(4);
 const spec = chain.spec;
 
-/** Two honestly committed blocks: height 1 and 2, each with a quorum of seals. */
-function honestChain(): CommittedBlock[] {
+/**
+ * Two committed blocks: height 1 and 2, each with a quorum of seals. `lieAt` names a height whose
+ * header commits to receipts its execution does not produce (a quorum beyond f signed it).
+ */
+function honestChain(lieAt = 0): CommittedBlock[] {
   const out: CommittedBlock[] = [];
   let tip = genesisTip(spec);
   for (let h = 1; h <= 2; h++) {
     const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs);
+    const receipts = appliedReceipts(txs);
+    if (h === lieAt) receipts[0] = { txHash: txs[0]?.hash as string, status: "rejected", code: "TX_CERT_EXISTS", message: "forged" };
+    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs, receipts);
     const hash = blockHash(block.header);
     const seals = [0, 1, 2].map((v) => ({
       validator: v,
@@ -105,6 +110,10 @@ describe("catch-up checks what peers serve", () => {
       assert.equal(await syncFrom(served), expected, name);
     });
   }
+
+  it("stops at a sealed block whose resultsRoot is not what executing it yields", async () => {
+    assert.equal(await syncFrom(honestChain(2)), 1);
+  });
 
   it("gives up on a peer that claims a higher head but serves nothing new", async () => {
     const [first] = honestChain();

@@ -12,6 +12,7 @@ import { fetchChainSpec } from "./chain.js";
 import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssignments, validityPeriod } from "./document.js";
 import { discardDocumentFile, writeDocumentFile } from "./document-file.js";
 import { resolveIssuerKey } from "./issuer-key.js";
+import { qrFormatOf, writeQrCode } from "./qr.js";
 import { type Committed, submitTransaction, waitForCommit } from "./submit.js";
 
 const NAME = "cert issue";
@@ -26,7 +27,8 @@ data; only its digest and a salted commitment to the holder go on chain).
 
 Usage: certchain cert issue --type TYPE --holder-name NAME --holder-id-type T --holder-id ID
                             [--field name=value ...] [--id ID] [--valid-days N | --valid-until YYYY-MM-DD]
-                            [--key ISSUER.key] [--out FILE] [--no-wait] [--timeout SEC] [--rpc URL]
+                            [--key ISSUER.key] [--out FILE] [--qr FILE.png|FILE.svg ...] [--no-wait]
+                            [--timeout SEC] [--rpc URL]
 
 Options:
   --type TYPE             certificate type id, e.g. business-licence, identity-proof (required)
@@ -42,6 +44,8 @@ Options:
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
   --out FILE              where to save the document (default ./<id>.json)
   --force                 overwrite --out if it exists
+  --qr FILE               write the QR code of the verification link to FILE (.png or .svg); repeat
+                          for both
   --no-wait               return once the node accepted the transaction
   --timeout SEC           how long to wait for the commit (default 30)
   --rpc URL               node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
@@ -61,6 +65,7 @@ Options:
       testnet: { type: "string" },
       out: { type: "string" },
       force: { type: "boolean" },
+      qr: { type: "string", multiple: true },
       "no-wait": { type: "boolean" },
       timeout: { type: "string" },
       json: { type: "boolean" },
@@ -75,6 +80,7 @@ Options:
     const validDays = args.values["valid-days"] === undefined ? undefined : intFlag(NAME, args, "valid-days", 0, 1, 36_500);
     const validUntil = stringFlag(NAME, args, "valid-until");
     const timeoutMs = intFlag(NAME, args, "timeout", 30, 1, 3600) * 1000;
+    const qrFiles = listFlag(args, "qr").map((path) => ({ path, format: qrFormatOf(NAME, path) }));
     const rpc = rpcUrlFlag(NAME, args, io.env);
     const client = new RpcClient(rpc);
 
@@ -123,10 +129,20 @@ Options:
     }
 
     const verifyUrl = `${rpc}/verify/${encodeURIComponent(certificateId)}`;
+    for (const qr of qrFiles) await writeQrCode(qr.path, qr.format, verifyUrl);
     if (args.values.json === true) {
       io.out(
         JSON.stringify(
-          { certificateId, type: type.id, department: issuer.department, txHash: hash, height: committed?.height ?? null, document: out, verifyUrl },
+          {
+            certificateId,
+            type: type.id,
+            department: issuer.department,
+            txHash: hash,
+            height: committed?.height ?? null,
+            document: out,
+            verifyUrl,
+            qr: qrFiles.map((q) => q.path),
+          },
           null,
           2,
         ),
@@ -138,6 +154,7 @@ Options:
     io.out(`  block        ${committed === null ? "not waited for (--no-wait)" : committed.height}`);
     io.out(`  document     ${out} (the holder's copy; personal data, mode 0600)`);
     io.out(`  verify       ${verifyUrl}`);
+    for (const qr of qrFiles) io.out(`  qr code      ${qr.path}`);
     return EXIT.OK;
   },
 };

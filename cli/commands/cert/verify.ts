@@ -50,18 +50,43 @@ export const certVerifyCommand: Command = {
 (is it the very document that was issued, unaltered, and is the certificate valid now?).
 Prints one line, VALID: ... (exit 0) or NOT VALID: <status>: <reason> (exit 3).
 
+With --offline, no node is asked: a proof bundle (saved from GET /certificates/ID/proof) is checked
+against your own copy of the chain's genesis — commit certificates, Merkle proofs, signatures, receipts
+(docs/proof-format.md) — and the status is derived as of the bundle's newest block.
+
 Usage: certchain cert verify (--id ID | --document FILE) [--rpc URL] [--json]
+       certchain cert verify --offline BUNDLE --genesis GENESIS [--document FILE] [--json]
 
 Options:
   --id ID            the certificate id
   --document FILE    the holder's certificate document (JSON)
   --rpc URL          node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+  --offline BUNDLE   check a proof bundle file with no network
+  --genesis FILE     the trusted genesis for --offline
   --json             print the verification result as JSON
   -h, --help         show this help`,
   async run(argv, io) {
-    const args = parseCommandArgs(NAME, argv, { id: { type: "string" }, document: { type: "string" }, json: { type: "boolean" }, ...RPC_OPTION });
+    const args = parseCommandArgs(NAME, argv, {
+      id: { type: "string" },
+      document: { type: "string" },
+      offline: { type: "string" },
+      genesis: { type: "string" },
+      json: { type: "boolean" },
+      ...RPC_OPTION,
+    });
     const id = stringFlag(NAME, args, "id");
     const document = stringFlag(NAME, args, "document");
+    const offline = stringFlag(NAME, args, "offline");
+    if (offline !== undefined) {
+      if (id !== undefined) throw new UsageError("--offline checks the bundle's certificate: no --id", NAME);
+      const genesis = stringFlag(NAME, args, "genesis");
+      if (genesis === undefined) throw new UsageError("--offline needs --genesis FILE (your trusted copy of the chain's genesis)", NAME);
+      const { verifyOffline } = await import("./verify-offline.js");
+      const v = await verifyOffline(offline, genesis, document);
+      io.out(args.values.json === true ? JSON.stringify({ valid: v.exitCode === EXIT.OK, line: v.line, reason: v.reason, proven: v.proven }, null, 2) : v.line);
+      return v.exitCode;
+    }
+    if (stringFlag(NAME, args, "genesis") !== undefined) throw new UsageError("--genesis goes with --offline", NAME);
     if ((id === undefined) === (document === undefined)) throw new UsageError("give exactly one of --id or --document", NAME);
     const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));
 

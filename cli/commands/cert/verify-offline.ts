@@ -1,0 +1,73 @@
+/**
+ * `certchain cert verify --offline BUNDLE --genesis GENESIS [--document FILE]`: check a proof bundle
+ * (GET /certificates/:id/proof) with no network, against the verifier's own copy of genesis, using
+ * the same pure verifier as the browser page (node/proof/verify.ts).
+ */
+import { readFile } from "node:fs/promises";
+import type { Genesis } from "../../../node/chain/types.js";
+import { EXIT, LedgerError } from "../../../node/errors.js";
+import { documentMismatchProven } from "../../../node/proof/document.js";
+import { type ProvenCertificate, verifyBundle } from "../../../node/proof/verify.js";
+import { CliError, type ExitCode } from "../../errors.js";
+import { isoDate, isoTime } from "../../format.js";
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CliError(`${what} ${path} is not JSON`);
+  }
+}
+
+/** The outcome of an offline check: one line, the exit code, and what was proven (if anything). */
+export interface OfflineVerdict {
+  line: string;
+  exitCode: ExitCode;
+  proven?: ProvenCertificate;
+  reason?: string;
+}
+
+/** Check a bundle (and optionally a document) against a trusted genesis. Never throws for a bad bundle. */
+export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unknown): OfflineVerdict {
+  let proven: ProvenCertificate;
+  try {
+    proven = verifyBundle(bundle, genesis);
+  } catch (err) {
+    if (!(err instanceof LedgerError)) throw err;
+    return { line: `NOT VALID: proof refused: ${err.message}`, exitCode: EXIT.INVALID, reason: err.message };
+  }
+  const asOf = `as of block ${proven.asOf.height} (${isoTime(proven.asOf.time)})`;
+  if (document !== undefined) {
+    const mismatch = documentMismatchProven(genesis, proven, document);
+    if (mismatch !== null) return { line: `NOT VALID: mismatch: ${mismatch}`, exitCode: EXIT.INVALID, proven, reason: mismatch };
+  }
+  const p = proven;
+  switch (p.status) {
+    case "valid":
+      return {
+        line: `VALID: ${p.certificateId} ${p.certificateType} issued by ${p.department} at block ${p.issued.height}, valid until ${isoDate(p.validUntil)}, ${asOf}; proof checked offline (${p.quorum}-seal quorum)`,
+        exitCode: EXIT.OK,
+        proven,
+      };
+    case "revoked":
+      return { line: `NOT VALID: revoked at block ${p.revoked?.height}: ${p.revoked?.reason} (${asOf})`, exitCode: EXIT.INVALID, proven };
+    case "expired":
+      return { line: `NOT VALID: expired on ${isoDate(p.validUntil)} (${asOf})`, exitCode: EXIT.INVALID, proven };
+    case "not-yet-valid":
+      return { line: `NOT VALID: not-yet-valid: valid from ${isoDate(p.validFrom)} (${asOf})`, exitCode: EXIT.INVALID, proven };
+  }
+}
+
+/** Read the files and check them. */
+export async function verifyOffline(bundlePath: string, genesisPath: string, documentPath: string | undefined): Promise<OfflineVerdict> {
+  const bundle = await readJson(bundlePath, "proof bundle");
+  const genesis = (await readJson(genesisPath, "genesis")) as Genesis;
+  const document = documentPath === undefined ? undefined : await readJson(documentPath, "document");
+  return offlineVerdict(bundle, genesis, document);
+}

@@ -1,0 +1,18 @@
+/**
+ * Domain-separation tags of every hashed or signed structure. Pure (no node: imports) so the
+ * browser verifier shares them. Changing one is a hard fork.
+ */
+export const Domain = {
+  GENESIS: "certchain/genesis/v1",
+  TX: "certchain/tx/v1",
+  BLOCK: "certchain/block/v1",
+  CONSENSUS: "certchain/consensus/v1",
+  MERKLE_LEAF: "certchain/merkle-leaf/v1",
+  MERKLE_NODE: "certchain/merkle-node/v1",
+  HOLDER: "certchain/holder/v1",
+  DOCUMENT: "certchain/document/v1",
+  VALIDATORS: "certchain/validators/v1",
+  RECEIPT: "certchain/receipt/v1",
+} as const;
+
+export type DomainTag = (typeof Domain)[keyof typeof Domain];

@@ -1,0 +1,40 @@
+/**
+ * The proof bundle format (docs/proof-format.md): everything an offline verifier needs to check a
+ * certificate's status with nothing but a trusted genesis. Plain JSON; types only, so it is shared
+ * by the node (proof/build.ts), the CLI and the browser.
+ */
+import type { MerkleStep } from "../chain/merkle.js";
+import type { BlockHeader, CommitCertificate, Genesis, Receipt, Transaction } from "../chain/types.js";
+
+export const PROOF_FORMAT = "certchain-proof/1";
+
+/** A block header with the commit certificate that proves it final. */
+export interface ProvenHeader {
+  header: BlockHeader;
+  commit: CommitCertificate;
+}
+
+/** One transaction that touched the certificate, proven included and applied. */
+export interface ProofEvent extends ProvenHeader {
+  /** Position of the transaction in its block. */
+  index: number;
+  tx: Transaction;
+  receipt: Receipt;
+  /** Inclusion of the transaction hash under header.txRoot. */
+  txProof: MerkleStep[];
+  /** Inclusion of the receipt hash under header.resultsRoot. */
+  receiptProof: MerkleStep[];
+}
+
+export interface ProofBundle {
+  format: typeof PROOF_FORMAT;
+  chainId: string;
+  genesisHash: string;
+  /** The genesis the bundle was made against; a verifier should bring its own trusted copy. */
+  genesis: Genesis;
+  certificateId: string;
+  /** Every transaction that touched the certificate, in chain order. */
+  events: ProofEvent[];
+  /** The newest block when the bundle was made: the "as of" point for expiry by block time. */
+  latest: ProvenHeader;
+}

@@ -1,0 +1,137 @@
+/**
+ * The citizen-facing verification page (GET /verify/:id with Accept: text/html), rendered on the
+ * node: the public facts in Chinese and English, the node's answer, and the slots the in-browser
+ * check (page.ts) fills in. Every value is HTML-escaped; the only inline script is the import map,
+ * allowed by its hash in the Content-Security-Policy.
+ */
+import { createHash } from "node:crypto";
+import type { Genesis, LocalizedText, PublicFieldValue } from "../chain/types.js";
+import type { VerificationResult } from "../rpc/backend.js";
+
+/** Where the page's static files are served. */
+export const ASSETS_PATH = "/verify-assets";
+
+const IMPORT_MAP = JSON.stringify({
+  imports: {
+    "@noble/curves/": `${ASSETS_PATH}/noble/curves/`,
+    "@noble/hashes/": `${ASSETS_PATH}/noble/hashes/`,
+  },
+});
+
+/** The page's Content-Security-Policy: own origin only, no inline code but the import map. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `script-src 'self' 'sha256-${createHash("sha256").update(IMPORT_MAP).digest("base64")}'`,
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** HTML-escape text for element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+}
+
+const STATUS_TEXT: Record<string, LocalizedText> = {
+  valid: { zh: "有效", en: "Valid" },
+  revoked: { zh: "已撤销", en: "Revoked" },
+  expired: { zh: "已过期", en: "Expired" },
+  "not-yet-valid": { zh: "尚未生效", en: "Not yet valid" },
+  unknown: { zh: "未找到该证书", en: "Certificate not found" },
+};
+
+const both = (t: LocalizedText): string => `${escapeHtml(t.zh)} <span lang="en">${escapeHtml(t.en)}</span>`;
+const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+function fact(label: LocalizedText, value: string): string {
+  return `<div class="fact"><dt>${both(label)}</dt><dd>${value}</dd></div>`;
+}
+
+/** What the page needs to render. */
+export interface VerifyPageInput {
+  certificateId: string;
+  verification: VerificationResult;
+  genesis: Genesis;
+  chainId: string;
+  genesisHash: string;
+}
+
+/** The whole HTML document for one certificate id (known or not). */
+export function renderVerifyPage(input: VerifyPageInput): string {
+  const v = input.verification;
+  const c = v.certificate;
+  const status = c === undefined ? "unknown" : v.status;
+  const statusText = STATUS_TEXT[status] ?? { zh: status, en: status };
+  const facts: string[] = [];
+  if (c !== undefined) {
+    const type = input.genesis.certificateTypes.find((t) => t.id === c.type.id);
+    facts.push(fact({ zh: "证书类型", en: "Type" }, both(c.type.name)));
+    facts.push(fact({ zh: "发证部门", en: "Issued by" }, both(c.department.name)));
+    facts.push(fact({ zh: "有效期", en: "Validity" }, `${escapeHtml(day(c.record.validFrom))} — ${escapeHtml(day(c.record.validUntil))}`));
+    facts.push(fact({ zh: "签发", en: "Issued" }, `区块 <span lang="en">block</span> ${escapeHtml(c.issued.height)} · ${escapeHtml(utc(c.issued.time))}`));
+    if (c.revoked !== undefined) {
+      facts.push(
+        fact(
+          { zh: "撤销", en: "Revoked" },
+          `区块 <span lang="en">block</span> ${escapeHtml(c.revoked.height)} · ${escapeHtml(utc(c.revoked.time))} · ${escapeHtml(c.revoked.reason)}`,
+        ),
+      );
+    }
+    for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {
+      const label = type?.fields.find((f) => f.name === name)?.label ?? { zh: name, en: name };
+      facts.push(fact(label, escapeHtml(value)));
+    }
+  }
+  const proofSection =
+    c === undefined
+      ? ""
+      : `<section id="proof-check" class="check" data-state="pending" aria-live="polite">
+  <h2>浏览器内独立核验 <span lang="en">Independent check in your browser</span></h2>
+  <p id="proof-result">正在核验区块链证明… <span lang="en">Checking the blockchain proof…</span></p>
+  <dl id="proof-details" class="facts"></dl>
+</section>
+<section id="document-check" class="check" data-state="idle">
+  <h2>核对证书文件 <span lang="en">Check a certificate document</span></h2>
+  <p class="hint">文件只在您的浏览器中核对，不会上传。<span lang="en">The file is checked in your browser and never uploaded.</span></p>
+  <label class="file" for="document-file">选择证书文件 <span lang="en">Choose the document (JSON)</span></label>
+  <input type="file" id="document-file" accept="application/json,.json" disabled>
+  <p id="document-result" aria-live="polite"></p>
+</section>`;
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>证书核验 Certificate verification · ${escapeHtml(input.certificateId)}</title>
+<link rel="stylesheet" href="${ASSETS_PATH}/page.css">
+<script type="importmap">${IMPORT_MAP}</script>
+<script type="module" src="${ASSETS_PATH}/app/node/proof/page.js"></script>
+</head>
+<body>
+<main id="verify" data-certificate-id="${escapeHtml(input.certificateId)}" data-node-status="${escapeHtml(status)}" data-chain-id="${escapeHtml(input.chainId)}">
+<header>
+  <h1>证书核验 <span lang="en">Certificate verification</span></h1>
+  <p class="id">${escapeHtml(input.certificateId)}</p>
+</header>
+<section id="node-status" class="status status-${escapeHtml(status)}" data-status="${escapeHtml(status)}">
+  <p class="verdict">${both(statusText)}</p>
+  <p class="reason">${escapeHtml(v.reason)}</p>
+  <p class="source">本节点的答复 <span lang="en">This node's answer</span></p>
+</section>
+${facts.length > 0 ? `<dl class="facts">${facts.join("")}</dl>` : ""}
+${proofSection}
+<footer>
+  <p>链 <span lang="en">Chain</span> <code>${escapeHtml(input.chainId)}</code></p>
+  <p>创世哈希 <span lang="en">Genesis hash</span> <code>${escapeHtml(input.genesisHash)}</code></p>
+</footer>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+/**
+ * The verification page's script, run in the browser as an ES module: fetches the certificate's
+ * proof bundle and re-checks it with the same verifier as `cert verify --offline` (verify.ts), shows
+ * whether that agrees with the node's answer, and checks a document file the holder picks — all
+ * locally, nothing uploaded. Writes text only (textContent), never HTML.
+ */
+import type { Genesis } from "../chain/types.js";
+import type { ProofBundle } from "./bundle.js";
+import { documentMismatchProven } from "./document.js";
+import { type ProvenCertificate, verifyBundle } from "./verify.js";
+
+const STATUS: Record<string, [string, string]> = {
+  valid: ["有效", "valid"],
+  revoked: ["已撤销", "revoked"],
+  expired: ["已过期", "expired"],
+  "not-yet-valid": ["尚未生效", "not yet valid"],
+};
+
+const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (el === null) throw new Error(`page lacks #${id}`);
+  return el as T;
+}
+
+/** Set a section's state and its result line (zh, then en). */
+function show(section: HTMLElement, line: HTMLElement, state: string, zh: string, en: string): void {
+  section.dataset.state = state;
+  line.textContent = "";
+  const strong = document.createElement("strong");
+  strong.textContent = zh;
+  const span = document.createElement("span");
+  span.lang = "en";
+  span.textContent = ` ${en}`;
+  line.append(strong, span);
+}
+
+function addFact(list: HTMLElement, zh: string, en: string, value: string): void {
+  const row = document.createElement("div");
+  row.className = "fact";
+  const dt = document.createElement("dt");
+  dt.textContent = `${zh} `;
+  const span = document.createElement("span");
+  span.lang = "en";
+  span.textContent = en;
+  dt.append(span);
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  row.append(dt, dd);
+  list.append(row);
+}
+
+async function fetchBundle(id: string): Promise<unknown> {
+  const res = await fetch(`/certificates/${encodeURIComponent(id)}/proof`, { headers: { accept: "application/json" }, cache: "no-store" });
+  if (!res.ok) throw new Error(`the node answered ${res.status} for the proof`);
+  return res.json();
+}
+
+function describeProven(list: HTMLElement, p: ProvenCertificate): void {
+  const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
+  addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
+  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utc(p.asOf.time)}`);
+  addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
+  if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
+  addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
+  addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
+}
+
+function watchDocument(genesis: Genesis, proven: ProvenCertificate): void {
+  const input = byId<HTMLInputElement>("document-file");
+  const section = byId("document-check");
+  const line = byId("document-result");
+  input.disabled = false;
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (file === undefined) return;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await file.text());
+    } catch {
+      show(section, line, "failed", "✘ 不是证书文件（JSON）。", "Not a certificate document (JSON).");
+      return;
+    }
+    const mismatch = documentMismatchProven(genesis, proven, doc);
+    if (mismatch !== null) {
+      show(section, line, "failed", "✘ 文件与链上记录不符：", `The document does not match the record: ${mismatch}`);
+      return;
+    }
+    const valid = proven.status === "valid";
+    show(
+      section,
+      line,
+      valid ? "ok" : "differs",
+      valid ? "✔ 文件与链上记录一致，证书有效。" : "文件与链上记录一致，但证书当前无效。",
+      valid ? "The document matches the record and the certificate is valid." : `The document matches the record, but the certificate is ${proven.status}.`,
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const root = byId("verify");
+  const id = root.dataset.certificateId ?? "";
+  const nodeStatus = root.dataset.nodeStatus ?? "unknown";
+  if (nodeStatus === "unknown") return; // nothing to prove
+  const section = byId("proof-check");
+  const line = byId("proof-result");
+  let proven: ProvenCertificate;
+  let bundle: ProofBundle;
+  try {
+    bundle = (await fetchBundle(id)) as ProofBundle;
+    proven = verifyBundle(bundle);
+    // [REFUSE] the proof must be of the chain this page names
+    if (proven.chainId !== root.dataset.chainId) throw new Error(`the proof is of chain ${proven.chainId}, the page names ${root.dataset.chainId}`);
+  } catch (err) {
+    show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
+    return;
+  }
+  describeProven(byId("proof-details"), proven);
+  const [zh, en] = STATUS[proven.status] ?? [proven.status, proven.status];
+  if (proven.status === nodeStatus) {
+    show(section, line, "ok", `✔ 区块链证明核验通过，与节点答复一致：${zh}。`, `Proof verified in your browser; it agrees with the node: ${en}.`);
+  } else {
+    show(
+      section,
+      line,
+      "differs",
+      `证明核验通过，但证明的状态（${zh}）与节点答复不同。`,
+      `Proof verified, but it shows ${en} as of block ${proven.asOf.height} while the node says ${nodeStatus}.`,
+    );
+  }
+  watchDocument(bundle.genesis, proven);
+}
+
+main().catch((err: unknown) => {
+  const line = document.getElementById("proof-result");
+  if (line !== null) line.textContent = `✘ ${(err as Error).message}`;
+});

@@ -1,0 +1,287 @@
+/**
+ * The offline proof verifier (docs/proof-format.md): checks a proof bundle against a trusted genesis
+ * and derives the certificate's status as of the newest proven block. Pure — @noble/curves,
+ * @noble/hashes and this project's canonical JSON only — so the CLI (`cert verify --offline`) and the
+ * browser verification page run this same code. Every refusal is a LedgerError PROOF_INVALID whose
+ * message says which check failed and `details.check` names it.
+ */
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { maxFaulty, quorum } from "../../consensus/quorum.js";
+import type { MerkleStep } from "../chain/merkle.js";
+import type { BlockHeader, CommitCertificate, Department, Genesis, IssuePayload, PublicFieldValue, Receipt, RevokePayload, TxBody } from "../chain/types.js";
+import { Domain } from "../crypto/domain.js";
+import { LedgerError } from "../errors.js";
+import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
+import { commitSealDigest, hashCanonical, hexToBytes, isHex32, isHex64, merkleRootFromProof, taggedHash, utf8ToBytes } from "./digest.js";
+import { canonicalize } from "../crypto/jcs.js";
+
+/** Which check refused a bundle. */
+export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history";
+
+export type ProvenStatus = "valid" | "revoked" | "expired" | "not-yet-valid";
+
+/** A point on the chain proven final by a commit certificate. */
+export interface ProvenPoint {
+  height: number;
+  time: number;
+  blockHash: string;
+  txHash?: string;
+}
+
+/** What a bundle proves about a certificate. */
+export interface ProvenCertificate {
+  chainId: string;
+  genesisHash: string;
+  certificateId: string;
+  certificateType: string;
+  department: string;
+  holderCommitment: string;
+  documentDigest: string;
+  publicFields: Record<string, PublicFieldValue>;
+  validFrom: number;
+  validUntil: number;
+  status: ProvenStatus;
+  issued: ProvenPoint & { txHash: string };
+  revoked?: ProvenPoint & { txHash: string; reason: string };
+  /** The newest proven block: status (expiry) is as of its time. */
+  asOf: ProvenPoint;
+  /** Commit seals required per block (the quorum of the genesis validator set). */
+  quorum: number;
+}
+
+const MAX_PROOF_DEPTH = 64;
+
+function fail(check: ProofCheck, message: string): never {
+  throw new LedgerError("PROOF_INVALID", message, { check });
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** Genesis hash = H(GENESIS, canonical(genesis)); chain id = `<chainName>-<first 16 hex>` (chain/genesis.ts). */
+export function chainIdentity(genesis: Genesis): { genesisHash: string; chainId: string } {
+  const genesisHash = hashCanonical(Domain.GENESIS, genesis);
+  return { genesisHash, chainId: `${genesis.chainName}-${genesisHash.slice(0, 16)}` };
+}
+
+/** Ed25519 (RFC 8032, strict encodings like node:crypto) over a message; false for anything malformed. */
+function verifySignature(publicKey: string, message: Uint8Array, signature: unknown): boolean {
+  if (!isHex32(publicKey) || !isHex64(signature)) return false;
+  try {
+    return ed25519.verify(hexToBytes(signature), message, hexToBytes(publicKey), { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+function checkProof(value: unknown, what: string): MerkleStep[] {
+  if (!Array.isArray(value) || value.length > MAX_PROOF_DEPTH) fail("format", `${what}: a Merkle proof is an array of at most ${MAX_PROOF_DEPTH} steps`);
+  for (const step of value) {
+    if (!isObj(step) || !isHex32(step.sibling) || (step.side !== "left" && step.side !== "right")) fail("format", `${what}: a proof step is {sibling, side}`);
+  }
+  return value as MerkleStep[];
+}
+
+/** The chain context a bundle is checked in: the trusted genesis, indexed. */
+class ChainContext {
+  readonly chainId: string;
+  readonly genesisHash: string;
+  readonly validatorsHash: string;
+  readonly quorum: number;
+  readonly faultTolerance: number;
+  private readonly proven = new Map<string, ProvenPoint>();
+
+  constructor(readonly genesis: Genesis) {
+    const id = chainIdentity(genesis);
+    this.chainId = id.chainId;
+    this.genesisHash = id.genesisHash;
+    const validators = genesis.validators.map((v) => ({ name: v.name, department: v.department, publicKey: v.publicKey }));
+    this.validatorsHash = hashCanonical(Domain.VALIDATORS, validators);
+    this.quorum = quorum(genesis.validators.length);
+    this.faultTolerance = maxFaulty(genesis.validators.length);
+  }
+
+  department(id: unknown): Department | undefined {
+    return this.genesis.departments.find((d) => d.id === id);
+  }
+
+  /** Check a header and its commit certificate (chain/block.ts checkCommitCertificate); cached by block hash. */
+  provenHeader(value: unknown, what: string): { header: BlockHeader; point: ProvenPoint } {
+    if (!isObj(value) || !isObj(value.header)) fail("format", `${what}: expected {header, commit}`);
+    const header = value.header as unknown as BlockHeader;
+    // [REFUSE] the header belongs to this chain and this validator set
+    if (header.chainId !== this.chainId) fail("chain", `${what}: block is of chain ${JSON.stringify(header.chainId)}, not ${this.chainId}`);
+    if (header.validatorsHash !== this.validatorsHash) fail("header", `${what}: block names another validator set`);
+    if (!isCount(header.height) || header.height < 1 || !isCount(header.time)) fail("header", `${what}: height and time must be non-negative integers`);
+    if (!isHex32(header.txRoot) || !isHex32(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
+    let blockHash: string;
+    try {
+      blockHash = hashCanonical(Domain.BLOCK, header);
+    } catch {
+      return fail("header", `${what}: header is not canonical JSON`);
+    }
+    const cached = this.proven.get(blockHash);
+    if (cached !== undefined) return { header, point: cached };
+    this.checkCommit(value.commit, header, blockHash, what);
+    const point = { height: header.height, time: header.time, blockHash };
+    this.proven.set(blockHash, point);
+    return { header, point };
+  }
+
+  private checkCommit(value: unknown, header: BlockHeader, blockHash: string, what: string): void {
+    const where = `${what} (block ${header.height})`;
+    if (!isObj(value) || !Array.isArray(value.seals)) fail("commit", `${where}: a commit certificate is {height, round, blockHash, seals}`);
+    const c = value as unknown as CommitCertificate;
+    // [REFUSE] the certificate is for exactly this header
+    if (c.height !== header.height || c.blockHash !== blockHash) fail("commit", `${where}: commit certificate is for another block (header hash ${blockHash})`);
+    if (!isCount(c.round)) fail("commit", `${where}: round must be a non-negative integer`);
+    // [REFUSE] the header's proposer is the proposer of the deciding round or of an earlier one (QBFT re-proposal)
+    const n = this.genesis.validators.length;
+    if (!Number.isInteger(header.proposer) || header.proposer < 0 || header.proposer >= n || (((header.proposer - header.height) % n) + n) % n > c.round) {
+      fail("commit", `${where}: header proposer ${header.proposer} could not have proposed a block decided in round ${c.round}`);
+    }
+    // [REFUSE] a quorum of distinct validators sealed (chainId, "commit", height, round, blockHash)
+    const digest = commitSealDigest(this.chainId, c.height, c.round, blockHash);
+    const signers = new Set<number>();
+    for (const seal of c.seals as unknown[]) {
+      if (!isObj(seal)) fail("commit", `${where}: a seal is {validator, signature}`);
+      const index = seal.validator as number;
+      const validator = Number.isInteger(index) ? this.genesis.validators[index] : undefined;
+      if (validator === undefined) fail("commit", `${where}: seal from unknown validator ${JSON.stringify(seal.validator)}`);
+      if (signers.has(index)) fail("commit", `${where}: two seals from validator ${index}`);
+      if (!verifySignature((validator as { publicKey: string }).publicKey, digest, seal.signature)) {
+        fail("commit", `${where}: seal of validator ${index} (${(validator as { name: string }).name}) does not verify`);
+      }
+      signers.add(index);
+    }
+    if (signers.size < this.quorum) fail("commit", `${where}: ${signers.size} valid commit seals, a quorum is ${this.quorum} of ${n}`);
+  }
+}
+
+/** One event after its checks: the transaction body and where it is proven. */
+interface CheckedEvent {
+  body: TxBody;
+  txHash: string;
+  point: ProvenPoint;
+  index: number;
+}
+
+function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n: number): CheckedEvent {
+  const what = `event ${n}`;
+  if (!isObj(value) || !isObj(value.tx) || !isObj(value.receipt))
+    fail("format", `${what}: expected {header, commit, index, tx, receipt, txProof, receiptProof}`);
+  const e = value as unknown as ProofEvent;
+  if (!isCount(e.index)) fail("format", `${what}: index must be a non-negative integer`);
+  const { header, point } = ctx.provenHeader(e, what);
+  // [REFUSE] the transaction: this chain, this certificate, an issuer key of its department, its signature
+  const body = e.tx.body as TxBody;
+  if (!isObj(body) || !isObj(body.payload)) fail("transaction", `${what}: a transaction is {body, signature} with a payload`);
+  if (body.chainId !== ctx.chainId) fail("chain", `${what}: transaction is signed for chain ${JSON.stringify(body.chainId)}, not ${ctx.chainId}`);
+  if (body.payload.certificateId !== certificateId)
+    fail("transaction", `${what}: transaction is about ${JSON.stringify(body.payload.certificateId)}, not ${certificateId}`);
+  const department = ctx.department(body.department);
+  if (department === undefined) fail("transaction", `${what}: unknown department ${JSON.stringify(body.department)}`);
+  if (!department.issuerKeys.includes(body.signer)) fail("transaction", `${what}: signer is not an issuer key of ${department.id} in genesis`);
+  if (body.kind === "issue" && !department.certificateTypes.includes((body.payload as IssuePayload).certificateType)) {
+    fail("transaction", `${what}: ${department.id} may not issue ${JSON.stringify((body.payload as IssuePayload).certificateType)}`);
+  }
+  let digest: Uint8Array;
+  try {
+    digest = taggedHash(Domain.TX, utf8ToBytes(canonicalize(body)));
+  } catch {
+    return fail("transaction", `${what}: transaction body is not canonical JSON`);
+  }
+  const txHash = hashCanonical(Domain.TX, body);
+  if (!verifySignature(body.signer, digest, e.tx.signature)) fail("transaction", `${what}: issuer signature does not verify`);
+  // [REFUSE] the transaction is in the block: its hash under txRoot
+  if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`)) !== header.txRoot) {
+    fail("merkle", `${what}: transaction inclusion proof does not lead to the block's txRoot`);
+  }
+  // [REFUSE] its receipt is the block's: the receipt hash under resultsRoot, and it says applied
+  const receipt = e.receipt as Receipt;
+  if (receipt.txHash !== txHash) fail("receipt", `${what}: receipt is for another transaction`);
+  let receiptHash: string;
+  try {
+    receiptHash = hashCanonical(Domain.RECEIPT, receipt);
+  } catch {
+    return fail("receipt", `${what}: receipt is not canonical JSON`);
+  }
+  if (merkleRootFromProof(receiptHash, checkProof(e.receiptProof, `${what} receiptProof`)) !== header.resultsRoot) {
+    fail("merkle", `${what}: receipt inclusion proof does not lead to the block's resultsRoot`);
+  }
+  if (receipt.status !== "applied") {
+    fail("receipt", `${what}: the ${body.kind} transaction was rejected in block ${header.height} (${String(receipt.code)}: ${String(receipt.message)})`);
+  }
+  return { body, txHash, point, index: e.index };
+}
+
+/** Replay the proven transactions into the certificate's facts (chain/state.ts transition). */
+function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[], asOf: ProvenPoint): ProvenCertificate {
+  const first = events[0];
+  if (first === undefined || first.body.kind !== "issue") return fail("history", "the bundle does not start with the certificate's issue transaction");
+  const p = first.body.payload as IssuePayload;
+  const cert: ProvenCertificate = {
+    chainId: ctx.chainId,
+    genesisHash: ctx.genesisHash,
+    certificateId,
+    certificateType: p.certificateType,
+    department: first.body.department,
+    holderCommitment: p.holderCommitment,
+    documentDigest: p.documentDigest,
+    publicFields: p.publicFields,
+    validFrom: p.validFrom,
+    validUntil: p.validUntil,
+    status: "valid",
+    issued: { ...first.point, txHash: first.txHash },
+    asOf,
+    quorum: ctx.quorum,
+  };
+  for (const [i, e] of events.slice(1).entries()) {
+    const prev = events[i] as CheckedEvent;
+    // [REFUSE] events in chain order, none after the "as of" block
+    if (e.point.height < prev.point.height || (e.point.height === prev.point.height && e.index <= prev.index)) {
+      fail("history", `event ${i + 1} is not after event ${i} in chain order`);
+    }
+    if (e.body.kind === "issue") fail("history", `event ${i + 1}: the certificate is issued twice`);
+    if (e.body.kind !== "revoke")
+      fail("history", `event ${i + 1}: this verifier does not know transaction kind ${JSON.stringify((e.body as { kind: unknown }).kind)}`);
+    if (e.body.department !== cert.department) fail("history", `event ${i + 1}: revoked by ${e.body.department}, not the issuing department`);
+    if (cert.revoked !== undefined) fail("history", `event ${i + 1}: revoked twice`);
+    cert.revoked = { ...e.point, txHash: e.txHash, reason: (e.body.payload as RevokePayload).reason };
+  }
+  const last = events[events.length - 1] as CheckedEvent;
+  if (last.point.height > asOf.height) fail("history", `event at block ${last.point.height} is after the bundle's latest block ${asOf.height}`);
+  cert.status = cert.revoked !== undefined ? "revoked" : asOf.time < cert.validFrom ? "not-yet-valid" : asOf.time >= cert.validUntil ? "expired" : "valid";
+  return cert;
+}
+
+/**
+ * Check an untrusted proof bundle. `trustedGenesis` is the verifier's own copy of the chain's
+ * genesis; without it the bundle's embedded genesis is used (then only its chain id, which the
+ * caller should compare with a published one, ties the answer to the real chain).
+ */
+export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCertificate {
+  if (!isObj(value) || value.format !== PROOF_FORMAT) fail("format", `not a ${PROOF_FORMAT} bundle`);
+  if (typeof value.certificateId !== "string" || !Array.isArray(value.events)) fail("format", "bundle needs certificateId and events");
+  const genesis = trustedGenesis ?? (value.genesis as Genesis);
+  if (!isObj(genesis) || !Array.isArray(genesis.validators) || !Array.isArray(genesis.departments)) fail("format", "genesis is malformed");
+  let ctx: ChainContext;
+  try {
+    ctx = new ChainContext(genesis);
+  } catch {
+    return fail("format", "genesis is not canonical JSON");
+  }
+  // [REFUSE] the bundle is of the trusted chain
+  if (value.genesisHash !== ctx.genesisHash) {
+    fail(
+      "chain",
+      `bundle is from another chain: its genesis hash is ${String(value.genesisHash).slice(0, 80)}, the trusted genesis hashes to ${ctx.genesisHash}`,
+    );
+  }
+  if (value.chainId !== ctx.chainId)
+    fail("chain", `bundle names chain ${JSON.stringify(String(value.chainId).slice(0, 80))}, the trusted genesis is ${ctx.chainId}`);
+  if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
+  const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
+  const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;
+  return replay(ctx, value.certificateId, events, latest);
+}

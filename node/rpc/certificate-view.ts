@@ -1,0 +1,38 @@
+/**
+ * How a certificate record is shown to a verifier: its status at a time, department and type names,
+ * where it was issued and revoked, and the one-line verdict. Shared by the node's backend, the HTML
+ * verification page and tests.
+ */
+import type { ChainSpec } from "../chain/genesis.js";
+import { statusAt } from "../chain/state.js";
+import type { CertificateRecord } from "../chain/types.js";
+import type { CertificateView, VerificationResult } from "./backend.js";
+
+/** The view of a record at time `now` (ms). */
+export function certificateView(spec: ChainSpec, record: CertificateRecord, now: number): CertificateView {
+  const dept = spec.department(record.department);
+  const type = spec.certificateType(record.certificateType);
+  const issue = record.history.find((e) => e.action === "issue");
+  const revoke = record.history.find((e) => e.action === "revoke");
+  const view: CertificateView = {
+    record,
+    status: statusAt(record, now),
+    checkedAt: now,
+    department: { id: record.department, name: dept?.name ?? { en: record.department, zh: record.department } },
+    type: { id: record.certificateType, name: type?.name ?? { en: record.certificateType, zh: record.certificateType } },
+    issued: { height: issue?.height ?? 0, time: issue?.time ?? 0, txHash: issue?.txHash ?? "" },
+  };
+  if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
+  return view;
+}
+
+/** The verdict on a certificate view: valid only when its status is "valid". */
+export function verdictOf(certificate: CertificateView): VerificationResult {
+  const reasons: Record<CertificateView["status"], string> = {
+    valid: `issued by ${certificate.department.name.en}, valid until ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
+    revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
+    expired: `expired on ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
+    "not-yet-valid": `valid from ${new Date(certificate.record.validFrom).toISOString().slice(0, 10)}`,
+  };
+  return { valid: certificate.status === "valid", status: certificate.status, reason: reasons[certificate.status], certificate };
+}

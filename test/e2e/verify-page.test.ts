@@ -1,0 +1,152 @@
+/**
+ * The HTML verification page in a real browser: Debian's Chromium driven by playwright-core, against
+ * the RPC server over a committed proof chain. The page's script re-checks the proof bundle in the
+ * browser; a tampered bundle (intercepted with a playwright route) must make that check fail, and a
+ * picked document file is checked locally. No CSP violation or script error is tolerated.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { createRpcServer } from "../../node/rpc/server.js";
+import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
+import { StoreBackend } from "../helpers/store-backend.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+describe("e2e: the verification page in Chromium", () => {
+  let pc: ProofChain;
+  let app: FastifyInstance;
+  let base: string;
+  let profile: string;
+  let browser: BrowserContext;
+  let problems: string[];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does this)`);
+    pc = await makeProofChain("page-chain");
+    const head = pc.store.head()?.time as number;
+    // The node's clock at the newest block: its answer and the proof's "as of" status agree.
+    app = createRpcServer(new StoreBackend(pc.chain.spec, pc.store, () => head));
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    profile = await mkdtemp(join(tmpdir(), "certchain-chromium-"));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+  });
+
+  /** Open the page of `id` and wait until the in-browser check has an answer. */
+  async function open(id: string, setup?: (page: Page) => Promise<void>): Promise<Page> {
+    const page = await browser.newPage();
+    problems = [];
+    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && !/favicon/.test(msg.location().url)) problems.push(`console: ${msg.text()}`);
+    });
+    await setup?.(page);
+    const res = await page.goto(`${base}/verify/${encodeURIComponent(id)}`);
+    assert.ok(res !== null);
+    if ((await page.$("#proof-check")) !== null) {
+      await page.waitForFunction(() => document.getElementById("proof-check")?.dataset.state !== "pending", null, { timeout: 15_000 });
+    }
+    return page;
+  }
+
+  const attr = (page: Page, selector: string, name: string): Promise<string | null> => page.getAttribute(selector, name);
+
+  const statuses: Array<[string, (p: ProofChain) => string, string]> = [
+    ["valid", (p) => p.valid.certificateId, "valid"],
+    ["revoked", (p) => p.revoked.certificateId, "revoked"],
+    ["expired", (p) => p.expired.certificateId, "expired"],
+  ];
+  for (const [name, idOf, status] of statuses) {
+    it(`a ${name} certificate: the node says ${status} and the in-browser proof check agrees`, async () => {
+      const page = await open(idOf(pc));
+      assert.equal(await attr(page, "#node-status", "data-status"), status);
+      assert.equal(await attr(page, "#proof-check", "data-state"), "ok", (await page.textContent("#proof-result")) ?? "");
+      assert.match((await page.textContent("#proof-result")) ?? "", new RegExp(`agrees with the node: ${status}`));
+      assert.match((await page.textContent(".facts")) ?? "", /市场监督管理局/);
+      assert.deepEqual(problems, [], "no CSP violation or script error");
+      await page.close();
+    });
+  }
+
+  it("an unknown certificate: 404, says so in both languages, nothing to prove", async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`${base}/verify/BL-NEVER-ISSUED`);
+    assert.equal(res?.status(), 404);
+    assert.equal(await attr(page, "#node-status", "data-status"), "unknown");
+    assert.match((await page.textContent("#node-status")) ?? "", /未找到该证书.*Certificate not found/s);
+    assert.equal(await page.$("#proof-check"), null);
+    await page.close();
+  });
+
+  it("a tampered proof bundle: the in-browser check fails and says why", async () => {
+    const page = await open(pc.valid.certificateId, async (p) => {
+      await p.route("**/certificates/*/proof", async (route) => {
+        const original = await route.fetch();
+        const bundle = await original.json();
+        bundle.events[0].tx.body.payload.publicFields.enterpriseName = "Forged Co.";
+        await route.fulfill({ response: original, json: bundle });
+      });
+    });
+    assert.equal(await attr(page, "#node-status", "data-status"), "valid", "the (lying) node still says valid");
+    assert.equal(await attr(page, "#proof-check", "data-state"), "failed");
+    assert.match((await page.textContent("#proof-result")) ?? "", /in-browser check failed: event 0: issuer signature does not verify/);
+    await page.close();
+  });
+
+  const documents: Array<[string, (p: ProofChain) => unknown, string, RegExp]> = [
+    ["the holder's own document", (p) => p.valid, "ok", /matches the record and the certificate is valid/],
+    [
+      "a document with a changed field",
+      (p) => ({ ...p.valid, fields: { ...p.valid.fields, address: "2 Forged Road" } }),
+      "failed",
+      /does not match the record: document digest/,
+    ],
+    ["another certificate's document", (p) => p.revoked, "failed", /does not match the record/],
+  ];
+  for (const [name, docOf, state, pattern] of documents) {
+    it(`document upload: ${name} → ${state}`, async () => {
+      const page = await open(pc.valid.certificateId);
+      await page.waitForSelector("#document-file:not([disabled])");
+      await page.setInputFiles("#document-file", { name: "document.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(docOf(pc))) });
+      await page.waitForFunction(() => document.getElementById("document-check")?.dataset.state !== "idle");
+      assert.equal(await attr(page, "#document-check", "data-state"), state, (await page.textContent("#document-result")) ?? "");
+      assert.match((await page.textContent("#document-result")) ?? "", pattern);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  it("fits a phone screen without sideways scrolling, and API clients still get JSON", async () => {
+    const page = await open(pc.revoked.certificateId);
+    await page.setViewportSize({ width: 360, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than a 360px screen`);
+    await page.screenshot({ path: join(profile, "phone.png"), fullPage: true });
+    await page.close();
+    const api = await fetch(`${base}/verify/${pc.valid.certificateId}`, { headers: { accept: "application/json" } });
+    assert.equal(api.headers.get("content-type"), "application/json; charset=utf-8");
+    assert.equal(((await api.json()) as { status: string }).status, "valid");
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * A small committed chain in a MemoryStore, with real commit certificates (a quorum of validator
+ * seals), for proof bundle tests: issue, a rejected duplicate issue, revoke, an expiring certificate.
+ */
+import { applyBlock } from "../../node/chain/apply.js";
+import { blockHash, buildBlock, commitSealBytes, nextBlockTime } from "../../node/chain/block.js";
+import type { CertificateDocument } from "../../node/chain/document.js";
+import { executeBlock } from "../../node/chain/state.js";
+import { checkTransaction } from "../../node/chain/tx.js";
+import type { Transaction } from "../../node/chain/types.js";
+import { signBytes } from "../../node/crypto/keys.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
+import { DAY, T0, type TestChain, issueTx, licenceDocument, makeTestChain, revokeTx } from "./chain.js";
+
+export interface ProofChain {
+  chain: TestChain;
+  store: MemoryStore;
+  /** Issued, valid at the head. */
+  valid: CertificateDocument;
+  /** Issued, then revoked. */
+  revoked: CertificateDocument;
+  /** Valid for two days only: expired at the head. */
+  expired: CertificateDocument;
+  /** Valid from a year after the head. */
+  future: CertificateDocument;
+  /** The second issue of `valid`'s id, included in block 1 and rejected (TX_CERT_EXISTS). */
+  rejectedIssue: Transaction;
+}
+
+/** Commit `txs` as the next block at time `now`, sealed by the first quorum of validators. */
+export async function commitNext(chain: TestChain, store: MemoryStore, txs: Transaction[], now: number): Promise<void> {
+  const spec = chain.spec;
+  const tip = store.head() ?? { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
+  const checked = txs.map((t) => checkTransaction(spec, t));
+  const effects = await executeBlock(store, tip.height + 1, nextBlockTime(tip, now), checked);
+  const block = buildBlock(spec, tip, spec.proposerIndex(tip.height + 1, 0), now, checked, effects.receipts);
+  const hash = blockHash(block.header);
+  const seals = Array.from({ length: spec.quorum }, (_, v) => ({
+    validator: v,
+    signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, block.header.height, 0, hash)),
+  }));
+  await applyBlock(store, block, { height: block.header.height, round: 0, blockHash: hash, seals }, hash, checked, effects);
+}
+
+/** Four blocks: issues (one rejected), a revoke, then a block ten days later. */
+export async function makeProofChain(chainName = "proof-chain"): Promise<ProofChain> {
+  const chain = makeTestChain(4, chainName);
+  const store = new MemoryStore();
+  const valid = licenceDocument(chain);
+  const revoked = licenceDocument(chain);
+  const expired = { ...licenceDocument(chain), validUntil: T0 + 2 * DAY };
+  const future = { ...licenceDocument(chain), validFrom: T0 + 400 * DAY, validUntil: T0 + 800 * DAY };
+  const rejectedIssue = issueTx(chain, { ...valid, holderSalt: "ab".repeat(32) });
+  await commitNext(chain, store, [issueTx(chain, valid), rejectedIssue, issueTx(chain, revoked), issueTx(chain, expired), issueTx(chain, future)], T0 + DAY);
+  await commitNext(chain, store, [revokeTx(chain, revoked.certificateId, "market-regulation", "business closed")], T0 + DAY + 60_000);
+  await commitNext(chain, store, [issueTx(chain, licenceDocument(chain))], T0 + 10 * DAY);
+  return { chain, store, valid, revoked, expired, future, rejectedIssue };
+}

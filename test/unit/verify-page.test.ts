@@ -1,0 +1,69 @@
+/** The verification page's server side: content negotiation and escaping of every value. */
+import assert from "node:assert/strict";
+import type { VerificationResult } from "../../node/rpc/backend.js";
+import { escapeHtml, renderVerifyPage } from "../../node/proof/page-html.js";
+import { prefersHtml } from "../../node/rpc/routes/proof.js";
+import { makeTestChain } from "../helpers/chain.js";
+
+describe("verification page: Accept negotiation", () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [undefined, false],
+    ["*/*", false],
+    ["application/json", false],
+    ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true],
+    ["application/json, text/html;q=0.5", false],
+    ["text/html;q=0.9, application/json;q=0.8", true],
+    ["TEXT/HTML", true],
+  ];
+  for (const [accept, html] of cases) {
+    it(`${JSON.stringify(accept)} → ${html ? "HTML" : "JSON"}`, () => assert.equal(prefersHtml(accept), html));
+  }
+});
+
+describe("verification page: escaping", () => {
+  it("escapes the five HTML metacharacters", () => {
+    assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  });
+
+  it("no value from the chain reaches the page unescaped", () => {
+    const chain = makeTestChain();
+    const hostile = `</dd><script>alert("x")</script><img src=x onerror=alert(1)>`;
+    const verification = {
+      valid: false,
+      status: "revoked",
+      reason: hostile,
+      certificate: {
+        record: {
+          id: "BL-X-0001",
+          certificateType: "business-licence",
+          department: "market-regulation",
+          holderCommitment: "0".repeat(64),
+          documentDigest: "0".repeat(64),
+          publicFields: { enterpriseName: hostile },
+          validFrom: 0,
+          validUntil: 1,
+          revoked: true,
+          revocationReason: hostile,
+          history: [],
+        },
+        status: "revoked",
+        checkedAt: 0,
+        department: { id: "market-regulation", name: { en: hostile, zh: hostile } },
+        type: { id: "business-licence", name: { en: hostile, zh: hostile } },
+        issued: { height: 1, time: 0, txHash: "" },
+        revoked: { height: 2, time: 0, txHash: "", reason: hostile },
+      },
+    } satisfies VerificationResult;
+    const html = renderVerifyPage({
+      certificateId: "BL-X-0001",
+      verification,
+      genesis: chain.spec.genesis,
+      chainId: chain.spec.chainId,
+      genesisHash: chain.spec.genesisHash,
+    });
+    assert.ok(!html.includes("<script>alert"), "no injected script element");
+    assert.ok(!html.includes("<img"), "no injected element");
+    assert.equal((html.match(/<script/g) ?? []).length, 2, "only the import map and the module script");
+    assert.ok(html.includes("&lt;script&gt;alert(&quot;x&quot;)"), "the text is shown, escaped");
+  });
+});
