@@ -3,6 +3,7 @@
  * schemas, body limits, error mapping — and calls only this interface, so it can be tested against
  * an in-memory backend.
  */
+import type { FeedPosition, IssuedCertificate } from "../audit/feed.js";
 import type { LedgerError } from "../errors.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
@@ -78,4 +79,6 @@ export interface RpcBackend {
   verifyById(id: string): Promise<VerificationResult>;
   /** Prometheus text; later issue. */
   metrics?(): Promise<string>;
+  /** Up to `limit` certificates a department issued after `after`, oldest first, with their status now. */
+  issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;
 }

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { RpcBackend, SubmitResult } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { registerAuditRoutes } from "./routes/audit.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -122,6 +123,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   // stays the answer for API clients (Accept: application/json).
   app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req) => backend.verifyById(req.params.id));
 
+  registerAuditRoutes(app, backend);
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
     app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
