@@ -5,6 +5,7 @@
  * 1 when the audit cannot run, 4 when the node does not answer.
  */
 import { stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import type { AuditProgress, AuditReport } from "../../node/audit/auditor.js";
 import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
@@ -148,6 +149,7 @@ Options:
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
                   cannot be listed over RPC; --home checks those too)
   --batch N       blocks read per batch, 1 to 10000 (default 128)
+  --workers N     threads checking transaction signatures, 0 to 64 (default: one per CPU core)
   --quiet         no progress on stderr
   --json          print the report as JSON
   -h, --help      show this help
@@ -159,6 +161,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
       data: { type: "string" },
       genesis: { type: "string" },
       batch: { type: "string" },
+      workers: { type: "string" },
       quiet: { type: "boolean" },
       json: { type: "boolean" },
       ...RPC_OPTION,
@@ -167,6 +170,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     if (offline && args.values.rpc !== undefined) throw new UsageError("give either --home/--data (offline) or --rpc (a running node), not both", NAME);
     if (args.values.home !== undefined && args.values.data !== undefined) throw new UsageError("give --home or --data, not both", NAME);
     const batchBlocks = intFlag(NAME, args, "batch", 128, 1, 10_000);
+    const verifyWorkers = intFlag(NAME, args, "workers", availableParallelism(), 0, 64);
     const target = offline ? await offlineTarget(args) : await onlineTarget(args, io);
     const tty = io === consoleIo && process.stderr.isTTY === true;
     const progress = new ProgressLine(
@@ -177,7 +181,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const { auditChain } = await import("../../node/audit/auditor.js");
     let report: AuditReport;
     try {
-      report = await auditChain(target.spec, target.source, { batchBlocks, onProgress: (p) => progress.update(p) });
+      report = await auditChain(target.spec, target.source, { batchBlocks, verifyWorkers, onProgress: (p) => progress.update(p) });
     } finally {
       progress.done();
       await target.close();

@@ -8,13 +8,14 @@
  * the replay produced. The first inconsistency stops the audit, named with its height.
  */
 import { applyBlock } from "../chain/apply.js";
-import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "../chain/block.js";
+import { type ChainTip, type TxCheckCache, checkBlock, checkCommitCertificate, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { CertificateRecord, Receipt } from "../chain/types.js";
 import type { StoredBlock } from "../db/store.js";
 import { brief, sameJson } from "./compare.js";
 import { ReplayStore } from "./replay.js";
 import type { AuditSource } from "./source.js";
+import { VerifyPool } from "./verify-pool.js";
 
 /** Which check found an inconsistency. */
 export type AuditCheck =
@@ -48,10 +49,12 @@ export interface AuditOptions {
   batchBlocks: number;
   /** Certificate records compared per batch. */
   batchRecords: number;
+  /** Worker threads that check transactions (signatures) ahead of the replay; 0: all on this thread. */
+  verifyWorkers: number;
   onProgress?: (p: AuditProgress) => void;
 }
 
-export const defaultAuditOptions: AuditOptions = { batchBlocks: 128, batchRecords: 512 };
+export const defaultAuditOptions: AuditOptions = { batchBlocks: 128, batchRecords: 512, verifyWorkers: 0 };
 
 export interface AuditReport {
   chainId: string;
@@ -111,6 +114,22 @@ export async function auditChain(spec: ChainSpec, source: AuditSource, options: 
   return report;
 }
 
+/** A batch of stored blocks, with the transactions the verify pool already checked. */
+interface Batch {
+  from: number;
+  to: number;
+  stored: Array<StoredBlock | null>;
+  cache?: TxCheckCache;
+}
+
+/** Read blocks from..to and, with a pool, check their transactions in the workers. */
+async function readBatch(source: AuditSource, pool: VerifyPool | null, from: number, to: number): Promise<Batch> {
+  const stored = await source.blocks(from, to);
+  if (pool === null) return { from, to, stored };
+  const txs = stored.flatMap((b) => (Array.isArray(b?.block?.txs) ? b.block.txs : []));
+  return { from, to, stored, cache: await pool.check(txs) };
+}
+
 /** Check and replay blocks 1..report.height in batches; returns the replayed tip. */
 async function auditBlocks(
   spec: ChainSpec,
@@ -123,20 +142,29 @@ async function auditBlocks(
   let tip = genesisTip(spec);
   const total = report.height;
   if (source.txLocations === undefined) report.notChecked.push("transaction index");
-  for (let from = 1; from <= total; from += opts.batchBlocks) {
-    const to = Math.min(total, from + opts.batchBlocks - 1);
-    const stored = await source.blocks(from, to);
-    const txHashes: Array<{ hash: string; height: number }> = [];
-    for (let height = from; height <= to; height++) {
-      const item = stored[height - from] ?? null;
-      const checked = await auditBlock(spec, replay, tip, item, height);
-      tip = { height, hash: checked.hash, time: checked.block.header.time };
-      for (const t of checked.txs) txHashes.push({ hash: t.hash, height });
-      report.blocks++;
-      report.txs += checked.txs.length;
+  const pool = opts.verifyWorkers > 0 && total > 0 ? new VerifyPool(spec, opts.verifyWorkers) : null;
+  const read = (from: number): Promise<Batch> | null => (from > total ? null : readBatch(source, pool, from, Math.min(total, from + opts.batchBlocks - 1)));
+  try {
+    let next = read(1);
+    while (next !== null) {
+      const batch = await next;
+      // The next batch is read and its signatures checked while this one is replayed.
+      next = read(batch.to + 1);
+      next?.catch(() => undefined); // awaited next turn; a finding may end the audit first
+      const txHashes: Array<{ hash: string; height: number }> = [];
+      for (let height = batch.from; height <= batch.to; height++) {
+        const item = batch.stored[height - batch.from] ?? null;
+        const checked = await auditBlock(spec, replay, tip, item, height, batch.cache);
+        tip = { height, hash: checked.hash, time: checked.block.header.time };
+        for (const t of checked.txs) txHashes.push({ hash: t.hash, height });
+        report.blocks++;
+        report.txs += checked.txs.length;
+      }
+      if (source.txLocations !== undefined) await auditTxIndex(source.txLocations.bind(source), replay, txHashes);
+      opts.onProgress?.({ height: batch.to, total, txs: report.txs, elapsedMs: performance.now() - started });
     }
-    if (source.txLocations !== undefined) await auditTxIndex(source.txLocations.bind(source), replay, txHashes);
-    opts.onProgress?.({ height: to, total, txs: report.txs, elapsedMs: performance.now() - started });
+  } finally {
+    await pool?.close();
   }
   return tip;
 }
@@ -148,12 +176,13 @@ async function auditBlock(
   tip: ChainTip,
   item: StoredBlock | null,
   height: number,
+  cache?: TxCheckCache,
 ): Promise<ReturnType<typeof checkBlock>> {
   if (item === null || typeof item !== "object") return stop(height, "block", `block ${height} is missing`);
   let checked: ReturnType<typeof checkBlock>;
   try {
     // linkage to the hash we computed for the previous block, tx root, every tx signature and issuer
-    checked = checkBlock(spec, item.block, tip);
+    checked = checkBlock(spec, item.block, tip, cache === undefined ? {} : { cache });
   } catch (err) {
     return stop(height, "block", (err as Error).message);
   }

@@ -86,6 +86,22 @@ describe("audit: the whole chain re-checked from genesis", () => {
     assert.deepEqual(progress, [2, 4, 5], "progress after each batch");
   });
 
+  it("checks transactions in worker threads the same way: a clean chain passes, a forged transaction is named", async () => {
+    const { store } = await buildChain();
+    const clean = await auditChain(spec, storeSource(store, "memory"), { batchBlocks: 2, verifyWorkers: 2 });
+    assert.equal(clean.finding, null, JSON.stringify(clean.finding));
+    assert.deepEqual([clean.blocks, clean.txs, clean.certificates], [5, 8, 4]);
+    const forged = tampered(store, {
+      at: 4,
+      block: (b) => {
+        (b.block.txs[1] as { body: { payload: { publicFields: Record<string, unknown> } } }).body.payload.publicFields.enterpriseName = "Forged Co.";
+      },
+    });
+    const report = await auditChain(spec, forged, { batchBlocks: 2, verifyWorkers: 2 });
+    assert.deepEqual([report.finding?.height, report.finding?.check], [4, "block"], report.finding?.message);
+    assert.match(report.finding?.message ?? "", /transaction 1: issuer signature does not verify/);
+  });
+
   it("passes an empty chain", async () => {
     const report = await auditChain(spec, storeSource(new MemoryStore(), "memory"));
     assert.equal(report.finding, null);
