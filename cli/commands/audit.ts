@@ -11,7 +11,7 @@ import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Genesis } from "../../node/chain/types.js";
 import type { ChainStore } from "../../node/db/store.js";
-import { EXIT } from "../../node/errors.js";
+import { EXIT, LedgerError } from "../../node/errors.js";
 import type { NodeStatus } from "../../node/rpc/backend.js";
 import { type ParsedArgs, RPC_OPTION, intFlag, parseCommandArgs, rpcUrlFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
@@ -83,7 +83,11 @@ async function openStore(dataDir: string): Promise<ChainStore> {
     return await LevelStore.open(dataDir);
   } catch (err) {
     const reason = (err as Error).message;
-    if (/lock/i.test(reason)) throw new CliError(`${dataDir} is in use (is the node still running? audit a running node with --rpc)`);
+    // The store refuses to open when its head block is gone or undecodable: that is an inconsistency.
+    if (/head block \d+ is missing/.test(reason) || (err as { code?: unknown }).code === "LEVEL_DECODE_ERROR") {
+      throw new CliError(`audit: inconsistency at the head: ${reason}`, EXIT.INVALID);
+    }
+    if (err instanceof LedgerError) throw new CliError(`${reason} (is the node still running? audit a running node with --rpc)`);
     throw err;
   }
 }

@@ -124,10 +124,31 @@ interface Batch {
 
 /** Read blocks from..to and, with a pool, check their transactions in the workers. */
 async function readBatch(source: AuditSource, pool: VerifyPool | null, from: number, to: number): Promise<Batch> {
-  const stored = await source.blocks(from, to);
+  const stored = await readBlocks(source, from, to);
   if (pool === null) return { from, to, stored };
   const txs = stored.flatMap((b) => (Array.isArray(b?.block?.txs) ? b.block.txs : []));
   return { from, to, stored, cache: await pool.check(txs) };
+}
+
+/**
+ * Blocks from..to. When a stored block cannot even be decoded (a damaged value on disk), the batch
+ * is read again block by block to name the height. A live source's failure is the network's: rethrown.
+ */
+async function readBlocks(source: AuditSource, from: number, to: number): Promise<Array<StoredBlock | null>> {
+  try {
+    return await source.blocks(from, to);
+  } catch (err) {
+    if (source.live) throw err;
+  }
+  const out: Array<StoredBlock | null> = [];
+  for (let h = from; h <= to; h++) {
+    try {
+      out.push((await source.blocks(h, h))[0] ?? null);
+    } catch (err) {
+      stop(h, "block", `stored block ${h} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** Check and replay blocks 1..report.height in batches; returns the replayed tip. */

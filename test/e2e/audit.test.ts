@@ -255,6 +255,24 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
     assert.match(forgedBlock.stderr, new RegExp(`inconsistency at height ${victim.height} \\(block\\): .*signature does not verify`), forgedBlock.stderr);
     await restoreBlock();
 
+    // A value that is not even JSON any more: named by its height too (the head's is refused on open).
+    const middle = issued[4] as { height: number };
+    const raw = new Level<string, string>(dataDir, { valueEncoding: "utf8" });
+    const blocks = raw.sublevel<string, string>("blocks", { valueEncoding: "utf8" });
+    const original = (await blocks.get(pad(middle.height))) as string;
+    await blocks.put(pad(middle.height), original.slice(0, 100));
+    await raw.close();
+    const damaged = await bin(["audit", "--home", home(), "--quiet"]);
+    assert.equal(damaged.code, 3, `${damaged.stdout}\n${damaged.stderr}`);
+    assert.match(
+      damaged.stderr,
+      new RegExp(`inconsistency at height ${middle.height} \\(block\\): stored block ${middle.height} cannot be read`),
+      damaged.stderr,
+    );
+    const again = new Level<string, string>(dataDir, { valueEncoding: "utf8" });
+    await again.sublevel<string, string>("blocks", { valueEncoding: "utf8" }).put(pad(middle.height), original);
+    await again.close();
+
     await rewrite(dataDir, "certs", victim.id, (r) => {
       (r.publicFields as Record<string, unknown>).enterpriseName = "Forged Holdings";
     });
