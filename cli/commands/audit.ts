@@ -34,14 +34,16 @@ export class ProgressLine {
 
   /** The progress text for a point of the audit. */
   static text(p: AuditProgress): string {
+    const percent = (done: number, total: number): string => (total > 0 ? ((100 * done) / total).toFixed(1) : "100.0");
+    if (p.phase === "records") return `audit: records ${p.records}/${p.recordsTotal} (${percent(p.records, p.recordsTotal)}%) after ${p.total} blocks`;
     const rate = p.elapsedMs > 0 ? (p.height / p.elapsedMs) * 1000 : 0;
-    const pct = p.total > 0 ? ((100 * p.height) / p.total).toFixed(1) : "100.0";
-    return `audit: block ${p.height}/${p.total} (${pct}%), ${p.txs} txs, ${rate.toFixed(0)} blocks/s`;
+    return `audit: block ${p.height}/${p.total} (${percent(p.height, p.total)}%), ${p.txs} txs, ${rate.toFixed(0)} blocks/s`;
   }
 
   update(p: AuditProgress): void {
     const now = performance.now();
-    if (now - this.lastShown < this.everyMs && p.height < p.total) return;
+    const last = p.phase === "blocks" ? p.height >= p.total : p.records >= p.recordsTotal;
+    if (now - this.lastShown < this.everyMs && !last) return;
     this.lastShown = now;
     if (this.write !== null) this.write(`\r${ProgressLine.text(p)}\x1b[K`);
     else this.line?.(ProgressLine.text(p));

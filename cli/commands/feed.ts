@@ -27,7 +27,7 @@ export const feedCommand: Command = {
   usage: `List the certificates a department issued, oldest first, each with its status now.
 Without --all, one page is printed and, if there is more, the cursor of the next page.
 
-Usage: certchain feed --department ID [--limit N] [--cursor C | --all] [--rpc URL] [--json]
+Usage: certchain feed --department ID [--limit N] [--cursor C] [--all] [--rpc URL] [--json]
 
 Options:
   --department ID  the issuing department (required), e.g. market-regulation

@@ -37,10 +37,15 @@ export interface AuditFinding {
 }
 
 export interface AuditProgress {
+  /** Blocks are checked and replayed first, then the stored records compared with the replay's. */
+  phase: "blocks" | "records";
   /** Last block checked and replayed. */
   height: number;
   total: number;
   txs: number;
+  /** Records compared (or skipped) so far, of the replay's. */
+  records: number;
+  recordsTotal: number;
   elapsedMs: number;
 }
 
@@ -104,7 +109,17 @@ export async function auditChain(spec: ChainSpec, source: AuditSource, options: 
   try {
     let tip = await auditBlocks(spec, source, replay, report, opts, started);
     if (!source.live) tip = await auditHead(source, head, tip);
-    await auditRecords(source, replay, report, opts.batchRecords);
+    const progress = (): void =>
+      opts.onProgress?.({
+        phase: "records",
+        height: report.blocks,
+        total: report.height,
+        txs: report.txs,
+        records: report.certificates + report.skippedRecords,
+        recordsTotal: replay.certificateCount,
+        elapsedMs: performance.now() - started,
+      });
+    await auditRecords(source, replay, report, opts.batchRecords, progress);
     await auditIssuanceIndex(spec, source, replay, report, tip.height);
   } catch (err) {
     if (!(err instanceof Inconsistency)) throw err;
@@ -182,7 +197,7 @@ async function auditBlocks(
         report.txs += checked.txs.length;
       }
       if (source.txLocations !== undefined) await auditTxIndex(source.txLocations.bind(source), replay, txHashes);
-      opts.onProgress?.({ height: batch.to, total, txs: report.txs, elapsedMs: performance.now() - started });
+      opts.onProgress?.({ phase: "blocks", height: batch.to, total, txs: report.txs, records: 0, recordsTotal: 0, elapsedMs: performance.now() - started });
     }
   } finally {
     await pool?.close();
@@ -263,9 +278,9 @@ async function auditHead(source: AuditSource, head: ChainTip | null, tip: ChainT
 }
 
 /** Every replayed record must be stored exactly; with a full listing, every stored record must be replayed. */
-async function auditRecords(source: AuditSource, replay: ReplayStore, report: AuditReport, batch: number): Promise<void> {
+async function auditRecords(source: AuditSource, replay: ReplayStore, report: AuditReport, batch: number, progress: () => void): Promise<void> {
   if (source.listCertificates !== undefined) {
-    await mergeRecords(source.listCertificates.bind(source), replay, report, batch);
+    await mergeRecords(source.listCertificates.bind(source), replay, report, batch, progress);
     return;
   }
   report.notChecked.push("records without a transaction");
@@ -280,12 +295,19 @@ async function auditRecords(source: AuditSource, replay: ReplayStore, report: Au
       if (source.live && s?.history.some((e) => e.height > report.height)) report.skippedRecords++;
       else compareRecord(replay, r, s, report);
     }
+    progress();
     after = replayed[replayed.length - 1]?.id;
   }
 }
 
 /** Walk the stored and the replayed records together in id order: missing, extra and differing ones. */
-async function mergeRecords(list: NonNullable<AuditSource["listCertificates"]>, replay: ReplayStore, report: AuditReport, batch: number): Promise<void> {
+async function mergeRecords(
+  list: NonNullable<AuditSource["listCertificates"]>,
+  replay: ReplayStore,
+  report: AuditReport,
+  batch: number,
+  progress: () => void,
+): Promise<void> {
   const pages = (read: (limit: number, after?: string) => Promise<CertificateRecord[]>) => pageThrough(read, batch);
   const storedIt = pages(list);
   const replayIt = pages((limit, after) => replay.listCertificates(limit, after));
@@ -301,6 +323,7 @@ async function mergeRecords(list: NonNullable<AuditSource["listCertificates"]>, 
       stop(claimed, "record", `stored certificate ${stored.id} was produced by no transaction (its history claims height ${claimed})`);
     }
     compareRecord(replay, replayed as CertificateRecord, stored, report);
+    if (report.certificates % batch === 0) progress();
     s = await storedIt.next();
     r = await replayIt.next();
   }

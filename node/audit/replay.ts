@@ -14,6 +14,11 @@ export class ReplayStore extends MemoryStore {
   /** certificate id → record member → height of the block that last changed it. */
   private readonly changedAt = new Map<string, Map<string, number>>();
 
+  /** How many certificates the replay holds. */
+  get certificateCount(): number {
+    return this.changedAt.size;
+  }
+
   override async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     const height = block.block.header.height;
     const ids = [...effects.certificates.keys()];

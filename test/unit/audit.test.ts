@@ -78,12 +78,16 @@ function tampered(
 describe("audit: the whole chain re-checked from genesis", () => {
   it("passes a clean chain and counts every block, transaction and record", async () => {
     const { store } = await buildChain();
-    const progress: number[] = [];
-    const report = await auditChain(spec, storeSource(store, "memory"), { batchBlocks: 2, onProgress: (p) => progress.push(p.height) });
+    const progress: string[] = [];
+    const report = await auditChain(spec, storeSource(store, "memory"), {
+      batchBlocks: 2,
+      batchRecords: 2,
+      onProgress: (p) => progress.push(p.phase === "blocks" ? `block ${p.height}/${p.total}` : `record ${p.records}/${p.recordsTotal}`),
+    });
     assert.equal(report.finding, null, JSON.stringify(report.finding));
     assert.deepEqual([report.height, report.blocks, report.txs, report.certificates], [5, 5, 8, 4]);
     assert.deepEqual(report.notChecked, []);
-    assert.deepEqual(progress, [2, 4, 5], "progress after each batch");
+    assert.deepEqual(progress, ["block 2/5", "block 4/5", "block 5/5", "record 2/4", "record 4/4"], "progress after each batch");
   });
 
   it("checks transactions in worker threads the same way: a clean chain passes, a forged transaction is named", async () => {
