@@ -155,7 +155,7 @@ Options:
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
                   cannot be listed over RPC; --home checks those too)
   --batch N       blocks read per batch, 1 to 10000 (default 128)
-  --workers N     threads checking transaction signatures, 0 to 64 (default: one per CPU core)
+  --workers N     threads checking transaction signatures, 0 to 64 (default: cores - 1, at least 1)
   --quiet         no progress on stderr
   --json          print the report as JSON
   -h, --help      show this help
@@ -176,7 +176,8 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     if (offline && args.values.rpc !== undefined) throw new UsageError("give either --home/--data (offline) or --rpc (a running node), not both", NAME);
     if (args.values.home !== undefined && args.values.data !== undefined) throw new UsageError("give --home or --data, not both", NAME);
     const batchBlocks = intFlag(NAME, args, "batch", 128, 1, 10_000);
-    const verifyWorkers = intFlag(NAME, args, "workers", availableParallelism(), 0, 64);
+    // The main thread replays while the workers verify: one thread per core in all.
+    const verifyWorkers = intFlag(NAME, args, "workers", Math.max(1, availableParallelism() - 1), 0, 64);
     const target = offline ? await offlineTarget(args) : await onlineTarget(args, io);
     const tty = io === consoleIo && process.stderr.isTTY === true;
     const progress = new ProgressLine(

@@ -107,8 +107,8 @@ export async function auditChain(spec: ChainSpec, source: AuditSource, options: 
   };
   const replay = new ReplayStore();
   try {
-    let tip = await auditBlocks(spec, source, replay, report, opts, started);
-    if (!source.live) tip = await auditHead(source, head, tip);
+    const tip = await auditBlocks(spec, source, replay, report, opts, started);
+    if (!source.live) await auditHead(source, head, tip);
     const progress = (): void =>
       opts.onProgress?.({
         phase: "records",
@@ -268,13 +268,12 @@ async function auditTxIndex(
 }
 
 /** The stored head must be the last block, with nothing stored above it. */
-async function auditHead(source: AuditSource, head: ChainTip | null, tip: ChainTip): Promise<ChainTip> {
+async function auditHead(source: AuditSource, head: ChainTip | null, tip: ChainTip): Promise<void> {
   if (head !== null && (head.hash !== tip.hash || head.time !== tip.time)) {
     stop(tip.height, "head", `stored head ${brief(head)} is not block ${tip.height} (${short(tip.hash)})`);
   }
   const [above] = await source.blocks(tip.height + 1, tip.height + 1);
   if (above !== null && above !== undefined) stop(tip.height + 1, "head", `a block is stored at ${tip.height + 1}, above the head ${tip.height}`);
-  return tip;
 }
 
 /** Every replayed record must be stored exactly; with a full listing, every stored record must be replayed. */
