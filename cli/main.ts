@@ -31,6 +31,8 @@ const root: Command = commandGroup(
       load: async () => (await import("./commands/backup.js")).backupCommand,
     },
     { name: "restore", summary: "rebuild a node's data directory from a backup file", load: async () => (await import("./commands/backup.js")).restoreCommand },
+    { name: "audit", summary: "re-check a node's whole chain from genesis", load: async () => (await import("./commands/audit.js")).auditCommand },
+    { name: "feed", summary: "list the certificates a department issued", load: async () => (await import("./commands/feed.js")).feedCommand },
   ],
   EXIT_HELP,
 );

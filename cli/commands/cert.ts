@@ -10,5 +10,6 @@ export const certCommand: Command = commandGroup(
     { name: "revoke", summary: "revoke a certificate", load: async () => (await import("./cert/revoke.js")).certRevokeCommand },
     { name: "show", summary: "show a certificate's on-chain record", load: async () => (await import("./cert/show.js")).certShowCommand },
     { name: "verify", summary: "check that a certificate is valid", load: async () => (await import("./cert/verify.js")).certVerifyCommand },
+    { name: "history", summary: "list every transaction that touched a certificate", load: async () => (await import("./cert/history.js")).certHistoryCommand },
   ],
 );

@@ -158,4 +158,20 @@ export class LevelStore implements ChainStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+
+  async getBlocks(from: number, to: number): Promise<Array<StoredBlock | null>> {
+    const out: Array<StoredBlock | null> = Array.from({ length: Math.max(0, to - from + 1) }, () => null);
+    if (out.length === 0) return out;
+    for await (const [key, value] of this.blocks.iterator({ gte: pad(from), lte: pad(to) })) {
+      out[Number(key) - from] = value as unknown as StoredBlock;
+    }
+    return out;
+  }
+
+  async listCertificates(limit: number, after?: string): Promise<CertificateRecord[]> {
+    const out: CertificateRecord[] = [];
+    const range = after === undefined ? { limit } : { gt: after, limit };
+    for await (const value of this.certs.values(range)) out.push(value as unknown as CertificateRecord);
+    return out;
+  }
 }

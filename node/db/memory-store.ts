@@ -17,6 +17,8 @@ export class MemoryStore implements ChainStore {
   private readonly issued: Array<{ department: string } & IssuanceEntry> = [];
   private signing: unknown = null;
   private readonly evidence = new Map<string, Evidence>();
+  /** Certificate ids in order, rebuilt lazily after a commit adds one. */
+  private sortedIds: string[] | null = null;
 
   head(): ChainTip | null {
     return this.tip;
@@ -47,7 +49,10 @@ export class MemoryStore implements ChainStore {
     this.blocks.set(h.height, clone(block));
     this.hashes.set(block.hash, h.height);
     for (const [hash, loc] of effects.txLocations) this.txs.set(hash, loc);
-    for (const [id, rec] of effects.certificates) this.certs.set(id, clone(rec));
+    for (const [id, rec] of effects.certificates) {
+      if (!this.certs.has(id)) this.sortedIds = null;
+      this.certs.set(id, clone(rec));
+    }
     for (const e of effects.issued) this.issued.push({ department: e.department, certificateId: e.id, height: h.height, index: e.index });
     this.tip = { height: h.height, hash: block.hash, time: h.time };
   }
@@ -75,4 +80,20 @@ export class MemoryStore implements ChainStore {
     this.signing = clone(state);
   }
   async close(): Promise<void> {}
+  async getBlocks(from: number, to: number): Promise<Array<StoredBlock | null>> {
+    return Promise.all(Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => this.getBlock(from + i)));
+  }
+  async listCertificates(limit: number, after?: string): Promise<CertificateRecord[]> {
+    this.sortedIds ??= [...this.certs.keys()].sort();
+    const ids = this.sortedIds;
+    // First id after `after`: binary search, so paging through every record stays linear.
+    let lo = 0;
+    let hi = ids.length;
+    while (after !== undefined && lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ids[mid] as string) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return ids.slice(lo, lo + limit).map((id) => clone(this.certs.get(id) as CertificateRecord));
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { ChainTip } from "../chain/block.js";
 import type { BlockEffects, StateReader } from "../chain/state.js";
-import type { CommittedBlock, Receipt } from "../chain/types.js";
+import type { CertificateRecord, CommittedBlock, Receipt } from "../chain/types.js";
 import type { Evidence } from "../consensus/evidence.js";
 
 /** A block as stored: with its hash and its transactions' receipts. */
@@ -38,4 +38,8 @@ export interface ChainStore extends StateReader {
   getSigningState(): Promise<unknown | null>;
   putSigningState(state: unknown): Promise<void>;
   close(): Promise<void>;
+  /** Blocks `from`..`to` (inclusive) in one range read; null where a height is missing. For audits. */
+  getBlocks(from: number, to: number): Promise<Array<StoredBlock | null>>;
+  /** Up to `limit` certificate records in id order after `after` (exclusive): every record, for audits. */
+  listCertificates(limit: number, after?: string): Promise<CertificateRecord[]>;
 }

@@ -4,6 +4,7 @@
  * an in-memory backend.
  */
 import type { Evidence } from "../consensus/evidence.js";
+import type { FeedPosition, IssuedCertificate } from "../audit/feed.js";
 import type { LedgerError } from "../errors.js";
 import type { ProofBundle } from "../proof/bundle.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
@@ -84,4 +85,6 @@ export interface RpcBackend {
   listEvidence?(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]>;
   /** The certificate's proof bundle (proof/build.ts), or null for an unknown certificate. */
   proofBundle?(id: string): Promise<ProofBundle | null>;
+  /** Up to `limit` certificates a department issued after `after`, oldest first, with their status now. */
+  issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;
 }

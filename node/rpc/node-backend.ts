@@ -1,4 +1,5 @@
 /** The RPC backend of a running node: answers from the store, the mempool and consensus. */
+import { type FeedPosition, type IssuedCertificate, issuedCertificates } from "../audit/feed.js";
 import { checkDocument, documentMismatch } from "../chain/document.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
@@ -130,6 +131,11 @@ export class NodeBackend implements RpcBackend {
     const certificate = await this.getCertificate(id);
     if (certificate === null) return { valid: false, status: "unknown", reason: `no certificate ${id} on this chain` };
     return this.verdict(certificate);
+  }
+
+  async issuedCertificates(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }> {
+    const checkedAt = this.m.clock.now();
+    return { items: await issuedCertificates(this.m.store, checkedAt, department, limit, after), checkedAt };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {

@@ -8,6 +8,7 @@ import type { RpcBackend, SubmitResult } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
+import { registerAuditRoutes } from "./routes/audit.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -125,6 +126,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
 
   registerEvidenceRoutes(app, backend);
 
+  registerAuditRoutes(app, backend);
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
     app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
