@@ -11,7 +11,7 @@ import type { ConsensusDriver } from "../consensus/driver.js";
 import type { ChainStore } from "../db/store.js";
 import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
-import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
+import type { BlockView, CertificateView, NetworkAdminState, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -27,6 +27,8 @@ export interface NodeBackendModules {
   node: { name: string; peerId: string };
   validatorIndex: number | null;
   peers: { connected(): number; configured: number };
+  /** The network's isolation switch, for the admin routes. */
+  isolation: { set(isolated: boolean): void; get(): boolean };
 }
 
 export class NodeBackend implements RpcBackend {
@@ -123,6 +125,15 @@ export class NodeBackend implements RpcBackend {
     const certificate = await this.getCertificate(id);
     if (certificate === null) return { valid: false, status: "unknown", reason: `no certificate ${id} on this chain` };
     return this.verdict(certificate);
+  }
+
+  async setNetworkIsolated(isolated: boolean): Promise<NetworkAdminState> {
+    this.m.isolation.set(isolated);
+    return this.networkAdminState();
+  }
+
+  async networkAdminState(): Promise<NetworkAdminState> {
+    return { isolated: this.m.isolation.get(), connected: this.m.peers.connected() };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { RpcBackend, SubmitResult } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { registerAdminRoutes } from "./routes/admin.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -18,6 +19,8 @@ export interface RpcServerOptions {
   verifyBodyLimit: number;
   /** Time a client has to send a whole request (bounds slow uploads; fastify's default is none). */
   requestTimeoutMs: number;
+  /** Serve the fault-injection admin routes (routes/admin.ts); only `certchain start --enable-admin`. */
+  enableAdmin: boolean;
   /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
   log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
@@ -28,6 +31,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,
+  enableAdmin: false,
 };
 
 /** One item of a batch submission's answer. */
@@ -121,6 +125,8 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   // The citizen-facing HTML page comes later and will answer when Accept prefers text/html; JSON
   // stays the answer for API clients (Accept: application/json).
   app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req) => backend.verifyById(req.params.id));
+
+  registerAdminRoutes(app, backend, opts);
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
