@@ -56,6 +56,14 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   const t0 = Date.now();
   const monitor = new ProgressMonitor({ pollMs: o.pollMs, healProgressMs: o.healProgressMs }, { urls, t0, onViolation, log });
   const faults = new FaultInjector({ net, monitor, t0, onViolation, log });
+  // Nodes run in their own process groups: on Ctrl-C, wake paused ones and stop them all, not orphan them.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping the testnet; no summary`);
+    faults.releasePaused();
+    void net.stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const issuers = new Map<string, KeyFile>();
@@ -129,6 +137,8 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     await writeSummary(summary);
     return summary;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await monitor.stop();
     faults.releasePaused();
     await net.stop();

@@ -1,7 +1,8 @@
 /**
  * The admin isolation switch (routes/admin.ts, Network.setIsolated) on four real nodes: served only
  * with enableAdmin; an isolated node drops every peer and refuses reconnection while the others keep
- * committing; reconnected, it catches up to the same head.
+ * committing; reconnected, it catches up to the same head. Meanwhile the chaos runner's end checks
+ * (testnet/chaos-check.ts) must flag the isolated node as behind, missing blocks and transactions.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
@@ -16,6 +17,9 @@ import { type KeyFile, loadKeyFile } from "../../node/crypto/keys.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
+import { checkAcknowledged, checkBlockHashes, waitForSameHead } from "../../testnet/chaos-check.js";
+import type { AcknowledgedTx } from "../../testnet/chaos-load.js";
+import type { Violation } from "../../testnet/chaos-monitor.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
 
@@ -55,8 +59,10 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
     return signTx(body, issuer.privateKey);
   }
 
-  async function commitOn(i: number): Promise<number> {
-    const sent = await rpc<{ hash: string }>(url(i), "/txs", { body: identityProof() });
+  async function commitOn(i: number): Promise<AcknowledgedTx> {
+    const tx = identityProof();
+    const certificateId = (tx.body.payload as { certificateId: string }).certificateId;
+    const sent = await rpc<{ hash: string }>(url(i), "/txs", { body: tx });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     let height = 0;
     await waitFor(`commit of ${sent.body.hash}`, async () => {
@@ -64,7 +70,7 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
       height = r.body.height;
       return r.body.status === "committed";
     });
-    return height;
+    return { hash: sent.body.hash, certificateId, height };
   }
 
   before(async () => {
@@ -113,7 +119,7 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
     assert.equal(cut.body.isolated, true);
     await waitFor("node 4 has no peer", async () => (await status(3)).peers.connected === 0);
     const before = (await status(3)).head.height;
-    const heights = [await commitOn(0), await commitOn(1)];
+    const acked = [await commitOn(0), await commitOn(1)];
     // The others redial every second; 2.5 s without a connection shows the gater refuses them.
     await new Promise((r) => setTimeout(r, 2500));
     const cutOff = await status(3);
@@ -121,9 +127,21 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
     assert.equal(cutOff.head.height, before, "the isolated node committed nothing");
     for (let i = 0; i < 3; i++) assert.equal((await status(i)).peers.connected, 2, `node ${i + 1} sees only the other two`);
 
+    // The chaos runner's end checks see what isolation did.
+    const urls = [0, 1, 2, 3].map(url);
+    const top = Math.max(...acked.map((a) => a.height));
+    const seen: Violation[] = [];
+    assert.equal(await waitForSameHead(urls, 500, (v) => seen.push(v)), null, "no common head");
+    assert.deepEqual(
+      seen.map((v) => [v.kind, v.message.split(" ")[0]]),
+      [["not-caught-up", "node4"]],
+    );
+    assert.ok((await checkBlockHashes(urls, top, (v) => seen.push(v))).includes(top), "node 4 lacks the newest block");
+    assert.equal(await checkAcknowledged(urls, acked, (v) => seen.push(v)), 2, "both transactions are missing on node 4");
+    assert.match(seen.at(-1)?.message ?? "", /not committed there on node4$/);
+
     const healed = await rpc<{ isolated: boolean }>(url(3), "/admin/network", { body: { isolated: false } });
     assert.equal(healed.body.isolated, false);
-    const top = Math.max(...heights);
     await waitFor("node 4 reconnects and catches up", async () => {
       const s = await status(3);
       return s.peers.connected === 3 && s.head.height >= top;
@@ -131,6 +149,11 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
     const theirs = await rpc<{ hash: string }>(url(0), `/blocks/${top}`);
     const mine = await rpc<{ hash: string }>(url(3), `/blocks/${top}`);
     assert.equal(mine.body.hash, theirs.body.hash, "same block at the height committed while isolated");
+    const clean: Violation[] = [];
+    const head = await waitForSameHead(urls, 10_000, (v) => clean.push(v));
+    assert.deepEqual(await checkBlockHashes(urls, head?.height ?? 0, (v) => clean.push(v)), []);
+    assert.equal(await checkAcknowledged(urls, acked, (v) => clean.push(v)), 0);
+    assert.deepEqual(clean, [], "healed: the end checks pass");
     await commitOn(3); // and it takes part again
   });
 });
