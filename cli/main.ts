@@ -23,6 +23,11 @@ const root: Command = commandGroup(
     { name: "init", summary: "create a new chain: keys, genesis and node homes", load: async () => (await import("./commands/init.js")).initCommand },
     { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
+    {
+      name: "chaos",
+      summary: "run a local testnet under load and injected faults, then check it",
+      load: async () => (await import("./commands/chaos.js")).chaosCommand,
+    },
     { name: "status", summary: "show a node's chain, head, peers and mempool", load: async () => (await import("./commands/status.js")).statusCommand },
     { name: "cert", summary: "issue, revoke, show and verify certificates", load: async () => (await import("./commands/cert.js")).certCommand },
     {

@@ -35,6 +35,8 @@ export interface StartOptions {
   home: string;
   logLevel?: string;
   clock?: Clock;
+  /** Serve the fault-injection admin routes on the RPC (testnet chaos runs only). */
+  enableAdmin?: boolean;
 }
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
@@ -161,10 +163,17 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       node: { name: cfg.name, peerId: network.peerId },
       validatorIndex: signer?.index ?? null,
       peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+      isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
     });
-    const rpc = createRpcServer(backend, { host: cfg.rpc.host, port: cfg.rpc.port, log: (msg, ctx) => log.warn(msg, ctx) });
+    const rpc = createRpcServer(backend, {
+      host: cfg.rpc.host,
+      port: cfg.rpc.port,
+      enableAdmin: options.enableAdmin === true,
+      log: (msg, ctx) => log.warn(msg, ctx),
+    });
     await rpc.listen({ host: cfg.rpc.host, port: cfg.rpc.port });
     closers.push(() => rpc.close());
+    if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
     const rpcUrl = `http://${cfg.rpc.host}:${cfg.rpc.port}`;
     log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
 

@@ -18,6 +18,8 @@ export interface TestnetOptions {
   stopTimeoutMs: number;
   /** No progress lines and no exit reports on the console (tests, benchmark). */
   quiet: boolean;
+  /** Start every node with --enable-admin (the chaos runner isolates nodes through it). */
+  enableAdmin?: boolean;
   /** Genesis consensus parameters to override (tests use short round timeouts). */
   consensus?: Partial<ConsensusParams>;
 }

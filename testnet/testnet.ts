@@ -20,6 +20,7 @@ import { shellCommandLine } from "./shell.js";
 
 export { defaultTestnetOptions, type TestnetOptions } from "./options.js";
 export type { TestnetInfo, TestnetIssuerInfo, TestnetNodeInfo } from "./info.js";
+export type { NodeExit } from "./node-process.js";
 
 /** A running testnet. */
 export interface Testnet {
@@ -29,6 +30,8 @@ export interface Testnet {
   stop(): Promise<void>;
   /** Signal node i (0-based), e.g. SIGKILL to simulate a crash. */
   kill(index: number, signal?: NodeJS.Signals): void;
+  /** Resolves when node i's current process has exited (at once if it is not running). */
+  exited(index: number): Promise<NodeExit>;
   /** Stop node i if it runs, start it again on its data dir, and wait until it answers. */
   restart(index: number): Promise<void>;
 }
@@ -62,7 +65,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   for (const n of init.nodes) {
     const home = resolve(n.home);
     const cfg = await loadConfig(home);
-    const command = [process.execPath, BIN, "start", "--home", home];
+    const command = [process.execPath, BIN, "start", "--home", home, ...(opts.enableAdmin === true ? ["--enable-admin"] : [])];
     nodes.push({
       name: n.name,
       department: n.department,
@@ -134,6 +137,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     info,
     stop: stopAll,
     kill: (index, signal = "SIGKILL") => at(index).kill(signal),
+    exited: (index) => at(index).exited(),
     restart: async (index) => {
       await at(index).stop(opts.stopTimeoutMs);
       await launch(index);

@@ -14,20 +14,27 @@ export const startCommand: Command = {
   usage: `Run the node whose home directory is DIR (made by certchain init) until Ctrl-C or SIGTERM,
 then close it cleanly (exit 0). A second signal forces an immediate exit.
 
-Usage: certchain start --home DIR [--log-level LEVEL]
+Usage: certchain start --home DIR [--log-level LEVEL] [--enable-admin]
 
 Options:
   --home DIR           the node's home: config.json, genesis.json, keys, data/ (required)
   --log-level LEVEL    debug | info | warn | error | silent (default: $CERTCHAIN_LOG or info)
+  --enable-admin       serve POST /admin/network (isolate the node from its peers) for fault
+                       injection; unauthenticated: only with the RPC on loopback, never in production
   -h, --help           show this help`,
   async run(argv, io) {
-    const args = parseCommandArgs(NAME, argv, { home: { type: "string" }, "log-level": { type: "string" } });
+    const args = parseCommandArgs(NAME, argv, {
+      home: { type: "string" },
+      "log-level": { type: "string" },
+      "enable-admin": { type: "boolean" },
+    });
     const home = requiredFlag(NAME, args, "home");
     const logLevel = stringFlag(NAME, args, "log-level");
     if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
 
     const { startNode } = await import("../../node/node.js");
-    const node = await startNode(logLevel === undefined ? { home } : { home, logLevel });
+    const enableAdmin = args.values["enable-admin"] === true;
+    const node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
     io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it)`);
     const signal = await onStopSignal(() => {
       io.err(`${node.name}: second signal, exiting without closing`);

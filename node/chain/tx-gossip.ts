@@ -82,7 +82,15 @@ export class TxGossip {
     if (!Array.isArray(txs) || txs.length === 0 || txs.length > this.options.maxBatchTxs) return "reject";
     let fresh = 0;
     let verdict: GossipVerdict = "accept";
-    for (const result of await this.m.mempool.admitMany(txs)) {
+    let results: Awaited<ReturnType<Mempool["admitMany"]>>;
+    try {
+      results = await this.m.mempool.admitMany(txs);
+    } catch (err) {
+      // [IGNORE] the whole batch could not be admitted now (NOT_READY: blocks committing faster than
+      // admission, or shutting down): this node's state, not the peer's fault
+      return gossipVerdictFor(err);
+    }
+    for (const result of results) {
       if (!(result instanceof LedgerError)) {
         if (result.status === "accepted") fresh++;
         continue;

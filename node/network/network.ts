@@ -138,6 +138,8 @@ export class Network {
   private readonly downSince = new Map<string, number>();
   private readonly gossipMissingSince = new Map<string, number>();
   private readonly dialing = new Set<string>();
+  /** Cut off from every peer by an operator (admin RPC, tests): no dials, no inbound, no redial. */
+  private isolated = false;
   private readonly counters = { rejected: 0, published: 0, received: 0 };
   private readonly penalties: PeerPenalties;
 
@@ -165,8 +167,8 @@ export class Network {
 
   private async doStart(): Promise<void> {
     if (this.stopping !== null) throw new LedgerError("NOT_READY", "network was stopped; create a new one");
-    // Only configured peers, and none of them while it sits in the penalty box.
-    const isConfigured = (id: PeerId): boolean => this.peers.has(id.toString()) && !this.penalties.banned(id.toString(), Date.now());
+    // Only configured peers, none while isolated (admin), and none while it sits in the penalty box.
+    const isConfigured = (id: PeerId): boolean => !this.isolated && this.peers.has(id.toString()) && !this.penalties.banned(id.toString(), Date.now());
     const node = await createLibp2p<Services>({
       start: false,
       privateKey: this.o.privateKey,
@@ -175,7 +177,9 @@ export class Network {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       // Permissioned: the peer id is authenticated by Noise, so gate on it in both directions.
+      // While isolated, every peer counts as unconfigured and raw inbound connections are refused too.
       connectionGater: {
+        denyInboundConnection: () => this.isolated,
         denyDialPeer: (id) => !isConfigured(id),
         denyInboundEncryptedConnection: (id) => !isConfigured(id),
         denyOutboundEncryptedConnection: (id) => !isConfigured(id),
@@ -341,6 +345,31 @@ export class Network {
     }
   }
 
+  /**
+   * Cut this node off from all peers (close every connection; the gater refuses dials and inbound
+   * connections) or reconnect it (the redial loop dials again). For fault injection only: the node
+   * exposes it on the admin RPC when started with --enable-admin.
+   */
+  setIsolated(isolated: boolean): void {
+    this.isolated = isolated;
+    const node = this.node;
+    if (node === null) return;
+    this.log.warn(isolated ? "isolated from all peers" : "isolation lifted; reconnecting", { peers: this.peers.size });
+    if (!isolated) {
+      this.downSince.clear();
+      if (this.redialTimer !== null) clearTimeout(this.redialTimer);
+      this.scheduleRedial(0);
+      return;
+    }
+    // Abrupt, like a cut cable: no graceful stream close that could wait on the peer.
+    for (const c of node.getConnections()) c.abort(new Error("isolated by operator"));
+  }
+
+  /** True while setIsolated(true) holds. */
+  get isIsolated(): boolean {
+    return this.isolated;
+  }
+
   /** Configured peers with an open connection. */
   connectedPeers(): string[] {
     const node = this.node;
@@ -400,7 +429,7 @@ export class Network {
    */
   private redialTick(): void {
     const node = this.node;
-    if (node === null || this.stopping !== null) return;
+    if (node === null || this.stopping !== null || this.isolated) return;
     const now = Date.now();
     const connected = new Set(this.connectedPeers());
     const gossiping = new Set(node.services.pubsub.getPeers().map(String));

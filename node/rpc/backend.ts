@@ -65,6 +65,14 @@ export interface VerificationResult {
   certificate?: CertificateView;
 }
 
+/** The admin view of the node's network (GET/POST /admin/network). */
+export interface NetworkAdminState {
+  /** Cut off from every peer by the admin route. */
+  isolated: boolean;
+  /** Configured peers connected now. */
+  connected: number;
+}
+
 export interface RpcBackend {
   status(): Promise<NodeStatus>;
   /** The chain's genesis document (clients derive the chain id and type schemas from it). */
@@ -87,4 +95,7 @@ export interface RpcBackend {
   proofBundle?(id: string): Promise<ProofBundle | null>;
   /** Up to `limit` certificates a department issued after `after`, oldest first, with their status now. */
   issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;
+  /** Admin (fault injection): cut the node off from all peers, or reconnect it. Served only with --enable-admin. */
+  setNetworkIsolated?(isolated: boolean): Promise<NetworkAdminState>;
+  networkAdminState?(): Promise<NetworkAdminState>;
 }

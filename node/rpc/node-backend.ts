@@ -15,7 +15,7 @@ import type { BlockSync } from "../sync/sync.js";
 import { buildProofBundle } from "../proof/build.js";
 import type { ProofBundle } from "../proof/bundle.js";
 import { certificateView, verdictOf } from "./certificate-view.js";
-import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
+import type { BlockView, CertificateView, NetworkAdminState, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -31,6 +31,8 @@ export interface NodeBackendModules {
   node: { name: string; peerId: string };
   validatorIndex: number | null;
   peers: { connected(): number; configured: number };
+  /** The network's isolation switch, for the admin routes. */
+  isolation: { set(isolated: boolean): void; get(): boolean };
 }
 
 export class NodeBackend implements RpcBackend {
@@ -136,6 +138,15 @@ export class NodeBackend implements RpcBackend {
   async issuedCertificates(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }> {
     const checkedAt = this.m.clock.now();
     return { items: await issuedCertificates(this.m.store, checkedAt, department, limit, after), checkedAt };
+  }
+
+  async setNetworkIsolated(isolated: boolean): Promise<NetworkAdminState> {
+    this.m.isolation.set(isolated);
+    return this.networkAdminState();
+  }
+
+  async networkAdminState(): Promise<NetworkAdminState> {
+    return { isolated: this.m.isolation.get(), connected: this.m.peers.connected() };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {

@@ -9,6 +9,7 @@ import { type ErrorBody, toHttpError } from "./http-errors.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerAuditRoutes } from "./routes/audit.js";
+import { registerAdminRoutes } from "./routes/admin.js";
 import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
 
 export interface RpcServerOptions {
@@ -21,6 +22,8 @@ export interface RpcServerOptions {
   verifyBodyLimit: number;
   /** Time a client has to send a whole request (bounds slow uploads; fastify's default is none). */
   requestTimeoutMs: number;
+  /** Serve the fault-injection admin routes (routes/admin.ts); only `certchain start --enable-admin`. */
+  enableAdmin: boolean;
   /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
   log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
@@ -31,6 +34,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,
+  enableAdmin: false,
 };
 
 /** One item of a batch submission's answer. */
@@ -127,6 +131,8 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   registerEvidenceRoutes(app, backend);
 
   registerAuditRoutes(app, backend);
+  registerAdminRoutes(app, backend, opts);
+
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
     app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));

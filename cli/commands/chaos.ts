@@ -1,0 +1,85 @@
+/** `certchain chaos`: a real testnet under load and seeded faults; exit 1 on any safety or liveness violation. */
+import { EXIT } from "../../node/errors.js";
+import { FAULT_DESCRIPTIONS, FAULT_KINDS, type FaultKind, defaultChaosOptions, maxFaulty } from "../../testnet/chaos-options.js";
+import { intFlag, parseCommandArgs, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+import { UsageError } from "../errors.js";
+
+const NAME = "chaos";
+const d = defaultChaosOptions;
+
+export const chaosCommand: Command = {
+  name: NAME,
+  summary: "run a local testnet under load and injected faults, then check it",
+  usage: `Start a fresh N-node testnet in DIR, offer a steady issuing load, and inject faults on a seeded
+random schedule, never more than F nodes at once; each fault heals after a random time:
+${FAULT_KINDS.map((k) => `  ${k.padEnd(8)} ${FAULT_DESCRIPTIONS[k]}`).join("\n")}
+After every heal the network must commit a new block within ${d.healProgressMs / 1000} s. At the end the load stops, every
+node must reach the same head, hold the same block at every height, and have every certificate the
+RPC acknowledged as committed. Prints a summary (seed, faults, blocks, acknowledged, lost, forks,
+longest stall); writes it to DIR/chaos-summary.json; node logs stay in DIR/node<i>/node.log.
+
+Usage: certchain chaos [--nodes N] [--faulty F] [--duration S] [--seed X] [--rate R] [--dir DIR]
+                       [--base-port P] [--kinds K,K] [--json]
+
+Options:
+  --nodes N        validators, 1-31 (default ${d.nodes})
+  --faulty F       most nodes faulty at once, at most f = floor((N-1)/3) (default f)
+  --duration S     seconds of faults under load (default ${d.durationMs / 1000})
+  --seed X         seeds the fault schedule (default random; printed, to rerun the same schedule)
+  --rate R         issue transactions per second offered (default ${d.rate})
+  --dir DIR        testnet directory, wiped first (default ${d.dir})
+  --base-port P    node i: p2p P+i, RPC P+100+i (default ${d.basePort})
+  --kinds K,K      fault kinds to inject (default all: ${FAULT_KINDS.join(",")})
+  --json           print the summary as JSON instead of text
+  -h, --help       show this help
+
+Exit codes: 0 no violation, 1 a violation (lost certificate, fork, no progress after a heal, a node
+that never caught up, a fault that could not be healed), 2 usage.`,
+  async run(argv, io) {
+    const args = parseCommandArgs(NAME, argv, {
+      nodes: { type: "string" },
+      faulty: { type: "string" },
+      duration: { type: "string" },
+      seed: { type: "string" },
+      rate: { type: "string" },
+      dir: { type: "string" },
+      "base-port": { type: "string" },
+      kinds: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const nodes = intFlag(NAME, args, "nodes", d.nodes, 1, 31);
+    const f = maxFaulty(nodes);
+    const faulty = intFlag(NAME, args, "faulty", f, 0, 31);
+    if (faulty > f) throw new UsageError(`--faulty ${faulty} exceeds f = floor((${nodes} - 1) / 3) = ${f} for ${nodes} nodes`, NAME);
+    const duration = intFlag(NAME, args, "duration", d.durationMs / 1000, 1, 86_400);
+    const rateText = stringFlag(NAME, args, "rate");
+    const rate = rateText === undefined ? d.rate : Number(rateText);
+    if (!(rate > 0 && rate <= 10_000)) throw new UsageError(`--rate must be a number of transactions per second, above 0 and at most 10000`, NAME);
+    const kindsText = stringFlag(NAME, args, "kinds");
+    const kinds = kindsText === undefined ? [...FAULT_KINDS] : kindsText.split(",").map((k) => k.trim());
+    for (const k of kinds)
+      if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown fault kind "${k}"; kinds: ${FAULT_KINDS.join(", ")}`, NAME);
+    const seed = stringFlag(NAME, args, "seed");
+    const json = args.values.json === true;
+
+    const { runChaos, formatSummary } = await import("../../testnet/chaos.js");
+    const summary = await runChaos({
+      nodes,
+      faulty,
+      durationMs: duration * 1000,
+      rate,
+      dir: stringFlag(NAME, args, "dir") ?? d.dir,
+      basePort: intFlag(NAME, args, "base-port", d.basePort, 1024, 65535 - 100 - nodes),
+      kinds: kinds as FaultKind[],
+      ...(seed === undefined ? {} : { seed }),
+    });
+    if (json) {
+      const { timeline: _timeline, ...rest } = summary;
+      io.out(JSON.stringify(rest, null, 2));
+    } else {
+      io.out(formatSummary(summary));
+    }
+    return summary.ok ? EXIT.OK : EXIT.FAILURE;
+  },
+};

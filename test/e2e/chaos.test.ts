@@ -1,0 +1,64 @@
+/**
+ * A short chaos run (testnet/chaos.ts) on a real 4-process testnet: a fixed seed, faults of several
+ * kinds under issuing load, and the runner's own end checks — no acknowledged certificate lost, no
+ * fork, progress after every heal, every node at the same head.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FAULT_KINDS } from "../../testnet/chaos-options.js";
+import { type ChaosSummary, formatSummary, runChaos } from "../../testnet/chaos.js";
+import { freeBasePort } from "../helpers/ports.js";
+
+describe("e2e: chaos run on a 4-node testnet", function () {
+  this.timeout(90_000);
+  let dir: string;
+  let summary: ChaosSummary;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-chaos-e2e-"));
+    summary = await runChaos({
+      nodes: 4,
+      seed: "e2e-1",
+      durationMs: 20_000,
+      rate: 20,
+      dir: join(dir, "net"),
+      basePort: await freeBasePort(4),
+      warmupMs: 1_500,
+      faultMinMs: 1_500,
+      faultMaxMs: 3_000,
+      gapMinMs: 500,
+      gapMaxMs: 1_500,
+      quiet: true,
+    });
+  });
+
+  after(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loses no acknowledged certificate and forks nowhere", () => {
+    const text = formatSummary(summary);
+    assert.ok(summary.acknowledged > 100, `certificates acknowledged under load:\n${text}`);
+    assert.equal(summary.lost, 0, text);
+    assert.equal(summary.forks, 0, text);
+    assert.equal(summary.equivocations, 0, text);
+    assert.deepEqual(summary.violations, [], text);
+    assert.equal(summary.ok, true, text);
+  });
+
+  it("injected faults of several kinds, one node at a time, and each heal was followed by a new block", () => {
+    const text = formatSummary(summary);
+    const kinds = FAULT_KINDS.filter((k) => summary.faults[k] > 0);
+    assert.ok(kinds.length >= 3, `kinds injected: ${kinds.join(", ")}\n${text}`);
+    assert.equal(summary.heals.length, summary.faultsTotal, `every fault healed\n${text}`);
+    for (const h of summary.heals) assert.notEqual(h.progressMs, null, `progress after node${h.node + 1}'s ${h.kind}`);
+    const sorted = [...summary.faultLog].sort((a, b) => a.injectedAt - b.injectedAt);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1];
+      assert.ok(prev?.healedAt != null && prev.healedAt <= (sorted[i]?.injectedAt ?? 0), `at most one node faulty at once (fault ${i})`);
+    }
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The chaos runner's end-of-run checks, on a healed and idle network: every node reaches the same
+ * head; every node has the same block hash at every height; every acknowledged transaction is
+ * committed, at the same height, on every node; and no node holds equivocation evidence (every
+ * validator of a chaos run is honest, so evidence means a crash or wipe made one sign twice).
+ */
+import type { AcknowledgedTx } from "./chaos-load.js";
+import type { Violation } from "./chaos-monitor.js";
+import { call, forEachLimited, sleep } from "./chaos-rpc.js";
+
+const TIMEOUT_MS = 10_000;
+const PARALLEL = 8;
+/** Violations named one by one before they are only counted. */
+const MAX_LISTED = 10;
+
+interface Head {
+  height: number;
+  hash: string;
+}
+
+/** Wait until every node answers with the same head; on timeout, one violation per node behind. */
+export async function waitForSameHead(urls: readonly string[], timeoutMs: number, onViolation: (v: Violation) => void): Promise<Head | null> {
+  const deadline = Date.now() + timeoutMs;
+  let heads: Array<Head | null> = [];
+  for (;;) {
+    heads = (await Promise.all(urls.map((u) => call<{ head: Head }>(u, "/status", TIMEOUT_MS)))).map((a) => (a.status === 200 ? (a.body?.head ?? null) : null));
+    const first = heads[0];
+    if (first != null && heads.every((h) => h != null && h.hash === first.hash)) return first;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  const top = Math.max(...heads.map((h) => h?.height ?? 0));
+  heads.forEach((h, i) => {
+    if (h === null) onViolation({ kind: "not-caught-up", message: `node${i + 1} did not answer GET /status at the end` });
+    else if (h.height < top)
+      onViolation({
+        kind: "not-caught-up",
+        message: `node${i + 1} stayed at height ${h.height}, ${top - h.height} blocks behind, ${timeoutMs / 1000} s after the last heal`,
+      });
+  });
+  return null;
+}
+
+/** Compare every node's block hash at every height 1..height; returns the heights where they differ. */
+export async function checkBlockHashes(urls: readonly string[], height: number, onViolation: (v: Violation) => void): Promise<number[]> {
+  const heights = Array.from({ length: height }, (_, i) => i + 1);
+  const differ: number[] = [];
+  let forks = 0;
+  await forEachLimited(heights, PARALLEL, async (h) => {
+    const answers = await Promise.all(urls.map((u) => call<{ hash: string }>(u, `/blocks/${h}`, TIMEOUT_MS)));
+    const hashes = answers.map((a) => (a.status === 200 ? (a.body?.hash ?? null) : null));
+    if (hashes.every((x) => x !== null && x === hashes[0])) return;
+    forks++;
+    differ.push(h);
+    if (forks <= MAX_LISTED) {
+      const list = hashes.map((x, i) => `node${i + 1} ${x === null ? "missing" : x.slice(0, 16)}`).join(", ");
+      onViolation({ kind: "fork", message: `nodes disagree on block ${h}: ${list}` });
+    }
+  });
+  if (forks > MAX_LISTED) onViolation({ kind: "fork", message: `… and ${forks - MAX_LISTED} more heights where nodes disagree` });
+  return differ;
+}
+
+/** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
+export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
+  let lost = 0;
+  await forEachLimited([...acked], PARALLEL, async (tx) => {
+    const answers = await Promise.all(urls.map((u) => call<{ status: string; height?: number }>(u, `/txs/${tx.hash}`, TIMEOUT_MS)));
+    const missing = answers.flatMap((a, i) => (a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height ? [] : [`node${i + 1}`]));
+    if (missing.length === 0) return;
+    lost++;
+    if (lost <= MAX_LISTED) {
+      onViolation({
+        kind: "lost",
+        message: `certificate ${tx.certificateId} (tx ${tx.hash.slice(0, 16)}, acknowledged at height ${tx.height}) is not committed there on ${missing.join(", ")}`,
+      });
+    }
+  });
+  if (lost > MAX_LISTED) onViolation({ kind: "lost", message: `… and ${lost - MAX_LISTED} more acknowledged transactions missing` });
+  return lost;
+}
+
+interface EvidenceItem {
+  validator: number;
+  height: number;
+  round: number;
+  kind: string;
+}
+
+/** Ask every node for equivocation evidence; returns how many distinct equivocations any node saw. */
+export async function checkEquivocations(urls: readonly string[], onViolation: (v: Violation) => void): Promise<number> {
+  const seen = new Map<string, string[]>();
+  await forEachLimited([...urls.keys()], PARALLEL, async (i) => {
+    let cursor: string | undefined;
+    do {
+      const a = await call<{ evidence: EvidenceItem[]; next?: string }>(
+        urls[i] as string,
+        `/evidence?limit=100${cursor === undefined ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
+        TIMEOUT_MS,
+      );
+      if (a.status !== 200 || a.body === null) {
+        onViolation({ kind: "equivocation", message: `node${i + 1} did not answer GET /evidence (${a.status})` });
+        return;
+      }
+      for (const e of a.body.evidence) {
+        const key = `validator ${e.validator} (node${e.validator + 1}) signed two ${e.kind}s at height ${e.height} round ${e.round}`;
+        seen.set(key, [...(seen.get(key) ?? []), `node${i + 1}`]);
+      }
+      cursor = a.body.next;
+    } while (cursor !== undefined);
+  });
+  for (const [what, by] of [...seen].slice(0, MAX_LISTED)) onViolation({ kind: "equivocation", message: `${what}; evidence held by ${by.join(", ")}` });
+  return seen.size;
+}

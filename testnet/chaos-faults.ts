@@ -1,0 +1,179 @@
+/**
+ * The chaos runner's faults: how each kind is injected into and healed on a testnet node, and the
+ * seeded lanes that schedule them. There is one lane per tolerated fault (--faulty F) and a lane
+ * holds at most one node at a time, so never more than F nodes are faulty at once.
+ */
+import { rm } from "node:fs/promises";
+import type { Testnet } from "./testnet.js";
+import type { ChaosOptions, FaultKind } from "./chaos-options.js";
+import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
+import type { SeededRandom } from "./chaos-random.js";
+import { call, sleep } from "./chaos-rpc.js";
+
+/** A graceful stop (SIGTERM) that takes longer is finished with SIGKILL and noted. */
+const GRACEFUL_STOP_MS = 15_000;
+const ADMIN_TIMEOUT_MS = 5_000;
+const RESTART_RETRY_MS = 5_000;
+
+/** One injected fault. Times are ms since the run started. */
+export interface FaultRecord {
+  kind: FaultKind;
+  node: number;
+  injectedAt: number;
+  /** null while active, or when the heal failed */
+  healedAt: number | null;
+  /** How long the fault was planned to last. */
+  plannedMs: number;
+  /** Anything unexpected (a non-graceful stop, a failed restart). */
+  notes: string[];
+}
+
+export interface FaultModules {
+  net: Testnet;
+  monitor: ProgressMonitor;
+  t0: number;
+  onViolation(v: Violation): void;
+  log(line: string): void;
+}
+
+export class FaultInjector {
+  readonly records: FaultRecord[] = [];
+  private readonly faulty = new Set<number>();
+
+  constructor(private readonly m: FaultModules) {}
+
+  /** Nodes under no fault now: the ones load and checks talk to. */
+  liveNodes(): number[] {
+    return this.m.net.info.nodes.map((_, i) => i).filter((i) => !this.faulty.has(i));
+  }
+
+  /** Best effort, when a run is aborted: SIGCONT every paused node so the testnet can stop it. */
+  releasePaused(): void {
+    for (const r of this.records) {
+      if (r.kind !== "pause" || r.healedAt !== null) continue;
+      try {
+        this.m.net.kill(r.node, "SIGCONT");
+      } catch {
+        // not running any more
+      }
+    }
+  }
+
+  /**
+   * One lane until `deadline` (Date.now() time): pick a kind (a seeded shuffle of all kinds, so
+   * every kind comes up), a duration, a gap and a node not under another fault; inject; wait; heal.
+   */
+  async runLane(lane: number, rng: SeededRandom, deadline: number, o: ChaosOptions): Promise<void> {
+    let bag: FaultKind[] = [];
+    await sleep(o.warmupMs + lane * rng.int(o.gapMinMs, o.gapMaxMs));
+    while (Date.now() + o.faultMinMs < deadline) {
+      if (bag.length === 0) bag = rng.shuffle(o.kinds);
+      const kind = bag.pop() as FaultKind;
+      const planned = rng.int(o.faultMinMs, o.faultMaxMs);
+      const gap = rng.int(o.gapMinMs, o.gapMaxMs);
+      const draw = rng.next();
+      const candidates = this.liveNodes();
+      const node = candidates[Math.floor(draw * candidates.length)];
+      if (node === undefined) return;
+      const healed = await this.runFault(kind, node, Math.min(planned, deadline - Date.now()));
+      if (!healed) return; // the node stays faulty and keeps this lane's slot
+      await sleep(gap);
+    }
+  }
+
+  /** Inject, wait, heal; true once the node is healthy again. */
+  private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
+    const name = this.m.net.info.nodes[node]?.name ?? `node${node + 1}`;
+    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, notes: [] };
+    this.records.push(record);
+    this.faulty.add(node);
+    this.m.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
+    try {
+      await this.inject(kind, node, record);
+    } catch (err) {
+      this.fail(record, `${kind} of ${name} failed: ${(err as Error).message}`);
+    }
+    await sleep(plannedMs);
+    try {
+      await this.heal(kind, node);
+    } catch (err) {
+      this.m.log(`heal of ${name} failed (${(err as Error).message}); retrying in ${RESTART_RETRY_MS / 1000} s`);
+      await sleep(RESTART_RETRY_MS);
+      try {
+        await this.heal(kind, node);
+      } catch (again) {
+        const detail = (again as { detail?: string }).detail;
+        this.fail(record, `${name} did not recover from ${kind}: ${(again as Error).message}${detail === undefined ? "" : `\n${detail}`}`);
+        return false;
+      }
+    }
+    record.healedAt = this.now();
+    this.faulty.delete(node);
+    this.m.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind})`);
+    await this.m.monitor.healed(node, kind);
+    return true;
+  }
+
+  private async inject(kind: FaultKind, node: number, record: FaultRecord): Promise<void> {
+    const { net } = this.m;
+    switch (kind) {
+      case "kill":
+        net.kill(node, "SIGKILL");
+        await net.exited(node);
+        return;
+      case "pause":
+        net.kill(node, "SIGSTOP");
+        return;
+      case "restart": {
+        net.kill(node, "SIGTERM");
+        const exit = await Promise.race([net.exited(node), sleep(GRACEFUL_STOP_MS).then(() => null)]);
+        if (exit === null) {
+          record.notes.push(`did not stop within ${GRACEFUL_STOP_MS / 1000} s of SIGTERM; killed`);
+          net.kill(node, "SIGKILL");
+          await net.exited(node);
+        } else if (exit.code !== 0) {
+          record.notes.push(`graceful stop exited with ${exit.signal ?? `code ${exit.code}`}`);
+        }
+        return;
+      }
+      case "isolate":
+        await this.isolate(node, true);
+        return;
+      case "wipe": {
+        net.kill(node, "SIGKILL");
+        await net.exited(node);
+        const dataDir = net.info.nodes[node]?.dataDir as string;
+        await rm(dataDir, { recursive: true, force: true });
+        return;
+      }
+    }
+  }
+
+  private async heal(kind: FaultKind, node: number): Promise<void> {
+    switch (kind) {
+      case "pause":
+        this.m.net.kill(node, "SIGCONT");
+        return;
+      case "isolate":
+        await this.isolate(node, false);
+        return;
+      default:
+        await this.m.net.restart(node); // resolves once the node answers GET /status
+    }
+  }
+
+  private async isolate(node: number, isolated: boolean): Promise<void> {
+    const url = this.m.net.info.nodes[node]?.rpcUrl as string;
+    const r = await call<{ isolated: boolean }>(url, "/admin/network", ADMIN_TIMEOUT_MS, { isolated });
+    if (r.status !== 200 || r.body?.isolated !== isolated) throw new Error(`POST /admin/network answered ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  private fail(record: FaultRecord, message: string): void {
+    record.notes.push(message);
+    this.m.onViolation({ kind: "fault-failed", message });
+  }
+
+  private now(): number {
+    return Date.now() - this.m.t0;
+  }
+}

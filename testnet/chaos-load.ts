@@ -1,0 +1,255 @@
+/**
+ * The chaos runner's steady issuing load: issue transactions signed with the departments' issuer
+ * keys, posted in batches to random live nodes. A certificate counts as acknowledged only once a
+ * node's RPC reports its transaction committed (GET /txs/:hash); unconfirmed ones are resubmitted,
+ * as a client would, since a node killed before gossiping loses its mempool.
+ */
+import { type CertificateDocument, issuePayloadFor, newSalt } from "../node/chain/document.js";
+import type { ChainSpec } from "../node/chain/genesis.js";
+import { newTxEnvelope, signTx, txHash } from "../node/chain/tx.js";
+import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
+import type { KeyFile } from "../node/crypto/keys.js";
+import type { SeededRandom } from "./chaos-random.js";
+import { call, forEachLimited, sleep } from "./chaos-rpc.js";
+
+const DAY = 86_400_000;
+const POST_TIMEOUT_MS = 5_000;
+const GET_TIMEOUT_MS = 2_000;
+/** Posts in flight at once: a paused node must not stall the load. */
+const MAX_POSTS_IN_FLIGHT = 8;
+const CONFIRM_EVERY_MS = 250;
+const CONFIRMS_PER_TICK = 64;
+/** A transaction not seen committed this long after it was sent is sent again (to another live node). */
+const RESUBMIT_AFTER_MS = 6_000;
+/** Resubmissions per POST, well under the RPC batch limit. */
+const RESEND_PER_BATCH = 500;
+/** Refusals that mean "later", not "never". */
+const RETRYABLE = new Set(["MEMPOOL_FULL", "NOT_READY"]);
+
+/** One issuing department and a certificate it may issue. */
+interface Sample {
+  type: string;
+  department: string;
+  fields(n: number): Record<string, PublicFieldValue>;
+}
+
+const SAMPLES: Sample[] = [
+  { type: "identity-proof", department: "public-security", fields: () => ({ dateOfBirth: "1990-03-07", gender: "F" }) },
+  {
+    type: "business-licence",
+    department: "market-regulation",
+    fields: (n) => ({
+      enterpriseName: `Chaos ${n} Trading Co., Ltd.`,
+      unifiedSocialCreditCode: "91330100MA2XXXXX1X",
+      enterpriseType: "Limited liability company",
+      address: `${n} Chaos Road, Hangzhou`,
+      legalRepresentative: "Wang Wu",
+    }),
+  },
+  { type: "home-purchase-qualification", department: "housing", fields: () => ({ city: "Hangzhou", householdType: "local", maxHomes: 2 }) },
+  {
+    type: "administrative-approval",
+    department: "government-services",
+    fields: (n) => ({ matter: "Outdoor advertising", decisionNumber: `HZ-CHAOS-${n}`, applicant: `Applicant ${n}` }),
+  },
+];
+
+export interface LoadOptions {
+  /** Issue transactions per second. */
+  rate: number;
+  /** One POST /txs per batchMs. */
+  batchMs: number;
+}
+
+export interface LoadModules {
+  spec: ChainSpec;
+  /** Issuer keys by department id. */
+  issuers: Map<string, KeyFile>;
+  urls: readonly string[];
+  /** Indexes of the nodes to talk to now (not under a fault). */
+  liveNodes(): number[];
+  rng: SeededRandom;
+}
+
+/** A committed transaction the RPC acknowledged. */
+export interface AcknowledgedTx {
+  hash: string;
+  certificateId: string;
+  height: number;
+}
+
+export interface LoadStats {
+  /** Distinct transactions created and posted. */
+  submitted: number;
+  acknowledged: number;
+  /** Posted but never seen committed (e.g. lost with a killed node's mempool before any resubmission landed). */
+  unconfirmed: number;
+  /** A few of them, to look up in the node logs. */
+  unconfirmedSample: string[];
+  /** Batch items a node refused for good (the first reason is kept). */
+  refused: number;
+  firstRefusal: string | null;
+  resubmitted: number;
+  /** POSTs that got no answer (node down or paused meanwhile). */
+  unansweredPosts: number;
+}
+
+interface PendingTx {
+  tx: Transaction;
+  certificateId: string;
+  sentAt: number;
+  nextCheckAt: number;
+  checks: number;
+}
+
+export class LoadGenerator {
+  readonly acknowledged = new Map<string, AcknowledgedTx>();
+  private readonly pending = new Map<string, PendingTx>();
+  private readonly resend: Transaction[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stats = { submitted: 0, refused: 0, firstRefusal: null as string | null, resubmitted: 0, unansweredPosts: 0 };
+  private offering = false;
+  private confirming = false;
+  private offerLoop: Promise<void> | null = null;
+  private confirmLoop: Promise<void> | null = null;
+  private seq = 0;
+
+  constructor(
+    private readonly o: LoadOptions,
+    private readonly m: LoadModules,
+  ) {
+    for (const s of SAMPLES) if (!m.issuers.has(s.department)) throw new Error(`no issuer key for department ${s.department}`);
+  }
+
+  /** Begin offering load and confirming commits. */
+  start(): void {
+    this.offering = true;
+    this.confirming = true;
+    this.offerLoop = this.offer();
+    this.confirmLoop = this.confirm();
+  }
+
+  /** Stop offering new transactions (confirmation goes on). */
+  async stopOffering(): Promise<void> {
+    this.offering = false;
+    await this.offerLoop;
+    await Promise.all(this.inFlight);
+  }
+
+  /** Confirm what is still pending, for at most `timeoutMs`, resubmitting as before (no new certificates), then stop. */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      for (const p of this.pending.values()) p.nextCheckAt = Math.min(p.nextCheckAt, Date.now() + 1_000);
+      const live = this.m.liveNodes();
+      const batch = this.resend.splice(0, RESEND_PER_BATCH);
+      if (batch.length > 0 && live.length > 0) await this.post(this.m.rng.pick(live), batch);
+      await sleep(CONFIRM_EVERY_MS);
+    }
+    this.confirming = false;
+    await this.confirmLoop;
+  }
+
+  summary(): LoadStats {
+    const sample = [...this.pending.entries()].slice(0, 5).map(([hash, p]) => `${p.certificateId} ${hash.slice(0, 16)}`);
+    return { ...this.stats, acknowledged: this.acknowledged.size, unconfirmed: this.pending.size, unconfirmedSample: sample };
+  }
+
+  /** Create the next issue transaction, rotating through the departments. */
+  private nextTx(): { tx: Transaction; certificateId: string } {
+    const n = ++this.seq;
+    const s = SAMPLES[n % SAMPLES.length] as Sample;
+    const key = this.m.issuers.get(s.department) as KeyFile;
+    const now = Date.now();
+    const doc: CertificateDocument = {
+      version: 1,
+      chainId: this.m.spec.chainId,
+      certificateId: `CHAOS-${n.toString().padStart(6, "0")}`,
+      certificateType: s.type,
+      department: s.department,
+      holder: { name: `Holder ${n}`, idType: "resident-id", idNumber: `33010619900307${(n % 10_000).toString().padStart(4, "0")}` },
+      holderSalt: newSalt(),
+      fields: s.fields(n),
+      validFrom: now - DAY,
+      validUntil: now + 365 * DAY,
+    };
+    const body: IssueTxBody = {
+      ...newTxEnvelope(this.m.spec.chainId, s.department, key.publicKey, now),
+      kind: "issue",
+      payload: issuePayloadFor(this.m.spec, doc),
+    };
+    return { tx: signTx(body, key.privateKey), certificateId: doc.certificateId };
+  }
+
+  /** Post rate × elapsed transactions in total, one batch per batchMs, to a random live node each time. */
+  private async offer(): Promise<void> {
+    const started = Date.now();
+    let created = 0;
+    while (this.offering) {
+      const due = Math.floor(((Date.now() - started) / 1000) * this.o.rate) - created;
+      const batch = this.resend.splice(0, RESEND_PER_BATCH);
+      for (let i = 0; i < due; i++) {
+        const { tx, certificateId } = this.nextTx();
+        const now = Date.now();
+        this.pending.set(txHash(tx), { tx, certificateId, sentAt: now, nextCheckAt: now + 1_000, checks: 0 });
+        batch.push(tx);
+      }
+      created += Math.max(0, due);
+      this.stats.submitted += Math.max(0, due);
+      const live = this.m.liveNodes();
+      if (batch.length > 0 && live.length > 0 && this.inFlight.size < MAX_POSTS_IN_FLIGHT) {
+        const post = this.post(this.m.rng.pick(live), batch);
+        this.inFlight.add(post);
+        void post.finally(() => this.inFlight.delete(post));
+      }
+      // Nothing live or too many posts in flight: the batch waits in `pending` for a resubmission.
+      await sleep(this.o.batchMs);
+    }
+  }
+
+  private async post(node: number, txs: Transaction[]): Promise<void> {
+    const answer = await call<{ results: Array<{ hash?: string; error?: { code: string; message: string } }> }>(
+      this.m.urls[node] as string,
+      "/txs",
+      POST_TIMEOUT_MS,
+      { txs },
+    );
+    if (answer.status !== 200 || answer.body === null) {
+      this.stats.unansweredPosts++;
+      return; // still pending: confirmed later or resubmitted
+    }
+    answer.body.results.forEach((r, i) => {
+      if (r.error === undefined || RETRYABLE.has(r.error.code)) return;
+      const tx = txs[i] as Transaction;
+      this.pending.delete(txHash(tx));
+      this.stats.refused++;
+      this.stats.firstRefusal ??= `${r.error.code}: ${r.error.message}`;
+    });
+  }
+
+  /** Ask live nodes about pending transactions, backing off per transaction; resubmit stale ones. */
+  private async confirm(): Promise<void> {
+    while (this.confirming) {
+      const now = Date.now();
+      const due = [...this.pending.entries()].filter(([, p]) => p.nextCheckAt <= now).slice(0, CONFIRMS_PER_TICK);
+      await forEachLimited(due, 8, async ([hash, p]) => {
+        const live = this.m.liveNodes();
+        if (live.length === 0) return;
+        const r = await call<{ status: string; height?: number }>(this.m.urls[this.m.rng.pick(live)] as string, `/txs/${hash}`, GET_TIMEOUT_MS);
+        if (r.status === 200 && r.body?.status === "committed" && typeof r.body.height === "number") {
+          this.pending.delete(hash);
+          this.acknowledged.set(hash, { hash, certificateId: p.certificateId, height: r.body.height });
+          return;
+        }
+        p.checks++;
+        p.nextCheckAt = Date.now() + Math.min(500 * 2 ** p.checks, 4_000);
+        if (Date.now() - p.sentAt > RESUBMIT_AFTER_MS) {
+          p.sentAt = Date.now();
+          this.resend.push(p.tx);
+          this.stats.resubmitted++;
+        }
+      });
+      await sleep(CONFIRM_EVERY_MS);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The chaos runner's progress monitor: polls every node's GET /status, records head heights over
+ * time, the longest stall of the network under load, diverging heads (a fork seen live), and, for
+ * every healed fault, how long until the network committed a new block and the node rejoined.
+ */
+import type { FaultKind } from "./chaos-options.js";
+import { call, sleep } from "./chaos-rpc.js";
+
+/** Heads of all nodes at one poll; null for a node that did not answer. */
+export interface HeadSample {
+  /** ms since the run started */
+  t: number;
+  heights: Array<number | null>;
+}
+
+/** What happened after one heal. */
+export interface HealCheck {
+  node: number;
+  kind: FaultKind;
+  /** ms since the run started */
+  healedAt: number;
+  /** The network's highest head when the fault healed. */
+  heightAtHeal: number;
+  /** ms until the network committed above heightAtHeal; null if it never did. */
+  progressMs: number | null;
+  /** ms until the healed node's head reached heightAtHeal; null if it never did. */
+  rejoinMs: number | null;
+}
+
+export type ViolationKind = "lost" | "fork" | "no-progress" | "not-caught-up" | "fault-failed" | "no-load" | "equivocation";
+
+export interface Violation {
+  kind: ViolationKind;
+  message: string;
+}
+
+export interface MonitorOptions {
+  pollMs: number;
+  /** A heal must be followed by a new block within this time. */
+  healProgressMs: number;
+}
+
+export interface MonitorModules {
+  urls: readonly string[];
+  /** Date.now() at the start of the run. */
+  t0: number;
+  onViolation(v: Violation): void;
+  log(line: string): void;
+}
+
+interface Head {
+  height: number;
+  hash: string;
+}
+
+export class ProgressMonitor {
+  readonly samples: HeadSample[] = [];
+  readonly heals: HealCheck[] = [];
+  /** Highest head any node reported. */
+  frontier = 0;
+  longestStallMs = 0;
+  /** ms since start when the longest stall began. */
+  longestStallFrom = 0;
+  private readonly heads: Array<Head | null>;
+  private readonly hashAt = new Map<number, string>();
+  private readonly forkHeights = new Set<number>();
+  private readonly overdue = new Set<HealCheck>();
+  private lastAdvanceAt = 0;
+  private loadOn = false;
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly o: MonitorOptions,
+    private readonly m: MonitorModules,
+  ) {
+    this.heads = m.urls.map(() => null);
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const heads = await this.poll();
+        this.samples.push({ t: Date.now() - this.m.t0, heights: heads.map((h) => h?.height ?? null) });
+        await sleep(this.o.pollMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Stalls count only while load is offered (an idle network makes no blocks). */
+  setLoad(on: boolean): void {
+    if (on && !this.loadOn) this.lastAdvanceAt = Date.now();
+    this.loadOn = on;
+  }
+
+  /** A fault on `node` has just healed: from now on the network must commit a new block within healProgressMs. */
+  async healed(node: number, kind: FaultKind): Promise<void> {
+    await this.poll(); // the height at the heal, not at the last periodic poll
+    this.heals.push({ node, kind, healedAt: Date.now() - this.m.t0, heightAtHeal: this.frontier, progressMs: null, rejoinMs: null });
+  }
+
+  /** Heals whose progress is neither seen nor overdue yet. */
+  get openHeals(): number {
+    return this.heals.filter((h) => h.progressMs === null && !this.overdue.has(h)).length;
+  }
+
+  /** Heights where two nodes reported different heads. */
+  forkHeightsSeen(): number[] {
+    return [...this.forkHeights];
+  }
+
+  /** The last head each node reported (null: no answer at the last poll). */
+  lastHeads(): ReadonlyArray<Head | null> {
+    return this.heads;
+  }
+
+  /** Poll every node once and update heights, stalls, fork detection and heal checks. */
+  async poll(): Promise<Array<Head | null>> {
+    const timeout = Math.max(1_000, 2 * this.o.pollMs);
+    const answers = await Promise.all(this.m.urls.map((u) => call<{ head: Head }>(u, "/status", timeout)));
+    const now = Date.now();
+    let top = this.frontier;
+    answers.forEach((a, i) => {
+      const head = a.status === 200 && a.body !== null ? a.body.head : null;
+      this.heads[i] = head;
+      if (head === null || head.height === 0) return;
+      top = Math.max(top, head.height);
+      const known = this.hashAt.get(head.height);
+      if (known === undefined) this.hashAt.set(head.height, head.hash);
+      else if (known !== head.hash && !this.forkHeights.has(head.height)) {
+        this.forkHeights.add(head.height);
+        this.m.onViolation({ kind: "fork", message: `node${i + 1} reports head ${head.hash} at height ${head.height}; another node reported ${known}` });
+      }
+    });
+    if (this.loadOn && now - this.lastAdvanceAt > this.longestStallMs) {
+      this.longestStallMs = now - this.lastAdvanceAt;
+      this.longestStallFrom = this.lastAdvanceAt - this.m.t0;
+    }
+    if (top > this.frontier) {
+      this.frontier = top;
+      this.lastAdvanceAt = now;
+    }
+    for (const h of this.heals) this.checkHeal(h, now);
+    return [...this.heads];
+  }
+
+  private checkHeal(h: HealCheck, now: number): void {
+    const since = now - this.m.t0 - h.healedAt;
+    if (h.progressMs === null && this.frontier > h.heightAtHeal) h.progressMs = since;
+    const own = this.heads[h.node];
+    if (h.rejoinMs === null && own != null && own.height >= h.heightAtHeal) h.rejoinMs = since;
+    if (h.progressMs === null && since > this.o.healProgressMs && !this.overdue.has(h)) {
+      this.overdue.add(h);
+      this.m.onViolation({
+        kind: "no-progress",
+        message: `no new block within ${this.o.healProgressMs / 1000} s after node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s (height ${h.heightAtHeal})`,
+      });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/** Options of the chaos runner (kept apart so the CLI reads the defaults cheaply). */
+import { TestnetError } from "./errors.js";
+
+/** The faults the runner injects; each heals after a seeded random time. */
+export const FAULT_KINDS = ["kill", "pause", "restart", "isolate", "wipe"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** What each kind does, for help texts and the summary. */
+export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
+  kill: "kill -9, then restart on the same data",
+  pause: "SIGSTOP, then SIGCONT",
+  restart: "SIGTERM (graceful stop), then restart",
+  isolate: "cut from all peers (admin route), then reconnect",
+  wipe: "kill -9, delete the data directory, restart: it must resync",
+};
+
+export interface ChaosOptions {
+  /** Validator nodes. */
+  nodes: number;
+  /** Most nodes faulty at once; at most f = floor((nodes - 1) / 3). */
+  faulty: number;
+  /** How long faults are injected under load. */
+  durationMs: number;
+  /** Seeds the fault schedule and the load's node choice. */
+  seed: string;
+  /** Offered load: issue transactions per second. */
+  rate: number;
+  /** Testnet data directory (wiped first); node logs stay there after the run. */
+  dir: string;
+  basePort: number;
+  /** Load is posted every batchMs (rate × batchMs / 1000 transactions per POST /txs). */
+  batchMs: number;
+  /** Load before the first fault. */
+  warmupMs: number;
+  /** A fault lasts a random time in [faultMinMs, faultMaxMs]. */
+  faultMinMs: number;
+  faultMaxMs: number;
+  /** Pause between a lane's heal and its next fault: random in [gapMinMs, gapMaxMs]. */
+  gapMinMs: number;
+  gapMaxMs: number;
+  /** After a heal the network must commit a new block within this time (a violation otherwise). */
+  healProgressMs: number;
+  /** At the end every node must reach the same head within this time. */
+  convergeMs: number;
+  /** How often every node's GET /status is polled. */
+  pollMs: number;
+  /** Kinds to inject (all by default). */
+  kinds: FaultKind[];
+  /** Genesis round timeout (the testnet default is 3 s; shorter heals faster). */
+  roundTimeoutMs: number;
+  /** No progress lines on stderr. */
+  quiet: boolean;
+}
+
+export const defaultChaosOptions: Omit<ChaosOptions, "faulty" | "seed"> = {
+  nodes: 4,
+  durationMs: 120_000,
+  rate: 20,
+  dir: ".chaos",
+  basePort: 26800,
+  batchMs: 500,
+  warmupMs: 3_000,
+  faultMinMs: 2_000,
+  faultMaxMs: 8_000,
+  gapMinMs: 1_000,
+  gapMaxMs: 5_000,
+  healProgressMs: 30_000,
+  convergeMs: 60_000,
+  pollMs: 500,
+  kinds: [...FAULT_KINDS],
+  roundTimeoutMs: 1_000,
+  quiet: false,
+};
+
+/** f of a BFT network of n validators. */
+export function maxFaulty(nodes: number): number {
+  return Math.floor((nodes - 1) / 3);
+}
+
+/** Throw a TestnetError for options the runner cannot honour (e.g. more faulty nodes than BFT tolerates). */
+export function checkChaosOptions(o: ChaosOptions): void {
+  const f = maxFaulty(o.nodes);
+  if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new TestnetError(`--nodes must be a positive integer, not ${o.nodes}`);
+  if (!Number.isInteger(o.faulty) || o.faulty < 0) throw new TestnetError(`--faulty must be a non-negative integer, not ${o.faulty}`);
+  if (o.faulty > f) throw new TestnetError(`--faulty ${o.faulty} exceeds f = floor((${o.nodes} - 1) / 3) = ${f}: the network could not stay safe and live`);
+  if (!(o.rate > 0)) throw new TestnetError("--rate must be positive: progress is judged under load");
+  if (!(o.durationMs > 0)) throw new TestnetError("--duration must be positive");
+  if (o.faultMinMs > o.faultMaxMs || o.gapMinMs > o.gapMaxMs) throw new TestnetError("fault and gap ranges must have min <= max");
+  if (o.kinds.length === 0) throw new TestnetError("no fault kinds to inject");
+}

@@ -1,0 +1,35 @@
+/** The chaos runner's RPC client: JSON over fetch with a timeout; an unreachable node is an answer, not a crash. */
+
+/** A reply, or `status: 0` when the node did not answer (down, paused, timed out). */
+export interface RpcAnswer<T> {
+  status: number;
+  body: T | null;
+}
+
+/** GET or POST `path` on `url`; never throws. */
+export async function call<T>(url: string, path: string, timeoutMs: number, body?: unknown): Promise<RpcAnswer<T>> {
+  try {
+    const init: RequestInit = { signal: AbortSignal.timeout(timeoutMs) };
+    if (body !== undefined) {
+      init.method = "POST";
+      init.headers = { "content-type": "application/json" };
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(`${url}${path}`, init);
+    const text = await res.text();
+    return { status: res.status, body: text.length > 0 ? (JSON.parse(text) as T) : null };
+  } catch {
+    return { status: 0, body: null };
+  }
+}
+
+/** Run `work` over `items` with at most `limit` at a time. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
