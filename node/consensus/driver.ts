@@ -73,6 +73,8 @@ export class ConsensusDriver {
   private checkedBlocks = new Map<string, CheckedTx[]>();
   private lastCommitAt = 0;
   private stopped = false;
+  /** The signing state found at start: what this validator signed at its highest height before a restart. */
+  private saved: SafetyState<Block> | null = null;
 
   constructor(
     private readonly options: DriverOptions,
@@ -89,10 +91,11 @@ export class ConsensusDriver {
   /** Resume at head + 1, restoring what this validator signed there before a crash. */
   async start(): Promise<void> {
     const height = this.tip().height + 1;
-    const saved = (await this.m.store.getSigningState()) as SafetyState<Block> | null;
-    const restored = saved !== null && saved.height === height ? saved : undefined;
-    this.core = initialState(this.config, height, restored);
-    if (restored !== undefined) this.m.log.info("restored signing state", { height, round: restored.round, prepared: restored.prepared?.blockHash ?? null });
+    this.saved = (await this.m.store.getSigningState()) as SafetyState<Block> | null;
+    this.core = this.coreAt(height);
+    if (this.saved !== null && this.saved.height >= height) {
+      this.m.log.info("restored signing state", { height: this.saved.height, round: this.saved.round, prepared: this.saved.prepared?.blockHash ?? null });
+    }
     this.lastCommitAt = this.m.clock.now();
     if (this.m.mempool.size > 0) this.enqueue(() => this.input({ type: "activate" }));
   }
@@ -374,11 +377,23 @@ export class ConsensusDriver {
     this.m.onCommitted?.(stored, source, timings);
   }
 
+  /**
+   * The core for `height`. At the height of the saved signing state it resumes from it. Below it (the
+   * chain store was lost but the signing state kept) this validator signed there before and no longer
+   * knows what: it follows those heights without voting, since they were decided before it moved on.
+   */
+  private coreAt(height: number): ConsensusState<Block> {
+    const saved = this.saved;
+    if (saved !== null && saved.height === height) return initialState(this.config, height, saved);
+    if (saved !== null && saved.height > height) return initialState({ ...this.config, self: null }, height);
+    return initialState(this.config, height);
+  }
+
   private advance(height: number): void {
     this.clearTimer();
     this.awaitingTxs = null;
     this.checkedBlocks = new Map();
-    this.core = initialState(this.config, height);
+    this.core = this.coreAt(height);
     const ready: Array<{ msg: BlockMessage; bytes: number }> = [];
     for (const [h, list] of this.future) {
       if (h > height) continue;
