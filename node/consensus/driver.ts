@@ -16,7 +16,7 @@ import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
 import type { ChainStore, StoredBlock } from "../db/store.js";
 import type { Logger } from "../logger.js";
-import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "./messages.js";
+import { type BlockMessage, carriedBlock, encodeMessage, signMessage, withCarriedBlock } from "./messages.js";
 
 export interface DriverOptions {
   /** Least time from one commit to building the next block: lets transactions gather into batches. */
@@ -70,7 +70,7 @@ export class ConsensusDriver {
   /** A proposal request waiting for transactions to arrive. */
   private awaitingTxs: { height: number; round: number } | null = null;
   /** Checked transactions of blocks seen at the current height, by block hash. */
-  private checkedBlocks = new Map<string, CheckedTx[]>();
+  private checkedBlocks = new Map<string, { block: Block; txs: CheckedTx[] }>();
   private lastCommitAt = 0;
   private stopped = false;
   /** The signing state found at start: what this validator signed at its highest height before a restart. */
@@ -177,29 +177,34 @@ export class ConsensusDriver {
     const block = carriedBlock(msg);
     if (block !== undefined && this.worthChecking(msg)) {
       const hash = msg.kind === "proposal" ? msg.blockHash : ((msg as RoundChange<Block>).prepared?.blockHash as string);
-      if (!this.checkedBlocks.has(hash)) {
-        try {
+      try {
+        let known = this.checkedBlocks.get(hash);
+        if (known === undefined) {
           // [REJECT] the carried block is a valid next block on our head
           const checked = checkBlock(this.m.spec, block, this.tip(), {
             now: this.m.clock.now(),
             maxFutureMs: this.options.maxClockDriftMs,
             cache: this.m.mempool,
           });
-          // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
-          if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, checked.block.header.proposer, msg.round)) {
-            throw new Error("header proposer is not a proposer of this round or an earlier one");
-          }
-          this.checkedBlocks.set(hash, checked.txs);
-        } catch (err) {
-          this.m.log.warn("dropped message with an invalid block", {
-            kind: msg.kind,
-            height,
-            round: msg.round,
-            from: msg.validator,
-            reason: (err as Error).message,
-          });
-          return;
+          known = { block: checked.block, txs: checked.txs };
         }
+        // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
+        if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, known.block.header.proposer, msg.round)) {
+          throw new Error("header proposer is not a proposer of this round or an earlier one");
+        }
+        this.checkedBlocks.set(hash, known);
+        // Hand the core the block we checked, not this copy: the hash covers transaction bodies but not
+        // their signatures, so a copy with a known hash may carry signatures that do not verify.
+        msg = withCarriedBlock(msg, known.block);
+      } catch (err) {
+        this.m.log.warn("dropped message with an invalid block", {
+          kind: msg.kind,
+          height,
+          round: msg.round,
+          from: msg.validator,
+          reason: (err as Error).message,
+        });
+        return;
       }
     }
     await this.input({ type: "message", message: msg });
@@ -321,14 +326,14 @@ export class ConsensusDriver {
     // Built from transactions the mempool already checked: no need to check the block again.
     const block = buildBlock(this.m.spec, this.tip(), this.m.signer.index, this.m.clock.now(), txs);
     const hash = blockHash(block.header);
-    this.checkedBlocks.set(hash, txs);
+    this.checkedBlocks.set(hash, { block, txs });
     await this.input({ type: "block-ready", height, round, blockHash: hash, block });
   }
 
   private async decide(d: Decision<Block>): Promise<void> {
     // Normally checked when its proposal arrived; a block restored from the signing state after a
     // restart may be decided on commits alone, so check it now.
-    let txs = this.checkedBlocks.get(d.blockHash);
+    let txs = this.checkedBlocks.get(d.blockHash)?.txs;
     if (txs === undefined) {
       try {
         txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
