@@ -45,7 +45,7 @@ export class Adversary {
   /** Block hash → the twin an equivocator showed the other half. */
   private readonly twins = new Map<string, string>();
   /** Invalid blocks sent, by kind. */
-  readonly invalidSent = new Map<InvalidBlockKind, number>();
+  readonly invalidSent = new Map<InvalidBlockKind | "malleated-reproposal", number>();
   /** Forged round changes sent, by kind. */
   readonly forgedSent = new Map<string, number>();
   private invalidTurn: number | undefined;
@@ -149,21 +149,25 @@ export class Adversary {
   private forgeRoundChange(now: number, self: number, m: RoundChange<Block>): Uint8Array {
     // A block seen at this height to claim as prepared; without one, only hiding what it prepared is possible.
     const seen = [...this.blocks.entries()].filter(([, b]) => b.header.height === m.height);
-    const kinds = ["forged-signatures", "too-few-signers", "prepared-too-late", "stale"];
-    const kind = seen.length === 0 ? "stale" : (kinds[this.rng.int(0, kinds.length - 1)] as string);
+    // Genuine prepare certificates seen at this height, oldest round first.
+    const genuine = [...this.prepares.entries()]
+      .map(([key, list]) => ({ height: Number(key.split("/")[0]), round: Number(key.split("/")[1]), hash: key.split("/")[2] as string, list }))
+      .filter((c) => c.height === m.height && c.round < m.round && c.list.length >= quorum(this.keys.length) && this.blocks.has(c.hash))
+      .sort((a, b) => a.round - b.round);
+    const kinds = ["forged-signatures", "too-few-signers", "prepared-too-late", "stale", "malleated-block"];
+    let kind = seen.length === 0 ? "stale" : (kinds[this.rng.int(0, kinds.length - 1)] as string);
+    if (kind === "malleated-block" && genuine.length === 0) kind = "stale";
     this.forgedSent.set(kind, (this.forgedSent.get(kind) ?? 0) + 1);
     this.trace.add(now, `byz v${self} round change h${m.height} r${m.round}: ${kind}`);
     const base = { kind: "round-change" as const, height: m.height, round: m.round };
-    if (kind === "stale") {
-      // A genuine prepare certificate of the oldest prepared round seen, or "nothing prepared".
-      const genuine = [...this.prepares.entries()]
-        .map(([key, list]) => ({ key: key.split("/"), list }))
-        .filter(({ key, list }) => Number(key[0]) === m.height && Number(key[1]) < m.round && list.length >= quorum(this.keys.length))
-        .sort((a, b) => Number(a.key[1]) - Number(b.key[1]))[0];
-      const block = genuine === undefined ? undefined : this.blocks.get(genuine.key[2] as string);
-      if (genuine === undefined || block === undefined) return this.sign(self, { ...base, prepared: null });
-      const round = Number(genuine.key[1]);
-      return this.sign(self, { ...base, prepared: { round, blockHash: genuine.key[2] as string }, preparedBlock: block, preparedCertificate: genuine.list });
+    if (kind === "stale" || kind === "malleated-block") {
+      // stale: the genuine certificate of the oldest prepared round seen, or "nothing prepared".
+      // malleated-block: the newest genuine certificate, with the block's transaction signatures changed.
+      const c = kind === "stale" ? genuine[0] : genuine[genuine.length - 1];
+      if (c === undefined) return this.sign(self, { ...base, prepared: null });
+      const block = this.blocks.get(c.hash) as Block;
+      const preparedBlock = kind === "stale" ? block : malleate(block);
+      return this.sign(self, { ...base, prepared: { round: c.round, blockHash: c.hash }, preparedBlock, preparedCertificate: c.list });
     }
     const [hash, block] = seen[this.rng.int(0, seen.length - 1)] as [string, Block];
     const round = kind === "prepared-too-late" ? m.round : Math.max(0, m.round - 1);
@@ -180,6 +184,13 @@ export class Adversary {
   }
 
   private invalidProposal(now: number, self: number, m: Proposal<Block>): Uint8Array {
+    if (m.justification?.preparedCertificate !== undefined) {
+      // A re-proposal of a prepared block that peers have already checked: the same hash (so the same
+      // signature) with other transaction signatures.
+      this.invalidSent.set("malleated-reproposal", (this.invalidSent.get("malleated-reproposal") ?? 0) + 1);
+      this.trace.add(now, `byz v${self} re-proposes a malleated block h${m.height} r${m.round}`);
+      return encodeMessage({ ...m, block: malleate(m.block) });
+    }
     // Each kind in turn, from a seeded start: a run of a few Byzantine proposals tries several.
     this.invalidTurn ??= this.rng.int(0, INVALID_BLOCK_KINDS.length - 1);
     const kind = INVALID_BLOCK_KINDS[this.invalidTurn++ % INVALID_BLOCK_KINDS.length] as InvalidBlockKind;
@@ -190,12 +201,10 @@ export class Adversary {
     const first = txs[0];
     if (first === undefined) throw new Error("blocks always carry transactions");
     switch (kind) {
-      case "bad-tx-signature": {
-        // Another valid signature, of another body: the header (and so the block hash) stays the same.
-        const sig = first.signature;
-        txs[0] = { ...first, signature: `${sig.slice(0, 10)}${sig[10] === "0" ? "1" : "0"}${sig.slice(11)}` };
+      case "bad-tx-signature":
+        // The header (and so the block hash) stays the same: the hash covers transaction bodies only.
+        txs = malleate(m.block).txs;
         break;
-      }
       case "unauthorised-issuer": {
         const intruder = derivedKeyPair(`intruder/${m.height}`);
         const body: IssueTxBody = { ...(first.body as IssueTxBody), signer: intruder.publicKey };
@@ -236,4 +245,12 @@ export class Adversary {
     this.junk += junk.length * peers.length;
     return peers.flatMap((to) => junk.map((d, i) => ({ to, data: d, delayMs: i })));
   }
+}
+
+/** The same block with its first transaction's signature changed: same header, same hash, not valid. */
+function malleate(block: Block): Block {
+  const [first, ...rest] = block.txs;
+  if (first === undefined) return block;
+  const sig = first.signature;
+  return { header: block.header, txs: [{ ...first, signature: `${sig.slice(0, 10)}${sig[10] === "0" ? "1" : "0"}${sig.slice(11)}` }, ...rest] };
 }

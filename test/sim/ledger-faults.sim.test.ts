@@ -139,7 +139,7 @@ const kinds: Kind[] = [
     expectAll: (results, n) => {
       const forged = new Map<string, number>();
       for (const r of results) for (const [k, c] of r.adversary.forgedSent) forged.set(k, (forged.get(k) ?? 0) + c);
-      for (const k of ["forged-signatures", "too-few-signers", "prepared-too-late", "stale"]) {
+      for (const k of ["forged-signatures", "too-few-signers", "prepared-too-late", "stale", "malleated-block"]) {
         assert.ok((forged.get(k) ?? 0) >= 1, `n=${n}: some run sent a round change with a ${k} certificate (${JSON.stringify([...forged])})`);
       }
       assert.ok(sum(results.map((r) => r.rejectedAtEdge)) >= 1, `n=${n}: forged signatures were refused at the edge`);
@@ -155,7 +155,7 @@ const kinds: Kind[] = [
       livenessBoundMs: 60_000,
     }),
     expect: (r, s) => {
-      const sent = sum([...r.adversary.invalidSent.values()]);
+      const sent = sum(INVALID_BLOCK_KINDS.map((k) => r.adversary.invalidSent.get(k) ?? 0));
       assert.ok(sent >= 1, `${s.label}: the Byzantine proposers proposed`);
       assert.ok(sum([...r.invalidBlocksDropped.values()]) >= sent, `${s.label}: every invalid block was dropped by the honest nodes`);
       assert.ok(r.maxRound >= 1, `${s.label}: heights of a Byzantine proposer were decided after a round change`);
@@ -163,7 +163,7 @@ const kinds: Kind[] = [
     expectAll: (results, n) => {
       const reasons = new Set(results.flatMap((r) => [...r.invalidBlocksDropped.keys()]));
       const sent = new Set(results.flatMap((r) => [...r.adversary.invalidSent.keys()]));
-      assert.deepEqual([...sent].sort(), [...INVALID_BLOCK_KINDS].sort(), `n=${n}: every kind of invalid block was tried`);
+      for (const kind of INVALID_BLOCK_KINDS) assert.ok(sent.has(kind), `n=${n}: some run proposed a block with ${kind}`);
       for (const want of [
         "issuer signature does not verify",
         "signer is not an issuer key",

@@ -71,10 +71,8 @@ export class LedgerInvariants {
       return;
     }
     const agreed = this.chain.get(h);
-    if (agreed !== undefined) {
-      if (agreed.hash !== stored.hash) {
-        this.fail(now, node, `agreement: height ${h} is ${stored.hash.slice(0, 12)} here but ${agreed.hash.slice(0, 12)} at node ${agreed.node}`);
-      }
+    if (agreed !== undefined && agreed.hash !== stored.hash) {
+      this.fail(now, node, `agreement: height ${h} is ${stored.hash.slice(0, 12)} here but ${agreed.hash.slice(0, 12)} at node ${agreed.node}`);
       return;
     }
     const parent = h === 1 ? genesisTip(this.spec) : this.chain.get(h - 1)?.tip;
@@ -83,13 +81,15 @@ export class LedgerInvariants {
       return;
     }
     try {
-      // [validity] well-formed, linked to the agreed parent, every transaction signed by an authorised issuer
+      // [validity] every node's copy, not only the first: one header hash can carry other transaction
+      // signatures (the hash covers transaction bodies). Well-formed, linked to the agreed parent,
+      // every transaction signed by an authorised issuer.
       checkBlock(this.spec, stored.block, parent);
     } catch (err) {
-      this.fail(now, node, `validity: height ${h} fails checkBlock: ${(err as Error).message}`);
+      this.fail(now, node, `validity: height ${h} (${stored.hash.slice(0, 12)}) fails checkBlock: ${(err as Error).message}`);
       return;
     }
-    this.chain.set(h, { hash: stored.hash, tip: { height: h, hash: stored.hash, time: header.time }, node });
+    if (agreed === undefined) this.chain.set(h, { hash: stored.hash, tip: { height: h, hash: stored.hash, time: header.time }, node });
   }
 
   /** An honest validator is sending `m`; `signing` is its signing state on disk at that moment. */

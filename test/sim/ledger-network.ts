@@ -430,12 +430,17 @@ export class LedgerNetwork {
     const honest = this.honest();
     const ids = this.s.workload.map((tx) => (tx.body.payload as { certificateId: string }).certificateId);
     let reference: string | null = null;
+    const blocks = new Map<number, string>();
     for (const node of honest) {
       const data = node.store.data;
       const head = data.head()?.height ?? 0;
       for (let h = 1; h <= head; h++) {
         const b = await data.getBlock(h);
         if (b?.hash !== this.check.chain.get(h)?.hash) this.fail(`store of node ${node.index}: height ${h} is ${b?.hash ?? "missing"}, not the agreed block`);
+        const json = JSON.stringify(b?.block);
+        if (json !== (blocks.get(h) ?? json))
+          this.fail(`store of node ${node.index}: block ${h} has the agreed hash but other content than node ${honest[0]?.index}'s`);
+        blocks.set(h, json);
       }
       const records = JSON.stringify(await data.getCertificates(ids));
       reference ??= records;
