@@ -5,8 +5,9 @@
  * - equivocating proposer: two blocks for one round, one to each half of its peers, then the other
  *   one too (so peers hold both), and votes for each block towards its half;
  * - double voter: conflicting prepares and commits (a vote for another hash first, to half the peers);
- * - forged round change: claims a prepared block with a certificate whose signatures are forged,
- *   with too few signers, for a later round than it may, or a genuine but stale one;
+ * - forged round change: claims a block nobody proposed as prepared, with a certificate whose
+ *   signatures are forged, with too few signers, or for a later round than it may; or a genuine but
+ *   stale certificate; or a genuine one with a malleated block (same hash, other transaction signatures);
  * - invalid blocks: proposals whose block has a bad transaction signature, a transaction from an
  *   unauthorised issuer, a wrong parent hash, a wrong height, or names another proposer;
  * - silent: sends nothing;
@@ -135,7 +136,11 @@ export class Adversary {
       const other = this.sign(self, { ...(this.unsigned(m) as Omit<Proposal<Block>, "validator" | "signature">), blockHash: twinHash, block: twin });
       return this.split(peers, data, other);
     }
-    if (m.kind === "prepare" || m.kind === "commit") return this.doubleVote(self, m, data, peers);
+    if ((m.kind === "prepare" || m.kind === "commit") && this.twins.has(m.blockHash)) {
+      // Each half first gets a vote for the block it was shown: the strongest push towards a split decision.
+      const twin = this.sign(self, { kind: m.kind, height: m.height, round: m.round, blockHash: this.twins.get(m.blockHash) as string });
+      return this.split(peers, data, twin);
+    }
     return peers.map((to) => ({ to, data, delayMs: 0 }));
   }
 
@@ -169,7 +174,10 @@ export class Adversary {
       const preparedBlock = kind === "stale" ? block : malleate(block);
       return this.sign(self, { ...base, prepared: { round: c.round, blockHash: c.hash }, preparedBlock, preparedCertificate: c.list });
     }
-    const [hash, block] = seen[this.rng.int(0, seen.length - 1)] as [string, Block];
+    // A valid block nobody proposed (a seen one, a few ms later), claimed prepared in the latest round it may name.
+    const [, seenBlock] = seen[this.rng.int(0, seen.length - 1)] as [string, Block];
+    const block: Block = { header: { ...seenBlock.header, time: seenBlock.header.time + 7 }, txs: seenBlock.txs };
+    const hash = blockHash(block.header);
     const round = kind === "prepared-too-late" ? m.round : Math.max(0, m.round - 1);
     const prepare = (v: number): Prepare => {
       const signed = signMessage(this.spec, (this.keys[v] as KeyPair).privateKey, v, { kind: "prepare", height: m.height, round, blockHash: hash }) as Prepare;

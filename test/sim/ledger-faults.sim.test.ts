@@ -105,6 +105,18 @@ const kinds: Kind[] = [
     expect: (r, s) => assert.ok(r.synced >= 1, `${s.label}: the cut-off validators caught up by sync`),
   },
   {
+    name: "lost commits: prepared blocks carried over round changes",
+    seeds: { 4: 10, 7: 5 },
+    // Half the commit votes lost for 15 s: blocks are prepared, some nodes decide, the rest change round
+    // and must re-propose exactly the prepared block.
+    build: () => ({
+      targetHeight: 8,
+      network: { delayMs: jittery, lossRate: 0.02, commitLossRate: 0.5, duplicateRate: 0.1, lossUntilMs: 15_000 },
+      livenessBoundMs: 60_000,
+    }),
+    expectAll: (results, n) => assert.ok(results.filter((r) => r.maxRound >= 1).length >= 1, `n=${n}: some run decided a height after a round change`),
+  },
+  {
     name: "equivocating proposer",
     seeds: { 4: 10, 7: 5 },
     build: (n, seed) => ({
@@ -129,10 +141,10 @@ const kinds: Kind[] = [
   {
     name: "round changes with forged or stale prepared certificates",
     seeds: { 4: 10, 7: 5 },
-    // Loss until 15 s forces round changes, in which the Byzantine validators lie about what was prepared.
+    // Loss until 15 s (commits most) forces round changes, in which the Byzantine validators lie about what was prepared.
     build: (n, seed) => ({
       targetHeight: 8,
-      network: { delayMs: jittery, lossRate: 0.15, duplicateRate: 0.1, lossUntilMs: 15_000 },
+      network: { delayMs: jittery, lossRate: 0.1, commitLossRate: 0.3, duplicateRate: 0.1, lossUntilMs: 15_000 },
       byzantine: byzantineOf(n, seed, () => "forged-round-change"),
       livenessBoundMs: 60_000,
     }),

@@ -29,6 +29,8 @@ export interface LinkModel {
   /** One-way delay of one copy of a message, in ms (reordering comes from its spread). */
   delayMs: (rng: Prng) => number;
   lossRate: number;
+  /** Extra loss of commit votes: rounds where blocks are prepared but not decided, carried over round changes. */
+  commitLossRate?: number;
   duplicateRate: number;
   /** Loss stops at this time (default: at once). */
   lossUntilMs?: number;
@@ -252,16 +254,17 @@ export class LedgerNetwork {
     }
     if (!from.byzantine) {
       this.check.honestMessage(now, from.index, m, from.store.signing.state);
-      for (const to of peers) this.send(from.index, to, data, 0);
+      for (const to of peers) this.send(from.index, to, data, 0, m.kind);
       return;
     }
-    for (const out of this.adversary.outgoing(now, from.index, m, data, peers)) this.send(from.index, out.to, out.data, out.delayMs);
+    for (const out of this.adversary.outgoing(now, from.index, m, data, peers)) this.send(from.index, out.to, out.data, out.delayMs, m.kind);
   }
 
-  private send(from: number, to: number, data: Uint8Array, extraDelayMs: number): void {
+  private send(from: number, to: number, data: Uint8Array, extraDelayMs: number, kind: BlockMessage["kind"]): void {
     const net = this.s.network;
     if (!this.linked(from, to)) return;
-    if (this.queue.now < (net.lossUntilMs ?? 0) && this.rng.chance(net.lossRate)) return;
+    const lossRate = kind === "commit" ? 1 - (1 - net.lossRate) * (1 - (net.commitLossRate ?? 0)) : net.lossRate;
+    if (this.queue.now < (net.lossUntilMs ?? 0) && this.rng.chance(lossRate)) return;
     this.queue.schedule(net.delayMs(this.rng) + extraDelayMs, { type: "deliver", from, to, data });
     if (this.rng.chance(net.duplicateRate)) this.queue.schedule(net.delayMs(this.rng) + extraDelayMs, { type: "deliver", from, to, data });
   }
