@@ -36,6 +36,9 @@ export interface Send {
   delayMs: number;
 }
 
+export const FORGERY_KINDS = ["forged-signatures", "too-few-signers", "prepared-too-late", "stale", "malleated-block"] as const;
+export type ForgeryKind = (typeof FORGERY_KINDS)[number];
+
 export const INVALID_BLOCK_KINDS = ["bad-tx-signature", "unauthorised-issuer", "wrong-parent", "wrong-height", "wrong-proposer"] as const;
 export type InvalidBlockKind = (typeof INVALID_BLOCK_KINDS)[number];
 
@@ -47,8 +50,8 @@ export class Adversary {
   private readonly twins = new Map<string, string>();
   /** Invalid blocks sent, by kind. */
   readonly invalidSent = new Map<InvalidBlockKind | "malleated-reproposal", number>();
-  /** Forged round changes sent, by kind. */
-  readonly forgedSent = new Map<string, number>();
+  /** Forged round changes sent, by kind, and the kind each Byzantine validator sticks to. */
+  readonly forgedSent = new Map<ForgeryKind, number>();
   private invalidTurn: number | undefined;
   /** Messages a Byzantine node sent, and junk messages among them. */
   sent = 0;
@@ -59,6 +62,7 @@ export class Adversary {
     private readonly keys: KeyPair[],
     readonly behaviours: ReadonlyMap<number, Behaviour>,
     private readonly rng: Prng,
+    private readonly seed: number,
     private readonly trace: Trace,
   ) {}
 
@@ -159,35 +163,37 @@ export class Adversary {
       .map(([key, list]) => ({ height: Number(key.split("/")[0]), round: Number(key.split("/")[1]), hash: key.split("/")[2] as string, list }))
       .filter((c) => c.height === m.height && c.round < m.round && c.list.length >= quorum(this.keys.length) && this.blocks.has(c.hash))
       .sort((a, b) => a.round - b.round);
-    const kinds = ["forged-signatures", "too-few-signers", "prepared-too-late", "stale", "malleated-block"];
-    let kind = seen.length === 0 ? "stale" : (kinds[this.rng.int(0, kinds.length - 1)] as string);
-    if (kind === "malleated-block" && genuine.length === 0) kind = "stale";
+    // One kind of lie per Byzantine validator and run: a liar that never varies finds the weak spot faster.
+    let kind = FORGERY_KINDS[(this.seed + self) % FORGERY_KINDS.length] as ForgeryKind;
+    if (seen.length === 0 || (kind === "malleated-block" && genuine.length === 0)) kind = "stale";
     this.forgedSent.set(kind, (this.forgedSent.get(kind) ?? 0) + 1);
     this.trace.add(now, `byz v${self} round change h${m.height} r${m.round}: ${kind}`);
     const base = { kind: "round-change" as const, height: m.height, round: m.round };
-    if (kind === "stale" || kind === "malleated-block") {
+    const newest = genuine[genuine.length - 1];
+    if (kind === "stale" || kind === "malleated-block" || (kind === "prepared-too-late" && newest !== undefined)) {
       // stale: the genuine certificate of the oldest prepared round seen, or "nothing prepared".
       // malleated-block: the newest genuine certificate, with the block's transaction signatures changed.
-      const c = kind === "stale" ? genuine[0] : genuine[genuine.length - 1];
+      // prepared-too-late: the newest genuine certificate, claimed for this very round.
+      const c = kind === "stale" ? genuine[0] : newest;
       if (c === undefined) return this.sign(self, { ...base, prepared: null });
       const block = this.blocks.get(c.hash) as Block;
-      const preparedBlock = kind === "stale" ? block : malleate(block);
-      return this.sign(self, { ...base, prepared: { round: c.round, blockHash: c.hash }, preparedBlock, preparedCertificate: c.list });
+      const preparedBlock = kind === "malleated-block" ? malleate(block) : block;
+      const round = kind === "prepared-too-late" ? m.round : c.round;
+      return this.sign(self, { ...base, prepared: { round, blockHash: c.hash }, preparedBlock, preparedCertificate: c.list });
     }
     // A valid block nobody proposed (a seen one, a few ms later), claimed prepared in the latest round it may name.
     const [, seenBlock] = seen[this.rng.int(0, seen.length - 1)] as [string, Block];
     const block: Block = { header: { ...seenBlock.header, time: seenBlock.header.time + 7 }, txs: seenBlock.txs };
     const hash = blockHash(block.header);
     const round = kind === "prepared-too-late" ? m.round : Math.max(0, m.round - 1);
-    const prepare = (v: number): Prepare => {
-      const signed = signMessage(this.spec, (this.keys[v] as KeyPair).privateKey, v, { kind: "prepare", height: m.height, round, blockHash: hash }) as Prepare;
-      // A signature of the right shape from a key that is not the validator's.
-      if (kind === "forged-signatures") return { ...signed, signature: signMessage(this.spec, derivedHex(`forger/${v}`), v, signed).signature };
-      return signed;
-    };
+    const unsigned = { kind: "prepare" as const, height: m.height, round, blockHash: hash };
     const byzantine = [...this.behaviours.keys()];
-    const signers = kind === "too-few-signers" ? byzantine : this.keys.map((_, v) => v);
-    const certificate = signers.map(prepare);
+    // forged-signatures: every validator's prepare, signed with keys that are not theirs. Otherwise the
+    // coalition's own prepares: genuine, but fewer than a quorum (it never holds an honest key).
+    const certificate =
+      kind === "forged-signatures"
+        ? this.keys.map((_, v) => signMessage(this.spec, derivedHex(`forger/${v}`), v, unsigned) as Prepare)
+        : byzantine.map((v) => signMessage(this.spec, (this.keys[v] as KeyPair).privateKey, v, unsigned) as Prepare);
     return this.sign(self, { ...base, prepared: { round, blockHash: hash }, preparedBlock: block, preparedCertificate: certificate });
   }
 

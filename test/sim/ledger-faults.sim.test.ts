@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { maxFaulty } from "../../consensus/quorum.js";
 import type { TestChain } from "../helpers/chain.js";
 import { makeSeededChain, seededIssueTx } from "../helpers/seeded-chain.js";
-import { type Behaviour, INVALID_BLOCK_KINDS } from "./adversary.js";
+import { type Behaviour, FORGERY_KINDS, type ForgeryKind, INVALID_BLOCK_KINDS } from "./adversary.js";
 import type { CrashPoint } from "./crashable-store.js";
 import { type Crash, type LedgerResult, type LedgerScenario, LedgerNetwork, type LinkModel } from "./ledger-network.js";
 import { Prng } from "./prng.js";
@@ -149,9 +149,9 @@ const kinds: Kind[] = [
       livenessBoundMs: 60_000,
     }),
     expectAll: (results, n) => {
-      const forged = new Map<string, number>();
+      const forged = new Map<ForgeryKind, number>();
       for (const r of results) for (const [k, c] of r.adversary.forgedSent) forged.set(k, (forged.get(k) ?? 0) + c);
-      for (const k of ["forged-signatures", "too-few-signers", "prepared-too-late", "stale", "malleated-block"]) {
+      for (const k of FORGERY_KINDS) {
         assert.ok((forged.get(k) ?? 0) >= 1, `n=${n}: some run sent a round change with a ${k} certificate (${JSON.stringify([...forged])})`);
       }
       assert.ok(sum(results.map((r) => r.rejectedAtEdge)) >= 1, `n=${n}: forged signatures were refused at the edge`);

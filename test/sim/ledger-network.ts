@@ -131,7 +131,7 @@ export class LedgerNetwork {
     this.rng = new Prng(s.seed);
     this.byzantine = new Set(s.byzantine?.keys() ?? []);
     this.check = new LedgerInvariants(s.chain.spec, this.byzantine, this.trace);
-    this.adversary = new Adversary(s.chain.spec, s.chain.validatorKeys, s.byzantine ?? new Map(), this.rng.fork(), this.trace);
+    this.adversary = new Adversary(s.chain.spec, s.chain.validatorKeys, s.byzantine ?? new Map(), this.rng.fork(), s.seed, this.trace);
     this.pendingCrashes = s.crashes?.length ?? 0;
     this.stableAt = Math.max(s.network.lossUntilMs ?? 0, ...(s.partitions ?? []).map((p) => p.untilMs));
     this.result = {
