@@ -52,6 +52,8 @@ export class Adversary {
   readonly invalidSent = new Map<InvalidBlockKind | "malleated-reproposal", number>();
   /** Forged round changes sent, by kind, and the kind each Byzantine validator sticks to. */
   readonly forgedSent = new Map<ForgeryKind, number>();
+  /** `${validator}/${height}/${round}` of every round change a forger sent. */
+  private readonly roundChangesSent = new Set<string>();
   private invalidTurn: number | undefined;
   /** Messages a Byzantine node sent, and junk messages among them. */
   sent = 0;
@@ -64,10 +66,26 @@ export class Adversary {
     private readonly rng: Prng,
     private readonly seed: number,
     private readonly trace: Trace,
+    private readonly forgery?: ForgeryKind,
   ) {}
 
-  /** Every message delivered to a Byzantine node: what the coalition knows. */
-  observe(m: BlockMessage): void {
+  /**
+   * Every message delivered to Byzantine validator `self`: what the coalition knows, and a chance to
+   * act on it. A forger joins every round change it hears of at once, even at a height its own driver
+   * has left: a lie is most useful where some honest nodes have decided and the rest have not.
+   */
+  observe(now: number, self: number, m: BlockMessage, peers: number[]): Send[] {
+    this.learn(m);
+    if (this.behaviours.get(self) !== "forged-round-change" || m.kind !== "round-change" || this.behaviours.has(m.validator)) return [];
+    if (this.roundChangesSent.has(`${self}/${m.height}/${m.round}`)) return [];
+    const unsigned = { kind: "round-change" as const, height: m.height, round: m.round, prepared: null };
+    const own = signMessage(this.spec, (this.keys[self] as KeyPair).privateKey, self, unsigned) as RoundChange<Block>;
+    const data = this.forgeRoundChange(now, self, own);
+    this.sent += peers.length;
+    return peers.map((to) => ({ to, data, delayMs: 0 }));
+  }
+
+  private learn(m: BlockMessage): void {
     if (m.kind === "proposal") this.blocks.set(m.blockHash, m.block);
     if (m.kind === "round-change" && m.preparedBlock !== undefined && m.prepared !== null) this.blocks.set(m.prepared.blockHash, m.preparedBlock);
     if (m.kind === "prepare") {
@@ -80,6 +98,7 @@ export class Adversary {
 
   /** What Byzantine validator `self` sends instead of `m`, the message its own driver just signed. */
   outgoing(now: number, self: number, m: BlockMessage, data: Uint8Array, peers: number[]): Send[] {
+    this.learn(m);
     const behaviour = this.behaviours.get(self);
     const all = (d: Uint8Array, delayMs = 0): Send[] => peers.map((to) => ({ to, data: d, delayMs }));
     let out: Send[];
@@ -94,7 +113,8 @@ export class Adversary {
         out = m.kind === "prepare" || m.kind === "commit" ? this.doubleVote(self, m, data, peers) : all(data);
         break;
       case "forged-round-change":
-        out = m.kind === "round-change" ? all(this.forgeRoundChange(now, self, m)) : all(data);
+        if (m.kind !== "round-change") out = all(data);
+        else out = this.roundChangesSent.has(`${self}/${m.height}/${m.round}`) ? [] : all(this.forgeRoundChange(now, self, m));
         break;
       case "invalid-blocks":
         out = m.kind === "proposal" ? all(this.invalidProposal(now, self, m)) : all(data);
@@ -156,6 +176,7 @@ export class Adversary {
   }
 
   private forgeRoundChange(now: number, self: number, m: RoundChange<Block>): Uint8Array {
+    this.roundChangesSent.add(`${self}/${m.height}/${m.round}`);
     // A block seen at this height to claim as prepared; without one, only hiding what it prepared is possible.
     const seen = [...this.blocks.entries()].filter(([, b]) => b.header.height === m.height);
     // Genuine prepare certificates seen at this height, oldest round first.
@@ -164,7 +185,7 @@ export class Adversary {
       .filter((c) => c.height === m.height && c.round < m.round && c.list.length >= quorum(this.keys.length) && this.blocks.has(c.hash))
       .sort((a, b) => a.round - b.round);
     // One kind of lie per Byzantine validator and run: a liar that never varies finds the weak spot faster.
-    let kind = FORGERY_KINDS[(this.seed + self) % FORGERY_KINDS.length] as ForgeryKind;
+    let kind = this.forgery ?? (FORGERY_KINDS[(this.seed + self) % FORGERY_KINDS.length] as ForgeryKind);
     if (seen.length === 0 || (kind === "malleated-block" && genuine.length === 0)) kind = "stale";
     this.forgedSent.set(kind, (this.forgedSent.get(kind) ?? 0) + 1);
     this.trace.add(now, `byz v${self} round change h${m.height} r${m.round}: ${kind}`);

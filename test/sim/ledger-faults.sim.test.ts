@@ -112,9 +112,33 @@ const kinds: Kind[] = [
     build: () => ({
       targetHeight: 8,
       network: { delayMs: jittery, lossRate: 0.02, commitLossRate: 0.5, duplicateRate: 0.1, lossUntilMs: 15_000 },
+      syncPollMs: 10_000,
       livenessBoundMs: 60_000,
     }),
     expectAll: (results, n) => assert.ok(results.filter((r) => r.maxRound >= 1).length >= 1, `n=${n}: some run decided a height after a round change`),
+  },
+  {
+    name: "a decision only one node sees, then uncertified prepared claims",
+    seeds: { 4: 5, 7: 3 },
+    // Height 1's round-0 commits reach validator 0 only, which decides and is then cut off; the rest change
+    // round, and the f Byzantine validators (the lowest indices after 0, so their claims come first) claim
+    // a block nobody proposed as prepared, with only their own prepares as certificate. The rest must
+    // still re-propose validator 0's block: anything else forks the chain.
+    build: (n, _seed, rng) => {
+      const cutUntil = rng.int(3_000, 6_000);
+      return {
+        targetHeight: 6,
+        network: { delayMs: lan, lossRate: 0, duplicateRate: 0.1, drop: (m, _from, to) => m.kind === "commit" && m.height === 1 && m.round === 0 && to !== 0 },
+        partitions: [{ groups: [[0], Array.from({ length: n - 1 }, (_, i) => i + 1)], fromMs: 150, untilMs: cutUntil }],
+        byzantine: new Map(Array.from({ length: maxFaulty(n) }, (_, i): [number, Behaviour] => [i + 1, "forged-round-change"])),
+        forgery: "too-few-signers",
+        livenessBoundMs: 60_000,
+      };
+    },
+    expect: (r, s) => {
+      assert.ok((r.adversary.forgedSent.get("too-few-signers") ?? 0) >= 1, `${s.label}: the uncertified claims were sent`);
+      assert.equal(r.invariants.chain.get(1)?.node, 0, `${s.label}: validator 0 decided height 1 first`);
+    },
   },
   {
     name: "equivocating proposer",
@@ -145,6 +169,7 @@ const kinds: Kind[] = [
     build: (n, seed) => ({
       targetHeight: 8,
       network: { delayMs: jittery, lossRate: 0.1, commitLossRate: 0.3, duplicateRate: 0.1, lossUntilMs: 15_000 },
+      syncPollMs: 10_000,
       byzantine: byzantineOf(n, seed, () => "forged-round-change"),
       livenessBoundMs: 60_000,
     }),

@@ -19,7 +19,7 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import type { Logger } from "../../node/logger.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
 import { T0, type TestChain } from "../helpers/chain.js";
-import { Adversary, type Behaviour } from "./adversary.js";
+import { Adversary, type Behaviour, type ForgeryKind } from "./adversary.js";
 import { type CrashPoint, CrashableStore, SigningStateFile, SimulatedCrash } from "./crashable-store.js";
 import { EventQueue } from "./event-queue.js";
 import { LedgerInvariants, Trace } from "./ledger-invariants.js";
@@ -31,6 +31,8 @@ export interface LinkModel {
   lossRate: number;
   /** Extra loss of commit votes: rounds where blocks are prepared but not decided, carried over round changes. */
   commitLossRate?: number;
+  /** Scripted loss on top: messages for which this returns true are lost on the way from `from` to `to`. */
+  drop?: (m: BlockMessage, from: number, to: number) => boolean;
   duplicateRate: number;
   /** Loss stops at this time (default: at once). */
   lossUntilMs?: number;
@@ -63,6 +65,10 @@ export interface LedgerScenario {
   partitions?: Partition[];
   crashes?: Crash[];
   byzantine?: ReadonlyMap<number, Behaviour>;
+  /** The lie every forged round change tells (default: one per validator, by seed). */
+  forgery?: ForgeryKind;
+  /** How often sync polls peers (default 1 s): slower catch-up leaves undecided nodes to consensus longer. */
+  syncPollMs?: number;
   /** Once every fault is over, all honest nodes reach the target and agree on the head within this. */
   livenessBoundMs: number;
 }
@@ -131,7 +137,7 @@ export class LedgerNetwork {
     this.rng = new Prng(s.seed);
     this.byzantine = new Set(s.byzantine?.keys() ?? []);
     this.check = new LedgerInvariants(s.chain.spec, this.byzantine, this.trace);
-    this.adversary = new Adversary(s.chain.spec, s.chain.validatorKeys, s.byzantine ?? new Map(), this.rng.fork(), s.seed, this.trace);
+    this.adversary = new Adversary(s.chain.spec, s.chain.validatorKeys, s.byzantine ?? new Map(), this.rng.fork(), s.seed, this.trace, s.forgery);
     this.pendingCrashes = s.crashes?.length ?? 0;
     this.stableAt = Math.max(s.network.lossUntilMs ?? 0, ...(s.partitions ?? []).map((p) => p.untilMs));
     this.result = {
@@ -194,23 +200,26 @@ export class LedgerNetwork {
         if (this.alive(node, life)) node.sync.trigger();
       },
     });
-    node.sync = new BlockSync(defaultSyncOptions, {
-      spec,
-      store,
-      driver: node.driver,
-      cache: mempool,
-      clock,
-      log,
-      network: {
-        connectedPeers: () =>
-          this.alive(node, life) ? this.nodes.filter((p) => p !== node && p.up && this.linked(index, p.index)).map((p) => String(p.index)) : [],
-        request: async (peer, name, body) => {
-          const target = this.nodes[Number(peer)] as SimNode;
-          if (!this.alive(node, life) || !target.up || !this.linked(index, target.index)) throw new Error("peer unreachable");
-          return target.sync.handleRequest(name, body);
+    node.sync = new BlockSync(
+      { ...defaultSyncOptions, pollIntervalMs: this.s.syncPollMs ?? defaultSyncOptions.pollIntervalMs },
+      {
+        spec,
+        store,
+        driver: node.driver,
+        cache: mempool,
+        clock,
+        log,
+        network: {
+          connectedPeers: () =>
+            this.alive(node, life) ? this.nodes.filter((p) => p !== node && p.up && this.linked(index, p.index)).map((p) => String(p.index)) : [],
+          request: async (peer, name, body) => {
+            const target = this.nodes[Number(peer)] as SimNode;
+            if (!this.alive(node, life) || !target.up || !this.linked(index, target.index)) throw new Error("peer unreachable");
+            return target.sync.handleRequest(name, body);
+          },
         },
       },
-    });
+    );
     return node;
   }
 
@@ -254,16 +263,17 @@ export class LedgerNetwork {
     }
     if (!from.byzantine) {
       this.check.honestMessage(now, from.index, m, from.store.signing.state);
-      for (const to of peers) this.send(from.index, to, data, 0, m.kind);
+      for (const to of peers) this.send(from.index, to, data, 0, m);
       return;
     }
-    for (const out of this.adversary.outgoing(now, from.index, m, data, peers)) this.send(from.index, out.to, out.data, out.delayMs, m.kind);
+    for (const out of this.adversary.outgoing(now, from.index, m, data, peers)) this.send(from.index, out.to, out.data, out.delayMs, m);
   }
 
-  private send(from: number, to: number, data: Uint8Array, extraDelayMs: number, kind: BlockMessage["kind"]): void {
+  /** Put one copy of `data` on the wire; `m` is what the sender meant to send (for loss by kind). */
+  private send(from: number, to: number, data: Uint8Array, extraDelayMs: number, m: BlockMessage): void {
     const net = this.s.network;
-    if (!this.linked(from, to)) return;
-    const lossRate = kind === "commit" ? 1 - (1 - net.lossRate) * (1 - (net.commitLossRate ?? 0)) : net.lossRate;
+    if (!this.linked(from, to) || net.drop?.(m, from, to) === true) return;
+    const lossRate = m.kind === "commit" ? 1 - (1 - net.lossRate) * (1 - (net.commitLossRate ?? 0)) : net.lossRate;
     if (this.queue.now < (net.lossUntilMs ?? 0) && this.rng.chance(lossRate)) return;
     this.queue.schedule(net.delayMs(this.rng) + extraDelayMs, { type: "deliver", from, to, data });
     if (this.rng.chance(net.duplicateRate)) this.queue.schedule(net.delayMs(this.rng) + extraDelayMs, { type: "deliver", from, to, data });
@@ -304,7 +314,10 @@ export class LedgerNetwork {
           this.result.rejectedAtEdge++;
           return;
         }
-        if (node.byzantine) this.adversary.observe(m);
+        if (node.byzantine) {
+          const peers = this.nodes.filter((p) => p !== node).map((p) => p.index);
+          for (const out of this.adversary.observe(this.queue.now, node.index, m, peers)) this.send(node.index, out.to, out.data, out.delayMs, m);
+        }
         node.driver.receive(m, e.data.length);
         return;
       }
