@@ -11,7 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { Mempool } from "../../node/chain/mempool.js";
-import type { Transaction } from "../../node/chain/types.js";
+import type { Block, Transaction } from "../../node/chain/types.js";
+import type { Proposal, SafetyState } from "../../consensus/types.js";
 import type { Clock } from "../../node/clock.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { type BlockMessage, decodeMessage } from "../../node/consensus/messages.js";
@@ -125,6 +126,8 @@ export class LedgerNetwork {
   private readonly adversary: Adversary;
   private readonly byzantine: Set<number>;
   private readonly cancelled = new Set<number>();
+  /** Proposals honest validators just sent, checked once their own cores have seen them. */
+  private readonly ownProposals: Array<{ node: SimNode; life: number; proposal: Proposal<Block> }> = [];
   private timerIds = 0;
   /** Decoded deliveries by payload (a payload is decoded once, whoever receives it). */
   private readonly decoded = new WeakMap<Uint8Array, BlockMessage | null>();
@@ -263,6 +266,7 @@ export class LedgerNetwork {
     }
     if (!from.byzantine) {
       this.check.honestMessage(now, from.index, m, from.store.signing.state);
+      if (m.kind === "proposal") this.ownProposals.push({ node: from, life: from.life, proposal: m });
       for (const to of peers) this.send(from.index, to, data, 0, m);
       return;
     }
@@ -419,6 +423,7 @@ export class LedgerNetwork {
       if (event === undefined) this.fail(`ran out of events at t=${this.queue.now}ms`);
       await this.handle(event);
       await drain();
+      this.checkOwnProposals();
     }
     this.result.endMs = this.queue.now;
     this.result.stableAtMs = this.stableAt;
@@ -429,6 +434,23 @@ export class LedgerNetwork {
     }
     await this.compareStores();
     return { ...this.result, height: this.check.chain.size, invariants: this.check, adversary: this.adversary, trace: this.trace };
+  }
+
+  /**
+   * An honest proposer's own core, still in that round, must have accepted what it proposed (it
+   * prepares it): a proposal its own rules reject wastes the round for everyone.
+   */
+  private checkOwnProposals(): void {
+    for (const { node, life, proposal } of this.ownProposals.splice(0)) {
+      if (!this.alive(node, life)) continue;
+      const at = node.driver.position();
+      if (at.height !== proposal.height || at.round !== proposal.round) continue;
+      const signing = node.store.signing.state as SafetyState<unknown> | null;
+      if (signing?.height === proposal.height && signing.signed[`prepare:${proposal.round}`] === proposal.blockHash) continue;
+      this.fail(
+        `t=${this.queue.now}ms node ${node.index}: its own proposal of ${proposal.blockHash.slice(0, 12)} at h${proposal.height} r${proposal.round} was rejected`,
+      );
+    }
   }
 
   private failLiveness(): never {
