@@ -16,7 +16,8 @@ import type { TestChain } from "../helpers/chain.js";
 import { makeSeededChain, seededIssueTx } from "../helpers/seeded-chain.js";
 import { type Behaviour, FORGERY_KINDS, type ForgeryKind, INVALID_BLOCK_KINDS } from "./adversary.js";
 import type { CrashPoint } from "./crashable-store.js";
-import { type Crash, type LedgerResult, type LedgerScenario, LedgerNetwork, type LinkModel } from "./ledger-network.js";
+import { LedgerNetwork } from "./ledger-network.js";
+import type { Crash, LedgerResult, LedgerScenario, LinkModel } from "./ledger-scenario.js";
 import { Prng } from "./prng.js";
 
 /** Two transactions per block at most, so a short workload makes many heights. */
