@@ -17,7 +17,7 @@ import type { Clock } from "../clock.js";
 import type { ChainStore, StoredBlock } from "../db/store.js";
 import type { Logger } from "../logger.js";
 import { type Evidence, evidenceOf } from "./evidence.js";
-import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "./messages.js";
+import { type BlockMessage, carriedBlock, encodeMessage, signMessage, withCarriedBlock } from "./messages.js";
 import { type SigningState, type SigningStateStore, storeSigningState } from "./signing-state.js";
 
 export interface DriverOptions {
@@ -76,10 +76,11 @@ export class ConsensusDriver {
   /** A proposal request waiting for transactions to arrive. */
   private awaitingTxs: { height: number; round: number } | null = null;
   /**
-   * Blocks seen at the current height that passed every check, by block hash: their checked
-   * transactions and the effects of executing them on the head (so commit does not execute again).
+   * Blocks seen at the current height that passed every check, by block hash: the checked copy (its
+   * transaction signatures verified: the hash does not cover them), its checked transactions, and the
+   * effects of executing it on the head (so commit does not execute again).
    */
-  private checkedBlocks = new Map<string, { txs: CheckedTx[]; effects: BlockEffects }>();
+  private checkedBlocks = new Map<string, { block: Block; txs: CheckedTx[]; effects: BlockEffects }>();
   private lastCommitAt = 0;
   private stopped = false;
   private readonly signing: SigningStateStore;
@@ -194,31 +195,36 @@ export class ConsensusDriver {
     const block = carriedBlock(msg);
     if (block !== undefined && this.worthChecking(msg)) {
       const hash = msg.kind === "proposal" ? msg.blockHash : ((msg as RoundChange<Block>).prepared?.blockHash as string);
-      if (!this.checkedBlocks.has(hash)) {
-        try {
+      try {
+        let known = this.checkedBlocks.get(hash);
+        if (known === undefined) {
           // [REJECT] the carried block is a valid next block on our head
           const checked = checkBlock(this.m.spec, block, this.tip(), {
             now: this.m.clock.now(),
             maxFutureMs: this.options.maxClockDriftMs,
             cache: this.m.mempool,
           });
-          // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
-          if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, checked.block.header.proposer, msg.round)) {
-            throw new Error("header proposer is not a proposer of this round or an earlier one");
-          }
           // [REJECT] its resultsRoot is what executing it on our head yields
           const effects = await executeChecked(this.m.store, checked.block, checked.txs);
-          this.checkedBlocks.set(hash, { txs: checked.txs, effects });
-        } catch (err) {
-          this.m.log.warn("dropped message with an invalid block", {
-            kind: msg.kind,
-            height,
-            round: msg.round,
-            from: msg.validator,
-            reason: (err as Error).message,
-          });
-          return;
+          known = { block: checked.block, txs: checked.txs, effects };
         }
+        // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
+        if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, known.block.header.proposer, msg.round)) {
+          throw new Error("header proposer is not a proposer of this round or an earlier one");
+        }
+        this.checkedBlocks.set(hash, known);
+        // Hand the core the block we checked, not this copy: the hash covers transaction bodies but not
+        // their signatures, so a copy with a known hash may carry signatures that do not verify.
+        msg = withCarriedBlock(msg, known.block);
+      } catch (err) {
+        this.m.log.warn("dropped message with an invalid block", {
+          kind: msg.kind,
+          height,
+          round: msg.round,
+          from: msg.validator,
+          reason: (err as Error).message,
+        });
+        return;
       }
     }
     await this.input({ type: "message", message: msg });
@@ -345,7 +351,7 @@ export class ConsensusDriver {
     const effects = await executeBlock(this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
     const block = buildBlock(this.m.spec, tip, this.m.signer.index, now, txs, effects.receipts);
     const hash = blockHash(block.header);
-    this.checkedBlocks.set(hash, { txs, effects });
+    this.checkedBlocks.set(hash, { block, txs, effects });
     await this.input({ type: "block-ready", height, round, blockHash: hash, block });
   }
 
@@ -355,8 +361,8 @@ export class ConsensusDriver {
     let checked = this.checkedBlocks.get(d.blockHash);
     if (checked === undefined) {
       try {
-        const txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
-        checked = { txs, effects: await executeChecked(this.m.store, d.block, txs) };
+        const { block, txs } = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool });
+        checked = { block, txs, effects: await executeChecked(this.m.store, block, txs) };
       } catch (err) {
         // A quorum committed a block we find invalid: only a fault beyond f can do that. Do not apply it;
         // sync will fetch the chain's block with its certificate, or show the disagreement.

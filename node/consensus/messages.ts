@@ -148,3 +148,10 @@ export function carriedBlock(m: BlockMessage): Block | undefined {
   if (m.kind === "round-change") return (m as RoundChange<Block>).preparedBlock;
   return undefined;
 }
+
+/** The same message carrying `block` instead (a block with the same hash). */
+export function withCarriedBlock(m: BlockMessage, block: Block): BlockMessage {
+  if (m.kind === "proposal") return { ...m, block };
+  if (m.kind === "round-change") return { ...m, preparedBlock: block };
+  return m;
+}
