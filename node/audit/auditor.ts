@@ -229,7 +229,7 @@ async function auditBlock(
     return stop(height, "commit", (err as Error).message);
   }
   if (item.hash !== checked.hash) stop(height, "block-hash", `stored hash ${short(item.hash)} is not the header's hash ${short(checked.hash)}`);
-  const { stored: replayed } = await applyBlock(replay, checked.block, item.commit, checked.hash, checked.txs);
+  const { stored: replayed } = await applyBlock(spec, replay, checked.block, item.commit, checked.hash, checked.txs);
   compareReceipts(height, item.receipts, replayed.receipts);
   // Whatever else applyBlock stores for a block (e.g. a results root) must match too.
   for (const [key, value] of Object.entries(replayed)) {

@@ -207,7 +207,7 @@ export class ConsensusDriver {
             throw new Error("header proposer is not a proposer of this round or an earlier one");
           }
           // [REJECT] its resultsRoot is what executing it on our head yields
-          const effects = await executeChecked(this.m.store, checked.block, checked.txs);
+          const effects = await executeChecked(this.m.spec, this.m.store, checked.block, checked.txs);
           this.checkedBlocks.set(hash, { txs: checked.txs, effects });
         } catch (err) {
           this.m.log.warn("dropped message with an invalid block", {
@@ -342,7 +342,7 @@ export class ConsensusDriver {
     // header commits to the receipts of executing it on the head.
     const tip = this.tip();
     const now = this.m.clock.now();
-    const effects = await executeBlock(this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
+    const effects = await executeBlock(this.m.spec, this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
     const block = buildBlock(this.m.spec, tip, this.m.signer.index, now, txs, effects.receipts);
     const hash = blockHash(block.header);
     this.checkedBlocks.set(hash, { txs, effects });
@@ -356,7 +356,7 @@ export class ConsensusDriver {
     if (checked === undefined) {
       try {
         const txs = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool }).txs;
-        checked = { txs, effects: await executeChecked(this.m.store, d.block, txs) };
+        checked = { txs, effects: await executeChecked(this.m.spec, this.m.store, d.block, txs) };
       } catch (err) {
         // A quorum committed a block we find invalid: only a fault beyond f can do that. Do not apply it;
         // sync will fetch the chain's block with its certificate, or show the disagreement.
@@ -382,7 +382,7 @@ export class ConsensusDriver {
     this.m.mempool.beginCommit();
     let applied: Awaited<ReturnType<typeof applyBlock>>;
     try {
-      applied = await applyBlock(this.m.store, block, commit, hash, txs, effects);
+      applied = await applyBlock(this.m.spec, this.m.store, block, commit, hash, txs, effects);
     } catch (err) {
       await this.m.mempool.onBlockCommitted([], []); // release admissions waiting on this commit
       throw err;

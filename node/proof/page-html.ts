@@ -40,6 +40,7 @@ export function escapeHtml(value: unknown): string {
 const STATUS_TEXT: Record<string, LocalizedText> = {
   valid: { zh: "有效", en: "Valid" },
   revoked: { zh: "已撤销", en: "Revoked" },
+  superseded: { zh: "已被换发证书取代", en: "Superseded by a renewal" },
   expired: { zh: "已过期", en: "Expired" },
   "not-yet-valid": { zh: "尚未生效", en: "Not yet valid" },
   unknown: { zh: "未找到该证书", en: "Certificate not found" },

@@ -13,6 +13,7 @@ import { type ProvenCertificate, verifyBundle } from "./verify.js";
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
   revoked: ["已撤销", "revoked"],
+  superseded: ["已被取代", "superseded"],
   expired: ["已过期", "expired"],
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };

@@ -27,14 +27,14 @@ async function commit(store: MemoryStore, txs: Transaction[]): Promise<void> {
   const tip: ChainTip = store.head() ?? genesisTip(spec);
   const h = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t));
-  const effects = await executeBlock(store, h, T0 + h * 1000, checked);
+  const effects = await executeBlock(spec, store, h, T0 + h * 1000, checked);
   const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
   const hash = blockHash(block.header);
   const seals = [0, 1, 2].map((v) => ({
     validator: v,
     signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, h, 0, hash)),
   }));
-  await applyBlock(store, block, { height: h, round: 0, blockHash: hash, seals }, hash, checked, effects);
+  await applyBlock(spec, store, block, { height: h, round: 0, blockHash: hash, seals }, hash, checked, effects);
 }
 
 /**

@@ -101,6 +101,7 @@ describe("cli: building a certificate document", () => {
       id: "t-x",
       name: { en: "", zh: "" },
       defaultValidityDays: 1,
+      maxValidityDays: 1,
       fields: [{ name: "ok", label: { en: "", zh: "" }, kind: "boolean", required: true, public: true }],
     };
     assert.deepEqual(parseFieldAssignments(boolType, ["ok=false"]), { ok: false });
