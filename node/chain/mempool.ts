@@ -25,14 +25,13 @@ export interface AdmitResult {
   status: AdmitStatus;
 }
 
-/** The state keys a pending transaction reads or writes: "c:" certificate id, "h:" holder commitment. */
+/**
+ * The state a pending transaction depends on: "c:" the certificates it reads or writes, "h:" the
+ * holders whose certificates its review reads. A block that changes any of them re-checks it.
+ */
 function keysOf(spec: ChainSpec, checked: CheckedTx): string[] {
   const reads = readsOf(spec, checked);
-  const keys = reads.ids.map((id) => `c:${id}`);
-  for (const h of reads.holders) keys.push(`h:${h.commitment}`);
-  const body = checked.tx.body;
-  if (body.kind === "issue") keys.push(`h:${body.payload.holderCommitment}`);
-  return keys;
+  return [...reads.ids.map((id) => `c:${id}`), ...reads.holders.map((h) => `h:${h.commitment}`)];
 }
 
 /** Pending changes (records and holder-index additions) over a snapshot of committed state. */
@@ -61,7 +60,7 @@ export class Mempool {
   private readonly holders = new Map<string, string[]>();
   /** What each pending transaction changed, to undo when it is committed. */
   private readonly changes = new Map<string, Transition>();
-  /** How many pending transactions read or write each state key (see keysOf). */
+  /** How many pending transactions depend on each state key (see keysOf). */
   private readonly users = new Map<string, number>();
   private closed = false;
   /** Bumped when a block starts and ends committing; admissions that read state across it read again. */
@@ -194,14 +193,14 @@ export class Mempool {
   }
 
   /**
-   * After a block is committed: drop its transactions; if a pending transaction reads or writes
-   * state the block changed (`touched`: the certificate ids of its transactions), re-check every
-   * pending transaction in order against the new committed state and drop those that no longer apply.
+   * After a block is committed (its transactions `txs`, none if it failed): drop them; if a pending
+   * transaction depends on state the block may have changed, re-check every pending transaction in
+   * order against the new committed state and drop those that no longer apply.
    */
-  async onBlockCommitted(txHashes: string[], touched: Iterable<string>): Promise<void> {
+  async onBlockCommitted(txs: readonly CheckedTx[]): Promise<void> {
     this.beginCommit();
     try {
-      await this.rebuildAfterCommit(txHashes, touched);
+      await this.rebuildAfterCommit(txs);
     } finally {
       this.epoch++;
       const end = this.endCommit;
@@ -211,29 +210,27 @@ export class Mempool {
     }
   }
 
-  private async rebuildAfterCommit(txHashes: string[], touched: Iterable<string>): Promise<void> {
-    for (const h of txHashes) {
-      const tx = this.pending.get(h);
+  private async rebuildAfterCommit(txs: readonly CheckedTx[]): Promise<void> {
+    for (const t of txs) {
+      const tx = this.pending.get(t.hash);
       if (tx !== undefined) this.forget(tx);
     }
     if (this.pending.size === 0) return;
-    // The state the block changed: its certificates, the renewed ones and their holders.
-    const ids = [...new Set(touched)];
-    const keys = new Set(ids.map((id) => `c:${id}`));
-    for (const r of await this.state.getCertificates(ids)) {
-      if (r === null) continue;
-      keys.add(`h:${r.holderCommitment}`);
-      if (r.supersedes !== undefined) keys.add(`c:${r.supersedes}`);
-    }
-    if (![...keys].some((k) => this.users.has(k))) return;
+    // What the block may have changed: the certificates its transactions write, and the holders they issue to.
+    const stale = txs.some((t) => {
+      const body = t.tx.body;
+      if (body.kind === "issue" && this.users.has(`h:${body.payload.holderCommitment}`)) return true;
+      return readsOf(this.spec, t).ids.some((id) => this.users.has(`c:${id}`));
+    });
+    if (!stale) return;
     // Something pending depends on what the block changed: re-check everything pending, in order.
-    const txs = [...this.pending.values()];
-    for (const c of txs) this.forget(c);
+    const pending = [...this.pending.values()];
+    for (const c of pending) this.forget(c);
     const committed = new StateCache();
-    await committed.load(this.spec, this.state, txs);
+    await committed.load(this.spec, this.state, pending);
     const view = new PendingView(committed, this.records, this.holders);
     const time = headTime(this.spec, this.state).time;
-    for (const c of txs) {
+    for (const c of pending) {
       try {
         this.insert(c, view, time);
       } catch (err) {

@@ -10,7 +10,7 @@ import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip, nextBlock
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
 import { applyBlock, executeChecked } from "../chain/apply.js";
-import { type BlockEffects, certificateIdOf, executeBlock } from "../chain/state.js";
+import { type BlockEffects, executeBlock } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
@@ -384,15 +384,12 @@ export class ConsensusDriver {
     try {
       applied = await applyBlock(this.m.spec, this.m.store, block, commit, hash, txs, effects);
     } catch (err) {
-      await this.m.mempool.onBlockCommitted([], []); // release admissions waiting on this commit
+      await this.m.mempool.onBlockCommitted([]); // release admissions waiting on this commit
       throw err;
     }
     const { stored, timings } = applied;
     const t2 = performance.now();
-    await this.m.mempool.onBlockCommitted(
-      txs.map((t) => t.hash),
-      txs.map(certificateIdOf),
-    );
+    await this.m.mempool.onBlockCommitted(txs);
     const now = this.m.clock.now();
     this.m.log.debug("committed block", {
       height: h.height,

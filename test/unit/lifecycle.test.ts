@@ -165,10 +165,28 @@ describe("automatic review", () => {
     const pool = new Mempool(chain.spec, store);
     const mine = issueTx(chain, qualification(citizen));
     await pool.admit(mine);
-    const theirs = qualification(citizen);
-    await commit(store, [issueTx(chain, theirs)], T0 + 2000);
-    await pool.onBlockCommitted([], [theirs.certificateId]);
+    const theirs = issueTx(chain, qualification(citizen));
+    await commit(store, [theirs], T0 + 2000);
+    await pool.onBlockCommitted([check(theirs)]);
     assert.equal(pool.size, 0, "the pending qualification no longer passes review");
+  });
+
+  it("a renewal committed from elsewhere drops a pending revocation of the certificate it supersedes", async () => {
+    const store = new MemoryStore();
+    const citizen = person("Feng Shisan", "110101199707070707");
+    const old = qualification(citizen);
+    await commit(store, [issueTx(chain, identity(citizen)), issueTx(chain, old)], T0 + 1000);
+    const pool = new Mempool(chain.spec, store);
+    await pool.admit(revokeTx(chain, old.certificateId, "housing", "moved away"));
+    await pool.admit(issueTx(chain, identity(person("Unrelated", "110101190001010001"))));
+    const renewal = issueTx(chain, qualification(citizen, { supersedes: old.certificateId }));
+    await commit(store, [renewal], T0 + 2000);
+    await pool.onBlockCommitted([check(renewal)]);
+    assert.deepEqual(
+      pool.reap(10, 1 << 20).map((t) => t.tx.body.kind),
+      ["issue"],
+      "the revocation no longer applies; the unrelated issue stays",
+    );
   });
 
   it("every node produces byte-identical receipts for the same block", async () => {

@@ -94,7 +94,7 @@ describe("mempool", () => {
     const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first, appliedReceipts(first));
     const effects = await executeBlock(chain.spec, store, 1, block.header.time, first);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
-    await pool.onBlockCommitted([reaped[0]?.hash as string], [doc.certificateId]);
+    await pool.onBlockCommitted(first);
     assert.equal(pool.size, 1);
   });
 
