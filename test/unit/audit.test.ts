@@ -251,6 +251,15 @@ describe("audit: the whole chain re-checked from genesis", () => {
       message: /market-regulation/,
     },
     {
+      name: "a holder index entry dropped",
+      alter: (ids, base) => ({
+        holderCertificates: async (keys) => (await base.holderCertificates?.(keys))?.map((list) => list.filter((id) => id !== ids[2])) ?? [],
+      }),
+      height: 3,
+      check: "holder-index",
+      message: /business-licence of holder/,
+    },
+    {
       name: "a head that is not the last block",
       alter: () => ({ head: async () => ({ height: 4, hash: "cd".repeat(32), time: T0 + 4000 }) }),
       height: 4,
