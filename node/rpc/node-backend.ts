@@ -7,7 +7,6 @@ import { headTime } from "../chain/state.js";
 import type { TxGossip } from "../chain/tx-gossip.js";
 import type { CertificateRecord, Genesis } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
-import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
 import type { Evidence } from "../consensus/evidence.js";
 import type { ChainStore } from "../db/store.js";
@@ -28,7 +27,6 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  clock: Clock;
   node: { name: string; peerId: string };
   validatorIndex: number | null;
   peers: { connected(): number; configured: number };
