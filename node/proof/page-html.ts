@@ -84,6 +84,15 @@ export function renderVerifyPage(input: VerifyPageInput): string {
         ),
       );
     }
+    if (c.superseded !== undefined) {
+      facts.push(
+        fact(
+          { zh: "换发", en: "Superseded by" },
+          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${escapeHtml(utc(c.superseded.time))}`,
+        ),
+      );
+    }
+    if (c.record.supersedes !== undefined) facts.push(fact({ zh: "换发自", en: "Renews" }, escapeHtml(c.record.supersedes)));
     for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {
       const label = type?.fields.find((f) => f.name === name)?.label ?? { zh: name, en: name };
       facts.push(fact(label, escapeHtml(value)));

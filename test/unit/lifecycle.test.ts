@@ -18,7 +18,8 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/proof/build.js";
 import { verifyBundle } from "../../node/proof/verify.js";
-import { certificateView } from "../../node/rpc/certificate-view.js";
+import { renderVerifyPage } from "../../node/proof/page-html.js";
+import { certificateView, verdictOf } from "../../node/rpc/certificate-view.js";
 import { DAY, T0, type TestPerson, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
 import { commitNext } from "../helpers/proof-chain.js";
 
@@ -235,6 +236,17 @@ describe("renewal (supersede)", () => {
       ],
     );
     assert.equal(statusAt(before as NonNullable<typeof before>, T0 + DAY), "superseded");
+    // What a verifier is shown: not valid, superseded by the renewal, in the verdict and on the page.
+    const verdict = verdictOf(certificateView(chain.spec, before as NonNullable<typeof before>, { time: T0 + DAY, height: 2 }));
+    assert.deepEqual([verdict.valid, verdict.status, verdict.reason], [false, "superseded", `superseded by ${renewal.certificateId}`]);
+    const page = renderVerifyPage({
+      certificateId: old.certificateId,
+      verification: verdict,
+      genesis: chain.spec.genesis,
+      chainId: chain.spec.chainId,
+      genesisHash: chain.spec.genesisHash,
+    });
+    assert.match(page, new RegExp(`Superseded by</span>.*${renewal.certificateId}`, "s"));
     assert.equal(statusAt(after as NonNullable<typeof after>, T0 + DAY), "valid");
     // A superseded certificate is not revoked itself: its successor is.
     await assert.rejects(
