@@ -67,7 +67,7 @@ export async function writeBackup(
       const item = await fetchBlock(h);
       if (item === null) throw new LedgerError("NOT_FOUND", `block ${h} is missing on the node`);
       const { tip: next, checked } = verify(spec, item, tip);
-      await applyBlock(replay, checked.block, item.commit, checked.hash, checked.txs);
+      await applyBlock(spec, replay, checked.block, item.commit, checked.hash, checked.txs);
       tip = next;
       await file.write(`${JSON.stringify({ block: item.block, commit: item.commit })}\n`);
       progress?.(h, height);
@@ -109,7 +109,7 @@ export async function restoreBackup(spec: ChainSpec, store: ChainStore, path: st
       continue;
     }
     const { tip: next, checked } = verify(spec, value as CommittedBlock, tip);
-    await applyBlock(store, checked.block, (value as CommittedBlock).commit, checked.hash, checked.txs);
+    await applyBlock(spec, store, checked.block, (value as CommittedBlock).commit, checked.hash, checked.txs);
     tip = next;
     progress?.(tip.height, header.height);
   }

@@ -25,7 +25,16 @@ export const ERROR_STATUS = {
   TX_NOT_ISSUER: 403,
   TX_ALREADY_REVOKED: 409,
   TX_BAD_VALIDITY: 400,
+  /** A renewal names a certificate that is revoked, expired or superseded at block time. */
+  TX_CERT_NOT_VALID: 409,
+  /** A renewal changes the certificate's type or holder. */
+  TX_SUPERSEDE_MISMATCH: 409,
   MEMPOOL_FULL: 503,
+  // automatic review (chain/rules.ts): a genesis rule refused the certificate
+  REVIEW_NO_IDENTITY_PROOF: 422,
+  REVIEW_PREREQUISITE_MISSING: 422,
+  REVIEW_DUPLICATE_QUALIFICATION: 422,
+  REVIEW_DUPLICATE_CERTIFICATE: 422,
   // blocks and consensus
   BLOCK_INVALID: 400,
   COMMIT_CERT_INVALID: 400,

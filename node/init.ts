@@ -4,9 +4,9 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "./chain/certificate-types.js";
+import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS, DEFAULT_REVIEW_RULES } from "./chain/certificate-types.js";
 import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
-import type { ConsensusParams, Department, Genesis, ValidatorInfo } from "./chain/types.js";
+import type { ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./chain/types.js";
 import { type NodeConfig, saveConfig } from "./config.js";
 import { generateKeyPair, saveKeyFile } from "./crypto/keys.js";
 import { createPeerKeyFile } from "./network/identity.js";
@@ -23,6 +23,8 @@ export interface InitOptions {
   basePort: number;
   genesisTime: number;
   consensus?: Partial<ConsensusParams>;
+  /** Automatic review rules of genesis (default DEFAULT_REVIEW_RULES; null: none). */
+  reviewRules?: ReviewRuleSet | null;
 }
 
 export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime"> = {
@@ -91,6 +93,8 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
     certificateTypes: DEFAULT_CERTIFICATE_TYPES,
     consensus: { ...defaultConsensusParams, ...opts.consensus },
   };
+  const reviewRules = opts.reviewRules === undefined ? DEFAULT_REVIEW_RULES : opts.reviewRules;
+  if (reviewRules !== null) genesis.reviewRules = reviewRules;
   const spec = new ChainSpec(genesis);
   const genesisText = `${JSON.stringify(genesis, null, 2)}\n`;
   const genesisFile = join(opts.dir, "genesis.json");

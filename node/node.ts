@@ -159,7 +159,6 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       driver,
       sync,
       txGossip,
-      clock,
       node: { name: cfg.name, peerId: network.peerId },
       validatorIndex: signer?.index ?? null,
       peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },

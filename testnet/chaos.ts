@@ -51,6 +51,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     quiet: true,
     enableAdmin: true,
     consensus: { roundTimeoutMs: o.roundTimeoutMs },
+    reviewRules: null, // the load is licences without a legal representative's identity proof
   });
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();

@@ -68,7 +68,7 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         };
         return checkTransaction(spec, signTx(body, opts.issuer.privateKey));
       });
-      const effects = await executeBlock(store, height, time, txs);
+      const effects = await executeBlock(spec, store, height, time, txs);
       const block = buildBlock(spec, tip, spec.proposerIndex(height, 0), time, txs, effects.receipts);
       const hash = blockHash(block.header);
       const seals = opts.validatorKeys.slice(0, quorum).map((k, validator) => ({
@@ -76,7 +76,7 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         signature: signBytes(k.privateKey, commitSealBytes(spec.chainId, height, 0, hash)),
       }));
       const commit: CommitCertificate = { height, round: 0, blockHash: hash, seals };
-      await applyBlock(store, block, commit, hash, txs, effects);
+      await applyBlock(spec, store, block, commit, hash, txs, effects);
       tip = { height, hash, time };
       txCount += txs.length;
       if (height % 1000 === 0) opts.onProgress?.(height);

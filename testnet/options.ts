@@ -1,5 +1,5 @@
 /** Options of the local testnet (kept apart from testnet.ts so the CLI reads the defaults cheaply). */
-import type { ConsensusParams } from "../node/chain/types.js";
+import type { ConsensusParams, ReviewRuleSet } from "../node/chain/types.js";
 
 export interface TestnetOptions {
   /** Number of validator nodes, each a separate process. */
@@ -22,6 +22,8 @@ export interface TestnetOptions {
   enableAdmin?: boolean;
   /** Genesis consensus parameters to override (tests use short round timeouts). */
   consensus?: Partial<ConsensusParams>;
+  /** Genesis review rules (default: the mission's, DEFAULT_REVIEW_RULES; null: none). */
+  reviewRules?: ReviewRuleSet | null;
 }
 
 export const defaultTestnetOptions: TestnetOptions = {

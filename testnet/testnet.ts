@@ -59,6 +59,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     basePort: opts.basePort,
     genesisTime: Date.now(),
     ...(opts.consensus === undefined ? {} : { consensus: opts.consensus }),
+    ...(opts.reviewRules === undefined ? {} : { reviewRules: opts.reviewRules }),
   });
 
   const nodes: TestnetNodeInfo[] = [];

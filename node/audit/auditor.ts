@@ -9,6 +9,7 @@
  */
 import { applyBlock } from "../chain/apply.js";
 import { type ChainTip, type TxCheckCache, checkBlock, checkCommitCertificate, genesisTip } from "../chain/block.js";
+import { holderKeyString } from "../chain/state.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { CertificateRecord, Receipt } from "../chain/types.js";
 import type { StoredBlock } from "../db/store.js";
@@ -27,6 +28,7 @@ export type AuditCheck =
   | "tx-index" // a transaction's stored location differs from the replay's
   | "record" // a stored certificate record differs from the replay's, is missing, or has no transaction behind it
   | "issuance-index" // a department's issuance index differs from the replay's
+  | "holder-index" // the certificates stored under a holder commitment and type differ from the replay's
   | "head"; // the stored head is not the last block
 
 /** The first inconsistency: where it is and what is wrong. */
@@ -121,6 +123,7 @@ export async function auditChain(spec: ChainSpec, source: AuditSource, options: 
       });
     await auditRecords(source, replay, report, opts.batchRecords, progress);
     await auditIssuanceIndex(spec, source, replay, report, tip.height);
+    await auditHolderIndex(source, replay, report);
   } catch (err) {
     if (!(err instanceof Inconsistency)) throw err;
     report.finding = err.finding;
@@ -229,7 +232,7 @@ async function auditBlock(
     return stop(height, "commit", (err as Error).message);
   }
   if (item.hash !== checked.hash) stop(height, "block-hash", `stored hash ${short(item.hash)} is not the header's hash ${short(checked.hash)}`);
-  const { stored: replayed } = await applyBlock(replay, checked.block, item.commit, checked.hash, checked.txs);
+  const { stored: replayed } = await applyBlock(spec, replay, checked.block, item.commit, checked.hash, checked.txs);
   compareReceipts(height, item.receipts, replayed.receipts);
   // Whatever else applyBlock stores for a block (e.g. a results root) must match too.
   for (const [key, value] of Object.entries(replayed)) {
@@ -379,5 +382,46 @@ async function auditIssuanceIndex(spec: ChainSpec, source: AuditSource, replay: 
       const lastEntry = expected[expected.length - 1] as { height: number; index: number };
       after = { height: lastEntry.height, index: lastEntry.index };
     }
+  }
+}
+
+/**
+ * The holder index: for every holder commitment and type the replay issued to, the stored list holds
+ * the same certificate ids in the same order. (Entries under keys no certificate has are not found:
+ * the index cannot be listed whole.) The blame falls on the issue of the first id that differs.
+ */
+async function auditHolderIndex(source: AuditSource, replay: ReplayStore, report: AuditReport): Promise<void> {
+  const holderCertificates = source.holderCertificates?.bind(source);
+  if (holderCertificates === undefined) {
+    report.notChecked.push("holder index");
+    return;
+  }
+  const page = 500;
+  let after: string | undefined;
+  for (;;) {
+    const records = await replay.listCertificates(page, after);
+    const keys = [
+      ...new Map(
+        records.map((r) => {
+          const key = { commitment: r.holderCommitment, certificateType: r.certificateType };
+          return [holderKeyString(key), key];
+        }),
+      ).values(),
+    ];
+    const [stored, expected] = await Promise.all([holderCertificates(keys), replay.getHolderCertificates(keys)]);
+    for (const [i, key] of keys.entries()) {
+      const s = stored[i] ?? [];
+      const e = expected[i] ?? [];
+      if (sameJson(s, e)) continue;
+      const first = e.find((id, j) => s[j] !== id) ?? s.find((id, j) => e[j] !== id);
+      const record = first === undefined ? null : await replay.getCertificate(first);
+      stop(
+        record?.history[0]?.height ?? report.height,
+        "holder-index",
+        `${key.certificateType} of holder ${short(key.commitment)}: stored ${JSON.stringify(s)}, replay gives ${JSON.stringify(e)}`,
+      );
+    }
+    if (records.length < page) break;
+    after = records[records.length - 1]?.id;
   }
 }

@@ -4,6 +4,7 @@
  * memory store in tests); rpc-source.ts reads a running node over its RPC.
  */
 import type { ChainTip } from "../chain/block.js";
+import type { HolderKey } from "../chain/rules.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import type { ChainStore, IssuanceEntry, StoredBlock } from "../db/store.js";
 
@@ -24,6 +25,8 @@ export interface AuditSource {
   issuedBy?(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]>;
   /** Every stored record in id order (finds records no transaction produced). Absent: not checked. */
   listCertificates?(limit: number, after?: string): Promise<CertificateRecord[]>;
+  /** The stored holder index (review rules read it): certificate ids per holder commitment and type. Absent: not checked. */
+  holderCertificates?(keys: HolderKey[]): Promise<string[][]>;
 }
 
 /** Audit a chain store directly: every check, including records and index entries nothing produced. */
@@ -37,5 +40,6 @@ export function storeSource(store: ChainStore, name: string): AuditSource {
     txLocations: (hashes) => store.getTxLocations(hashes),
     issuedBy: (department, limit, after) => store.issuedBy(department, limit, after),
     listCertificates: (limit, after) => store.listCertificates(limit, after),
+    holderCertificates: (keys) => store.getHolderCertificates(keys),
   };
 }

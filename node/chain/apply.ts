@@ -6,6 +6,7 @@
 import type { ChainStore, StoredBlock } from "../db/store.js";
 import { LedgerError } from "../errors.js";
 import { resultsRoot } from "./block.js";
+import type { ChainSpec } from "./genesis.js";
 import { type BlockEffects, type StateReader, executeBlock } from "./state.js";
 import type { CheckedTx } from "./tx.js";
 import type { Block, CommitCertificate } from "./types.js";
@@ -19,9 +20,9 @@ export interface AppliedBlock {
  * Execute a stateless-checked block against committed state (its parent's) and check that the
  * receipts hash to its header's resultsRoot. Throws BLOCK_INVALID otherwise.
  */
-export async function executeChecked(reader: StateReader, block: Block, txs: CheckedTx[]): Promise<BlockEffects> {
+export async function executeChecked(spec: ChainSpec, reader: StateReader, block: Block, txs: CheckedTx[]): Promise<BlockEffects> {
   const h = block.header;
-  const effects = await executeBlock(reader, h.height, h.time, txs);
+  const effects = await executeBlock(spec, reader, h.height, h.time, txs);
   // [REJECT] the header commits to exactly the receipts every honest node computes
   if (resultsRoot(effects.receipts) !== h.resultsRoot) {
     throw new LedgerError("BLOCK_INVALID", `block ${h.height}: resultsRoot does not match the receipts of executing it`);
@@ -35,6 +36,7 @@ export async function executeChecked(reader: StateReader, block: Block, txs: Che
  * without them the block is executed and checked here.
  */
 export async function applyBlock(
+  spec: ChainSpec,
   store: ChainStore,
   block: Block,
   commit: CommitCertificate,
@@ -43,7 +45,7 @@ export async function applyBlock(
   effects?: BlockEffects,
 ): Promise<AppliedBlock> {
   const t0 = performance.now();
-  const executed = effects ?? (await executeChecked(store, block, txs));
+  const executed = effects ?? (await executeChecked(spec, store, block, txs));
   const t1 = performance.now();
   const stored: StoredBlock = { block, commit, hash, receipts: executed.receipts };
   await store.commitBlock(stored, executed);

@@ -1,8 +1,9 @@
 /**
- * The four certificate types of the mission and the departments that issue them. `certchain init`
- * writes these into genesis; operators may edit genesis before starting a chain.
+ * The four certificate types of the mission, the departments that issue them and the automatic
+ * review rules. `certchain init` writes these into genesis; operators may edit genesis before
+ * starting a chain.
  */
-import type { CertificateType, LocalizedText } from "./types.js";
+import type { CertificateType, LocalizedText, ReviewRuleSet } from "./types.js";
 
 const USCC = "[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"; // GB 32100-2015 unified social credit code
 
@@ -36,6 +37,8 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     id: "business-licence",
     name: { en: "Business Licence", zh: "营业执照" },
     defaultValidityDays: 3650,
+    maxValidityDays: 10950,
+    links: [{ name: "legalRepresentative", label: { en: "Legal representative (identity commitment)", zh: "法定代表人（身份承诺）" } }],
     fields: [
       { name: "enterpriseName", label: { en: "Enterprise name", zh: "企业名称" }, kind: "string", required: true, public: true, maxLength: 200 },
       {
@@ -57,6 +60,7 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     id: "identity-proof",
     name: { en: "Identity Proof", zh: "身份证明" },
     defaultValidityDays: 3650,
+    maxValidityDays: 7300,
     fields: [
       { name: "gender", label: { en: "Gender", zh: "性别" }, kind: "string", required: false, public: false, maxLength: 10 },
       { name: "dateOfBirth", label: { en: "Date of birth", zh: "出生日期" }, kind: "date", required: true, public: false },
@@ -67,6 +71,7 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     id: "home-purchase-qualification",
     name: { en: "Home-Purchase Qualification", zh: "购房资格证明" },
     defaultValidityDays: 180,
+    maxValidityDays: 365,
     fields: [
       { name: "city", label: { en: "City", zh: "城市" }, kind: "string", required: true, public: true, maxLength: 100 },
       { name: "householdType", label: { en: "Household type", zh: "家庭类型" }, kind: "string", required: true, public: false, maxLength: 50 },
@@ -77,6 +82,7 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     id: "administrative-approval",
     name: { en: "Administrative Approval", zh: "行政许可决定" },
     defaultValidityDays: 1095,
+    maxValidityDays: 1825,
     fields: [
       { name: "matter", label: { en: "Approved matter", zh: "许可事项" }, kind: "string", required: true, public: true, maxLength: 300 },
       { name: "decisionNumber", label: { en: "Decision number", zh: "决定书文号" }, kind: "string", required: true, public: true, maxLength: 100 },
@@ -84,3 +90,37 @@ export const DEFAULT_CERTIFICATE_TYPES: CertificateType[] = [
     ],
   },
 ];
+
+/**
+ * The review rules of the default genesis. A person's identity proof's holder commitment is their
+ * pseudonymous handle: other departments issue to the same commitment (the citizen presents their
+ * identity document, whose salt makes it), and a licence names its legal representative by it.
+ */
+export const DEFAULT_REVIEW_RULES: ReviewRuleSet = {
+  version: "2026-11.1",
+  rules: [
+    {
+      id: "licence-representative-identity",
+      kind: "requires-valid",
+      certificateType: "business-licence",
+      subject: { link: "legalRepresentative" },
+      requiredType: "identity-proof",
+      code: "REVIEW_NO_IDENTITY_PROOF",
+    },
+    {
+      id: "qualification-holder-identity",
+      kind: "requires-valid",
+      certificateType: "home-purchase-qualification",
+      subject: "holder",
+      requiredType: "identity-proof",
+      code: "REVIEW_NO_IDENTITY_PROOF",
+    },
+    {
+      id: "qualification-one-per-holder",
+      kind: "unique-valid",
+      certificateType: "home-purchase-qualification",
+      subject: "holder",
+      code: "REVIEW_DUPLICATE_QUALIFICATION",
+    },
+  ],
+};

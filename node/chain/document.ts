@@ -33,9 +33,28 @@ export interface CertificateDocument {
   fields: Record<string, PublicFieldValue>;
   validFrom: number;
   validUntil: number;
+  /** Holder commitments of other people the certificate names (e.g. legalRepresentative); on chain too. */
+  links?: Record<string, string>;
+  /** The certificate this one renews; on chain too. */
+  supersedes?: string;
 }
 
 const MAX_IDENTITY = 200;
+/** The members a document may have (links and supersedes only when it has them). */
+const DOCUMENT_MEMBERS: readonly string[] = [
+  "version",
+  "chainId",
+  "certificateId",
+  "certificateType",
+  "department",
+  "holder",
+  "holderSalt",
+  "fields",
+  "validFrom",
+  "validUntil",
+  "links",
+  "supersedes",
+];
 
 /** Salted commitment to the holder's identity: H(HOLDER, canonical({holder, salt})). */
 export function holderCommitment(holder: HolderIdentity, salt: string): string {
@@ -63,7 +82,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
   };
   if (!isObject(value)) return fail("a certificate document is a JSON object");
   for (const k of Object.keys(value)) {
-    if (!["version", "chainId", "certificateId", "certificateType", "department", "holder", "holderSalt", "fields", "validFrom", "validUntil"].includes(k)) {
+    if (!DOCUMENT_MEMBERS.includes(k)) {
       fail(`unexpected member "${k}"`);
     }
   }
@@ -82,6 +101,14 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
   if (Object.keys(h).length !== 3) fail("holder has members other than name, idType, idNumber");
   if (!isHash(value.holderSalt)) fail("holderSalt must be 32 bytes of hex");
   checkFields(type, value.fields, false);
+  if (value.links !== undefined) {
+    if (!isObject(value.links)) fail("links must be an object of holder commitments");
+    for (const [name, c] of Object.entries(value.links as Record<string, unknown>)) {
+      if (!(type.links ?? []).some((l) => l.name === name) || !isHash(c))
+        fail(`link ${JSON.stringify(name)} is not a link of ${type.id} with a holder commitment`);
+    }
+  }
+  if (value.supersedes !== undefined && (typeof value.supersedes !== "string" || !CERTIFICATE_ID.test(value.supersedes))) fail("supersedes is malformed");
   if (!Number.isSafeInteger(value.validFrom) || !Number.isSafeInteger(value.validUntil) || (value.validUntil as number) <= (value.validFrom as number)) {
     fail("validity period is malformed");
   }
@@ -92,7 +119,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
 export function issuePayloadFor(spec: ChainSpec, doc: CertificateDocument): IssuePayload {
   const type = spec.certificateType(doc.certificateType);
   if (type === undefined) throw new LedgerError("TX_UNKNOWN_TYPE", `unknown certificate type ${doc.certificateType}`);
-  return {
+  const payload: IssuePayload = {
     certificateId: doc.certificateId,
     certificateType: doc.certificateType,
     holderCommitment: holderCommitment(doc.holder, doc.holderSalt),
@@ -101,6 +128,9 @@ export function issuePayloadFor(spec: ChainSpec, doc: CertificateDocument): Issu
     validFrom: doc.validFrom,
     validUntil: doc.validUntil,
   };
+  if (doc.links !== undefined) payload.links = doc.links;
+  if (doc.supersedes !== undefined) payload.supersedes = doc.supersedes;
+  return payload;
 }
 
 /** Why a presented document does not match its record, or null when it matches. */
@@ -111,5 +141,8 @@ export function documentMismatch(spec: ChainSpec, doc: CertificateDocument, reco
   const payload = issuePayloadFor(spec, doc);
   if (canonicalize(payload.publicFields) !== canonicalize(record.publicFields)) return "public fields do not match the on-chain record";
   if (doc.validFrom !== record.validFrom || doc.validUntil !== record.validUntil) return "validity period does not match the on-chain record";
+  if (canonicalize(doc.links ?? {}) !== canonicalize(record.links ?? {}) || doc.supersedes !== record.supersedes) {
+    return "links or renewal do not match the on-chain record";
+  }
   return null;
 }

@@ -7,8 +7,9 @@ import { maxFaulty, proposerOf, quorum } from "../../consensus/quorum.js";
 import { LedgerError } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
+import { reviewRulesProblem } from "./rules.js";
 import { MAX_TX_BYTES } from "./tx.js";
-import type { CertificateType, ConsensusParams, Department, Genesis, ValidatorInfo } from "./types.js";
+import type { CertificateType, ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./types.js";
 
 export const defaultConsensusParams: ConsensusParams = {
   // ~1,000 transactions keep a full block's check-execute-store well under a second on this machine.
@@ -20,6 +21,7 @@ export const defaultConsensusParams: ConsensusParams = {
 };
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const LINK_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
 /** Indexed, checked genesis. */
 export class ChainSpec {
@@ -56,6 +58,11 @@ export class ChainSpec {
 
   get consensus(): ConsensusParams {
     return this.genesis.consensus;
+  }
+
+  /** The automatic review rule set, if genesis has one. */
+  get reviewRules(): ReviewRuleSet | undefined {
+    return this.genesis.reviewRules;
   }
 
   department(id: string): Department | undefined {
@@ -111,12 +118,23 @@ export function checkGenesis(g: Genesis): void {
   if (!Number.isSafeInteger(g.genesisTime)) fail("genesisTime must be an integer (ms)");
   if (!Array.isArray(g.validators) || g.validators.length === 0) fail("at least one validator is needed");
   if (!Array.isArray(g.departments) || !Array.isArray(g.certificateTypes)) fail("departments and certificateTypes must be arrays");
-  const typeIds = new Set<string>();
+  const types = new Map<string, CertificateType>();
   for (const t of g.certificateTypes) {
-    if (!ID.test(t.id) || typeIds.has(t.id)) fail(`certificate type id "${t.id}" is invalid or repeated`);
-    typeIds.add(t.id);
+    if (!ID.test(t.id) || types.has(t.id)) fail(`certificate type id "${t.id}" is invalid or repeated`);
+    types.set(t.id, t);
     if (!Array.isArray(t.fields)) fail(`type ${t.id}: fields must be an array`);
     if (!Number.isSafeInteger(t.defaultValidityDays) || t.defaultValidityDays <= 0) fail(`type ${t.id}: defaultValidityDays`);
+    if (!Number.isSafeInteger(t.maxValidityDays) || t.maxValidityDays < t.defaultValidityDays)
+      fail(`type ${t.id}: maxValidityDays must be at least defaultValidityDays`);
+    const links = t.links ?? [];
+    if (!Array.isArray(links) || links.some((l) => typeof l.name !== "string" || !LINK_NAME.test(l.name)))
+      fail(`type ${t.id}: link names must match [A-Za-z][A-Za-z0-9]*`);
+    if (new Set(links.map((l) => l.name)).size !== links.length) fail(`type ${t.id}: repeated link name`);
+  }
+  const typeIds = new Set(types.keys());
+  if (g.reviewRules !== undefined) {
+    const problem = reviewRulesProblem(g.reviewRules, types);
+    if (problem !== null) fail(problem);
   }
   const deptIds = new Set<string>();
   const keys = new Set<string>();

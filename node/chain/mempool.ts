@@ -1,12 +1,13 @@
 /**
  * Pending transactions, checked once (signature included) on the way in and kept in arrival order.
  * Each pending transaction is also checked against committed state plus the transactions ahead of
- * it, so a proposer builds blocks whose transactions apply; what still fails at execution gets a
- * rejection receipt.
+ * it, at the latest committed block's time, so a proposer builds blocks whose transactions apply
+ * (the same reason codes as in a block); what still fails at execution gets a rejection receipt.
  */
 import { LedgerError } from "../errors.js";
 import type { ChainSpec } from "./genesis.js";
-import { type StateReader, certificateIdOf, transition } from "./state.js";
+import type { ReviewState } from "./rules.js";
+import { type StateReader, StateCache, type Transition, headTime, holderKeyString, readsOf, transition } from "./state.js";
 import { type CheckedTx, checkTransaction } from "./tx.js";
 import type { CertificateRecord } from "./types.js";
 
@@ -24,11 +25,43 @@ export interface AdmitResult {
   status: AdmitStatus;
 }
 
+/**
+ * The state a pending transaction depends on: "c:" the certificates it reads or writes, "h:" the
+ * holders whose certificates its review reads. A block that changes any of them re-checks it.
+ */
+function keysOf(spec: ChainSpec, checked: CheckedTx): string[] {
+  const reads = readsOf(spec, checked);
+  return [...reads.ids.map((id) => `c:${id}`), ...reads.holders.map((h) => `h:${h.commitment}`)];
+}
+
+/** Pending changes (records and holder-index additions) over a snapshot of committed state. */
+class PendingView implements ReviewState {
+  constructor(
+    private readonly committed: StateCache,
+    private readonly records: Map<string, CertificateRecord>,
+    private readonly holders: Map<string, string[]>,
+  ) {}
+
+  certificate(id: string): CertificateRecord | null {
+    return this.records.get(id) ?? this.committed.certificate(id);
+  }
+
+  holderCertificates(commitment: string, certificateType: string): string[] {
+    const added = this.holders.get(holderKeyString({ commitment, certificateType })) ?? [];
+    return [...this.committed.holderCertificates(commitment, certificateType), ...added];
+  }
+}
+
 export class Mempool {
   private readonly pending = new Map<string, CheckedTx>();
-  /** Certificate state after the pending transactions that touch it, in order. */
-  private readonly overlay = new Map<string, CertificateRecord>();
-  private readonly byCertificate = new Map<string, Set<string>>();
+  /** Certificate records as the pending transactions left them. */
+  private readonly records = new Map<string, CertificateRecord>();
+  /** Holder-index additions of pending issues. */
+  private readonly holders = new Map<string, string[]>();
+  /** What each pending transaction changed, to undo when it is committed. */
+  private readonly changes = new Map<string, Transition>();
+  /** How many pending transactions depend on each state key (see keysOf). */
+  private readonly users = new Map<string, number>();
   private closed = false;
   /** Bumped when a block starts and ends committing; admissions that read state across it read again. */
   private epoch = 0;
@@ -64,8 +97,8 @@ export class Mempool {
 
   /**
    * Check and add many transactions in order (a revoke may follow its issue in one batch). State is
-   * read in two batched lookups for the whole batch: per-transaction reads cost more than the
-   * signature checks. Each item is admitted or refused on its own.
+   * read in batched lookups for the whole batch: per-transaction reads cost more than the signature
+   * checks. Each item is admitted or refused on its own.
    */
   async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
     const out: Array<AdmitResult | LedgerError | undefined> = new Array(values.length);
@@ -79,17 +112,16 @@ export class Mempool {
       }
     }
     const fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
-    let ids: string[] = [];
     let locations: Array<unknown | null> = [];
-    let records: Array<CertificateRecord | null> = [];
+    let committed = new StateCache();
     // Read committed state; if a block committed meanwhile, read again (it may have changed what we read).
     for (let attempt = 0; ; attempt++) {
       const epoch = this.epoch;
-      ids = [...new Set(fresh.map(certificateIdOf).filter((id) => !this.overlay.has(id)))];
+      committed = new StateCache();
       try {
         this.assertOpen();
         locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
-        records = await this.state.getCertificates(ids);
+        await committed.load(this.spec, this.state, fresh);
       } catch (err) {
         this.assertOpen(); // the store closed under us: the node is stopping
         throw err;
@@ -100,12 +132,13 @@ export class Mempool {
       await this.commitDone;
     }
     const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
-    const committed = new Map(ids.map((id, i) => [id, records[i] ?? null]));
     // From here on synchronous: no other admission interleaves between the checks and the inserts.
+    const view = new PendingView(committed, this.records, this.holders);
+    const time = headTime(this.spec, this.state).time;
     for (const [i, c] of checked.entries()) {
       if (c === undefined) continue;
       try {
-        out[i] = { checked: c, status: this.pending.has(c.hash) || committedTx.has(c.hash) ? "known" : this.insert(c, committed) };
+        out[i] = { checked: c, status: this.pending.has(c.hash) || committedTx.has(c.hash) ? "known" : this.insert(c, view, time) };
       } catch (err) {
         if (!(err instanceof LedgerError)) throw err;
         out[i] = err;
@@ -114,20 +147,18 @@ export class Mempool {
     return out as Array<AdmitResult | LedgerError>;
   }
 
-  /** Apply a new transaction on the pending state of its certificate and keep it; throws if it does not apply. */
-  private insert(checked: CheckedTx, committed: Map<string, CertificateRecord | null>): "accepted" {
+  /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */
+  private insert(checked: CheckedTx, view: ReviewState, time: number): "accepted" {
     if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
-    const id = certificateIdOf(checked);
-    const base = this.overlay.has(id) ? (this.overlay.get(id) as CertificateRecord) : (committed.get(id) ?? null);
-    const next = transition(base, checked, { height: 0, index: 0, time: 0 });
+    const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
     this.pending.set(checked.hash, checked);
-    this.overlay.set(id, next);
-    let set = this.byCertificate.get(id);
-    if (set === undefined) {
-      set = new Set();
-      this.byCertificate.set(id, set);
+    this.changes.set(checked.hash, t);
+    for (const k of keysOf(this.spec, checked)) this.users.set(k, (this.users.get(k) ?? 0) + 1);
+    for (const r of t.records) this.records.set(r.id, r);
+    if (t.holder !== undefined) {
+      const key = holderKeyString(t.holder);
+      this.holders.set(key, [...(this.holders.get(key) ?? []), t.holder.id]);
     }
-    set.add(checked.hash);
     return "accepted";
   }
 
@@ -152,10 +183,6 @@ export class Mempool {
     return out;
   }
 
-  /**
-   * After a block is committed: drop its transactions, then re-check what remains pending for the
-   * certificates it touched against the new committed state.
-   */
   /** A block is about to be written: admissions wait until onBlockCommitted, then read state again. */
   beginCommit(): void {
     if (this.commitDone !== null) return;
@@ -165,10 +192,15 @@ export class Mempool {
     });
   }
 
-  async onBlockCommitted(txHashes: string[], touched: Iterable<string>): Promise<void> {
+  /**
+   * After a block is committed (its transactions `txs`, none if it failed): drop them; if a pending
+   * transaction depends on state the block may have changed, re-check every pending transaction in
+   * order against the new committed state and drop those that no longer apply.
+   */
+  async onBlockCommitted(txs: readonly CheckedTx[]): Promise<void> {
     this.beginCommit();
     try {
-      await this.rebuildAfterCommit(txHashes, touched);
+      await this.rebuildAfterCommit(txs);
     } finally {
       this.epoch++;
       const end = this.endCommit;
@@ -178,33 +210,56 @@ export class Mempool {
     }
   }
 
-  private async rebuildAfterCommit(txHashes: string[], touched: Iterable<string>): Promise<void> {
-    for (const h of txHashes) {
-      const tx = this.pending.get(h);
-      if (tx === undefined) continue;
-      this.pending.delete(h);
-      this.byCertificate.get(certificateIdOf(tx))?.delete(h);
+  private async rebuildAfterCommit(txs: readonly CheckedTx[]): Promise<void> {
+    for (const t of txs) {
+      const tx = this.pending.get(t.hash);
+      if (tx !== undefined) this.forget(tx);
     }
-    for (const id of touched) {
-      const hashes = this.byCertificate.get(id);
-      this.overlay.delete(id);
-      if (hashes === undefined || hashes.size === 0) {
-        this.byCertificate.delete(id);
-        continue;
+    if (this.pending.size === 0) return;
+    // What the block may have changed: the certificates its transactions write, and the holders they issue to.
+    const stale = txs.some((t) => {
+      const body = t.tx.body;
+      if (body.kind === "issue" && this.users.has(`h:${body.payload.holderCommitment}`)) return true;
+      return readsOf(this.spec, t).ids.some((id) => this.users.has(`c:${id}`));
+    });
+    if (!stale) return;
+    // Something pending depends on what the block changed: re-check everything pending, in order.
+    const pending = [...this.pending.values()];
+    for (const c of pending) this.forget(c);
+    const committed = new StateCache();
+    await committed.load(this.spec, this.state, pending);
+    const view = new PendingView(committed, this.records, this.holders);
+    const time = headTime(this.spec, this.state).time;
+    for (const c of pending) {
+      try {
+        this.insert(c, view, time);
+      } catch (err) {
+        // No longer applicable (e.g. the id was taken by another department's transaction).
+        if (!(err instanceof LedgerError)) throw err;
       }
-      let record = await this.state.getCertificate(id);
-      for (const h of [...hashes]) {
-        const tx = this.pending.get(h);
-        if (tx === undefined) continue;
-        try {
-          record = transition(record, tx, { height: 0, index: 0, time: 0 });
-        } catch {
-          // No longer applicable (e.g. the id was taken by another department's transaction).
-          this.pending.delete(h);
-          hashes.delete(h);
-        }
-      }
-      if (record !== null && hashes.size > 0) this.overlay.set(id, record);
+    }
+  }
+
+  /**
+   * Drop a pending transaction and its pending changes. A change a later pending transaction built
+   * on is shared with it (same keys), so the commit that drops this one re-checks that one anyway.
+   */
+  private forget(tx: CheckedTx): void {
+    this.pending.delete(tx.hash);
+    for (const k of keysOf(this.spec, tx)) {
+      const n = (this.users.get(k) ?? 1) - 1;
+      if (n === 0) this.users.delete(k);
+      else this.users.set(k, n);
+    }
+    const t = this.changes.get(tx.hash);
+    this.changes.delete(tx.hash);
+    if (t === undefined) return;
+    for (const r of t.records) if (this.records.get(r.id) === r) this.records.delete(r.id);
+    if (t.holder !== undefined) {
+      const key = holderKeyString(t.holder);
+      const rest = (this.holders.get(key) ?? []).filter((id) => id !== t.holder?.id);
+      if (rest.length === 0) this.holders.delete(key);
+      else this.holders.set(key, rest);
     }
   }
 }

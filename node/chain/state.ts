@@ -1,12 +1,19 @@
 /**
- * Certificate state transitions: what an issue or revoke does to the records, and why a transaction
- * is rejected. The same rules run at admission (against committed state plus the mempool) and at
- * execution (every node, deterministically, in block order), so receipts are reproducible by anyone
+ * Certificate state transitions: what an issue, renewal or revocation does to the records and the
+ * holder index, and why a transaction is rejected. The same rules run at admission (against
+ * committed state plus the mempool, at the latest block's time) and at execution (every node,
+ * deterministically, in block order, at the block's time), so receipts are reproducible by anyone
  * who replays the chain.
  */
 import { LedgerError } from "../errors.js";
+import type { ChainTip } from "./block.js";
+import type { ChainSpec } from "./genesis.js";
+import { type HolderKey, REVIEW_APPROVED, type ReviewState, review, reviewReads } from "./rules.js";
+import { statusAt } from "./status.js";
 import type { CheckedTx } from "./tx.js";
-import type { CertificateRecord, CertificateStatus, Receipt, TxLocation } from "./types.js";
+import type { CertificateRecord, IssuePayload, Receipt, ReviewOutcome, ReviewRuleSet, TxLocation } from "./types.js";
+
+export { statusAt } from "./status.js";
 
 /** Read access to committed state. */
 export interface StateReader {
@@ -15,6 +22,17 @@ export interface StateReader {
   /** Batched reads: one round trip for a whole block. */
   getCertificates(ids: string[]): Promise<Array<CertificateRecord | null>>;
   getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>>;
+  /** The holder index: for each key, the ids of the certificates of that type issued to that commitment, in issue order. */
+  getHolderCertificates(keys: HolderKey[]): Promise<string[][]>;
+  /** The latest committed block, or null before the first. */
+  head(): ChainTip | null;
+}
+
+/** One new entry of the holder index. */
+export interface HolderEntry extends HolderKey {
+  id: string;
+  /** Position of the issuing transaction in its block (orders the index). */
+  index: number;
 }
 
 /** Everything one block changes, to be written in one atomic batch. */
@@ -24,74 +42,204 @@ export interface BlockEffects {
   certificates: Map<string, CertificateRecord>;
   /** Newly issued certificates, in order (for the per-department index). */
   issued: Array<{ department: string; id: string; index: number }>;
+  /** Newly issued certificates by holder commitment and type, in order (for the holder index). */
+  holders: HolderEntry[];
   /** Location of every transaction in the block, applied or rejected (so none can be replayed). */
   txLocations: Map<string, TxLocation>;
 }
 
-/**
- * Apply one stateless-valid transaction to a certificate record (null: unknown). Returns the new
- * record or throws the LedgerError that becomes the rejection's reason code.
- */
-export function transition(record: CertificateRecord | null, checked: CheckedTx, at: { height: number; index: number; time: number }): CertificateRecord {
+/** What one applied transaction changed. */
+export interface Transition {
+  /** The new state of every record it changed (a renewal changes two). */
+  records: CertificateRecord[];
+  /** The holder-index entry of a newly issued certificate. */
+  holder?: HolderKey & { id: string };
+  /** The review's outcome, for an issue on a chain with review rules. */
+  review?: ReviewOutcome;
+}
+
+/** Where and when a transaction runs: its block's height, position and time. */
+export interface TxPoint {
+  height: number;
+  index: number;
+  time: number;
+}
+
+/** The key of one holder-index list. */
+export function holderKeyString(key: HolderKey): string {
+  return `${key.commitment}!${key.certificateType}`;
+}
+
+/** The certificate a transaction is about (for a renewal: the new one). */
+export function certificateIdOf(checked: CheckedTx): string {
+  return checked.tx.body.payload.certificateId;
+}
+
+/** The certificates and holder-index lists a transaction reads. */
+export function readsOf(spec: ChainSpec, checked: CheckedTx): { ids: string[]; holders: HolderKey[] } {
   const body = checked.tx.body;
-  if (body.kind === "issue") {
-    const p = body.payload;
-    // [RULE] a certificate id is issued once, ever
-    if (record !== null) throw new LedgerError("TX_CERT_EXISTS", `certificate ${p.certificateId} already exists`);
-    return {
-      id: p.certificateId,
-      certificateType: p.certificateType,
-      department: body.department,
-      holderCommitment: p.holderCommitment,
-      documentDigest: p.documentDigest,
-      publicFields: p.publicFields,
-      validFrom: p.validFrom,
-      validUntil: p.validUntil,
-      revoked: false,
-      history: [{ action: "issue", txHash: checked.hash, height: at.height, index: at.index, time: at.time }],
-    };
-  }
+  if (body.kind !== "issue") return { ids: [body.payload.certificateId], holders: [] };
   const p = body.payload;
+  return { ids: p.supersedes === undefined ? [p.certificateId] : [p.certificateId, p.supersedes], holders: reviewReads(spec.reviewRules, p) };
+}
+
+/**
+ * Certificates and holder-index lists read from committed state in batched reads, then changed in
+ * place by the transitions applied on top (a block's execution).
+ */
+export class StateCache implements ReviewState {
+  private readonly records = new Map<string, CertificateRecord | null>();
+  private readonly holders = new Map<string, string[]>();
+
+  certificate(id: string): CertificateRecord | null {
+    const record = this.records.get(id);
+    if (record === undefined) throw new LedgerError("INTERNAL", `certificate ${id} was read without being loaded`);
+    return record;
+  }
+
+  holderCertificates(commitment: string, certificateType: string): string[] {
+    const ids = this.holders.get(holderKeyString({ commitment, certificateType }));
+    if (ids === undefined) throw new LedgerError("INTERNAL", "a holder-index list was read without being loaded");
+    return ids;
+  }
+
+  /** Read what `txs` need and is not loaded yet: their certificates and holder lists, then the certificates those lists name. */
+  async load(spec: ChainSpec, reader: StateReader, txs: CheckedTx[]): Promise<void> {
+    const ids = new Set<string>();
+    const keys = new Map<string, HolderKey>();
+    for (const t of txs) {
+      const reads = readsOf(spec, t);
+      for (const id of reads.ids) if (!this.records.has(id)) ids.add(id);
+      for (const k of reads.holders) if (!this.holders.has(holderKeyString(k))) keys.set(holderKeyString(k), k);
+    }
+    const lists = await reader.getHolderCertificates([...keys.values()]);
+    for (const [i, key] of [...keys.keys()].entries()) {
+      const list = lists[i] ?? [];
+      this.holders.set(key, [...list]);
+      for (const id of list) if (!this.records.has(id)) ids.add(id);
+    }
+    const wanted = [...ids];
+    const records = await reader.getCertificates(wanted);
+    for (const [i, id] of wanted.entries()) this.records.set(id, records[i] ?? null);
+  }
+
+  /** Record what an applied transaction changed. */
+  apply(t: Transition): void {
+    for (const r of t.records) this.records.set(r.id, r);
+    if (t.holder !== undefined) this.holders.get(holderKeyString(t.holder))?.push(t.holder.id);
+  }
+}
+
+function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: CheckedTx, p: IssuePayload, at: TxPoint): Transition {
+  const body = checked.tx.body;
+  // [RULE] a certificate id is issued once, ever
+  if (state.certificate(p.certificateId) !== null) throw new LedgerError("TX_CERT_EXISTS", `certificate ${p.certificateId} already exists`);
+  const changed: CertificateRecord[] = [];
+  if (p.supersedes !== undefined) {
+    const old = state.certificate(p.supersedes);
+    // [RULE] a renewal replaces an existing certificate of the same department, type and holder that is valid at block time
+    if (old === null) throw new LedgerError("TX_CERT_UNKNOWN", `certificate ${p.supersedes} does not exist`);
+    if (old.department !== body.department) throw new LedgerError("TX_NOT_ISSUER", `certificate ${p.supersedes} was issued by ${old.department}`);
+    if (old.certificateType !== p.certificateType || old.holderCommitment !== p.holderCommitment) {
+      throw new LedgerError("TX_SUPERSEDE_MISMATCH", `a renewal of ${p.supersedes} keeps its type and holder`);
+    }
+    const status = statusAt(old, at.time);
+    if (status !== "valid") throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.supersedes} is ${status} at block time; only a valid one is renewed`);
+    changed.push({
+      ...old,
+      supersededBy: p.certificateId,
+      history: [...old.history, { action: "supersede", txHash: checked.hash, height: at.height, index: at.index, time: at.time, by: p.certificateId }],
+    });
+  }
+  // [RULE] the genesis review rules for this type pass at block time (throws the failing rule's reason code)
+  const outcome = rules === undefined ? undefined : review(rules, p, state, at.time);
+  const record: CertificateRecord = {
+    id: p.certificateId,
+    certificateType: p.certificateType,
+    department: body.department,
+    holderCommitment: p.holderCommitment,
+    documentDigest: p.documentDigest,
+    publicFields: p.publicFields,
+    validFrom: p.validFrom,
+    validUntil: p.validUntil,
+    revoked: false,
+    history: [{ action: "issue", txHash: checked.hash, height: at.height, index: at.index, time: at.time }],
+  };
+  if (p.links !== undefined) record.links = p.links;
+  if (p.supersedes !== undefined) record.supersedes = p.supersedes;
+  changed.unshift(record);
+  const t: Transition = { records: changed, holder: { commitment: p.holderCommitment, certificateType: p.certificateType, id: p.certificateId } };
+  if (outcome !== undefined) t.review = outcome;
+  return t;
+}
+
+/**
+ * Apply one stateless-valid transaction to the state it reads (see readsOf). Returns what it changes
+ * or throws the LedgerError that becomes the rejection's reason code.
+ */
+export function transition(spec: ChainSpec, state: ReviewState, checked: CheckedTx, at: TxPoint): Transition {
+  const body = checked.tx.body;
+  if (body.kind === "issue") return issue(spec.reviewRules, state, checked, body.payload, at);
+  const p = body.payload;
+  const record = state.certificate(p.certificateId);
   // [RULE] only an existing certificate can be revoked
   if (record === null) throw new LedgerError("TX_CERT_UNKNOWN", `certificate ${p.certificateId} does not exist`);
   // [RULE] only the issuing department may revoke
   if (record.department !== body.department) throw new LedgerError("TX_NOT_ISSUER", `certificate ${p.certificateId} was issued by ${record.department}`);
   // [RULE] once
   if (record.revoked) throw new LedgerError("TX_ALREADY_REVOKED", `certificate ${p.certificateId} is already revoked`);
+  // [RULE] a renewed certificate is replaced already: revoke its renewal instead
+  if (record.supersededBy !== undefined) {
+    throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.certificateId} is superseded by ${record.supersededBy}; revoke that one`);
+  }
   return {
-    ...record,
-    revoked: true,
-    revocationReason: p.reason,
-    history: [...record.history, { action: "revoke", txHash: checked.hash, height: at.height, index: at.index, time: at.time, reason: p.reason }],
+    records: [
+      {
+        ...record,
+        revoked: true,
+        revocationReason: p.reason,
+        history: [...record.history, { action: "revoke", txHash: checked.hash, height: at.height, index: at.index, time: at.time, reason: p.reason }],
+      },
+    ],
   };
 }
 
-/** The certificate a transaction touches. */
-export function certificateIdOf(checked: CheckedTx): string {
-  return checked.tx.body.payload.certificateId;
+/** The receipt of a transaction that applied. */
+export function appliedReceipt(txHash: string, t: Transition): Receipt {
+  return t.review === undefined ? { txHash, status: "applied" } : { txHash, status: "applied", code: REVIEW_APPROVED, review: t.review };
 }
 
-/** Execute a block's transactions in order against committed state. Deterministic. */
-export async function executeBlock(reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
-  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], txLocations: new Map() };
-  // Read everything the block touches up front, in two batched reads.
-  const ids = [...new Set(txs.map(certificateIdOf))];
-  const records = await reader.getCertificates(ids);
-  const loaded = new Map<string, CertificateRecord | null>(ids.map((id, i) => [id, records[i] ?? null]));
+/** The receipt of a transaction refused with `err` (a review refusal carries its outcome). */
+export function rejectedReceipt(txHash: string, err: LedgerError): Receipt {
+  const receipt: Receipt = { txHash, status: "rejected", code: err.code, message: err.message };
+  const outcome = err.details?.review as ReviewOutcome | undefined;
+  if (outcome !== undefined) receipt.review = outcome;
+  return receipt;
+}
+
+/** Execute a block's transactions in order against committed state at the block's time. Deterministic. */
+export async function executeBlock(spec: ChainSpec, reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
+  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], txLocations: new Map() };
+  // Read everything the block touches up front, in batched reads.
+  const state = new StateCache();
+  await state.load(spec, reader, txs);
   const committed = await reader.getTxLocations(txs.map((t) => t.hash));
   for (const [index, checked] of txs.entries()) {
-    const id = certificateIdOf(checked);
     try {
       // [RULE] a transaction applies once: not in an earlier block, nor earlier in this one
       if (committed[index] !== null || effects.txLocations.has(checked.hash)) throw new LedgerError("TX_DUPLICATE", "transaction was already committed");
-      const next = transition(loaded.get(id) ?? null, checked, { height, index, time });
-      loaded.set(id, next);
-      effects.certificates.set(id, next);
-      if (checked.tx.body.kind === "issue") effects.issued.push({ department: next.department, id, index });
-      effects.receipts.push({ txHash: checked.hash, status: "applied" });
+      const t = transition(spec, state, checked, { height, index, time });
+      state.apply(t);
+      for (const r of t.records) effects.certificates.set(r.id, r);
+      if (t.holder !== undefined) {
+        const created = t.records[0] as CertificateRecord;
+        effects.issued.push({ department: created.department, id: created.id, index });
+        effects.holders.push({ ...t.holder, index });
+      }
+      effects.receipts.push(appliedReceipt(checked.hash, t));
     } catch (err) {
       if (!(err instanceof LedgerError)) throw err;
-      effects.receipts.push({ txHash: checked.hash, status: "rejected", code: err.code, message: err.message });
+      effects.receipts.push(rejectedReceipt(checked.hash, err));
     }
     // The first occurrence keeps the location: a replay must not move an applied transaction's record.
     if (committed[index] === null && !effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
@@ -99,10 +247,8 @@ export async function executeBlock(reader: StateReader, height: number, time: nu
   return effects;
 }
 
-/** A certificate's status at time `at` (ms). */
-export function statusAt(record: CertificateRecord, at: number): CertificateStatus {
-  if (record.revoked) return "revoked";
-  if (at < record.validFrom) return "not-yet-valid";
-  if (at >= record.validUntil) return "expired";
-  return "valid";
+/** The time queries and admission judge validity at: the latest committed block's, or genesis time before the first block. */
+export function headTime(spec: ChainSpec, reader: StateReader): { time: number; height: number } {
+  const head = reader.head();
+  return head === null ? { time: spec.genesis.genesisTime, height: 0 } : { time: head.time, height: head.height };
 }

@@ -16,6 +16,7 @@ export const MAX_TX_BYTES = 16 * 1024;
 export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
 const NONCE = /^[0-9a-f]{32}$/;
 const MAX_REASON = 500;
+const DAY_MS = 86_400_000;
 const ENVELOPE_BYTES = '{"body":,"signature":""}'.length + 128;
 
 /** The bytes an issuer signs: H(TX, canonical(body)). The body carries the chain id. */
@@ -57,7 +58,11 @@ function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], what
 
 function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): IssuePayload {
   if (!isObject(p)) throw new LedgerError("TX_MALFORMED", "payload must be an object");
-  onlyKeys(p, ["certificateId", "certificateType", "holderCommitment", "documentDigest", "publicFields", "validFrom", "validUntil"], "issue payload");
+  onlyKeys(
+    p,
+    ["certificateId", "certificateType", "holderCommitment", "documentDigest", "publicFields", "validFrom", "validUntil", "links", "supersedes"],
+    "issue payload",
+  );
   // [REJECT] certificate id well-formed
   if (typeof p.certificateId !== "string" || !CERTIFICATE_ID.test(p.certificateId)) {
     throw new LedgerError("TX_MALFORMED", "certificateId must be 4-64 characters of [A-Za-z0-9._-]");
@@ -71,6 +76,18 @@ function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): Iss
   // [REJECT] commitments are digests
   if (!isHash(p.holderCommitment)) throw new LedgerError("TX_MALFORMED", "holderCommitment must be a SHA-256 hex digest");
   if (!isHash(p.documentDigest)) throw new LedgerError("TX_MALFORMED", "documentDigest must be a SHA-256 hex digest");
+  // [REJECT] links: only the type's, each a holder commitment
+  if (p.links !== undefined) {
+    if (!isObject(p.links)) throw new LedgerError("TX_MALFORMED", "links must be an object of holder commitments");
+    for (const [name, commitment] of Object.entries(p.links)) {
+      if (!(type.links ?? []).some((l) => l.name === name)) throw new LedgerError("TX_SCHEMA", `${type.id} has no link "${name}"`);
+      if (!isHash(commitment)) throw new LedgerError("TX_MALFORMED", `link ${name} must be a SHA-256 hex digest (a holder commitment)`);
+    }
+  }
+  // [REJECT] a renewal names another well-formed certificate id
+  if (p.supersedes !== undefined && (typeof p.supersedes !== "string" || !CERTIFICATE_ID.test(p.supersedes) || p.supersedes === p.certificateId)) {
+    throw new LedgerError("TX_MALFORMED", "supersedes must be the id of another certificate");
+  }
   // [REJECT] only the type's public fields, each well-typed
   checkFields(type, p.publicFields, true);
   // [REJECT] a validity period that makes sense
@@ -78,6 +95,9 @@ function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): Iss
     throw new LedgerError("TX_BAD_VALIDITY", "validFrom and validUntil must be integer milliseconds");
   }
   if ((p.validUntil as number) <= (p.validFrom as number)) throw new LedgerError("TX_BAD_VALIDITY", "validUntil must be after validFrom");
+  if ((p.validUntil as number) - (p.validFrom as number) > type.maxValidityDays * DAY_MS) {
+    throw new LedgerError("TX_BAD_VALIDITY", `${type.id} is valid for at most ${type.maxValidityDays} days`);
+  }
   return p as unknown as IssuePayload;
 }
 

@@ -26,13 +26,58 @@ export interface FieldSchema {
   pattern?: string;
 }
 
+/**
+ * A commitment to another person a certificate names (e.g. a licence's legal representative): that
+ * person's holder commitment from their identity proof. Non-personal; goes on chain in `links`.
+ */
+export interface LinkSchema {
+  name: string;
+  label: LocalizedText;
+}
+
 /** A kind of certificate, fixed in genesis. */
 export interface CertificateType {
   id: string;
   name: LocalizedText;
   fields: FieldSchema[];
+  /** Links this type may carry (review rules may require them). */
+  links?: LinkSchema[];
   /** Validity used when the issuer does not give one. */
   defaultValidityDays: number;
+  /** Longest validity period (validUntil - validFrom) an issue or renewal may have. */
+  maxValidityDays: number;
+}
+
+/** Whose certificates a review rule looks at: the new certificate's holder, or one of its links. */
+export type ReviewSubject = "holder" | { link: string };
+
+/** The subject must hold a certificate of `requiredType` that is valid at block time. */
+export interface RequiresValidRule {
+  id: string;
+  kind: "requires-valid";
+  /** The certificate type the rule reviews. */
+  certificateType: string;
+  subject: ReviewSubject;
+  requiredType: string;
+  /** Reason code of a rejection (a REVIEW_* code). */
+  code: string;
+}
+
+/** The subject must hold no other certificate of the reviewed type that is valid at block time (a renewal's predecessor excepted). */
+export interface UniqueValidRule {
+  id: string;
+  kind: "unique-valid";
+  certificateType: string;
+  subject: ReviewSubject;
+  code: string;
+}
+
+export type ReviewRule = RequiresValidRule | UniqueValidRule;
+
+/** The automatic review of issues and renewals: declarative, versioned, run by every node. */
+export interface ReviewRuleSet {
+  version: string;
+  rules: ReviewRule[];
 }
 
 /** An issuing authority and the keys it signs transactions with. */
@@ -73,6 +118,8 @@ export interface Genesis {
   validators: ValidatorInfo[];
   departments: Department[];
   certificateTypes: CertificateType[];
+  /** Automatic review of issues and renewals; absent: none. */
+  reviewRules?: ReviewRuleSet;
   consensus: ConsensusParams;
 }
 
@@ -89,6 +136,13 @@ export interface IssuePayload {
   publicFields: Record<string, PublicFieldValue>;
   validFrom: number;
   validUntil: number;
+  /** Holder commitments of other people the certificate names, by the type's link names. */
+  links?: Record<string, string>;
+  /**
+   * Renewal: the certificate this one replaces (same department, type and holder; valid at block
+   * time). The old record becomes "superseded".
+   */
+  supersedes?: string;
 }
 
 /** Revoke a certificate the same department issued. */
@@ -171,28 +225,48 @@ export interface CommittedBlock {
   commit: CommitCertificate;
 }
 
-/** The outcome of one transaction in a block; hashed whole (H(RECEIPT, canonical(receipt))) into resultsRoot. */
+/** What the automatic review decided about an issue or renewal (chain/rules.ts). */
+export interface ReviewOutcome {
+  /** Version of the genesis rule set that decided. */
+  version: string;
+  /** Ids of the rules that passed, in rule-set order (on rejection: those before the failing one). */
+  passed: string[];
+  /** The rule that refused it, on rejection. */
+  rule?: string;
+}
+
+/**
+ * The outcome of one transaction in a block; hashed whole (H(RECEIPT, canonical(receipt))) into
+ * resultsRoot, so it holds nothing that differs between nodes.
+ */
 export interface Receipt {
   txHash: string;
   status: "applied" | "rejected";
-  /** Error code when rejected (e.g. TX_ALREADY_REVOKED). */
+  /** Error code when rejected (e.g. TX_ALREADY_REVOKED, REVIEW_NO_IDENTITY_PROOF); REVIEW_APPROVED for a reviewed issue. */
   code?: string;
   message?: string;
+  /** Present for issues and renewals on a chain with review rules. */
+  review?: ReviewOutcome;
 }
 
-export type CertificateStatus = "valid" | "revoked" | "expired" | "not-yet-valid";
+export type CertificateStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
 
-/** Where and when a transaction touched a certificate. */
+/** Where and when a transaction touched a certificate. "supersede": a renewal (an issue transaction of `by`) replaced it. */
 export interface CertificateEvent {
-  action: TxKind;
+  action: TxKind | "supersede";
   txHash: string;
   height: number;
   index: number;
   time: number;
   reason?: string;
+  /** For "supersede": the renewing certificate. */
+  by?: string;
 }
 
-/** The on-chain record of a certificate. `revoked` is stored; expiry is computed at a given time. */
+/**
+ * The on-chain record of a certificate. Revocation and supersession are stored; expiry is computed
+ * at a block's time (state.ts statusAt).
+ */
 export interface CertificateRecord {
   id: string;
   certificateType: string;
@@ -202,8 +276,14 @@ export interface CertificateRecord {
   publicFields: Record<string, PublicFieldValue>;
   validFrom: number;
   validUntil: number;
+  /** Holder commitments of other people it names (e.g. legalRepresentative). */
+  links?: Record<string, string>;
   revoked: boolean;
   revocationReason?: string;
+  /** The certificate this one renewed. */
+  supersedes?: string;
+  /** The certificate that renewed this one; its status is then "superseded". */
+  supersededBy?: string;
   history: CertificateEvent[];
 }
 

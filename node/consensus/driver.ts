@@ -10,7 +10,7 @@ import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip, nextBlock
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
 import { applyBlock, executeChecked } from "../chain/apply.js";
-import { type BlockEffects, certificateIdOf, executeBlock } from "../chain/state.js";
+import { type BlockEffects, executeBlock } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
@@ -205,7 +205,7 @@ export class ConsensusDriver {
             cache: this.m.mempool,
           });
           // [REJECT] its resultsRoot is what executing it on our head yields
-          const effects = await executeChecked(this.m.store, checked.block, checked.txs);
+          const effects = await executeChecked(this.m.spec, this.m.store, checked.block, checked.txs);
           known = { block: checked.block, txs: checked.txs, effects };
         }
         // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
@@ -348,7 +348,7 @@ export class ConsensusDriver {
     // header commits to the receipts of executing it on the head.
     const tip = this.tip();
     const now = this.m.clock.now();
-    const effects = await executeBlock(this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
+    const effects = await executeBlock(this.m.spec, this.m.store, tip.height + 1, nextBlockTime(tip, now), txs);
     const block = buildBlock(this.m.spec, tip, this.m.signer.index, now, txs, effects.receipts);
     const hash = blockHash(block.header);
     this.checkedBlocks.set(hash, { block, txs, effects });
@@ -362,7 +362,7 @@ export class ConsensusDriver {
     if (checked === undefined) {
       try {
         const { block, txs } = checkBlock(this.m.spec, d.block, this.tip(), { cache: this.m.mempool });
-        checked = { block, txs, effects: await executeChecked(this.m.store, block, txs) };
+        checked = { block, txs, effects: await executeChecked(this.m.spec, this.m.store, block, txs) };
       } catch (err) {
         // A quorum committed a block we find invalid: only a fault beyond f can do that. Do not apply it;
         // sync will fetch the chain's block with its certificate, or show the disagreement.
@@ -388,17 +388,14 @@ export class ConsensusDriver {
     this.m.mempool.beginCommit();
     let applied: Awaited<ReturnType<typeof applyBlock>>;
     try {
-      applied = await applyBlock(this.m.store, block, commit, hash, txs, effects);
+      applied = await applyBlock(this.m.spec, this.m.store, block, commit, hash, txs, effects);
     } catch (err) {
-      await this.m.mempool.onBlockCommitted([], []); // release admissions waiting on this commit
+      await this.m.mempool.onBlockCommitted([]); // release admissions waiting on this commit
       throw err;
     }
     const { stored, timings } = applied;
     const t2 = performance.now();
-    await this.m.mempool.onBlockCommitted(
-      txs.map((t) => t.hash),
-      txs.map(certificateIdOf),
-    );
+    await this.m.mempool.onBlockCommitted(txs);
     const now = this.m.clock.now();
     this.m.log.debug("committed block", {
       height: h.height,

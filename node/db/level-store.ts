@@ -5,11 +5,13 @@
  *   txs      tx hash → {height, index}
  *   certs    certificate id → CertificateRecord (with its history)
  *   issued   department!height!index → certificate id (issuance feed)
+ *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json)
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
+import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import { type Evidence, evidenceKey } from "../consensus/evidence.js";
@@ -28,6 +30,7 @@ export class LevelStore implements ChainStore {
   private readonly txs: Sub;
   private readonly certs: Sub;
   private readonly issued: Sub;
+  private readonly holders: Sub;
   private readonly meta: Sub;
   private readonly evidence: Sub;
   private tip: ChainTip | null = null;
@@ -43,6 +46,7 @@ export class LevelStore implements ChainStore {
     this.txs = sub("txs");
     this.certs = sub("certs");
     this.issued = sub("issued");
+    this.holders = sub("holders");
     this.meta = sub("meta");
     this.evidence = sub("evidence");
   }
@@ -110,10 +114,24 @@ export class LevelStore implements ChainStore {
     for (const e of effects.issued) {
       batch.put(`${e.department}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.issued as never });
     }
+    for (const e of effects.holders) {
+      batch.put(`${e.commitment}!${e.certificateType}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.holders as never });
+    }
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all.
     await batch.write({ sync: this.syncWrites });
     this.tip = tip;
+  }
+
+  async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
+    return Promise.all(
+      keys.map(async (k) => {
+        const ids: string[] = [];
+        const prefix = `${k.commitment}!${k.certificateType}!`;
+        for await (const value of this.holders.values({ gt: prefix, lt: `${prefix}~` })) ids.push((value as { id: string }).id);
+        return ids;
+      }),
+    );
   }
 
   async issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {

@@ -1,6 +1,7 @@
 /** In-memory twin of the LevelDB store, for unit tests and the simulator. Same semantics, no disk. */
 import type { ChainTip } from "../chain/block.js";
-import type { BlockEffects } from "../chain/state.js";
+import type { HolderKey } from "../chain/rules.js";
+import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import { type Evidence, evidenceKey } from "../consensus/evidence.js";
 import { LedgerError } from "../errors.js";
@@ -15,6 +16,8 @@ export class MemoryStore implements ChainStore {
   private readonly txs = new Map<string, TxLocation>();
   private readonly certs = new Map<string, CertificateRecord>();
   private readonly issued: Array<{ department: string } & IssuanceEntry> = [];
+  /** Holder index: commitment!type → certificate ids in issue order. */
+  private readonly holders = new Map<string, string[]>();
   private signing: unknown = null;
   private readonly evidence = new Map<string, Evidence>();
   /** Certificate ids in order, rebuilt lazily after a commit adds one. */
@@ -53,8 +56,12 @@ export class MemoryStore implements ChainStore {
       if (!this.certs.has(id)) this.sortedIds = null;
       this.certs.set(id, clone(rec));
     }
+    for (const e of effects.holders) this.holders.set(holderKeyString(e), [...(this.holders.get(holderKeyString(e)) ?? []), e.id]);
     for (const e of effects.issued) this.issued.push({ department: e.department, certificateId: e.id, height: h.height, index: e.index });
     this.tip = { height: h.height, hash: block.hash, time: h.time };
+  }
+  async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
+    return keys.map((k) => [...(this.holders.get(holderKeyString(k)) ?? [])]);
   }
   async issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {
     return this.issued

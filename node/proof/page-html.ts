@@ -40,6 +40,7 @@ export function escapeHtml(value: unknown): string {
 const STATUS_TEXT: Record<string, LocalizedText> = {
   valid: { zh: "有效", en: "Valid" },
   revoked: { zh: "已撤销", en: "Revoked" },
+  superseded: { zh: "已被换发证书取代", en: "Superseded by a renewal" },
   expired: { zh: "已过期", en: "Expired" },
   "not-yet-valid": { zh: "尚未生效", en: "Not yet valid" },
   unknown: { zh: "未找到该证书", en: "Certificate not found" },
@@ -83,6 +84,15 @@ export function renderVerifyPage(input: VerifyPageInput): string {
         ),
       );
     }
+    if (c.superseded !== undefined) {
+      facts.push(
+        fact(
+          { zh: "换发", en: "Superseded by" },
+          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${escapeHtml(utc(c.superseded.time))}`,
+        ),
+      );
+    }
+    if (c.record.supersedes !== undefined) facts.push(fact({ zh: "换发自", en: "Renews" }, escapeHtml(c.record.supersedes)));
     for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {
       const label = type?.fields.find((f) => f.name === name)?.label ?? { zh: name, en: name };
       facts.push(fact(label, escapeHtml(value)));

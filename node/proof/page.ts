@@ -13,6 +13,7 @@ import { type ProvenCertificate, verifyBundle } from "./verify.js";
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
   revoked: ["已撤销", "revoked"],
+  superseded: ["已被取代", "superseded"],
   expired: ["已过期", "expired"],
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };
@@ -64,6 +65,7 @@ function describeProven(list: HTMLElement, p: ProvenCertificate): void {
   addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utc(p.asOf.time)}`);
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
+  if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
   addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
   addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
 }

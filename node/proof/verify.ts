@@ -18,7 +18,7 @@ import { canonicalize } from "../crypto/jcs.js";
 /** Which check refused a bundle. */
 export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history";
 
-export type ProvenStatus = "valid" | "revoked" | "expired" | "not-yet-valid";
+export type ProvenStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
 
 /** A point on the chain proven final by a commit certificate. */
 export interface ProvenPoint {
@@ -43,6 +43,8 @@ export interface ProvenCertificate {
   status: ProvenStatus;
   issued: ProvenPoint & { txHash: string };
   revoked?: ProvenPoint & { txHash: string; reason: string };
+  /** The renewal (an issue transaction of certificate `by`) that replaced it. */
+  superseded?: ProvenPoint & { txHash: string; by: string };
   /** The newest proven block: status (expiry) is as of its time. */
   asOf: ProvenPoint;
   /** Commit seals required per block (the quorum of the genesis validator set). */
@@ -177,7 +179,9 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   const body = e.tx.body as TxBody;
   if (!isObj(body) || !isObj(body.payload)) fail("transaction", `${what}: a transaction is {body, signature} with a payload`);
   if (body.chainId !== ctx.chainId) fail("chain", `${what}: transaction is signed for chain ${JSON.stringify(body.chainId)}, not ${ctx.chainId}`);
-  if (body.payload.certificateId !== certificateId)
+  // A renewal is an issue of another certificate that names this one in `supersedes`.
+  const renews = body.kind === "issue" && (body.payload as IssuePayload).supersedes === certificateId;
+  if (body.payload.certificateId !== certificateId && !renews)
     fail("transaction", `${what}: transaction is about ${JSON.stringify(body.payload.certificateId)}, not ${certificateId}`);
   const department = ctx.department(body.department);
   if (department === undefined) fail("transaction", `${what}: unknown department ${JSON.stringify(body.department)}`);
@@ -242,16 +246,35 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
     if (e.point.height < prev.point.height || (e.point.height === prev.point.height && e.index <= prev.index)) {
       fail("history", `event ${i + 1} is not after event ${i} in chain order`);
     }
+    if (e.body.kind === "issue" && (e.body.payload as IssuePayload).supersedes === certificateId) {
+      // [REFUSE] a renewal by the issuing department, of a certificate not yet revoked or renewed
+      if (e.body.department !== cert.department) fail("history", `event ${i + 1}: renewed by ${e.body.department}, not the issuing department`);
+      if (cert.revoked !== undefined || cert.superseded !== undefined) fail("history", `event ${i + 1}: renewal of a revoked or already renewed certificate`);
+      if (e.point.time < cert.validFrom || e.point.time >= cert.validUntil)
+        fail("history", `event ${i + 1}: renewal of a certificate not valid at that block's time`);
+      cert.superseded = { ...e.point, txHash: e.txHash, by: e.body.payload.certificateId };
+      continue;
+    }
     if (e.body.kind === "issue") fail("history", `event ${i + 1}: the certificate is issued twice`);
     if (e.body.kind !== "revoke")
       fail("history", `event ${i + 1}: this verifier does not know transaction kind ${JSON.stringify((e.body as { kind: unknown }).kind)}`);
     if (e.body.department !== cert.department) fail("history", `event ${i + 1}: revoked by ${e.body.department}, not the issuing department`);
     if (cert.revoked !== undefined) fail("history", `event ${i + 1}: revoked twice`);
+    if (cert.superseded !== undefined) fail("history", `event ${i + 1}: revocation of a renewed certificate`);
     cert.revoked = { ...e.point, txHash: e.txHash, reason: (e.body.payload as RevokePayload).reason };
   }
   const last = events[events.length - 1] as CheckedEvent;
   if (last.point.height > asOf.height) fail("history", `event at block ${last.point.height} is after the bundle's latest block ${asOf.height}`);
-  cert.status = cert.revoked !== undefined ? "revoked" : asOf.time < cert.validFrom ? "not-yet-valid" : asOf.time >= cert.validUntil ? "expired" : "valid";
+  cert.status =
+    cert.revoked !== undefined
+      ? "revoked"
+      : cert.superseded !== undefined
+        ? "superseded"
+        : asOf.time < cert.validFrom
+          ? "not-yet-valid"
+          : asOf.time >= cert.validUntil
+            ? "expired"
+            : "valid";
   return cert;
 }
 

@@ -45,15 +45,21 @@ export interface BlockView extends CommittedBlock {
   receipts: Receipt[];
 }
 
-/** A certificate as a verifier sees it: the record, its status at `checkedAt`, and who issued it. */
+/**
+ * A certificate as a verifier sees it: the record, its status at `checkedAt` (the time of the latest
+ * committed block, `checkedAtHeight`: every node at that height gives the same answer), and who issued it.
+ */
 export interface CertificateView {
   record: CertificateRecord;
   status: CertificateStatus;
   checkedAt: number;
+  checkedAtHeight: number;
   department: { id: string; name: LocalizedText };
   type: { id: string; name: LocalizedText };
   issued: { height: number; time: number; txHash: string };
   revoked?: { height: number; time: number; txHash: string; reason: string };
+  /** The renewal that replaced it. */
+  superseded?: { height: number; time: number; txHash: string; by: string };
 }
 
 export interface VerificationResult {

@@ -8,21 +8,24 @@ import { statusAt } from "../chain/state.js";
 import type { CertificateRecord } from "../chain/types.js";
 import type { CertificateView, VerificationResult } from "./backend.js";
 
-/** The view of a record at time `now` (ms). */
-export function certificateView(spec: ChainSpec, record: CertificateRecord, now: number): CertificateView {
+/** The view of a record at `at`: the time and height of the latest committed block (state.ts headTime). */
+export function certificateView(spec: ChainSpec, record: CertificateRecord, at: { time: number; height: number }): CertificateView {
   const dept = spec.department(record.department);
   const type = spec.certificateType(record.certificateType);
   const issue = record.history.find((e) => e.action === "issue");
   const revoke = record.history.find((e) => e.action === "revoke");
+  const supersede = record.history.find((e) => e.action === "supersede");
   const view: CertificateView = {
     record,
-    status: statusAt(record, now),
-    checkedAt: now,
+    status: statusAt(record, at.time),
+    checkedAt: at.time,
+    checkedAtHeight: at.height,
     department: { id: record.department, name: dept?.name ?? { en: record.department, zh: record.department } },
     type: { id: record.certificateType, name: type?.name ?? { en: record.certificateType, zh: record.certificateType } },
     issued: { height: issue?.height ?? 0, time: issue?.time ?? 0, txHash: issue?.txHash ?? "" },
   };
   if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
+  if (supersede !== undefined) view.superseded = { height: supersede.height, time: supersede.time, txHash: supersede.txHash, by: supersede.by ?? "" };
   return view;
 }
 
@@ -31,6 +34,7 @@ export function verdictOf(certificate: CertificateView): VerificationResult {
   const reasons: Record<CertificateView["status"], string> = {
     valid: `issued by ${certificate.department.name.en}, valid until ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
     revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
+    superseded: `superseded by ${certificate.record.supersededBy ?? "a renewal"}`,
     expired: `expired on ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
     "not-yet-valid": `valid from ${new Date(certificate.record.validFrom).toISOString().slice(0, 10)}`,
   };

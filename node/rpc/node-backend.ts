@@ -3,10 +3,10 @@ import { type FeedPosition, type IssuedCertificate, issuedCertificates } from ".
 import { checkDocument, documentMismatch } from "../chain/document.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../chain/mempool.js";
+import { headTime } from "../chain/state.js";
 import type { TxGossip } from "../chain/tx-gossip.js";
 import type { CertificateRecord, Genesis } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
-import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
 import type { Evidence } from "../consensus/evidence.js";
 import type { ChainStore } from "../db/store.js";
@@ -27,7 +27,6 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  clock: Clock;
   node: { name: string; peerId: string };
   validatorIndex: number | null;
   peers: { connected(): number; configured: number };
@@ -136,7 +135,8 @@ export class NodeBackend implements RpcBackend {
   }
 
   async issuedCertificates(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }> {
-    const checkedAt = this.m.clock.now();
+    // Status as of the latest committed block, like every certificate answer (not this node's clock).
+    const checkedAt = headTime(this.m.spec, this.m.store).time;
     return { items: await issuedCertificates(this.m.store, checkedAt, department, limit, after), checkedAt };
   }
 
@@ -154,7 +154,7 @@ export class NodeBackend implements RpcBackend {
   }
 
   private view(record: CertificateRecord): CertificateView {
-    return certificateView(this.m.spec, record, this.m.clock.now());
+    return certificateView(this.m.spec, record, headTime(this.m.spec, this.m.store));
   }
 
   async proofBundle(id: string): Promise<ProofBundle | null> {

@@ -131,7 +131,15 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
   before(async () => {
     setLogLevel("warn");
     dir = await mkdtemp(join(tmpdir(), "certchain-audit-"));
-    net = await initNetwork({ dir, validators: 1, chainName: "audit", host: "127.0.0.1", basePort: await freeBasePort(1), genesisTime: Date.now() - 1000 });
+    net = await initNetwork({
+      dir,
+      validators: 1,
+      chainName: "audit",
+      host: "127.0.0.1",
+      basePort: await freeBasePort(1),
+      genesisTime: Date.now() - 1000,
+      reviewRules: null,
+    });
     spec = await loadGenesis(net.genesisFile);
     market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
     node = await startNode({ home: home() });

@@ -97,6 +97,7 @@ describe("e2e: a 4-validator cluster and a follower over libp2p and LevelDB", fu
       basePort,
       genesisTime: Date.now(),
       consensus: { roundTimeoutMs: 1000 },
+      reviewRules: null, // licences here have no legal representative's identity proof (stories.test.ts covers review)
     });
     spec = await loadGenesis(net.genesisFile);
     market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);

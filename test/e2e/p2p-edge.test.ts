@@ -48,6 +48,7 @@ describe("e2e: the p2p edge", function () {
       basePort: await freeBasePort(5),
       genesisTime: Date.now(),
       consensus: { roundTimeoutMs: 1000 },
+      reviewRules: null, // licences without a legal representative's identity proof
     });
     spec = await loadGenesis(net.genesisFile);
     // Nodes 1-3 are honest; node 4's identity is taken over by a misbehaving process below.

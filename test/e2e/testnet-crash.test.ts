@@ -92,7 +92,14 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "certchain-testnet-e2e-"));
-    net = await startTestnet({ nodes: 4, dir: join(dir, "net"), basePort: await freeBasePort(4), quiet: true, consensus: { roundTimeoutMs: 1000 } });
+    net = await startTestnet({
+      nodes: 4,
+      dir: join(dir, "net"),
+      basePort: await freeBasePort(4),
+      quiet: true,
+      consensus: { roundTimeoutMs: 1000 },
+      reviewRules: null,
+    });
     dir = join(dir, "net");
   });
 

@@ -1,9 +1,9 @@
 /** A small in-memory chain for unit tests: genesis with the default types, keys, and tx builders. */
 import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "../../node/chain/certificate-types.js";
-import { type CertificateDocument, issuePayloadFor, newSalt } from "../../node/chain/document.js";
+import { type CertificateDocument, type HolderIdentity, holderCommitment, issuePayloadFor, newSalt } from "../../node/chain/document.js";
 import { ChainSpec, defaultConsensusParams } from "../../node/chain/genesis.js";
 import { type CheckedTx, newTxEnvelope, signTx } from "../../node/chain/tx.js";
-import type { Genesis, IssueTxBody, Receipt, RevokeTxBody, Transaction } from "../../node/chain/types.js";
+import type { Genesis, IssueTxBody, PublicFieldValue, Receipt, ReviewRuleSet, RevokeTxBody, Transaction } from "../../node/chain/types.js";
 import { type KeyPair, generateKeyPair } from "../../node/crypto/keys.js";
 
 export interface TestChain {
@@ -16,7 +16,8 @@ export interface TestChain {
 export const DAY = 86_400_000;
 export const T0 = Date.UTC(2026, 0, 1);
 
-export function makeTestChain(validators = 4, chainName = "test-chain"): TestChain {
+/** A test chain; `reviewRules` goes into genesis (none by default, so licences need no identity proof). */
+export function makeTestChain(validators = 4, chainName = "test-chain", options: { reviewRules?: ReviewRuleSet } = {}): TestChain {
   const validatorKeys = Array.from({ length: validators }, () => generateKeyPair());
   const issuers = new Map<string, KeyPair>();
   const genesis: Genesis = {
@@ -37,6 +38,7 @@ export function makeTestChain(validators = 4, chainName = "test-chain"): TestCha
     certificateTypes: DEFAULT_CERTIFICATE_TYPES,
     consensus: { ...defaultConsensusParams },
   };
+  if (options.reviewRules !== undefined) genesis.reviewRules = options.reviewRules;
   return { spec: new ChainSpec(genesis), validatorKeys, issuers };
 }
 
@@ -90,4 +92,73 @@ export function revokeTx(chain: TestChain, certificateId: string, dept = "market
     payload: { certificateId, reason },
   };
   return signTx(body, key.privateKey);
+}
+
+/** A person's identity and the salt of their identity proof: their holder commitment is their pseudonymous handle. */
+export interface TestPerson {
+  holder: HolderIdentity;
+  salt: string;
+  commitment: string;
+}
+
+/** A person with a fresh salt. */
+export function person(name: string, idNumber: string): TestPerson {
+  const holder = { name, idType: "resident-id", idNumber };
+  const salt = newSalt();
+  return { holder, salt, commitment: holderCommitment(holder, salt) };
+}
+
+let documentCounter = 0;
+
+/** A document of `type` for `holder`, valid [validFrom, validUntil) (default T0 .. T0 + 180 days). */
+export function documentFor(
+  chain: TestChain,
+  type: "identity-proof" | "home-purchase-qualification" | "business-licence" | "administrative-approval",
+  holder: TestPerson,
+  extra: {
+    id?: string;
+    fields?: Record<string, PublicFieldValue>;
+    links?: Record<string, string>;
+    supersedes?: string;
+    validFrom?: number;
+    validUntil?: number;
+  } = {},
+): CertificateDocument {
+  documentCounter++;
+  const defaults: Record<typeof type, { department: string; prefix: string; fields: Record<string, PublicFieldValue> }> = {
+    "identity-proof": { department: "public-security", prefix: "IP", fields: { dateOfBirth: "1990-03-07" } },
+    "home-purchase-qualification": { department: "housing", prefix: "HPQ", fields: { city: "Hangzhou", householdType: "family", maxHomes: 1 } },
+    "business-licence": {
+      department: "market-regulation",
+      prefix: "BL",
+      fields: {
+        enterpriseName: "Hangzhou Example Tech Co., Ltd.",
+        unifiedSocialCreditCode: "91330100MA2XXXXX1X",
+        enterpriseType: "Limited liability company",
+        address: "1 Example Road, Hangzhou",
+        legalRepresentative: "Zhang San",
+      },
+    },
+    "administrative-approval": {
+      department: "government-services",
+      prefix: "AA",
+      fields: { matter: "Outdoor advertising", decisionNumber: "HZ-2026-001", applicant: "Zhang San" },
+    },
+  };
+  const d = defaults[type];
+  const doc: CertificateDocument = {
+    version: 1,
+    chainId: chain.spec.chainId,
+    certificateId: extra.id ?? `${d.prefix}-TEST-${documentCounter.toString().padStart(6, "0")}`,
+    certificateType: type,
+    department: d.department,
+    holder: holder.holder,
+    holderSalt: holder.salt,
+    fields: extra.fields ?? d.fields,
+    validFrom: extra.validFrom ?? T0,
+    validUntil: extra.validUntil ?? T0 + 180 * DAY,
+  };
+  if (extra.links !== undefined) doc.links = extra.links;
+  if (extra.supersedes !== undefined) doc.supersedes = extra.supersedes;
+  return doc;
 }

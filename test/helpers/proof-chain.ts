@@ -32,14 +32,14 @@ export async function commitNext(chain: TestChain, store: MemoryStore, txs: Tran
   const spec = chain.spec;
   const tip = store.head() ?? { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
   const checked = txs.map((t) => checkTransaction(spec, t));
-  const effects = await executeBlock(store, tip.height + 1, nextBlockTime(tip, now), checked);
+  const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), checked);
   const block = buildBlock(spec, tip, spec.proposerIndex(tip.height + 1, 0), now, checked, effects.receipts);
   const hash = blockHash(block.header);
   const seals = Array.from({ length: spec.quorum }, (_, v) => ({
     validator: v,
     signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, block.header.height, 0, hash)),
   }));
-  await applyBlock(store, block, { height: block.header.height, round: 0, blockHash: hash, seals }, hash, checked, effects);
+  await applyBlock(spec, store, block, { height: block.header.height, round: 0, blockHash: hash, seals }, hash, checked, effects);
 }
 
 /** Four blocks: issues (one rejected), a revoke, then a block ten days later. */

@@ -48,7 +48,7 @@ export class StoreBackend implements RpcBackend {
   }
   async getCertificate(id: string): Promise<CertificateView | null> {
     const record = await this.store.getCertificate(id);
-    return record === null ? null : certificateView(this.spec, record, this.now());
+    return record === null ? null : certificateView(this.spec, record, { time: this.now(), height: this.store.head()?.height ?? 0 });
   }
   async verifyDocument(): Promise<VerificationResult> {
     throw new LedgerError("NOT_READY", "read-only backend");

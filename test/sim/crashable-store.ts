@@ -6,6 +6,7 @@
  * every vote, or a block commit, which is one atomic batch.
  */
 import type { ChainTip } from "../../node/chain/block.js";
+import type { HolderKey } from "../../node/chain/rules.js";
 import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
 import type { Evidence } from "../../node/consensus/evidence.js";
@@ -110,6 +111,10 @@ export class CrashableStore implements ChainStore {
   async getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>> {
     this.alive();
     return this.data.getTxLocations(hashes);
+  }
+  async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
+    this.alive();
+    return this.data.getHolderCertificates(keys);
   }
   async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     await this.write("block", () => this.data.commitBlock(block, effects));

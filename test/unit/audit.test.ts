@@ -27,14 +27,14 @@ async function commit(store: MemoryStore, txs: Transaction[]): Promise<void> {
   const tip: ChainTip = store.head() ?? genesisTip(spec);
   const h = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t));
-  const effects = await executeBlock(store, h, T0 + h * 1000, checked);
+  const effects = await executeBlock(spec, store, h, T0 + h * 1000, checked);
   const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
   const hash = blockHash(block.header);
   const seals = [0, 1, 2].map((v) => ({
     validator: v,
     signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, h, 0, hash)),
   }));
-  await applyBlock(store, block, { height: h, round: 0, blockHash: hash, seals }, hash, checked, effects);
+  await applyBlock(spec, store, block, { height: h, round: 0, blockHash: hash, seals }, hash, checked, effects);
 }
 
 /**
@@ -249,6 +249,15 @@ describe("audit: the whole chain re-checked from genesis", () => {
       height: 3,
       check: "issuance-index",
       message: /market-regulation/,
+    },
+    {
+      name: "a holder index entry dropped",
+      alter: (ids, base) => ({
+        holderCertificates: async (keys) => (await base.holderCertificates?.(keys))?.map((list) => list.filter((id) => id !== ids[2])) ?? [],
+      }),
+      height: 3,
+      check: "holder-index",
+      message: /business-licence of holder/,
     },
     {
       name: "a head that is not the last block",

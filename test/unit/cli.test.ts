@@ -5,7 +5,7 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +20,9 @@ import { verdictLine } from "../../cli/commands/cert/verify.js";
 import { CliError, NodeError, UnreachableError, UsageError, errorLine, exitCodeFor } from "../../cli/errors.js";
 import type { CliIo } from "../../cli/io.js";
 import { runCli } from "../../cli/main.js";
-import { DAY, makeTestChain } from "../helpers/chain.js";
+import { parseLinks } from "../../cli/commands/cert/holder.js";
+import { formatCertificate } from "../../cli/commands/cert/show.js";
+import { DAY, documentFor, makeTestChain, person } from "../helpers/chain.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/certchain.js", import.meta.url));
 const chain = makeTestChain();
@@ -101,10 +103,76 @@ describe("cli: building a certificate document", () => {
       id: "t-x",
       name: { en: "", zh: "" },
       defaultValidityDays: 1,
+      maxValidityDays: 1,
       fields: [{ name: "ok", label: { en: "", zh: "" }, kind: "boolean", required: true, public: true }],
     };
     assert.deepEqual(parseFieldAssignments(boolType, ["ok=false"]), { ok: false });
     usageError(() => parseFieldAssignments(boolType, ["ok=yes"]), /true or false/, "boolean");
+  });
+
+  it("parses --link name=commitment or name=document into holder commitments", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "certchain-cli-link-"));
+    try {
+      const representative = person("Rep Name", "110101198001010005");
+      const docFile = join(dir, "rep.json");
+      await writeFile(docFile, JSON.stringify(documentFor(chain, "identity-proof", representative)));
+      const licence = typeOf("business-licence");
+      assert.deepEqual(await parseLinks("cert issue", chain.spec, licence, [`legalRepresentative=${docFile}`]), {
+        legalRepresentative: representative.commitment,
+      });
+      const hex = "ab".repeat(32);
+      assert.deepEqual(await parseLinks("cert issue", chain.spec, licence, [`legalRepresentative=${hex}`]), { legalRepresentative: hex });
+      assert.equal(await parseLinks("cert issue", chain.spec, licence, []), undefined);
+      const bad: Array<[CertificateType, string[], RegExp]> = [
+        [licence, ["spouse=ab"], /has no link "spouse"; its links are legalRepresentative/],
+        [typeOf("identity-proof"), [`legalRepresentative=${hex}`], /identity-proof has no link/],
+        [licence, ["legalRepresentative"], /takes name=commitment/],
+        [licence, [`legalRepresentative=${hex}`, `legalRepresentative=${hex}`], /given twice/],
+      ];
+      for (const [type, assignments, message] of bad) {
+        await assert.rejects(
+          parseLinks("cert issue", chain.spec, type, assignments),
+          (e: unknown) => e instanceof UsageError && message.test(e.message),
+          assignments.join(" "),
+        );
+      }
+      await assert.rejects(parseLinks("cert issue", chain.spec, licence, [`legalRepresentative=${join(dir, "missing.json")}`]), /cannot read document/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows a renewal, its supersession and links in cert show", () => {
+    const record = {
+      id: "HPQ-2",
+      certificateType: "home-purchase-qualification",
+      department: "housing",
+      holderCommitment: "11".repeat(32),
+      documentDigest: "22".repeat(32),
+      publicFields: { city: "Hangzhou" },
+      validFrom: 0,
+      validUntil: DAY,
+      links: { legalRepresentative: "33".repeat(32) },
+      revoked: false,
+      supersedes: "HPQ-1",
+      supersededBy: "HPQ-3",
+      history: [],
+    };
+    const view: CertificateView = {
+      record,
+      status: "superseded",
+      checkedAt: 1000,
+      checkedAtHeight: 7,
+      department: { id: "housing", name: { en: "Housing", zh: "住建" } },
+      type: { id: "home-purchase-qualification", name: { en: "Q", zh: "Q" } },
+      issued: { height: 1, time: 0, txHash: "aa" },
+      superseded: { height: 5, time: 500, txHash: "bb", by: "HPQ-3" },
+    };
+    const text = formatCertificate(view).join("\n");
+    assert.match(text, /status {13}superseded \(at block 7, /);
+    assert.match(text, /renews {13}HPQ-1/);
+    assert.match(text, /superseded {9}by HPQ-3, block 5/);
+    assert.match(text, new RegExp(`link legalRepresentative ${"33".repeat(32)}`));
   });
 
   it("makes default ids <PREFIX>-<YYYYMMDD>-<8 hex> that the ledger accepts", () => {
@@ -230,6 +298,9 @@ describe("cli: errors and exit codes", () => {
         "stderr",
         /must end in .png or .svg/,
       ],
+      [["cert", "renew", "-h"], 0, "stdout", /Usage: certchain cert renew --document OLD.json/],
+      [["cert", "renew"], 2, "stderr", /--document/],
+      [["cert", "issue", "--type", "x", "--holder-document", "d.json", "--holder-name", "a"], 2, "stderr", /--holder-document or --holder-name.*not both/],
       [[], 2, "stderr", /Usage: certchain/],
     ];
     for (const [argv, code, stream, text] of cases) {

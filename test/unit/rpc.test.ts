@@ -68,7 +68,8 @@ class MemoryBackend implements RpcBackend {
     const id = checked.tx.body.payload.certificateId;
     const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked], appliedReceipts([checked]));
     const at = { height: block.header.height, index: 0, time: block.header.time };
-    const record = transition(this.certificates.get(id) ?? null, checked, at); // throws the admission error
+    const state = { certificate: (i: string) => this.certificates.get(i) ?? null, holderCertificates: () => [] };
+    const record = transition(this.chain.spec, state, checked, at).records[0] as CertificateRecord; // throws the admission error
     const hash = blockHash(block.header);
     const receipt = { txHash: checked.hash, status: "applied" as const };
     this.blocks.push({ block, hash, receipts: [receipt], commit: { height: at.height, round: 0, blockHash: hash, seals: [] } });
@@ -96,6 +97,7 @@ class MemoryBackend implements RpcBackend {
       record,
       status: statusAt(record, this.now()),
       checkedAt: this.now(),
+      checkedAtHeight: this.tip.height,
       department: { id: record.department, name: spec.department(record.department)?.name ?? { en: "?", zh: "?" } },
       type: { id: record.certificateType, name: spec.certificateType(record.certificateType)?.name ?? { en: "?", zh: "?" } },
       issued: { height: issue?.height ?? 0, time: issue?.time ?? 0, txHash: issue?.txHash ?? "" },

@@ -29,7 +29,7 @@ describe("block execution and receipts", () => {
       check(issueTx(chain, b)),
       check(revokeTx(chain, b.certificateId, "public-security")), // TX_NOT_ISSUER
     ];
-    const effects = await executeBlock(store, 1, T0 + 1000, txs);
+    const effects = await executeBlock(chain.spec, store, 1, T0 + 1000, txs);
     const expected = ["applied", "TX_CERT_EXISTS", "applied", "TX_ALREADY_REVOKED", "TX_CERT_UNKNOWN", "applied", "TX_NOT_ISSUER"];
     for (const [i, r] of effects.receipts.entries()) assert.equal(r.status === "applied" ? "applied" : r.code, expected[i], `receipt ${i}`);
     const recA = effects.certificates.get(a.certificateId);
@@ -50,9 +50,9 @@ describe("block execution and receipts", () => {
     const tx = check(issueTx(chain, licenceDocument(chain)));
     const spec = chain.spec;
     const block = buildBlock(spec, genesisTip(spec), 1, T0 + 10, [tx], appliedReceipts([tx]));
-    const effects = await executeBlock(store, 1, block.header.time, [tx]);
+    const effects = await executeBlock(chain.spec, store, 1, block.header.time, [tx]);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
-    const again = await executeBlock(store, 2, T0 + 20, [tx]);
+    const again = await executeBlock(chain.spec, store, 2, T0 + 20, [tx]);
     assert.equal(again.receipts[0]?.code, "TX_DUPLICATE");
     assert.equal(again.txLocations.has(tx.hash), false, "the replay does not move the applied transaction's location");
   });
@@ -92,9 +92,9 @@ describe("mempool", () => {
     assert.equal(pool.reap(10, 10).length, 0, "maxBytes");
     const first = reaped.slice(0, 1);
     const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first, appliedReceipts(first));
-    const effects = await executeBlock(store, 1, block.header.time, first);
+    const effects = await executeBlock(chain.spec, store, 1, block.header.time, first);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
-    await pool.onBlockCommitted([reaped[0]?.hash as string], [doc.certificateId]);
+    await pool.onBlockCommitted(first);
     assert.equal(pool.size, 1);
   });
 
@@ -217,17 +217,17 @@ describe("blocks and commit certificates", () => {
   it("executeChecked accepts the honest resultsRoot and refuses one claiming a rejected issue applied", async () => {
     const doc = licenceDocument(chain);
     const pair = [check(issueTx(chain, doc)), check(issueTx(chain, doc))]; // the second is TX_CERT_EXISTS
-    const honest = await executeBlock(new MemoryStore(), 1, T0 + 5000, pair);
+    const honest = await executeBlock(chain.spec, new MemoryStore(), 1, T0 + 5000, pair);
     assert.deepEqual(
       honest.receipts.map((r) => r.status),
       ["applied", "rejected"],
     );
     const good = buildBlock(spec, parent, 1, T0 + 5000, pair, honest.receipts);
-    assert.equal((await executeChecked(new MemoryStore(), good, pair)).receipts.length, 2);
+    assert.equal((await executeChecked(chain.spec, new MemoryStore(), good, pair)).receipts.length, 2);
     const lying = buildBlock(spec, parent, 1, T0 + 5000, pair, appliedReceipts(pair));
     assert.equal(lying.header.txRoot, good.header.txRoot, "same transactions, only the results differ");
     await assert.rejects(
-      executeChecked(new MemoryStore(), lying, pair),
+      executeChecked(chain.spec, new MemoryStore(), lying, pair),
       (e: unknown) => e instanceof LedgerError && e.code === "BLOCK_INVALID" && /resultsRoot/.test(e.message),
     );
   });

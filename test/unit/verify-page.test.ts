@@ -48,6 +48,7 @@ describe("verification page: escaping", () => {
         },
         status: "revoked",
         checkedAt: 0,
+        checkedAtHeight: 0,
         department: { id: "market-regulation", name: { en: hostile, zh: hostile } },
         type: { id: "business-licence", name: { en: hostile, zh: hostile } },
         issued: { height: 1, time: 0, txHash: "" },

@@ -98,6 +98,8 @@ export interface DocumentInput {
   validFrom: number;
   validUntil: number;
   holderSalt: string;
+  links?: Record<string, string>;
+  supersedes?: string;
 }
 
 /** Assemble the document and check it as any node will; a problem is the operator's input, so a usage error. */
@@ -117,6 +119,8 @@ export function buildDocument(spec: ChainSpec, input: DocumentInput): Certificat
     validFrom: input.validFrom,
     validUntil: input.validUntil,
   };
+  if (input.links !== undefined) doc.links = input.links;
+  if (input.supersedes !== undefined) doc.supersedes = input.supersedes;
   try {
     return checkDocument(spec, doc);
   } catch (err) {

@@ -15,13 +15,16 @@ export function formatCertificate(c: CertificateView): string[] {
   const r = c.record;
   const lines = [
     `${r.id}  ${c.type.name.en} / ${c.type.name.zh} (${r.certificateType})`,
-    `  status             ${c.status} (at ${isoTime(c.checkedAt)})`,
+    `  status             ${c.status} (at block ${c.checkedAtHeight}, ${isoTime(c.checkedAt)})`,
     `  issued by          ${c.department.name.en} / ${c.department.name.zh} (${r.department})`,
     `  valid              ${isoDate(r.validFrom)} to ${isoDate(r.validUntil)}`,
     `  issued             block ${c.issued.height}, ${isoTime(c.issued.time)}, tx ${c.issued.txHash}`,
   ];
   if (c.revoked !== undefined)
     lines.push(`  revoked            block ${c.revoked.height}, ${isoTime(c.revoked.time)}, tx ${c.revoked.txHash}: ${c.revoked.reason}`);
+  if (r.supersedes !== undefined) lines.push(`  renews             ${r.supersedes}`);
+  if (c.superseded !== undefined)
+    lines.push(`  superseded         by ${c.superseded.by}, block ${c.superseded.height}, ${isoTime(c.superseded.time)}, tx ${c.superseded.txHash}`);
   const fields = Object.entries(r.publicFields);
   if (fields.length > 0) {
     lines.push("  public fields");
@@ -29,6 +32,7 @@ export function formatCertificate(c: CertificateView): string[] {
     for (const [k, v] of fields) lines.push(`    ${k.padEnd(width)}  ${String(v)}`);
   }
   lines.push(`  holder commitment  ${r.holderCommitment}`, `  document digest    ${r.documentDigest}`);
+  for (const [name, commitment] of Object.entries(r.links ?? {})) lines.push(`  link ${name.padEnd(13)} ${commitment}`);
   return lines;
 }
 

@@ -57,6 +57,8 @@ export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unk
       };
     case "revoked":
       return { line: `NOT VALID: revoked at block ${p.revoked?.height}: ${p.revoked?.reason} (${asOf})`, exitCode: EXIT.INVALID, proven };
+    case "superseded":
+      return { line: `NOT VALID: superseded by ${p.superseded?.by} at block ${p.superseded?.height} (${asOf})`, exitCode: EXIT.INVALID, proven };
     case "expired":
       return { line: `NOT VALID: expired on ${isoDate(p.validUntil)} (${asOf})`, exitCode: EXIT.INVALID, proven };
     case "not-yet-valid":
