@@ -71,7 +71,7 @@ function presign(spec: ChainSpec, keys: Map<string, KeyFile>, count: number, tag
       holderSalt: newSalt(),
       fields: s.fields,
       validFrom: now - DAY,
-      validUntil: now + 365 * DAY,
+      validUntil: now + 180 * DAY, // within every type's maximum validity (365 days for a qualification)
     };
     const body: IssueTxBody = { ...newTxEnvelope(spec.chainId, s.department, key.publicKey, now), kind: "issue", payload: issuePayloadFor(spec, doc) };
     out.push(signTx(body, key.privateKey));

@@ -171,7 +171,7 @@ export class LoadGenerator {
       holderSalt: newSalt(),
       fields: s.fields(n),
       validFrom: now - DAY,
-      validUntil: now + 365 * DAY,
+      validUntil: now + 180 * DAY, // within every type's maximum validity (365 days for a qualification)
     };
     const body: IssueTxBody = {
       ...newTxEnvelope(this.m.spec.chainId, s.department, key.publicKey, now),

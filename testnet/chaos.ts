@@ -104,6 +104,8 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     const equivocations = await checkEquivocations(urls, onViolation);
     const stats = load.summary();
     if (stats.acknowledged === 0) onViolation({ kind: "no-load", message: "no certificate was acknowledged, so the checks prove nothing" });
+    // Every transaction the load signs is valid: a node refusing one for good is a bug (in the node or the load).
+    if (stats.refused > 0) onViolation({ kind: "refused", message: `${stats.refused} valid transactions refused; first: ${stats.firstRefusal}` });
 
     const progress = monitor.heals.map((h) => h.progressMs);
     const rejoin = monitor.heals.map((h) => h.rejoinMs);
