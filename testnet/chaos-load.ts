@@ -2,9 +2,12 @@
  * The chaos runner's steady issuing load: issue transactions signed with the departments' issuer
  * keys, posted in batches to random live nodes. A certificate counts as acknowledged only once a
  * node's RPC reports its transaction committed (GET /txs/:hash); unconfirmed ones are resubmitted,
- * as a client would, since a node killed before gossiping loses its mempool.
+ * as a client would, since a node killed before gossiping loses its mempool. The load follows the
+ * default review rules: a licence names an acknowledged identity proof's holder as its legal
+ * representative, and a qualification goes to an acknowledged identity proof's holder who has none yet;
+ * until such holders exist, identity proofs are issued instead.
  */
-import { type CertificateDocument, issuePayloadFor, newSalt } from "../node/chain/document.js";
+import { type CertificateDocument, holderCommitment, issuePayloadFor, newSalt } from "../node/chain/document.js";
 import type { ChainSpec } from "../node/chain/genesis.js";
 import { newTxEnvelope, signTx, txHash } from "../node/chain/tx.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
@@ -23,8 +26,12 @@ const CONFIRMS_PER_TICK = 64;
 const RESUBMIT_AFTER_MS = 6_000;
 /** Resubmissions per POST, well under the RPC batch limit. */
 const RESEND_PER_BATCH = 500;
-/** Refusals that mean "later", not "never". */
-const RETRYABLE = new Set(["MEMPOOL_FULL", "NOT_READY"]);
+/**
+ * Refusals that mean "later", not "never": a busy node, or one that has not yet seen the identity proof
+ * a certificate builds on (it lags after a restart or wipe). The transaction stays pending and goes to
+ * another node; one still unconfirmed at the end is a violation.
+ */
+const RETRYABLE = new Set(["MEMPOOL_FULL", "NOT_READY", "REVIEW_NO_IDENTITY_PROOF"]);
 
 /** One issuing department and a certificate it may issue. */
 interface Sample {
@@ -97,6 +104,8 @@ export interface LoadStats {
 interface PendingTx {
   tx: Transaction;
   certificateId: string;
+  /** Kept for identity proofs: once acknowledged, its holder may be named by later certificates. */
+  identity?: Pick<CertificateDocument, "holder" | "holderSalt">;
   sentAt: number;
   nextCheckAt: number;
   checks: number;
@@ -104,6 +113,9 @@ interface PendingTx {
 
 export class LoadGenerator {
   readonly acknowledged = new Map<string, AcknowledgedTx>();
+  /** Holders of acknowledged identity proofs, and those of them still without a qualification. */
+  private readonly identities: Array<Pick<CertificateDocument, "holder" | "holderSalt">> = [];
+  private readonly unqualified: Array<Pick<CertificateDocument, "holder" | "holderSalt">> = [];
   private readonly pending = new Map<string, PendingTx>();
   private readonly resend: Transaction[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -155,10 +167,23 @@ export class LoadGenerator {
     return { ...this.stats, acknowledged: this.acknowledged.size, unconfirmed: this.pending.size, unconfirmedSample: sample };
   }
 
-  /** Create the next issue transaction, rotating through the departments. */
-  private nextTx(): { tx: Transaction; certificateId: string } {
+  /** Create the next issue transaction, rotating through the departments (within the review rules). */
+  private nextTx(): { tx: Transaction; certificateId: string; identity?: PendingTx["identity"] } {
     const n = ++this.seq;
-    const s = SAMPLES[n % SAMPLES.length] as Sample;
+    let s = SAMPLES[n % SAMPLES.length] as Sample;
+    let holder: PendingTx["identity"] = {
+      holder: { name: `Holder ${n}`, idType: "resident-id", idNumber: `33010619900307${(n % 10_000).toString().padStart(4, "0")}` },
+      holderSalt: newSalt(),
+    };
+    let links: Record<string, string> | undefined;
+    if (s.type === "business-licence" && this.identities.length > 0) {
+      const rep = this.m.rng.pick(this.identities);
+      links = { legalRepresentative: holderCommitment(rep.holder, rep.holderSalt) };
+    } else if (s.type === "home-purchase-qualification" && this.unqualified.length > 0) {
+      holder = this.unqualified.shift();
+    } else if (s.type === "business-licence" || s.type === "home-purchase-qualification") {
+      s = SAMPLES[0] as Sample; // no acknowledged identity proof to build on yet
+    }
     const key = this.m.issuers.get(s.department) as KeyFile;
     const now = Date.now();
     const doc: CertificateDocument = {
@@ -167,18 +192,20 @@ export class LoadGenerator {
       certificateId: `CHAOS-${n.toString().padStart(6, "0")}`,
       certificateType: s.type,
       department: s.department,
-      holder: { name: `Holder ${n}`, idType: "resident-id", idNumber: `33010619900307${(n % 10_000).toString().padStart(4, "0")}` },
-      holderSalt: newSalt(),
+      holder: holder?.holder as CertificateDocument["holder"],
+      holderSalt: holder?.holderSalt as string,
       fields: s.fields(n),
       validFrom: now - DAY,
       validUntil: now + 180 * DAY, // within every type's maximum validity (365 days for a qualification)
+      ...(links === undefined ? {} : { links }),
     };
     const body: IssueTxBody = {
       ...newTxEnvelope(this.m.spec.chainId, s.department, key.publicKey, now),
       kind: "issue",
       payload: issuePayloadFor(this.m.spec, doc),
     };
-    return { tx: signTx(body, key.privateKey), certificateId: doc.certificateId };
+    const identity = s.type === "identity-proof" ? { holder: doc.holder, holderSalt: doc.holderSalt } : undefined;
+    return { tx: signTx(body, key.privateKey), certificateId: doc.certificateId, ...(identity === undefined ? {} : { identity }) };
   }
 
   /** Post rate × elapsed transactions in total, one batch per batchMs, to a random live node each time. */
@@ -189,9 +216,9 @@ export class LoadGenerator {
       const due = Math.floor(((Date.now() - started) / 1000) * this.o.rate) - created;
       const batch = this.resend.splice(0, RESEND_PER_BATCH);
       for (let i = 0; i < due; i++) {
-        const { tx, certificateId } = this.nextTx();
+        const { tx, certificateId, identity } = this.nextTx();
         const now = Date.now();
-        this.pending.set(txHash(tx), { tx, certificateId, sentAt: now, nextCheckAt: now + 1_000, checks: 0 });
+        this.pending.set(txHash(tx), { tx, certificateId, identity, sentAt: now, nextCheckAt: now + 1_000, checks: 0 });
         batch.push(tx);
       }
       created += Math.max(0, due);
@@ -239,6 +266,10 @@ export class LoadGenerator {
         if (r.status === 200 && r.body?.status === "committed" && typeof r.body.height === "number") {
           this.pending.delete(hash);
           this.acknowledged.set(hash, { hash, certificateId: p.certificateId, height: r.body.height });
+          if (p.identity !== undefined) {
+            this.identities.push(p.identity);
+            this.unqualified.push(p.identity);
+          }
           return;
         }
         p.checks++;

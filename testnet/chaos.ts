@@ -51,7 +51,6 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     quiet: true,
     enableAdmin: true,
     consensus: { roundTimeoutMs: o.roundTimeoutMs },
-    reviewRules: null, // the load is licences without a legal representative's identity proof
   });
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();
@@ -106,6 +105,9 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     if (stats.acknowledged === 0) onViolation({ kind: "no-load", message: "no certificate was acknowledged, so the checks prove nothing" });
     // Every transaction the load signs is valid: a node refusing one for good is a bug (in the node or the load).
     if (stats.refused > 0) onViolation({ kind: "refused", message: `${stats.refused} valid transactions refused; first: ${stats.firstRefusal}` });
+    if (stats.unconfirmed > 0) {
+      onViolation({ kind: "refused", message: `${stats.unconfirmed} valid transactions never committed, e.g. ${stats.unconfirmedSample.join("; ")}` });
+    }
 
     const progress = monitor.heals.map((h) => h.progressMs);
     const rejoin = monitor.heals.map((h) => h.rejoinMs);
