@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { newSalt } from "../../../node/chain/document.js";
 import { LedgerError } from "../../../node/errors.js";
-import { RPC_OPTION, intFlag, listFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag } from "../../args.js";
+import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
@@ -10,8 +10,7 @@ import { fetchChainSpec } from "./chain.js";
 import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssignments, validityPeriod } from "./document.js";
 import { holderOfDocument, parseLinks } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
-import { publishDocument } from "./publish.js";
-import { qrFormatOf } from "./qr.js";
+import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
 
 const NAME = "cert issue";
 export const DEFAULT_TESTNET_DIR = ".testnet";
@@ -70,13 +69,7 @@ Options:
       "valid-until": { type: "string" },
       key: { type: "string" },
       testnet: { type: "string" },
-      out: { type: "string" },
-      force: { type: "boolean" },
-      qr: { type: "string", multiple: true },
-      "no-wait": { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-      ...RPC_OPTION,
+      ...PUBLISH_OPTIONS,
     });
     const typeId = requiredFlag(NAME, args, "type");
     const holderDocument = stringFlag(NAME, args, "holder-document");
@@ -89,10 +82,8 @@ Options:
         : undefined;
     const validDays = args.values["valid-days"] === undefined ? undefined : intFlag(NAME, args, "valid-days", 0, 1, 36_500);
     const validUntil = stringFlag(NAME, args, "valid-until");
-    const timeoutMs = intFlag(NAME, args, "timeout", 30, 1, 3600) * 1000;
-    const qrFiles = listFlag(args, "qr").map((path) => ({ path, format: qrFormatOf(NAME, path) }));
-    const rpc = rpcUrlFlag(NAME, args, io.env);
-    const client = new RpcClient(rpc);
+    const publish = publishFlags(NAME, args, io.env);
+    const client = new RpcClient(publish.rpc);
 
     const spec = await fetchChainSpec(client);
     const type = certificateTypeOf(spec, typeId);
@@ -124,18 +115,6 @@ Options:
       ...holderOf,
       ...(links === undefined ? {} : { links }),
     });
-    return publishDocument(io, {
-      client,
-      rpc,
-      spec,
-      issuer,
-      doc,
-      out: stringFlag(NAME, args, "out") ?? `./${certificateId}.json`,
-      force: args.values.force === true,
-      wait: args.values["no-wait"] !== true,
-      timeoutMs,
-      qrFiles,
-      json: args.values.json === true,
-    });
+    return publishDocument(io, { ...publish, client, spec, issuer, doc });
   },
 };

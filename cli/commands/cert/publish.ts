@@ -7,22 +7,31 @@ import type { ChainSpec } from "../../../node/chain/genesis.js";
 import { checkTransaction, newTxEnvelope, signTx } from "../../../node/chain/tx.js";
 import type { IssueTxBody } from "../../../node/chain/types.js";
 import { EXIT } from "../../../node/errors.js";
+import { type OptionSpecs, type ParsedArgs, RPC_OPTION, intFlag, listFlag, rpcUrlFlag, stringFlag } from "../../args.js";
 import { NodeError } from "../../errors.js";
 import type { CliIo } from "../../io.js";
 import type { RpcClient } from "../../rpc-client.js";
 import { discardDocumentFile, writeDocumentFile } from "./document-file.js";
 import type { IssuerKey } from "./issuer-key.js";
-import { type QrFormat, writeQrCode } from "./qr.js";
+import { type QrFormat, qrFormatOf, writeQrCode } from "./qr.js";
 import { type Committed, submitTransaction, waitForCommit } from "./submit.js";
 
-export interface PublishOptions {
-  client: RpcClient;
+/** The options `cert issue` and `cert renew` share: where the document goes, QR codes, waiting, output, RPC. */
+export const PUBLISH_OPTIONS = {
+  out: { type: "string" },
+  force: { type: "boolean" },
+  qr: { type: "string", multiple: true },
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  ...RPC_OPTION,
+} satisfies OptionSpecs;
+
+/** What PUBLISH_OPTIONS decide. */
+export interface PublishFlags {
   rpc: string;
-  spec: ChainSpec;
-  issuer: IssuerKey;
-  doc: CertificateDocument;
-  /** Where the holder's document is saved; `force` overwrites. */
-  out: string;
+  /** Where the holder's document is saved (default ./<id>.json); `force` overwrites. */
+  out: string | undefined;
   force: boolean;
   wait: boolean;
   timeoutMs: number;
@@ -30,9 +39,30 @@ export interface PublishOptions {
   json: boolean;
 }
 
+/** Read PUBLISH_OPTIONS from parsed arguments (usage errors name `command`). */
+export function publishFlags(command: string, args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): PublishFlags {
+  return {
+    rpc: rpcUrlFlag(command, args, env),
+    out: stringFlag(command, args, "out"),
+    force: args.values.force === true,
+    wait: args.values["no-wait"] !== true,
+    timeoutMs: intFlag(command, args, "timeout", 30, 1, 3600) * 1000,
+    qrFiles: listFlag(args, "qr").map((path) => ({ path, format: qrFormatOf(command, path) })),
+    json: args.values.json === true,
+  };
+}
+
+export interface PublishOptions extends PublishFlags {
+  client: RpcClient;
+  spec: ChainSpec;
+  issuer: IssuerKey;
+  doc: CertificateDocument;
+}
+
 /** Sign, save, submit, wait and print; returns the exit code. */
-export async function publishDocument(io: CliIo, o: PublishOptions): Promise<number> {
-  const { spec, issuer, doc } = o;
+export async function publishDocument(io: CliIo, options: PublishOptions): Promise<number> {
+  const { spec, issuer, doc } = options;
+  const o = { ...options, out: options.out ?? `./${doc.certificateId}.json` };
   const now = Date.now();
   const body: IssueTxBody = {
     ...newTxEnvelope(spec.chainId, issuer.department, issuer.key.publicKey, now),
