@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadGenesis } from "../node/chain/genesis.js";
-import { loadKeyFile } from "../node/crypto/keys.js";
+import { loadGenesis } from "../node/ledger/genesis-file.js";
+import { loadKeyFile } from "../node/keys/key-file.js";
 import { initNetwork } from "../node/init.js";
 import { writeLongChain } from "../testnet/long-chain.js";
 import { NodeProcess } from "../testnet/node-process.js";

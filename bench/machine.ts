@@ -11,7 +11,8 @@ import type { ChainSpec } from "../node/chain/genesis.js";
 import { executeBlock } from "../node/chain/state.js";
 import { checkTransaction } from "../node/chain/tx.js";
 import type { Transaction } from "../node/chain/types.js";
-import { generateKeyPair, signBytes, verifyBytes } from "../node/crypto/keys.js";
+import { signBytes, verifyBytes } from "../node/crypto/keys.js";
+import { generateKeyPair } from "../node/keys/key-file.js";
 import { LevelStore } from "../node/db/level-store.js";
 
 export interface MachineLimits {

@@ -10,12 +10,12 @@
 import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { applyBlock } from "./chain/apply.js";
+import { applyBlock } from "./ledger/apply.js";
 import { MemoryStore } from "./db/memory-store.js";
 import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "./chain/block.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import type { CommittedBlock } from "./chain/types.js";
-import type { ChainStore } from "./db/store.js";
+import type { ChainStore } from "./ledger/store.js";
 import { LedgerError, describeValue } from "./errors.js";
 
 export const BACKUP_FORMAT = "certchain-backup/1";

@@ -8,7 +8,7 @@ import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS, DEFAULT_REVIEW_RULES } 
 import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
 import type { ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./chain/types.js";
 import { type NodeConfig, saveConfig } from "./config.js";
-import { generateKeyPair, saveKeyFile } from "./crypto/keys.js";
+import { generateKeyPair, saveKeyFile } from "./keys/key-file.js";
 import { createPeerKeyFile } from "./network/identity.js";
 
 export interface InitOptions {

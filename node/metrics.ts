@@ -3,7 +3,7 @@
  * Counters and histograms are fed by the node as things happen; gauges read their source at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { StoredBlock } from "./db/store.js";
+import type { StoredBlock } from "./ledger/store.js";
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {

@@ -3,16 +3,17 @@
  * consensus driver → network → sync → RPC — and close in reverse order.
  */
 import "./polyfill.js";
-import { type ChainSpec, loadGenesis } from "./chain/genesis.js";
-import { Mempool, defaultMempoolOptions } from "./chain/mempool.js";
-import { TxGossip, defaultTxGossipOptions } from "./chain/tx-gossip.js";
+import type { ChainSpec } from "./chain/genesis.js";
+import { loadGenesis } from "./ledger/genesis-file.js";
+import { Mempool, defaultMempoolOptions } from "./ledger/mempool.js";
+import { TxGossip, defaultTxGossipOptions } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
 import { SIGNING_STATE_FILE, homePath, loadConfig } from "./config.js";
 import { ConsensusDriver, defaultDriverOptions } from "./consensus/driver.js";
-import { decodeMessage } from "./consensus/messages.js";
+import { decodeMessage } from "./chain/messages.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
-import { loadKeyFile } from "./crypto/keys.js";
+import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { type GossipVerdict, LedgerError, gossipVerdictFor } from "./errors.js";
 import { type LogLevel, createLogger, setLogLevel } from "./logger.js";

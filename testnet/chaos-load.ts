@@ -7,11 +7,13 @@
  * representative, and a qualification goes to an acknowledged identity proof's holder who has none yet;
  * until such holders exist, identity proofs are issued instead.
  */
-import { type CertificateDocument, holderCommitment, issuePayloadFor, newSalt } from "../node/chain/document.js";
+import { type CertificateDocument, holderCommitment, issuePayloadFor } from "../node/chain/document.js";
+import { newSalt } from "../node/ledger/fresh.js";
 import type { ChainSpec } from "../node/chain/genesis.js";
-import { newTxEnvelope, signTx, txHash } from "../node/chain/tx.js";
+import { signTx, txHash } from "../node/chain/tx.js";
+import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
-import type { KeyFile } from "../node/crypto/keys.js";
+import type { KeyFile } from "../node/keys/key-file.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, forEachLimited, sleep } from "./chaos-rpc.js";
 

@@ -5,8 +5,8 @@
  * programmatic form (the e2e test); the CLI prints its summary and exits non-zero on a violation.
  */
 import { resolve } from "node:path";
-import { loadGenesis } from "../node/chain/genesis.js";
-import { type KeyFile, loadKeyFile } from "../node/crypto/keys.js";
+import { loadGenesis } from "../node/ledger/genesis-file.js";
+import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { checkAcknowledged, checkBlockHashes, checkEquivocations, waitForSameHead } from "./chaos-check.js";
 import { FaultInjector } from "./chaos-faults.js";
 import { LoadGenerator } from "./chaos-load.js";

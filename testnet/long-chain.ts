@@ -5,11 +5,13 @@
  * that syncs it checks every certificate and transaction exactly as it would from live peers.
  */
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../node/chain/block.js";
-import { applyBlock } from "../node/chain/apply.js";
-import { type CertificateDocument, issuePayloadFor, newSalt } from "../node/chain/document.js";
+import { applyBlock } from "../node/ledger/apply.js";
+import { type CertificateDocument, issuePayloadFor } from "../node/chain/document.js";
+import { newSalt } from "../node/ledger/fresh.js";
 import type { ChainSpec } from "../node/chain/genesis.js";
 import { executeBlock } from "../node/chain/state.js";
-import { checkTransaction, newTxEnvelope, signTx } from "../node/chain/tx.js";
+import { checkTransaction, signTx } from "../node/chain/tx.js";
+import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { CommitCertificate, IssueTxBody } from "../node/chain/types.js";
 import { type KeyPair, signBytes } from "../node/crypto/keys.js";
 import { LevelStore } from "../node/db/level-store.js";

@@ -10,9 +10,9 @@ import type { AuditProgress, AuditReport } from "../../node/audit/auditor.js";
 import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Genesis } from "../../node/chain/types.js";
-import type { ChainStore } from "../../node/db/store.js";
+import type { ChainStore } from "../../node/ledger/store.js";
 import { EXIT, LedgerError } from "../../node/errors.js";
-import type { NodeStatus } from "../../node/rpc/backend.js";
+import type { NodeStatus } from "../../node/api/views.js";
 import { type ParsedArgs, RPC_OPTION, intFlag, parseCommandArgs, rpcUrlFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, UsageError } from "../errors.js";
@@ -103,7 +103,7 @@ interface Target {
 
 /** Offline: --home (config, genesis, data) or --data with --genesis. */
 async function offlineTarget(args: ParsedArgs): Promise<Target> {
-  const { loadGenesis } = await import("../../node/chain/genesis.js");
+  const { loadGenesis } = await import("../../node/ledger/genesis-file.js");
   const { storeSource } = await import("../../node/audit/source.js");
   const home = stringFlag(NAME, args, "home");
   let dataDir = stringFlag(NAME, args, "data");
@@ -122,7 +122,8 @@ async function offlineTarget(args: ParsedArgs): Promise<Target> {
 
 /** Online: a running node's RPC; genesis pinned with --genesis, else as the node serves it. */
 async function onlineTarget(args: ParsedArgs, io: CliIo): Promise<Target> {
-  const { ChainSpec, loadGenesis } = await import("../../node/chain/genesis.js");
+  const { ChainSpec } = await import("../../node/chain/genesis.js");
+  const { loadGenesis } = await import("../../node/ledger/genesis-file.js");
   const { rpcSource } = await import("../../node/audit/rpc-source.js");
   const url = rpcUrlFlag(NAME, args, io.env);
   const client = new RpcClient(url);

@@ -3,7 +3,7 @@ import { BACKUP_FORMAT } from "../../node/backup.js";
 import { ChainSpec } from "../../node/chain/genesis.js";
 import type { CommittedBlock, Genesis } from "../../node/chain/types.js";
 import { EXIT } from "../../node/errors.js";
-import type { NodeStatus } from "../../node/rpc/backend.js";
+import type { NodeStatus } from "../../node/api/views.js";
 import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
@@ -69,7 +69,7 @@ Options:
     const home = requiredFlag("restore", args, "home");
     const input = requiredFlag("restore", args, "in");
     const { homePath, loadConfig } = await import("../../node/config.js");
-    const { loadGenesis } = await import("../../node/chain/genesis.js");
+    const { loadGenesis } = await import("../../node/ledger/genesis-file.js");
     const { LevelStore } = await import("../../node/db/level-store.js");
     const { restoreBackup } = await import("../../node/backup.js");
     const cfg = await loadConfig(home);

@@ -1,5 +1,5 @@
 /** `certchain feed`: the certificates a department issued, oldest first, with their status. */
-import type { IssuedCertificate } from "../../node/audit/feed.js";
+import type { IssuedCertificate } from "../../node/api/views.js";
 import { EXIT, LedgerError } from "../../node/errors.js";
 import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";

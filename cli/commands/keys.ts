@@ -1,6 +1,6 @@
 /** `certchain keys generate | show`: Ed25519 key files (mode 0600). */
 import { stat } from "node:fs/promises";
-import { generateKeyPair, loadKeyFile, saveKeyFile } from "../../node/crypto/keys.js";
+import { generateKeyPair, loadKeyFile, saveKeyFile } from "../../node/keys/key-file.js";
 import { EXIT } from "../../node/errors.js";
 import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import { type Command, commandGroup } from "../command.js";

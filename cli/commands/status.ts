@@ -1,5 +1,5 @@
 /** `certchain status`: a node's chain, head, consensus position, peers and mempool. */
-import type { NodeStatus } from "../../node/rpc/backend.js";
+import type { NodeStatus } from "../../node/api/views.js";
 import { EXIT } from "../../node/errors.js";
 import { RPC_OPTION, parseCommandArgs, rpcUrlFlag } from "../args.js";
 import type { Command } from "../command.js";

@@ -7,12 +7,12 @@
  * stored receipts, transaction index, certificate records and issuance index are compared with what
  * the replay produced. The first inconsistency stops the audit, named with its height.
  */
-import { applyBlock } from "../chain/apply.js";
+import { applyBlock } from "../ledger/apply.js";
 import { type ChainTip, type TxCheckCache, checkBlock, checkCommitCertificate, genesisTip } from "../chain/block.js";
 import { holderKeyString } from "../chain/state.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { CertificateRecord, Receipt } from "../chain/types.js";
-import type { StoredBlock } from "../db/store.js";
+import type { StoredBlock } from "../ledger/store.js";
 import { brief, sameJson } from "./compare.js";
 import { ReplayStore } from "./replay.js";
 import type { AuditSource } from "./source.js";

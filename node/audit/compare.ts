@@ -1,5 +1,5 @@
 /** Structural comparison of stored JSON values, and short renderings of them for findings. */
-import { canonicalize } from "../crypto/canonical.js";
+import { canonicalize } from "../crypto/jcs.js";
 
 /**
  * True when two values store as the same JSON: same members (an undefined member counts as absent,

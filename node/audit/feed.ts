@@ -6,28 +6,9 @@
  */
 import { statusAt } from "../chain/state.js";
 import type { CertificateStatus } from "../chain/types.js";
-import type { ChainStore } from "../db/store.js";
+import type { FeedPosition, IssuedCertificate } from "../api/views.js";
+import type { ChainStore } from "../ledger/store.js";
 import { LedgerError } from "../errors.js";
-
-/** Position in a department's issuance index: the last item already served. */
-export interface FeedPosition {
-  height: number;
-  index: number;
-}
-
-/** One certificate in a department's feed. */
-export interface IssuedCertificate {
-  id: string;
-  certificateType: string;
-  status: CertificateStatus;
-  validFrom: number;
-  validUntil: number;
-  /** The issue transaction: block height, index in the block, block time and hash. */
-  height: number;
-  index: number;
-  issuedAt: number;
-  txHash: string;
-}
 
 const CURSOR_VERSION = "c1";
 const CURSOR = /^[A-Za-z0-9_-]{1,64}$/;

@@ -5,7 +5,7 @@
  */
 import type { CertificateEvent } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
-import type { BlockView, CertificateView } from "../rpc/backend.js";
+import type { BlockView, CertificateView } from "../api/views.js";
 
 /** One event of a certificate's history, with its block's hash. */
 export type CertificateHistoryEvent = CertificateEvent & { blockHash: string };

@@ -7,7 +7,7 @@
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord } from "../chain/types.js";
 import { MemoryStore } from "../db/memory-store.js";
-import type { StoredBlock } from "../db/store.js";
+import type { StoredBlock } from "../ledger/store.js";
 import { sameJson } from "./compare.js";
 
 export class ReplayStore extends MemoryStore {

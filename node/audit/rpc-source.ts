@@ -5,10 +5,11 @@
  * listed over RPC, so those two checks need the offline source.
  */
 import type { ChainTip } from "../chain/block.js";
-import type { IssuanceEntry, StoredBlock } from "../db/store.js";
-import type { CertificateView, NodeStatus } from "../rpc/backend.js";
+import type { IssuanceEntry, StoredBlock } from "../ledger/store.js";
+import type { CertificateView, NodeStatus } from "../api/views.js";
 import type { AuditSource } from "./source.js";
-import { type FeedPosition, type IssuedCertificate, encodeCursor } from "./feed.js";
+import { encodeCursor } from "./feed.js";
+import type { FeedPosition, IssuedCertificate } from "../api/views.js";
 
 /** GET a JSON path of the node: the parsed answer, or null for 404 NOT_FOUND. */
 export type FetchJson = (path: string) => Promise<unknown | null>;

@@ -6,7 +6,7 @@
 import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../db/store.js";
+import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
 
 export interface AuditSource {
   /** What is audited, for messages: a directory or a URL. */

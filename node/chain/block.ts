@@ -3,7 +3,7 @@
  * (a block's finality is proven by its commit certificate alone; design.md §2).
  */
 import { LedgerError } from "../errors.js";
-import { canonicalBytes } from "../crypto/canonical.js";
+import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, hashCanonical, isHash, taggedHash } from "../crypto/hash.js";
 import { verifyBytes } from "../crypto/keys.js";
 import type { ChainSpec } from "./genesis.js";
@@ -63,12 +63,12 @@ export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, 
 }
 
 /** The bytes a validator signs for a consensus message (its commit signature is the commit seal). */
-export function consensusSigningBytes(chainId: string, fields: Record<string, unknown>): Buffer {
+export function consensusSigningBytes(chainId: string, fields: Record<string, unknown>): Uint8Array {
   return taggedHash(Domain.CONSENSUS, canonicalBytes({ chainId, ...fields }));
 }
 
 /** The signed fields of a COMMIT vote, which the commit certificate's seals cover. */
-export function commitSealBytes(chainId: string, height: number, round: number, hash: string): Buffer {
+export function commitSealBytes(chainId: string, height: number, round: number, hash: string): Uint8Array {
   return consensusSigningBytes(chainId, { kind: "commit", height, round, blockHash: hash });
 }
 

@@ -2,9 +2,8 @@
  * The holder's certificate document (off chain). Its digest and the holder commitment go on chain;
  * the identity itself never does. A verifier holding the document recomputes both.
  */
-import { randomBytes } from "node:crypto";
 import { LedgerError, describeValue } from "../errors.js";
-import { canonicalize } from "../crypto/canonical.js";
+import { canonicalize } from "../crypto/jcs.js";
 import { Domain, hashCanonical, isHash } from "../crypto/hash.js";
 import type { ChainSpec } from "./genesis.js";
 import { checkFields, publicFieldsOf } from "./schema.js";
@@ -64,11 +63,6 @@ export function holderCommitment(holder: HolderIdentity, salt: string): string {
 /** Digest of the whole document. */
 export function documentDigest(doc: CertificateDocument): string {
   return hashCanonical(Domain.DOCUMENT, doc);
-}
-
-/** Fresh random salt for a new document. */
-export function newSalt(): string {
-  return randomBytes(32).toString("hex");
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -2,13 +2,12 @@
  * Genesis: building, checking and indexing the chain's founding document. `ChainSpec` is the
  * read-only view every module uses to look up validators, departments and certificate types.
  */
-import { readFile } from "node:fs/promises";
 import { maxFaulty, proposerOf, quorum } from "../../consensus/quorum.js";
 import { LedgerError } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
-import { MAX_TX_BYTES } from "./tx.js";
+import { MAX_TX_BYTES } from "./limits.js";
 import type { CertificateType, ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./types.js";
 
 export const defaultConsensusParams: ConsensusParams = {
@@ -158,15 +157,4 @@ export function checkGenesis(g: Genesis): void {
   if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes >= MAX_TX_BYTES) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
     fail("consensus parameters");
   }
-}
-
-/** Read, parse and index a genesis file. */
-export async function loadGenesis(path: string): Promise<ChainSpec> {
-  let parsed: Genesis;
-  try {
-    parsed = JSON.parse(await readFile(path, "utf8")) as Genesis;
-  } catch (err) {
-    throw new LedgerError("CONFIG", `cannot read genesis ${path}: ${(err as Error).message}`);
-  }
-  return new ChainSpec(parsed);
 }

@@ -2,23 +2,24 @@
  * Binary Merkle tree over transaction hashes, with domain-separated leaves and nodes (so a leaf can
  * never pass for an inner node). An odd node is promoted unchanged, as in RFC 6962's shape.
  */
+import { bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { Domain, taggedHash } from "../crypto/hash.js";
 
-const EMPTY_ROOT = taggedHash(Domain.MERKLE_LEAF).toString("hex");
+const EMPTY_ROOT = bytesToHex(taggedHash(Domain.MERKLE_LEAF));
 
-function leafHash(hex: string): Buffer {
-  return taggedHash(Domain.MERKLE_LEAF, Buffer.from(hex, "hex"));
+function leafHash(hex: string): Uint8Array {
+  return taggedHash(Domain.MERKLE_LEAF, hexToBytes(hex));
 }
 
-function nodeHash(left: Buffer, right: Buffer): Buffer {
+function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return taggedHash(Domain.MERKLE_NODE, left, right);
 }
 
 /** The level above: pairs hashed, an odd last node promoted unchanged. */
-function nextLevel(level: Buffer[]): Buffer[] {
-  const next: Buffer[] = [];
+function nextLevel(level: Uint8Array[]): Uint8Array[] {
+  const next: Uint8Array[] = [];
   for (let i = 0; i < level.length; i += 2) {
-    const left = level[i] as Buffer;
+    const left = level[i] as Uint8Array;
     const right = level[i + 1];
     next.push(right === undefined ? left : nodeHash(left, right));
   }
@@ -30,7 +31,7 @@ export function merkleRoot(leaves: string[]): string {
   if (leaves.length === 0) return EMPTY_ROOT;
   let level = leaves.map(leafHash);
   while (level.length > 1) level = nextLevel(level);
-  return (level[0] as Buffer).toString("hex");
+  return bytesToHex(level[0] as Uint8Array);
 }
 
 /** One step of an inclusion proof: the sibling and which side it is on. */
@@ -47,19 +48,24 @@ export function merkleProof(leaves: string[], index: number): MerkleStep[] {
   while (level.length > 1) {
     const pair = i % 2 === 0 ? i + 1 : i - 1;
     const sibling = level[pair];
-    if (sibling !== undefined) proof.push({ sibling: sibling.toString("hex"), side: i % 2 === 0 ? "right" : "left" });
+    if (sibling !== undefined) proof.push({ sibling: bytesToHex(sibling), side: i % 2 === 0 ? "right" : "left" });
     i = Math.floor(i / 2);
     level = nextLevel(level);
   }
   return proof;
 }
 
-/** Check an inclusion proof of a hex leaf against a root. */
-export function verifyMerkleProof(leaf: string, proof: MerkleStep[], root: string): boolean {
+/** The root (hex) that an inclusion proof of a hex leaf leads to. */
+export function merkleRootFromProof(leaf: string, proof: MerkleStep[]): string {
   let acc = leafHash(leaf);
   for (const step of proof) {
-    const sib = Buffer.from(step.sibling, "hex");
+    const sib = hexToBytes(step.sibling);
     acc = step.side === "right" ? nodeHash(acc, sib) : nodeHash(sib, acc);
   }
-  return acc.toString("hex") === root;
+  return bytesToHex(acc);
+}
+
+/** Check an inclusion proof of a hex leaf against a root. */
+export function verifyMerkleProof(leaf: string, proof: MerkleStep[], root: string): boolean {
+  return merkleRootFromProof(leaf, proof) === root;
 }

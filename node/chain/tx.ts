@@ -2,17 +2,17 @@
  * Transactions: hashing, signing and the stateless checks every node makes at the edge (RPC and
  * gossip) and again when it executes a block. Stateful checks live in state.ts.
  */
-import { randomBytes } from "node:crypto";
 import { LedgerError, describeValue } from "../errors.js";
-import { canonicalBytes } from "../crypto/canonical.js";
+import { bytesToHex } from "../crypto/bytes.js";
+import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, isHash, taggedHash } from "../crypto/hash.js";
 import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypto/keys.js";
 import type { ChainSpec } from "./genesis.js";
+import { MAX_TX_BYTES } from "./limits.js";
 import { checkFields } from "./schema.js";
 import type { IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
 
 /** Largest canonical transaction accepted. */
-export const MAX_TX_BYTES = 16 * 1024;
 export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
 const NONCE = /^[0-9a-f]{32}$/;
 const MAX_REASON = 500;
@@ -20,23 +20,18 @@ const DAY_MS = 86_400_000;
 const ENVELOPE_BYTES = '{"body":,"signature":""}'.length + 128;
 
 /** The bytes an issuer signs: H(TX, canonical(body)). The body carries the chain id. */
-export function txSigningBytes(body: TxBody): Buffer {
+export function txSigningBytes(body: TxBody): Uint8Array {
   return taggedHash(Domain.TX, canonicalBytes(body));
 }
 
 /** The transaction hash (hex): the same digest the issuer signs, so it is unique by content. */
 export function txHash(tx: Transaction): string {
-  return txSigningBytes(tx.body).toString("hex");
+  return bytesToHex(txSigningBytes(tx.body));
 }
 
 /** Sign a body with an issuer key. */
 export function signTx(body: TxBody, privateKey: string): Transaction {
   return { body, signature: signBytes(privateKey, txSigningBytes(body)) };
-}
-
-/** Fields common to every body a department builds; the caller adds kind and payload. */
-export function newTxEnvelope(chainId: string, department: string, signer: string, now: number): Omit<TxBody, "kind" | "payload"> {
-  return { chainId, department, signer, nonce: randomBytes(16).toString("hex"), createdAt: now };
 }
 
 /** A transaction that passed the stateless checks, with its hash and encoded size. */
@@ -123,7 +118,7 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   onlyKeys(value, ["body", "signature"], "transaction");
   const body = value.body;
   onlyKeys(body, ["chainId", "kind", "department", "signer", "nonce", "createdAt", "payload"], "transaction body");
-  let bodyBytes: Buffer;
+  let bodyBytes: Uint8Array;
   try {
     bodyBytes = canonicalBytes(body);
   } catch {
@@ -152,5 +147,5 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   const tx = value as unknown as Transaction;
   const digest = taggedHash(Domain.TX, bodyBytes);
   if (!verifyBytes(body.signer, digest, tx.signature)) throw new LedgerError("TX_BAD_SIGNATURE", "issuer signature does not verify");
-  return { tx, hash: digest.toString("hex"), bytes };
+  return { tx, hash: bytesToHex(digest), bytes };
 }

@@ -8,16 +8,16 @@ import { apply, type ConsensusState, initialState, MAX_FUTURE_ROUNDS } from "../
 import type { ConsensusConfig, Decision, Input, Output, RoundChange } from "../../consensus/types.js";
 import { type ChainTip, blockHash, buildBlock, checkBlock, genesisTip, nextBlockTime } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
-import type { Mempool } from "../chain/mempool.js";
-import { applyBlock, executeChecked } from "../chain/apply.js";
+import type { Mempool } from "../ledger/mempool.js";
+import { applyBlock, executeChecked } from "../ledger/apply.js";
 import { type BlockEffects, executeBlock } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
-import type { ChainStore, StoredBlock } from "../db/store.js";
+import type { ChainStore, StoredBlock } from "../ledger/store.js";
 import type { Logger } from "../logger.js";
-import { type Evidence, evidenceOf } from "./evidence.js";
-import { type BlockMessage, carriedBlock, encodeMessage, signMessage, withCarriedBlock } from "./messages.js";
+import { type Evidence, evidenceOf } from "../chain/evidence.js";
+import { type BlockMessage, carriedBlock, encodeMessage, signMessage, withCarriedBlock } from "../chain/messages.js";
 import { type SigningState, type SigningStateStore, storeSigningState } from "./signing-state.js";
 
 export interface DriverOptions {

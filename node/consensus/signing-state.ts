@@ -9,7 +9,7 @@ import { open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SafetyState } from "../../consensus/types.js";
 import type { Block } from "../chain/types.js";
-import type { ChainStore } from "../db/store.js";
+import type { ChainStore } from "../ledger/store.js";
 import { LedgerError } from "../errors.js";
 
 export type SigningState = SafetyState<Block>;

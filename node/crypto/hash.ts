@@ -1,27 +1,32 @@
 /**
  * SHA-256 with domain separation: H(tag, data) = SHA-256(tag || 0x00 || data). Every hashed or signed
- * structure has its own tag, so bytes valid in one role can never be replayed in another.
+ * structure has its own tag, so bytes valid in one role can never be replayed in another. Pure: the
+ * node and the browser verifier hash through this one module (the primitive is sha256.js, swapped
+ * for sha256-browser.js in the browser).
  */
-import { createHash } from "node:crypto";
-import { canonicalBytes } from "./canonical.js";
+import { bytesToHex, utf8Bytes } from "./bytes.js";
+import { canonicalize } from "./jcs.js";
 import { Domain, type DomainTag } from "./domain.js";
+import { sha256 } from "./sha256.js";
 
 export { Domain, type DomainTag };
 
-const SEPARATOR = Buffer.from([0]);
+const SEPARATOR = new Uint8Array([0]);
+const tagBytes = new Map<string, Uint8Array>(Object.values(Domain).map((tag) => [tag, utf8Bytes(tag)]));
+
+/** Canonical JSON (RFC 8785) as UTF-8 bytes: what every signature and hash covers. */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return utf8Bytes(canonicalize(value));
+}
 
 /** SHA-256 of tag || 0x00 || data, as raw bytes. */
-export function taggedHash(tag: DomainTag, ...data: Uint8Array[]): Buffer {
-  const h = createHash("sha256");
-  h.update(tag);
-  h.update(SEPARATOR);
-  for (const d of data) h.update(d);
-  return h.digest();
+export function taggedHash(tag: DomainTag, ...data: Uint8Array[]): Uint8Array {
+  return sha256(tagBytes.get(tag) ?? utf8Bytes(tag), SEPARATOR, ...data);
 }
 
 /** Hex of the tagged hash of a value's canonical JSON encoding. */
 export function hashCanonical(tag: DomainTag, value: unknown): string {
-  return taggedHash(tag, canonicalBytes(value)).toString("hex");
+  return bytesToHex(taggedHash(tag, canonicalBytes(value)));
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

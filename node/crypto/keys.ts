@@ -1,47 +1,16 @@
 /**
- * Ed25519 keys on node:crypto (RFC 8032 signatures, ~12× faster than @noble/curves here; design.md §7).
- * Public KeyObjects are cached per signer, since createPublicKey on every verify halves the rate.
+ * Ed25519 on node:crypto: the Node binding of signing and verifying (RFC 8032 signatures, ~12× faster
+ * than @noble/curves here; design.md §7). Public KeyObjects are cached per signer, since
+ * createPublicKey on every verify halves the rate. The browser loads keys-browser.ts in its place
+ * through the verification page's import map; a unit test keeps the two in agreement.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { LedgerError } from "../errors.js";
+import { isPublicKeyHex, isSignatureHex } from "./key-format.js";
 
-/** A key pair as raw bytes: 32-byte seed, 32-byte public key. */
-export interface KeyPair {
-  publicKey: string; // hex, 32 bytes
-  privateKey: string; // hex, 32-byte seed
-}
-
-/** What a key file holds on disk (mode 0600). */
-export interface KeyFile extends KeyPair {
-  type: "ed25519";
-  /** What the key is for, e.g. "consensus", "issuer:market-regulation". Informational. */
-  role?: string;
-}
+export { type KeyPair, isPublicKeyHex, isSignatureHex } from "./key-format.js";
 
 const HEX32 = /^[0-9a-f]{64}$/;
-const HEX64B = /^[0-9a-f]{128}$/;
-
-/** True for a 32-byte public key in lower-case hex. */
-export function isPublicKeyHex(value: unknown): value is string {
-  return typeof value === "string" && HEX32.test(value);
-}
-
-/** True for a 64-byte signature in lower-case hex. */
-export function isSignatureHex(value: unknown): value is string {
-  return typeof value === "string" && HEX64B.test(value);
-}
-
-/** A fresh random Ed25519 key pair. */
-export function generateKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const pub = publicKey.export({ format: "jwk" });
-  const priv = privateKey.export({ format: "jwk" });
-  return {
-    publicKey: Buffer.from(pub.x as string, "base64url").toString("hex"),
-    privateKey: Buffer.from(priv.d as string, "base64url").toString("hex"),
-  };
-}
 
 /** The public key of a 32-byte seed. */
 export function publicKeyOf(privateKeyHex: string): string {
@@ -90,30 +59,4 @@ export function verifyBytes(publicKeyHex: string, message: Uint8Array, signature
   } catch {
     return false;
   }
-}
-
-/** Write a key file readable by its owner only. */
-export async function saveKeyFile(path: string, pair: KeyPair, role?: string): Promise<void> {
-  const file: KeyFile = { type: "ed25519", publicKey: pair.publicKey, privateKey: pair.privateKey };
-  if (role !== undefined) file.role = role;
-  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
-}
-
-/** Read and check a key file written by saveKeyFile. */
-export async function loadKeyFile(path: string): Promise<KeyFile> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    throw new LedgerError("CONFIG", `cannot read key file ${path}: ${(err as Error).message}`);
-  }
-  const file = parsed as Partial<KeyFile>;
-  if (file.type !== "ed25519" || !isPublicKeyHex(file.publicKey) || typeof file.privateKey !== "string" || !HEX32.test(file.privateKey)) {
-    throw new LedgerError("CONFIG", `${path} is not an ed25519 key file`);
-  }
-  if (publicKeyOf(file.privateKey) !== file.publicKey) {
-    throw new LedgerError("CONFIG", `${path}: public key does not match private key`);
-  }
-  return file as KeyFile;
 }

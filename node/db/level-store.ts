@@ -14,9 +14,9 @@ import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
-import { type Evidence, evidenceKey } from "../consensus/evidence.js";
+import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "./store.js";
+import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
 
 type Json = Record<string, unknown>;
 type Sub = ReturnType<Level<string, Json>["sublevel"]>;

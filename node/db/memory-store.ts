@@ -3,9 +3,9 @@ import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
-import { type Evidence, evidenceKey } from "../consensus/evidence.js";
+import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "./store.js";
+import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
 
 const clone = <T>(v: T): T => structuredClone(v);
 

@@ -3,82 +3,23 @@
  * schemas, body limits, error mapping — and calls only this interface, so it can be tested against
  * an in-memory backend.
  */
-import type { Evidence } from "../consensus/evidence.js";
-import type { FeedPosition, IssuedCertificate } from "../audit/feed.js";
+import type {
+  BlockView,
+  CertificateView,
+  FeedPosition,
+  IssuedCertificate,
+  NetworkAdminState,
+  NodeStatus,
+  SubmitResult,
+  TxView,
+  VerificationResult,
+} from "../api/views.js";
+import type { Evidence } from "../chain/evidence.js";
+import type { ProofBundle } from "../chain/proof/bundle.js";
+import type { Genesis } from "../chain/types.js";
 import type { LedgerError } from "../errors.js";
-import type { ProofBundle } from "../proof/bundle.js";
-import type { CertificateRecord, CertificateStatus, CommittedBlock, Genesis, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
-export interface NodeStatus {
-  chainId: string;
-  genesisHash: string;
-  node: { name: string; peerId: string };
-  /** This node's place in the validator set, or null for a follower. */
-  validator: { index: number; name: string; department: string } | null;
-  head: { height: number; hash: string; time: number };
-  consensus: { height: number; round: number; active: boolean };
-  peers: { connected: number; configured: number };
-  mempool: { size: number };
-  syncing: boolean;
-  version: string;
-}
-
-export interface SubmitResult {
-  hash: string;
-  /** "accepted" when new; "known" when this node already had it (pending or committed). */
-  status: "accepted" | "known";
-}
-
-export interface TxView {
-  hash: string;
-  status: "pending" | "committed";
-  tx: Transaction;
-  /** Present once committed. */
-  height?: number;
-  index?: number;
-  time?: number;
-  receipt?: Receipt;
-}
-
-export interface BlockView extends CommittedBlock {
-  hash: string;
-  receipts: Receipt[];
-}
-
-/**
- * A certificate as a verifier sees it: the record, its status at `checkedAt` (the time of the latest
- * committed block, `checkedAtHeight`: every node at that height gives the same answer), and who issued it.
- */
-export interface CertificateView {
-  record: CertificateRecord;
-  status: CertificateStatus;
-  checkedAt: number;
-  checkedAtHeight: number;
-  department: { id: string; name: LocalizedText };
-  type: { id: string; name: LocalizedText };
-  issued: { height: number; time: number; txHash: string };
-  revoked?: { height: number; time: number; txHash: string; reason: string };
-  /** The renewal that replaced it. */
-  superseded?: { height: number; time: number; txHash: string; by: string };
-}
-
-export interface VerificationResult {
-  /** True only when the certificate exists, matches (for a document) and its status is "valid". */
-  valid: boolean;
-  status: CertificateStatus | "unknown" | "mismatch";
-  /** One line a person can read. */
-  reason: string;
-  certificate?: CertificateView;
-}
-
-/** The admin view of the node's network (GET/POST /admin/network). */
-export interface NetworkAdminState {
-  /** Cut off from every peer by the admin route. */
-  isolated: boolean;
-  /** Configured peers connected now. */
-  connected: number;
-}
-
+/** The node's answers behind every route. */
 export interface RpcBackend {
   status(): Promise<NodeStatus>;
   /** The chain's genesis document (clients derive the chain id and type schemas from it). */

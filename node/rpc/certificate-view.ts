@@ -6,7 +6,7 @@
 import type { ChainSpec } from "../chain/genesis.js";
 import { statusAt } from "../chain/state.js";
 import type { CertificateRecord } from "../chain/types.js";
-import type { CertificateView, VerificationResult } from "./backend.js";
+import type { CertificateView, VerificationResult } from "../api/views.js";
 
 /** The view of a record at `at`: the time and height of the latest committed block (state.ts headTime). */
 export function certificateView(spec: ChainSpec, record: CertificateRecord, at: { time: number; height: number }): CertificateView {

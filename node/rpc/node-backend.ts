@@ -1,21 +1,32 @@
 /** The RPC backend of a running node: answers from the store, the mempool and consensus. */
-import { type FeedPosition, type IssuedCertificate, issuedCertificates } from "../audit/feed.js";
+import { issuedCertificates } from "../audit/feed.js";
 import { checkDocument, documentMismatch } from "../chain/document.js";
 import type { ChainSpec } from "../chain/genesis.js";
-import type { Mempool } from "../chain/mempool.js";
+import type { Mempool } from "../ledger/mempool.js";
 import { headTime } from "../chain/state.js";
-import type { TxGossip } from "../chain/tx-gossip.js";
+import type { TxGossip } from "../ledger/tx-gossip.js";
 import type { CertificateRecord, Genesis } from "../chain/types.js";
 import { LedgerError } from "../errors.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
-import type { Evidence } from "../consensus/evidence.js";
-import type { ChainStore } from "../db/store.js";
+import type { Evidence } from "../chain/evidence.js";
+import type { ChainStore } from "../ledger/store.js";
 import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
-import { buildProofBundle } from "../proof/build.js";
-import type { ProofBundle } from "../proof/bundle.js";
+import { buildProofBundle } from "../ledger/proof-build.js";
+import type { ProofBundle } from "../chain/proof/bundle.js";
 import { certificateView, verdictOf } from "./certificate-view.js";
-import type { BlockView, CertificateView, NetworkAdminState, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "./backend.js";
+import type {
+  BlockView,
+  CertificateView,
+  FeedPosition,
+  IssuedCertificate,
+  NetworkAdminState,
+  NodeStatus,
+  SubmitResult,
+  TxView,
+  VerificationResult,
+} from "../api/views.js";
+import type { RpcBackend } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 

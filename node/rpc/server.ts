@@ -4,7 +4,8 @@
  * It calls only the RpcBackend contract, so tests run it against an in-memory backend.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { RpcBackend, SubmitResult } from "./backend.js";
+import type { SubmitResult } from "../api/views.js";
+import type { RpcBackend } from "./backend.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";

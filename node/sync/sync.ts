@@ -9,7 +9,7 @@ import type { ChainSpec } from "../chain/genesis.js";
 import type { CommittedBlock } from "../chain/types.js";
 import type { Clock } from "../clock.js";
 import type { ConsensusDriver } from "../consensus/driver.js";
-import type { ChainStore } from "../db/store.js";
+import type { ChainStore } from "../ledger/store.js";
 import { LedgerError } from "../errors.js";
 import type { Logger } from "../logger.js";
 

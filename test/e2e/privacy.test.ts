@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
-import { applyBlock } from "../../node/chain/apply.js";
+import { applyBlock } from "../../node/ledger/apply.js";
 import { blockHash, buildBlock, commitSealBytes, genesisTip, nextBlockTime } from "../../node/chain/block.js";
 import { DEFAULT_REVIEW_RULES } from "../../node/chain/certificate-types.js";
 import type { CertificateDocument } from "../../node/chain/document.js";

@@ -1,10 +1,13 @@
 /** A small in-memory chain for unit tests: genesis with the default types, keys, and tx builders. */
 import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "../../node/chain/certificate-types.js";
-import { type CertificateDocument, type HolderIdentity, holderCommitment, issuePayloadFor, newSalt } from "../../node/chain/document.js";
+import { type CertificateDocument, type HolderIdentity, holderCommitment, issuePayloadFor } from "../../node/chain/document.js";
+import { newSalt } from "../../node/ledger/fresh.js";
 import { ChainSpec, defaultConsensusParams } from "../../node/chain/genesis.js";
-import { type CheckedTx, newTxEnvelope, signTx } from "../../node/chain/tx.js";
+import { type CheckedTx, signTx } from "../../node/chain/tx.js";
+import { newTxEnvelope } from "../../node/ledger/fresh.js";
 import type { Genesis, IssueTxBody, PublicFieldValue, Receipt, ReviewRuleSet, RevokeTxBody, Transaction } from "../../node/chain/types.js";
-import { type KeyPair, generateKeyPair } from "../../node/crypto/keys.js";
+import type { KeyPair } from "../../node/crypto/keys.js";
+import { generateKeyPair } from "../../node/keys/key-file.js";
 
 export interface TestChain {
   spec: ChainSpec;

@@ -2,7 +2,7 @@
  * A small committed chain in a MemoryStore, with real commit certificates (a quorum of validator
  * seals), for proof bundle tests: issue, a rejected duplicate issue, revoke, an expiring certificate.
  */
-import { applyBlock } from "../../node/chain/apply.js";
+import { applyBlock } from "../../node/ledger/apply.js";
 import { blockHash, buildBlock, commitSealBytes, nextBlockTime } from "../../node/chain/block.js";
 import type { CertificateDocument } from "../../node/chain/document.js";
 import { executeBlock } from "../../node/chain/state.js";

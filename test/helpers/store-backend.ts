@@ -4,11 +4,12 @@
  */
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Genesis } from "../../node/chain/types.js";
-import type { ChainStore } from "../../node/db/store.js";
+import type { ChainStore } from "../../node/ledger/store.js";
 import { LedgerError } from "../../node/errors.js";
-import { buildProofBundle } from "../../node/proof/build.js";
-import type { ProofBundle } from "../../node/proof/bundle.js";
-import type { BlockView, CertificateView, NodeStatus, RpcBackend, SubmitResult, TxView, VerificationResult } from "../../node/rpc/backend.js";
+import { buildProofBundle } from "../../node/ledger/proof-build.js";
+import type { ProofBundle } from "../../node/chain/proof/bundle.js";
+import type { BlockView, CertificateView, NodeStatus, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
+import type { RpcBackend } from "../../node/rpc/backend.js";
 import { certificateView, verdictOf } from "../../node/rpc/certificate-view.js";
 
 export class StoreBackend implements RpcBackend {

@@ -19,7 +19,7 @@ import type { ChainSpec } from "../../node/chain/genesis.js";
 import { merkleRoot } from "../../node/chain/merkle.js";
 import { signTx, txHash } from "../../node/chain/tx.js";
 import type { Block, IssueTxBody } from "../../node/chain/types.js";
-import { type BlockMessage, encodeMessage, signMessage } from "../../node/consensus/messages.js";
+import { type BlockMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
 import type { KeyPair } from "../../node/crypto/keys.js";
 import type { Prepare, Proposal, RoundChange, UnsignedMessage } from "../../consensus/types.js";
 import { quorum } from "../../consensus/quorum.js";

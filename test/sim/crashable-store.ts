@@ -9,9 +9,9 @@ import type { ChainTip } from "../../node/chain/block.js";
 import type { HolderKey } from "../../node/chain/rules.js";
 import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
-import type { Evidence } from "../../node/consensus/evidence.js";
+import type { Evidence } from "../../node/chain/evidence.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../../node/db/store.js";
+import type { ChainStore, IssuanceEntry, StoredBlock } from "../../node/ledger/store.js";
 
 /** Where a node dies: at the nth write of one kind, before or after the write itself. */
 export interface CrashPoint {

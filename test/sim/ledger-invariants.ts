@@ -11,8 +11,8 @@
  */
 import { blockHash, type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "../../node/chain/block.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
-import { type BlockMessage, signedFields } from "../../node/consensus/messages.js";
-import type { StoredBlock } from "../../node/db/store.js";
+import { type BlockMessage, signedFields } from "../../node/chain/messages.js";
+import type { StoredBlock } from "../../node/ledger/store.js";
 import type { SafetyState } from "../../consensus/types.js";
 
 /** The last events of a run, printed with any failure so it can be read and replayed. */

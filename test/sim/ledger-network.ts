@@ -10,13 +10,13 @@
  * takes one event from the queue, runs it, then lets every promise settle before the next event.
  */
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/chain/mempool.js";
+import { Mempool } from "../../node/ledger/mempool.js";
 import type { Block } from "../../node/chain/types.js";
 import type { Proposal, SafetyState } from "../../consensus/types.js";
 import type { Clock } from "../../node/clock.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
-import { type BlockMessage, decodeMessage } from "../../node/consensus/messages.js";
-import { checkEvidence } from "../../node/consensus/evidence.js";
+import { type BlockMessage, decodeMessage } from "../../node/chain/messages.js";
+import { checkEvidence } from "../../node/chain/evidence.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import type { Logger } from "../../node/logger.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";

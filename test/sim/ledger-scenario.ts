@@ -3,7 +3,7 @@
  * and what it reports. The run itself is ledger-network.ts.
  */
 import type { Transaction } from "../../node/chain/types.js";
-import type { BlockMessage } from "../../node/consensus/messages.js";
+import type { BlockMessage } from "../../node/chain/messages.js";
 import type { TestChain } from "../helpers/chain.js";
 import type { Adversary, Behaviour, ForgeryKind } from "./adversary.js";
 import type { CrashPoint } from "./crashable-store.js";

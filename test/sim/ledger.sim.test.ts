@@ -5,9 +5,9 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/chain/mempool.js";
+import { Mempool } from "../../node/ledger/mempool.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
-import { decodeMessage } from "../../node/consensus/messages.js";
+import { decodeMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";

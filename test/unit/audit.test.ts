@@ -5,13 +5,13 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { applyBlock } from "../../node/chain/apply.js";
+import { applyBlock } from "../../node/ledger/apply.js";
 import { type ChainTip, blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateRecord, Transaction } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
-import type { StoredBlock } from "../../node/db/store.js";
+import type { StoredBlock } from "../../node/ledger/store.js";
 import { type AuditCheck, auditChain } from "../../node/audit/auditor.js";
 import { type AuditSource, storeSource } from "../../node/audit/source.js";
 import { decodeCursor, encodeCursor } from "../../node/audit/feed.js";

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { CERTIFICATE_ID } from "../../node/chain/tx.js";
 import type { CertificateType } from "../../node/chain/types.js";
 import { EXIT, LedgerError } from "../../node/errors.js";
-import type { CertificateView, VerificationResult } from "../../node/rpc/backend.js";
+import type { CertificateView, VerificationResult } from "../../node/api/views.js";
 import { DEFAULT_RPC_URL, intFlag, parseCommandArgs, rpcUrlFlag, wantsHelp } from "../../cli/args.js";
 import { buildDocument, defaultCertificateId, parseFieldAssignments, typePrefix, validityPeriod } from "../../cli/commands/cert/document.js";
 import { verdictLine } from "../../cli/commands/cert/verify.js";

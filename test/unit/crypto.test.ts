@@ -1,9 +1,10 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { canonicalize } from "../../node/crypto/canonical.js";
+import { canonicalize } from "../../node/crypto/jcs.js";
 import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
-import { generateKeyPair, publicKeyOf, signBytes, verifyBytes } from "../../node/crypto/keys.js";
+import { publicKeyOf, signBytes, verifyBytes } from "../../node/crypto/keys.js";
+import { generateKeyPair } from "../../node/keys/key-file.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 

@@ -4,8 +4,8 @@ import type { Prepare, UnsignedMessage } from "../../consensus/types.js";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { Block } from "../../node/chain/types.js";
-import { type BlockMessage, decodeMessage, encodeMessage, signMessage } from "../../node/consensus/messages.js";
-import { generateKeyPair } from "../../node/crypto/keys.js";
+import { type BlockMessage, decodeMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
+import { generateKeyPair } from "../../node/keys/key-file.js";
 import { LedgerError } from "../../node/errors.js";
 import { T0, appliedReceipts, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
 

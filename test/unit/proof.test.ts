@@ -5,19 +5,23 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { blockHash, commitSealBytes, receiptHash } from "../../node/chain/block.js";
-import { merkleProof, merkleRoot } from "../../node/chain/merkle.js";
+import { merkleProof, merkleRoot, merkleRootFromProof } from "../../node/chain/merkle.js";
+import { bytesToHex } from "../../node/crypto/bytes.js";
+import { sha256 as browserSha256 } from "../../node/crypto/sha256-browser.js";
+import { sha256 } from "../../node/crypto/sha256.js";
+import * as browserKeys from "../../node/crypto/keys-browser.js";
+import * as nodeKeys from "../../node/crypto/keys.js";
 import { txHash } from "../../node/chain/tx.js";
 import type { Receipt } from "../../node/chain/types.js";
-import { canonicalBytes } from "../../node/crypto/canonical.js";
+import { canonicalBytes } from "../../node/crypto/hash.js";
 import { canonicalize } from "../../node/crypto/jcs.js";
 import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { LedgerError } from "../../node/errors.js";
-import { buildProofBundle } from "../../node/proof/build.js";
-import type { ProofBundle } from "../../node/proof/bundle.js";
-import { commitSealDigest, bytesToHex, hashCanonical as pureHashCanonical, merkleRootFromProof } from "../../node/proof/digest.js";
-import { documentMismatchProven } from "../../node/proof/document.js";
-import { type ProofCheck, verifyBundle } from "../../node/proof/verify.js";
+import { buildProofBundle } from "../../node/ledger/proof-build.js";
+import type { ProofBundle } from "../../node/chain/proof/bundle.js";
+import { documentMismatchProven } from "../../node/chain/proof/document.js";
+import { type ProofCheck, verifyBundle } from "../../node/chain/proof/verify.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
@@ -36,13 +40,34 @@ before(async () => {
   pc = await makeProofChain();
 });
 
-describe("proof digests agree with the node's", () => {
-  it("tagged hashes, commit seal bytes and Merkle proofs are byte for byte the node's", () => {
-    const value = { b: [1, "é", { z: null, a: true }], a: 1.5e-7 };
-    assert.equal(pureHashCanonical(Domain.TX, value), hashCanonical(Domain.TX, value));
-    assert.equal(bytesToHex(commitSealDigest("c-1", 7, 2, "ab".repeat(32))), commitSealBytes("c-1", 7, 2, "ab".repeat(32)).toString("hex"));
+describe("the browser bindings of the crypto primitives agree with the node's", () => {
+  it("SHA-256 (node:crypto and @noble/hashes) byte for byte, on empty, short, long and split inputs", () => {
+    const inputs = [new Uint8Array(0), new Uint8Array([0]), new TextEncoder().encode("é".repeat(1000)), new Uint8Array(70_000).fill(255)];
+    for (const input of inputs) {
+      assert.equal(bytesToHex(browserSha256(input)), bytesToHex(sha256(input)), `${input.length} bytes`);
+      assert.equal(bytesToHex(browserSha256(input.subarray(0, 1), input.subarray(1))), bytesToHex(sha256(input)), `${input.length} bytes in two parts`);
+    }
+  });
+  it("Ed25519 (node:crypto and @noble/curves): same public keys and signatures; each verifies the other's; both refuse a changed message or a malformed key", () => {
+    const seeds = ["00".repeat(32), "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "ff".repeat(32)];
+    for (const seed of seeds) {
+      const message = new TextEncoder().encode(`message for ${seed}`);
+      const publicKey = nodeKeys.publicKeyOf(seed);
+      assert.equal(browserKeys.publicKeyOf(seed), publicKey, `public key of ${seed}`);
+      const signature = nodeKeys.signBytes(seed, message);
+      assert.equal(browserKeys.signBytes(seed, message), signature, `signature under ${seed}`);
+      assert.ok(browserKeys.verifyBytes(publicKey, message, signature), "browser verifies node's");
+      assert.ok(nodeKeys.verifyBytes(publicKey, message, browserKeys.signBytes(seed, message)), "node verifies browser's");
+      const changed = message.slice();
+      changed[0] = (changed[0] as number) ^ 1;
+      assert.equal(browserKeys.verifyBytes(publicKey, changed, signature), false, "browser refuses a changed message");
+      assert.equal(nodeKeys.verifyBytes(publicKey, changed, signature), false, "node refuses a changed message");
+      assert.equal(browserKeys.verifyBytes("zz", message, signature), false, "browser refuses a malformed key");
+    }
+  });
+  it("Merkle inclusion proofs lead to the root", () => {
     for (const n of [1, 2, 3, 5, 8]) {
-      const leaves = Array.from({ length: n }, (_, i) => taggedHash(Domain.TX, canonicalBytes(i)).toString("hex"));
+      const leaves = Array.from({ length: n }, (_, i) => bytesToHex(taggedHash(Domain.TX, canonicalBytes(i))));
       for (let i = 0; i < n; i++) {
         assert.equal(merkleRootFromProof(leaves[i] as string, merkleProof(leaves, i)), merkleRoot(leaves), `leaf ${i} of ${n}`);
       }
@@ -54,11 +79,11 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
   it("canonical JSON, receipt hash, commit seal message and Merkle roots", () => {
     assert.equal(canonicalize({ b: [1, "é", { z: null, a: true }], a: 1.5e-7 }), '{"a":1.5e-7,"b":[1,"é",{"a":true,"z":null}]}');
     assert.equal(
-      pureHashCanonical(Domain.RECEIPT, { txHash: "00".repeat(32), status: "applied" }),
+      hashCanonical(Domain.RECEIPT, { txHash: "00".repeat(32), status: "applied" }),
       "0b668a0c77bbb489e69e1d2ede533f05e1c420c04b6227c1e709fdac6a78ab21",
     );
     assert.equal(
-      bytesToHex(commitSealDigest("demo-0123456789abcdef", 7, 1, "ab".repeat(32))),
+      bytesToHex(commitSealBytes("demo-0123456789abcdef", 7, 1, "ab".repeat(32))),
       "753075fd4f6a4f0e3bdc4697bcfcfffebf31f365daaad95499319fd956fc7c89",
     );
     const roots: Array<[string[], string]> = [

@@ -1,8 +1,8 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { executeChecked } from "../../node/chain/apply.js";
+import { executeChecked } from "../../node/ledger/apply.js";
 import { buildBlock, checkBlock, checkCommitCertificate, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool } from "../../node/chain/mempool.js";
+import { Mempool } from "../../node/ledger/mempool.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../node/chain/merkle.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";

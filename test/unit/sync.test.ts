@@ -5,7 +5,7 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool } from "../../node/chain/mempool.js";
+import { Mempool } from "../../node/ledger/mempool.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { CommittedBlock } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";

@@ -1,7 +1,7 @@
 /** Inbound transaction gossip: the verdict a batch gets decides whether its relaying peer is scored down. */
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/chain/mempool.js";
-import { TxGossip, defaultTxGossipOptions } from "../../node/chain/tx-gossip.js";
+import { Mempool } from "../../node/ledger/mempool.js";
+import { TxGossip, defaultTxGossipOptions } from "../../node/ledger/tx-gossip.js";
 import type { GossipVerdict } from "../../node/errors.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger } from "../../node/logger.js";

@@ -1,7 +1,7 @@
 /** The verification page's server side: content negotiation and escaping of every value. */
 import assert from "node:assert/strict";
-import type { VerificationResult } from "../../node/rpc/backend.js";
-import { escapeHtml, renderVerifyPage } from "../../node/proof/page-html.js";
+import type { VerificationResult } from "../../node/api/views.js";
+import { escapeHtml, renderVerifyPage } from "../../node/rpc/page/page-html.js";
 import { prefersHtml } from "../../node/rpc/routes/proof.js";
 import { makeTestChain } from "../helpers/chain.js";
 

@@ -1,7 +1,7 @@
 /** The chain a node serves, as the CLI needs it to build and sign transactions. */
 import { ChainSpec } from "../../../node/chain/genesis.js";
 import type { Genesis } from "../../../node/chain/types.js";
-import type { NodeStatus } from "../../../node/rpc/backend.js";
+import type { NodeStatus } from "../../../node/api/views.js";
 import { CliError } from "../../errors.js";
 import type { RpcClient } from "../../rpc-client.js";
 

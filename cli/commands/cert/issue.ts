@@ -1,6 +1,6 @@
 /** `certchain cert issue`: build the holder's document, sign an issue transaction, submit, wait, save. */
 import { randomBytes } from "node:crypto";
-import { newSalt } from "../../../node/chain/document.js";
+import { newSalt } from "../../../node/ledger/fresh.js";
 import { LedgerError } from "../../../node/errors.js";
 import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../../args.js";
 import type { Command } from "../../command.js";

@@ -2,7 +2,7 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChainSpec } from "../../../node/chain/genesis.js";
-import { type KeyFile, loadKeyFile } from "../../../node/crypto/keys.js";
+import { type KeyFile, loadKeyFile } from "../../../node/keys/key-file.js";
 import { LedgerError } from "../../../node/errors.js";
 import { UsageError } from "../../errors.js";
 

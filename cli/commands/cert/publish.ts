@@ -4,7 +4,8 @@
  */
 import { type CertificateDocument, issuePayloadFor } from "../../../node/chain/document.js";
 import type { ChainSpec } from "../../../node/chain/genesis.js";
-import { checkTransaction, newTxEnvelope, signTx } from "../../../node/chain/tx.js";
+import { checkTransaction, signTx } from "../../../node/chain/tx.js";
+import { newTxEnvelope } from "../../../node/ledger/fresh.js";
 import type { IssueTxBody } from "../../../node/chain/types.js";
 import { EXIT } from "../../../node/errors.js";
 import { type OptionSpecs, type ParsedArgs, RPC_OPTION, intFlag, listFlag, rpcUrlFlag, stringFlag } from "../../args.js";

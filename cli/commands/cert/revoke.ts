@@ -1,8 +1,9 @@
 /** `certchain cert revoke`: sign a revocation with the issuing department's key, submit, wait. */
-import { CERTIFICATE_ID, checkTransaction, newTxEnvelope, signTx } from "../../../node/chain/tx.js";
+import { CERTIFICATE_ID, checkTransaction, signTx } from "../../../node/chain/tx.js";
+import { newTxEnvelope } from "../../../node/ledger/fresh.js";
 import type { RevokeTxBody } from "../../../node/chain/types.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
-import type { CertificateView } from "../../../node/rpc/backend.js";
+import type { CertificateView } from "../../../node/api/views.js";
 import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";

@@ -1,7 +1,7 @@
 /** `certchain cert show`: a certificate's on-chain record and status. */
 import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
-import type { CertificateView } from "../../../node/rpc/backend.js";
+import type { CertificateView } from "../../../node/api/views.js";
 import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";

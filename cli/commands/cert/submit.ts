@@ -1,7 +1,7 @@
 /** Submitting a signed transaction and, by default, waiting for it to be committed. */
 import type { Transaction } from "../../../node/chain/types.js";
 import { LedgerError } from "../../../node/errors.js";
-import type { SubmitResult, TxView } from "../../../node/rpc/backend.js";
+import type { SubmitResult, TxView } from "../../../node/api/views.js";
 import { NodeError } from "../../errors.js";
 import type { RpcClient } from "../../rpc-client.js";
 

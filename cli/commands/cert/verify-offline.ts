@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import type { Genesis } from "../../../node/chain/types.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
-import { documentMismatchProven } from "../../../node/proof/document.js";
-import { type ProvenCertificate, verifyBundle } from "../../../node/proof/verify.js";
+import { documentMismatchProven } from "../../../node/chain/proof/document.js";
+import { type ProvenCertificate, verifyBundle } from "../../../node/chain/proof/verify.js";
 import { CliError, type ExitCode } from "../../errors.js";
 import { isoDate, isoTime } from "../../format.js";
 

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
 import { EXIT } from "../../../node/errors.js";
-import type { VerificationResult } from "../../../node/rpc/backend.js";
+import type { VerificationResult } from "../../../node/api/views.js";
 import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, stringFlag } from "../../args.js";
 import type { Command } from "../../command.js";
 import { CliError, NodeError, type ExitCode, UsageError } from "../../errors.js";

@@ -5,7 +5,8 @@
  *   GET /departments/:id/certificates        a department's issuance feed, paged (?limit=&cursor=)
  */
 import type { FastifyInstance } from "fastify";
-import { decodeCursor, encodeCursor, type FeedPosition } from "../../audit/feed.js";
+import { decodeCursor, encodeCursor } from "../../audit/feed.js";
+import type { FeedPosition } from "../../api/views.js";
 import { certificateHistory } from "../../audit/history.js";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";

@@ -4,8 +4,8 @@
  * (node/consensus/evidence.ts `checkEvidence`).
  */
 import type { FastifyInstance } from "fastify";
-import type { Evidence } from "../../consensus/evidence.js";
-import { evidenceKey } from "../../consensus/evidence.js";
+import type { Evidence } from "../../chain/evidence.js";
+import { evidenceKey } from "../../chain/evidence.js";
 import type { RpcBackend } from "../backend.js";
 
 export const MAX_EVIDENCE_PAGE = 100;

@@ -10,26 +10,27 @@ import { createRequire } from "node:module";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { ASSETS_PATH, PAGE_CSP, renderVerifyPage } from "../../proof/page-html.js";
-import { PAGE_CSS } from "../../proof/page-style.js";
-import { chainIdentity } from "../../proof/verify.js";
+import { ASSETS_PATH, BROWSER_BINDINGS, PAGE_CSP, PAGE_ENTRY, renderVerifyPage } from "../page/page-html.js";
+import { PAGE_CSS } from "../page/page-style.js";
+import { chainIdentity } from "../../chain/proof/verify.js";
 import type { RpcBackend } from "../backend.js";
 import { certificateIdParams } from "../schemas.js";
 
 /** The compiled output's root (this file is dist/node/rpc/routes/proof.js). */
 const DIST_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const PAGE_ENTRY = "node/proof/page.js";
 const SAFE_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*\.js$/;
 
 /**
- * The page's module graph: the entry and every relative import, transitively (read once). Only these
- * files are served, so the route cannot be used to read the rest of dist/.
+ * The page's module graph: the entry and every relative import, transitively (read once), with the
+ * browser twin of each crypto binding in place of the Node one. Only these files are served, so the
+ * route cannot be used to read the rest of dist/.
  */
 function moduleClosure(entry: string): Set<string> {
   const seen = new Set<string>();
   const todo = [entry];
   while (todo.length > 0) {
-    const path = todo.pop() as string;
+    const imported = todo.pop() as string;
+    const path = BROWSER_BINDINGS.get(imported) ?? imported;
     if (seen.has(path)) continue;
     seen.add(path);
     const source = readFileSync(join(DIST_ROOT, path), "utf8");

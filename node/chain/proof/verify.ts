@@ -5,15 +5,18 @@
  * browser verification page run this same code. Every refusal is a LedgerError PROOF_INVALID whose
  * message says which check failed and `details.check` names it.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
-import { maxFaulty, quorum } from "../../consensus/quorum.js";
-import type { MerkleStep } from "../chain/merkle.js";
-import type { BlockHeader, CommitCertificate, Department, Genesis, IssuePayload, PublicFieldValue, Receipt, RevokePayload, TxBody } from "../chain/types.js";
-import { Domain } from "../crypto/domain.js";
-import { LedgerError } from "../errors.js";
+import { maxFaulty, quorum } from "../../../consensus/quorum.js";
+import type { MerkleStep } from "../merkle.js";
+import type { BlockHeader, CommitCertificate, Department, Genesis, IssuePayload, PublicFieldValue, Receipt, RevokePayload, TxBody } from "../types.js";
+import { Domain } from "../../crypto/domain.js";
+import { LedgerError } from "../../errors.js";
 import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
-import { commitSealDigest, hashCanonical, hexToBytes, isHex32, isHex64, merkleRootFromProof, taggedHash, utf8ToBytes } from "./digest.js";
-import { canonicalize } from "../crypto/jcs.js";
+import { bytesToHex } from "../../crypto/bytes.js";
+import { hashCanonical, isHash } from "../../crypto/hash.js";
+import { isSignatureHex, verifyBytes } from "../../crypto/keys.js";
+import { commitSealBytes } from "../block.js";
+import { merkleRootFromProof } from "../merkle.js";
+import { txSigningBytes } from "../tx.js";
 
 /** Which check refused a bundle. */
 export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history";
@@ -66,20 +69,15 @@ export function chainIdentity(genesis: Genesis): { genesisHash: string; chainId:
   return { genesisHash, chainId: `${genesis.chainName}-${genesisHash.slice(0, 16)}` };
 }
 
-/** Ed25519 (RFC 8032, strict encodings like node:crypto) over a message; false for anything malformed. */
+/** Ed25519 (RFC 8032, strict encodings) over a message; false for anything malformed. */
 function verifySignature(publicKey: string, message: Uint8Array, signature: unknown): boolean {
-  if (!isHex32(publicKey) || !isHex64(signature)) return false;
-  try {
-    return ed25519.verify(hexToBytes(signature), message, hexToBytes(publicKey), { zip215: false });
-  } catch {
-    return false;
-  }
+  return isSignatureHex(signature) && verifyBytes(publicKey, message, signature);
 }
 
 function checkProof(value: unknown, what: string): MerkleStep[] {
   if (!Array.isArray(value) || value.length > MAX_PROOF_DEPTH) fail("format", `${what}: a Merkle proof is an array of at most ${MAX_PROOF_DEPTH} steps`);
   for (const step of value) {
-    if (!isObj(step) || !isHex32(step.sibling) || (step.side !== "left" && step.side !== "right")) fail("format", `${what}: a proof step is {sibling, side}`);
+    if (!isObj(step) || !isHash(step.sibling) || (step.side !== "left" && step.side !== "right")) fail("format", `${what}: a proof step is {sibling, side}`);
   }
   return value as MerkleStep[];
 }
@@ -115,7 +113,7 @@ class ChainContext {
     if (header.chainId !== this.chainId) fail("chain", `${what}: block is of chain ${JSON.stringify(header.chainId)}, not ${this.chainId}`);
     if (header.validatorsHash !== this.validatorsHash) fail("header", `${what}: block names another validator set`);
     if (!isCount(header.height) || header.height < 1 || !isCount(header.time)) fail("header", `${what}: height and time must be non-negative integers`);
-    if (!isHex32(header.txRoot) || !isHex32(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
+    if (!isHash(header.txRoot) || !isHash(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
     let blockHash: string;
     try {
       blockHash = hashCanonical(Domain.BLOCK, header);
@@ -143,7 +141,7 @@ class ChainContext {
       fail("commit", `${where}: header proposer ${header.proposer} could not have proposed a block decided in round ${c.round}`);
     }
     // [REFUSE] a quorum of distinct validators sealed (chainId, "commit", height, round, blockHash)
-    const digest = commitSealDigest(this.chainId, c.height, c.round, blockHash);
+    const digest = commitSealBytes(this.chainId, c.height, c.round, blockHash);
     const signers = new Set<number>();
     for (const seal of c.seals as unknown[]) {
       if (!isObj(seal)) fail("commit", `${where}: a seal is {validator, signature}`);
@@ -191,11 +189,11 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   }
   let digest: Uint8Array;
   try {
-    digest = taggedHash(Domain.TX, utf8ToBytes(canonicalize(body)));
+    digest = txSigningBytes(body);
   } catch {
     return fail("transaction", `${what}: transaction body is not canonical JSON`);
   }
-  const txHash = hashCanonical(Domain.TX, body);
+  const txHash = bytesToHex(digest);
   if (!verifySignature(body.signer, digest, e.tx.signature)) fail("transaction", `${what}: issuer signature does not verify`);
   // [REFUSE] the transaction is in the block: its hash under txRoot
   if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`)) !== header.txRoot) {

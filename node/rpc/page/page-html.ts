@@ -5,16 +5,29 @@
  * allowed by its hash in the Content-Security-Policy.
  */
 import { createHash } from "node:crypto";
-import type { Genesis, LocalizedText, PublicFieldValue } from "../chain/types.js";
-import type { VerificationResult } from "../rpc/backend.js";
+import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
+import type { VerificationResult } from "../../api/views.js";
 
 /** Where the page's static files are served. */
 export const ASSETS_PATH = "/verify-assets";
+
+/** The page's entry module, under dist/. */
+export const PAGE_ENTRY = "node/rpc/page/page.js";
+
+/**
+ * The crypto primitives' Node bindings (node:crypto) and the browser twins the page loads in their
+ * place (@noble): every other module the page runs is the node's own.
+ */
+export const BROWSER_BINDINGS: ReadonlyMap<string, string> = new Map([
+  ["node/crypto/sha256.js", "node/crypto/sha256-browser.js"],
+  ["node/crypto/keys.js", "node/crypto/keys-browser.js"],
+]);
 
 const IMPORT_MAP = JSON.stringify({
   imports: {
     "@noble/curves/": `${ASSETS_PATH}/noble/curves/`,
     "@noble/hashes/": `${ASSETS_PATH}/noble/hashes/`,
+    ...Object.fromEntries([...BROWSER_BINDINGS].map(([node, browser]) => [`${ASSETS_PATH}/app/${node}`, `${ASSETS_PATH}/app/${browser}`])),
   },
 });
 
@@ -121,7 +134,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
 <title>证书核验 Certificate verification · ${escapeHtml(input.certificateId)}</title>
 <link rel="stylesheet" href="${ASSETS_PATH}/page.css">
 <script type="importmap">${IMPORT_MAP}</script>
-<script type="module" src="${ASSETS_PATH}/app/node/proof/page.js"></script>
+<script type="module" src="${ASSETS_PATH}/app/${PAGE_ENTRY}"></script>
 </head>
 <body>
 <main id="verify" data-certificate-id="${escapeHtml(input.certificateId)}" data-node-status="${escapeHtml(status)}" data-chain-id="${escapeHtml(input.chainId)}">

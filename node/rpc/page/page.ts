@@ -5,10 +5,10 @@
  * whether that agrees with the node's answer, and checks a document file the holder picks — all
  * locally, nothing uploaded. Writes text only (textContent), never HTML.
  */
-import type { Genesis } from "../chain/types.js";
-import type { ProofBundle } from "./bundle.js";
-import { documentMismatchProven } from "./document.js";
-import { type ProvenCertificate, verifyBundle } from "./verify.js";
+import type { Genesis } from "../../chain/types.js";
+import type { ProofBundle } from "../../chain/proof/bundle.js";
+import { documentMismatchProven } from "../../chain/proof/document.js";
+import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],

@@ -7,9 +7,9 @@ import type { ChainSpec } from "../chain/genesis.js";
 import { receiptHash } from "../chain/block.js";
 import { merkleProof } from "../chain/merkle.js";
 import { txHash } from "../chain/tx.js";
-import type { ChainStore } from "../db/store.js";
+import type { ChainStore } from "./store.js";
 import { LedgerError } from "../errors.js";
-import { PROOF_FORMAT, type ProofBundle, type ProofEvent } from "./bundle.js";
+import { PROOF_FORMAT, type ProofBundle, type ProofEvent } from "../chain/proof/bundle.js";
 
 /** The bundle for certificate `id`, or null when the chain has no such certificate. */
 export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: string): Promise<ProofBundle | null> {

@@ -6,7 +6,7 @@
 import type { ChainTip } from "../chain/block.js";
 import type { BlockEffects, StateReader } from "../chain/state.js";
 import type { CertificateRecord, CommittedBlock, Receipt } from "../chain/types.js";
-import type { Evidence } from "../consensus/evidence.js";
+import type { Evidence } from "../chain/evidence.js";
 
 /** A block as stored: with its hash and its transactions' receipts. */
 export interface StoredBlock extends CommittedBlock {

@@ -1,13 +1,11 @@
 /**
  * Checking a holder's certificate document against what a proof bundle proves, offline and in the
  * browser (chain/document.ts documentMismatch is the node's twin; unit tests keep them in step).
- * Pure: @noble/hashes and canonical JSON only.
  */
-import { publicFieldsOf } from "../chain/schema.js";
-import type { Genesis, PublicFieldValue } from "../chain/types.js";
-import { Domain } from "../crypto/domain.js";
-import { canonicalize } from "../crypto/jcs.js";
-import { hashCanonical } from "./digest.js";
+import { publicFieldsOf } from "../schema.js";
+import type { Genesis, PublicFieldValue } from "../types.js";
+import { Domain, hashCanonical } from "../../crypto/hash.js";
+import { canonicalize } from "../../crypto/jcs.js";
 import type { ProvenCertificate } from "./verify.js";
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -5,11 +5,11 @@
  * (the same reason codes as in a block); what still fails at execution gets a rejection receipt.
  */
 import { LedgerError } from "../errors.js";
-import type { ChainSpec } from "./genesis.js";
-import type { ReviewState } from "./rules.js";
-import { type StateReader, StateCache, type Transition, headTime, holderKeyString, readsOf, transition } from "./state.js";
-import { type CheckedTx, checkTransaction } from "./tx.js";
-import type { CertificateRecord } from "./types.js";
+import type { ChainSpec } from "../chain/genesis.js";
+import type { ReviewState } from "../chain/rules.js";
+import { type StateReader, StateCache, type Transition, headTime, holderKeyString, readsOf, transition } from "../chain/state.js";
+import { type CheckedTx, checkTransaction } from "../chain/tx.js";
+import type { CertificateRecord } from "../chain/types.js";
 
 export interface MempoolOptions {
   maxTxs: number;

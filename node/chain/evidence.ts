@@ -4,9 +4,9 @@
  * check it: both signatures verify under the validator's genesis key and the contents differ.
  */
 import type { ConsensusMessage } from "../../consensus/types.js";
-import { consensusSigningBytes } from "../chain/block.js";
-import type { ChainSpec } from "../chain/genesis.js";
-import type { Block } from "../chain/types.js";
+import { consensusSigningBytes } from "./block.js";
+import type { ChainSpec } from "./genesis.js";
+import type { Block } from "./types.js";
 import { verifyBytes } from "../crypto/keys.js";
 import { LedgerError } from "../errors.js";
 import { signedFields } from "./messages.js";

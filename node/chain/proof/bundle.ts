@@ -3,8 +3,8 @@
  * certificate's status with nothing but a trusted genesis. Plain JSON; types only, so it is shared
  * by the node (proof/build.ts), the CLI and the browser.
  */
-import type { MerkleStep } from "../chain/merkle.js";
-import type { BlockHeader, CommitCertificate, Genesis, Receipt, Transaction } from "../chain/types.js";
+import type { MerkleStep } from "../merkle.js";
+import type { BlockHeader, CommitCertificate, Genesis, Receipt, Transaction } from "../types.js";
 
 export const PROOF_FORMAT = "certchain-proof/1";
 

@@ -3,13 +3,13 @@
  * against the header's results root, then write the block, its receipts and every change in one
  * atomic synced batch. Shared by consensus, sync and restore.
  */
-import type { ChainStore, StoredBlock } from "../db/store.js";
+import type { ChainStore, StoredBlock } from "./store.js";
 import { LedgerError } from "../errors.js";
-import { resultsRoot } from "./block.js";
-import type { ChainSpec } from "./genesis.js";
-import { type BlockEffects, type StateReader, executeBlock } from "./state.js";
-import type { CheckedTx } from "./tx.js";
-import type { Block, CommitCertificate } from "./types.js";
+import { resultsRoot } from "../chain/block.js";
+import type { ChainSpec } from "../chain/genesis.js";
+import { type BlockEffects, type StateReader, executeBlock } from "../chain/state.js";
+import type { CheckedTx } from "../chain/tx.js";
+import type { Block, CommitCertificate } from "../chain/types.js";
 
 export interface AppliedBlock {
   stored: StoredBlock;

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import { type GossipVerdict, LedgerError, gossipVerdictFor } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Mempool } from "./mempool.js";
-import type { CheckedTx } from "./tx.js";
+import type { CheckedTx } from "../chain/tx.js";
 
 export interface TxGossipOptions {
   flushIntervalMs: number;

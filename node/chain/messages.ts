@@ -3,9 +3,9 @@
  * passes before it may reach the driver's queue (style.md §4). Each check is one commented line.
  */
 import type { ConsensusMessage, Prepare, RoundChange, UnsignedMessage } from "../../consensus/types.js";
-import { blockHash, consensusSigningBytes } from "../chain/block.js";
-import type { ChainSpec } from "../chain/genesis.js";
-import type { Block } from "../chain/types.js";
+import { blockHash, consensusSigningBytes } from "./block.js";
+import type { ChainSpec } from "./genesis.js";
+import type { Block } from "./types.js";
 import { isHash } from "../crypto/hash.js";
 import { isSignatureHex, signBytes, verifyBytes } from "../crypto/keys.js";
 import { LedgerError } from "../errors.js";

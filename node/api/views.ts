@@ -1,0 +1,95 @@
+/**
+ * The wire and view types a node answers with: the RPC serves them, the CLI, the audit's RPC source
+ * and the verification page read them. Types only (the pure layer), so every layer may import them.
+ */
+import type { CertificateRecord, CertificateStatus, CommittedBlock, LocalizedText, Receipt, Transaction } from "../chain/types.js";
+
+export interface NodeStatus {
+  chainId: string;
+  genesisHash: string;
+  node: { name: string; peerId: string };
+  /** This node's place in the validator set, or null for a follower. */
+  validator: { index: number; name: string; department: string } | null;
+  head: { height: number; hash: string; time: number };
+  consensus: { height: number; round: number; active: boolean };
+  peers: { connected: number; configured: number };
+  mempool: { size: number };
+  syncing: boolean;
+  version: string;
+}
+
+export interface SubmitResult {
+  hash: string;
+  /** "accepted" when new; "known" when this node already had it (pending or committed). */
+  status: "accepted" | "known";
+}
+
+export interface TxView {
+  hash: string;
+  status: "pending" | "committed";
+  tx: Transaction;
+  /** Present once committed. */
+  height?: number;
+  index?: number;
+  time?: number;
+  receipt?: Receipt;
+}
+
+export interface BlockView extends CommittedBlock {
+  hash: string;
+  receipts: Receipt[];
+}
+
+/**
+ * A certificate as a verifier sees it: the record, its status at `checkedAt` (the time of the latest
+ * committed block, `checkedAtHeight`: every node at that height gives the same answer), and who issued it.
+ */
+export interface CertificateView {
+  record: CertificateRecord;
+  status: CertificateStatus;
+  checkedAt: number;
+  checkedAtHeight: number;
+  department: { id: string; name: LocalizedText };
+  type: { id: string; name: LocalizedText };
+  issued: { height: number; time: number; txHash: string };
+  revoked?: { height: number; time: number; txHash: string; reason: string };
+  /** The renewal that replaced it. */
+  superseded?: { height: number; time: number; txHash: string; by: string };
+}
+
+export interface VerificationResult {
+  /** True only when the certificate exists, matches (for a document) and its status is "valid". */
+  valid: boolean;
+  status: CertificateStatus | "unknown" | "mismatch";
+  /** One line a person can read. */
+  reason: string;
+  certificate?: CertificateView;
+}
+
+/** The admin view of the node's network (GET/POST /admin/network). */
+export interface NetworkAdminState {
+  /** Cut off from every peer by the admin route. */
+  isolated: boolean;
+  /** Configured peers connected now. */
+  connected: number;
+}
+
+/** Position in a department's issuance index: the last item already served. */
+export interface FeedPosition {
+  height: number;
+  index: number;
+}
+
+/** One certificate in a department's feed. */
+export interface IssuedCertificate {
+  id: string;
+  certificateType: string;
+  status: CertificateStatus;
+  validFrom: number;
+  validUntil: number;
+  /** The issue transaction: block height, index in the block, block time and hash. */
+  height: number;
+  index: number;
+  issuedAt: number;
+  txHash: string;
+}

@@ -1,0 +1,11 @@
+/**
+ * Bytes, hex and UTF-8 without Buffer, so every pure module runs in a browser too.
+ */
+export { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8Bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
