@@ -2,6 +2,7 @@
  * Consensus messages on the wire: encoding, signing, and the edge checks every received message
  * passes before it may reach the driver's queue (style.md §4). Each check is one commented line.
  */
+import { utf8Bytes, utf8Text } from "../crypto/bytes.js";
 import type { ConsensusMessage, Prepare, RoundChange, UnsignedMessage } from "../../consensus/types.js";
 import { blockHash, consensusSigningBytes } from "./block.js";
 import type { ChainSpec } from "./genesis.js";
@@ -26,7 +27,7 @@ export function signMessage(spec: ChainSpec, privateKey: string, index: number, 
 
 /** Wire bytes of a message. */
 export function encodeMessage(m: BlockMessage): Uint8Array {
-  return Buffer.from(JSON.stringify(m), "utf8");
+  return utf8Bytes(JSON.stringify(m));
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -107,7 +108,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
 export function decodeMessage(spec: ChainSpec, data: Uint8Array): BlockMessage {
   let m: unknown;
   try {
-    m = JSON.parse(Buffer.from(data).toString("utf8"));
+    m = JSON.parse(utf8Text(data));
   } catch {
     fail("not JSON");
   }

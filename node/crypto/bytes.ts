@@ -9,3 +9,10 @@ const encoder = new TextEncoder();
 export function utf8Bytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
+
+const decoder = new TextDecoder();
+
+/** The string of UTF-8 bytes (malformed sequences become U+FFFD, as Buffer does). */
+export function utf8Text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
