@@ -125,17 +125,23 @@ export interface Genesis {
 
 export type PublicFieldValue = string | number | boolean;
 
-/** Issue a certificate: only its commitments and public fields go on chain. */
-export interface IssuePayload {
-  certificateId: string;
+/** What goes on chain of every certificate: its type, commitments, public fields and validity. */
+export interface CertificateFacts {
   certificateType: string;
   /** Salted hash of the holder's identity (never the identity itself). */
   holderCommitment: string;
   /** Hash of the holder's certificate document (canonical JSON). */
   documentDigest: string;
   publicFields: Record<string, PublicFieldValue>;
+  /** Unix milliseconds. */
   validFrom: number;
+  /** Unix milliseconds. */
   validUntil: number;
+}
+
+/** Issue a certificate: only its commitments and public fields go on chain. */
+export interface IssuePayload extends CertificateFacts {
+  certificateId: string;
   /** Holder commitments of other people the certificate names, by the type's link names. */
   links?: Record<string, string>;
   /**
@@ -267,15 +273,9 @@ export interface CertificateEvent {
  * The on-chain record of a certificate. Revocation and supersession are stored; expiry is computed
  * at a block's time (state.ts statusAt).
  */
-export interface CertificateRecord {
+export interface CertificateRecord extends CertificateFacts {
   id: string;
-  certificateType: string;
   department: string;
-  holderCommitment: string;
-  documentDigest: string;
-  publicFields: Record<string, PublicFieldValue>;
-  validFrom: number;
-  validUntil: number;
   /** Holder commitments of other people it names (e.g. legalRepresentative). */
   links?: Record<string, string>;
   revoked: boolean;

@@ -7,7 +7,7 @@
  */
 import { maxFaulty, quorum } from "../../../consensus/quorum.js";
 import type { MerkleStep } from "../merkle.js";
-import type { BlockHeader, CommitCertificate, Department, Genesis, IssuePayload, PublicFieldValue, Receipt, RevokePayload, TxBody } from "../types.js";
+import type { BlockHeader, CertificateFacts, CommitCertificate, Department, Genesis, IssuePayload, Receipt, RevokePayload, TxBody } from "../types.js";
 import { Domain } from "../../crypto/domain.js";
 import { LedgerError } from "../../errors.js";
 import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
@@ -32,17 +32,11 @@ export interface ProvenPoint {
 }
 
 /** What a bundle proves about a certificate. */
-export interface ProvenCertificate {
+export interface ProvenCertificate extends CertificateFacts {
   chainId: string;
   genesisHash: string;
   certificateId: string;
-  certificateType: string;
   department: string;
-  holderCommitment: string;
-  documentDigest: string;
-  publicFields: Record<string, PublicFieldValue>;
-  validFrom: number;
-  validUntil: number;
   status: ProvenStatus;
   issued: ProvenPoint & { txHash: string };
   revoked?: ProvenPoint & { txHash: string; reason: string };
