@@ -6,7 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import type { AuditProgress, AuditReport } from "../../node/audit/auditor.js";
+import type { AuditProgress, AuditReport } from "../../node/audit/report.js";
 import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Genesis } from "../../node/chain/types.js";

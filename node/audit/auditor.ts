@@ -5,51 +5,19 @@
  * commit certificate against the genesis validators (checkCommitCertificate), and the stored hash.
  * Then every block is replayed through the real applyBlock into a fresh in-memory store, and the
  * stored receipts, transaction index, certificate records and issuance index are compared with what
- * the replay produced. The first inconsistency stops the audit, named with its height.
+ * the replay produced (indexes.ts). The first inconsistency stops the audit, named with its height.
  */
 import { applyBlock } from "../ledger/apply.js";
 import { type ChainTip, type TxCheckCache, checkBlock, checkCommitCertificate, genesisTip } from "../chain/block.js";
-import { holderKeyString } from "../chain/state.js";
 import type { ChainSpec } from "../chain/genesis.js";
-import type { CertificateRecord, Receipt } from "../chain/types.js";
+import type { Receipt } from "../chain/types.js";
 import type { StoredBlock } from "../ledger/store.js";
 import { brief, sameJson } from "./compare.js";
 import { ReplayStore } from "./replay.js";
+import { auditHolderIndex, auditIssuanceIndex, auditRecords } from "./indexes.js";
+import { type AuditProgress, type AuditReport, Inconsistency, short, stop } from "./report.js";
 import type { AuditSource } from "./source.js";
 import { VerifyPool } from "./verify-pool.js";
-
-/** Which check found an inconsistency. */
-export type AuditCheck =
-  | "block" // missing, malformed, mislinked, bad tx root or a bad transaction (checkBlock)
-  | "commit" // the commit certificate does not prove the block final (checkCommitCertificate)
-  | "block-hash" // the stored hash is not the header's hash
-  | "receipts" // stored receipts differ from the replay's
-  | "stored-block" // another stored member of the block differs from what applyBlock stores
-  | "tx-index" // a transaction's stored location differs from the replay's
-  | "record" // a stored certificate record differs from the replay's, is missing, or has no transaction behind it
-  | "issuance-index" // a department's issuance index differs from the replay's
-  | "holder-index" // the certificates stored under a holder commitment and type differ from the replay's
-  | "head"; // the stored head is not the last block
-
-/** The first inconsistency: where it is and what is wrong. */
-export interface AuditFinding {
-  height: number;
-  check: AuditCheck;
-  message: string;
-}
-
-export interface AuditProgress {
-  /** Blocks are checked and replayed first, then the stored records compared with the replay's. */
-  phase: "blocks" | "records";
-  /** Last block checked and replayed. */
-  height: number;
-  total: number;
-  txs: number;
-  /** Records compared (or skipped) so far, of the replay's. */
-  records: number;
-  recordsTotal: number;
-  elapsedMs: number;
-}
 
 export interface AuditOptions {
   /** Blocks read per batch. */
@@ -62,34 +30,6 @@ export interface AuditOptions {
 }
 
 export const defaultAuditOptions: AuditOptions = { batchBlocks: 128, batchRecords: 512, verifyWorkers: 0 };
-
-export interface AuditReport {
-  chainId: string;
-  /** The head the source claimed: blocks 1..height were audited (up to the finding, if any). */
-  height: number;
-  blocks: number;
-  txs: number;
-  certificates: number;
-  /** Records left out because a live node changed them after the audited head. */
-  skippedRecords: number;
-  /** Checks the source could not serve (e.g. the transaction index over RPC). */
-  notChecked: string[];
-  elapsedMs: number;
-  finding: AuditFinding | null;
-}
-
-/** Thrown inside the audit to stop at the first finding. */
-class Inconsistency extends Error {
-  constructor(readonly finding: AuditFinding) {
-    super(finding.message);
-  }
-}
-
-const stop = (height: number, check: AuditCheck, message: string): never => {
-  throw new Inconsistency({ height, check, message });
-};
-
-const short = (hash: unknown): string => (typeof hash === "string" ? `${hash.slice(0, 16)}…` : String(hash));
 
 /** Audit `source` against `spec` (the genesis the auditor trusts). Resolves with the report; never throws for an inconsistency. */
 export async function auditChain(spec: ChainSpec, source: AuditSource, options: Partial<AuditOptions> = {}): Promise<AuditReport> {
@@ -277,151 +217,4 @@ async function auditHead(source: AuditSource, head: ChainTip | null, tip: ChainT
   }
   const [above] = await source.blocks(tip.height + 1, tip.height + 1);
   if (above !== null && above !== undefined) stop(tip.height + 1, "head", `a block is stored at ${tip.height + 1}, above the head ${tip.height}`);
-}
-
-/** Every replayed record must be stored exactly; with a full listing, every stored record must be replayed. */
-async function auditRecords(source: AuditSource, replay: ReplayStore, report: AuditReport, batch: number, progress: () => void): Promise<void> {
-  if (source.listCertificates !== undefined) {
-    await mergeRecords(source.listCertificates.bind(source), replay, report, batch, progress);
-    return;
-  }
-  report.notChecked.push("records without a transaction");
-  let after: string | undefined;
-  for (;;) {
-    const replayed = await replay.listCertificates(batch, after);
-    if (replayed.length === 0) return;
-    const stored = await source.certificates(replayed.map((r) => r.id));
-    for (const [i, r] of replayed.entries()) {
-      const s = stored[i] ?? null;
-      // A live node may have changed the record after the audited head.
-      if (source.live && s?.history.some((e) => e.height > report.height)) report.skippedRecords++;
-      else compareRecord(replay, r, s, report);
-    }
-    progress();
-    after = replayed[replayed.length - 1]?.id;
-  }
-}
-
-/** Walk the stored and the replayed records together in id order: missing, extra and differing ones. */
-async function mergeRecords(
-  list: NonNullable<AuditSource["listCertificates"]>,
-  replay: ReplayStore,
-  report: AuditReport,
-  batch: number,
-  progress: () => void,
-): Promise<void> {
-  const pages = (read: (limit: number, after?: string) => Promise<CertificateRecord[]>) => pageThrough(read, batch);
-  const storedIt = pages(list);
-  const replayIt = pages((limit, after) => replay.listCertificates(limit, after));
-  let s = await storedIt.next();
-  let r = await replayIt.next();
-  while (!s.done || !r.done) {
-    const stored = s.done ? null : s.value;
-    const replayed = r.done ? null : r.value;
-    // compareRecord and stop throw: after these two lines both exist and have the same id
-    if (replayed !== null && (stored === null || replayed.id < stored.id)) compareRecord(replay, replayed, null, report);
-    if (stored !== null && (replayed === null || stored.id < replayed.id)) {
-      const claimed = Math.max(0, ...(Array.isArray(stored.history) ? stored.history.map((e) => Number(e?.height) || 0) : []));
-      stop(claimed, "record", `stored certificate ${stored.id} was produced by no transaction (its history claims height ${claimed})`);
-    }
-    compareRecord(replay, replayed as CertificateRecord, stored, report);
-    if (report.certificates % batch === 0) progress();
-    s = await storedIt.next();
-    r = await replayIt.next();
-  }
-}
-
-async function* pageThrough(read: (limit: number, after?: string) => Promise<CertificateRecord[]>, batch: number): AsyncGenerator<CertificateRecord> {
-  let after: string | undefined;
-  for (;;) {
-    const page = await read(batch, after);
-    yield* page;
-    if (page.length < batch) return;
-    after = page[page.length - 1]?.id;
-  }
-}
-
-function compareRecord(replay: ReplayStore, replayed: CertificateRecord, stored: CertificateRecord | null, report: AuditReport): void {
-  const last = replayed.history[replayed.history.length - 1]?.height ?? 0;
-  if (stored === null) stop(last, "record", `certificate ${replayed.id} is not stored`);
-  const s = stored as CertificateRecord;
-  if (!sameJson(s, replayed)) {
-    const { height, members } = replay.blame(replayed, s);
-    const detail = members.map(
-      (m) =>
-        `${m}: stored ${brief((s as unknown as Record<string, unknown>)[m], 80)}, replay ${brief((replayed as unknown as Record<string, unknown>)[m], 80)}`,
-    );
-    stop(height, "record", `certificate ${replayed.id} differs from the replay (${detail.join("; ")})`);
-  }
-  report.certificates++;
-}
-
-/** Each department's stored issuance index must list exactly the replay's issues, in order. */
-async function auditIssuanceIndex(spec: ChainSpec, source: AuditSource, replay: ReplayStore, report: AuditReport, height: number): Promise<void> {
-  const issuedBy = source.issuedBy?.bind(source);
-  if (issuedBy === undefined) {
-    report.notChecked.push("issuance index");
-    return;
-  }
-  const page = 500; // the department feed's largest page, so an RPC source can serve it
-  for (const { id: department } of spec.genesis.departments) {
-    let after: { height: number; index: number } | undefined;
-    for (;;) {
-      const [stored, expected] = await Promise.all([issuedBy(department, page, after), replay.issuedBy(department, page, after)]);
-      // A live node may have issued more after the audited head.
-      const inRange = source.live ? stored.filter((e) => e.height <= height) : stored;
-      for (let i = 0; i < Math.max(inRange.length, expected.length); i++) {
-        const s = inRange[i];
-        const e = expected[i];
-        if (!sameJson(s ?? null, e ?? null)) {
-          const at = Math.min(s?.height ?? Number.POSITIVE_INFINITY, e?.height ?? Number.POSITIVE_INFINITY);
-          stop(at, "issuance-index", `${department}: stored entry ${brief(s ?? null)}, replay gives ${brief(e ?? null)}`);
-        }
-      }
-      if (expected.length < page) break;
-      const lastEntry = expected[expected.length - 1] as { height: number; index: number };
-      after = { height: lastEntry.height, index: lastEntry.index };
-    }
-  }
-}
-
-/**
- * The holder index: for every holder commitment and type the replay issued to, the stored list holds
- * the same certificate ids in the same order. (Entries under keys no certificate has are not found:
- * the index cannot be listed whole.) The blame falls on the issue of the first id that differs.
- */
-async function auditHolderIndex(source: AuditSource, replay: ReplayStore, report: AuditReport): Promise<void> {
-  const holderCertificates = source.holderCertificates?.bind(source);
-  if (holderCertificates === undefined) {
-    report.notChecked.push("holder index");
-    return;
-  }
-  const page = 500;
-  let after: string | undefined;
-  for (;;) {
-    const records = await replay.listCertificates(page, after);
-    const keys = [
-      ...new Map(
-        records.map((r) => {
-          const key = { commitment: r.holderCommitment, certificateType: r.certificateType };
-          return [holderKeyString(key), key];
-        }),
-      ).values(),
-    ];
-    const [stored, expected] = await Promise.all([holderCertificates(keys), replay.getHolderCertificates(keys)]);
-    for (const [i, key] of keys.entries()) {
-      const s = stored[i] ?? [];
-      const e = expected[i] ?? [];
-      if (sameJson(s, e)) continue;
-      const first = e.find((id, j) => s[j] !== id) ?? s.find((id, j) => e[j] !== id);
-      const record = first === undefined ? null : await replay.getCertificate(first);
-      stop(
-        record?.history[0]?.height ?? report.height,
-        "holder-index",
-        `${key.certificateType} of holder ${short(key.commitment)}: stored ${JSON.stringify(s)}, replay gives ${JSON.stringify(e)}`,
-      );
-    }
-    if (records.length < page) break;
-    after = records[records.length - 1]?.id;
-  }
 }
