@@ -5,6 +5,7 @@
  * whether that agrees with the node's answer, and checks a document file the holder picks — all
  * locally, nothing uploaded. Writes text only (textContent), never HTML.
  */
+import { formatUtc } from "../../api/format.js";
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
@@ -17,8 +18,6 @@ const STATUS: Record<string, [string, string]> = {
   expired: ["已过期", "expired"],
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };
-
-const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -62,7 +61,7 @@ async function fetchBundle(id: string): Promise<unknown> {
 function describeProven(list: HTMLElement, p: ProvenCertificate): void {
   const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
   addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
-  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utc(p.asOf.time)}`);
+  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${formatUtc(p.asOf.time)}`);
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
