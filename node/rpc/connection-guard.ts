@@ -68,6 +68,8 @@ interface SocketQueue {
   waiting: number;
   /** Settles when the latest request's answer is finished (or the socket closed). */
   tail: Promise<void>;
+  /** Closed for pipelining too much: the requests still parsed from it are dropped. */
+  closed: boolean;
 }
 
 /** What `guardConnections` reports, for metrics and tests. */
@@ -112,12 +114,13 @@ export function guardConnections(
     const socket = req.raw.socket;
     let queue = queues.get(socket);
     if (queue === undefined) {
-      queue = { waiting: 0, tail: Promise.resolve() };
+      queue = { waiting: 0, tail: Promise.resolve(), closed: false };
       queues.set(socket, queue);
     }
     // [CLOSE] a client pipelining more requests than it lets us answer
-    if (queue.waiting >= opts.maxPipelined) {
-      stats.pipelineClosed++;
+    if (queue.closed || queue.waiting >= opts.maxPipelined) {
+      if (!queue.closed) stats.pipelineClosed++;
+      queue.closed = true;
       reply.hijack();
       socket.destroy();
       return;
