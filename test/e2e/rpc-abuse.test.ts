@@ -191,10 +191,20 @@ describe("e2e: RPC under abuse (issue 8)", function () {
 
   const malformed: Array<[string, string, number, string]> = [
     ["a garbage request line", "GARBAGE\r\n\r\n", 400, "BAD_REQUEST"],
-    ["2,000 headers", `GET /status HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2000 }, (_, i) => `X-Header-Number-${i}: value-${i}\r\n`).join("")}\r\n`, 431, "HEADERS_TOO_LARGE"],
+    [
+      "2,000 headers",
+      `GET /status HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2000 }, (_, i) => `X-Header-Number-${i}: value-${i}\r\n`).join("")}\r\n`,
+      431,
+      "HEADERS_TOO_LARGE",
+    ],
     ["a bad header line", "GET /status HTTP/1.1\r\nHost x\r\n\r\n", 400, "BAD_REQUEST"],
-    ["a body over the limit", `POST /txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n{`, 413, "BODY_TOO_LARGE"],
-    ["invalid JSON", 'POST /txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{x}', 400, "BAD_JSON"],
+    [
+      "a body over the limit",
+      `POST /txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n{`,
+      413,
+      "BODY_TOO_LARGE",
+    ],
+    ["invalid JSON", "POST /txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{x}", 400, "BAD_JSON"],
   ];
   for (const [what, raw, code, ledgerCode] of malformed) {
     it(`${what} → ${code} with the error contract`, async () => {
