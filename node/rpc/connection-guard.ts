@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 export interface ConnectionGuardOptions {
-  /** Sockets open at once, all clients together (node's `server.maxConnections`: the rest are closed on accept). */
+  /** Sockets open at once, all clients together; a new one past it evicts the oldest idle one, else is closed. */
   maxConnections: number;
   /** Sockets open at once from one client address. */
   maxConnectionsPerClient: number;
@@ -60,8 +60,11 @@ export function openFileLimit(): number | null {
  * descriptors, so LevelDB, the signing state and libp2p always have theirs (issue 8 #2).
  */
 export function effectiveMaxConnections(configured: number, fdLimit: number | null = openFileLimit()): number {
-  return fdLimit === null ? configured : Math.max(1, Math.min(configured, Math.floor(fdLimit / 2)));
+  return fdLimit === null ? configured : Math.max(1, Math.min(configured, Math.floor(fdLimit / 2) - EVICTION_MARGIN));
 }
+
+/** Sockets over maxConnections node still accepts (briefly) so that one can evict an idle one. */
+const EVICTION_MARGIN = 16;
 
 interface SocketQueue {
   /** Requests parsed on this socket and not yet answered. */
@@ -76,6 +79,8 @@ interface SocketQueue {
 export interface ConnectionStats {
   open: number;
   refused: number;
+  /** Idle sockets closed to make room for a new one. */
+  evicted: number;
   pipelineClosed: number;
 }
 
@@ -87,9 +92,14 @@ export function guardConnections(
   server: Server,
   opts: ConnectionGuardOptions,
 ): { onRequest: (req: FastifyRequest, reply: FastifyReply) => Promise<void>; stats: ConnectionStats } {
-  const stats: ConnectionStats = { open: 0, refused: 0, pipelineClosed: 0 };
-  server.maxConnections = opts.maxConnections;
+  const stats: ConnectionStats = { open: 0, refused: 0, evicted: 0, pipelineClosed: 0 };
+  // node refuses on accept only past a margin: up to it, a new socket evicts the oldest idle one instead.
+  server.maxConnections = opts.maxConnections + EVICTION_MARGIN;
   const perClient = new Map<string, number>();
+  /** Open sockets, oldest first. */
+  const open = new Set<Socket>();
+  const queues = new WeakMap<Socket, SocketQueue>();
+  const idle = (s: Socket): boolean => (queues.get(s)?.waiting ?? 0) === 0;
   server.on("connection", (socket: Socket) => {
     const key = clientKey(socket.remoteAddress);
     const count = perClient.get(key) ?? 0;
@@ -99,9 +109,24 @@ export function guardConnections(
       socket.destroy();
       return;
     }
+    if (open.size >= opts.maxConnections) {
+      // [EVICT] all sockets taken: the oldest one without a request being answered (idle or half-sent) makes room,
+      // so a flood of idle sockets from many addresses cannot lock everyone else out.
+      const victim = [...open].find(idle);
+      if (victim === undefined) {
+        stats.refused++;
+        socket.destroy();
+        return;
+      }
+      stats.evicted++;
+      open.delete(victim);
+      victim.destroy();
+    }
     perClient.set(key, count + 1);
+    open.add(socket);
     stats.open++;
     socket.once("close", () => {
+      open.delete(socket);
       stats.open--;
       const left = (perClient.get(key) ?? 1) - 1;
       if (left <= 0) perClient.delete(key);
@@ -109,7 +134,6 @@ export function guardConnections(
     });
   });
 
-  const queues = new WeakMap<Socket, SocketQueue>();
   const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const socket = req.raw.socket;
     let queue = queues.get(socket);
