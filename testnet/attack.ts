@@ -41,7 +41,14 @@ function rssMiB(pid: number): number {
 }
 
 /** One HTTP request from a chosen source address: status, body and time taken (status 0: failed or timed out). */
-function call(t: Target, method: string, path: string, body?: unknown, from = "127.0.0.1", timeoutMs = 5_000): Promise<{ status: number; ms: number; body: string }> {
+function call(
+  t: Target,
+  method: string,
+  path: string,
+  body?: unknown,
+  from = "127.0.0.1",
+  timeoutMs = 5_000,
+): Promise<{ status: number; ms: number; body: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const started = performance.now();
   return new Promise((resolve) => {
@@ -82,7 +89,11 @@ function identityTx(t: Target, tag: string, i: number): Transaction {
     validFrom: now - DAY,
     validUntil: now + 180 * DAY,
   };
-  const body: IssueTxBody = { ...newTxEnvelope(t.spec.chainId, "public-security", t.issuer.publicKey, now), kind: "issue", payload: issuePayloadFor(t.spec, doc) };
+  const body: IssueTxBody = {
+    ...newTxEnvelope(t.spec.chainId, "public-security", t.issuer.publicKey, now),
+    kind: "issue",
+    payload: issuePayloadFor(t.spec, doc),
+  };
   return signTx(body, t.issuer.privateKey);
 }
 
@@ -118,7 +129,13 @@ function summary(name: string, samples: Sample[], extra: Record<string, unknown>
 }
 
 /** Sockets that write `raw` and never read; reopened when the server closes them, until `deadline`. */
-async function unreadFlood(t: Target, sockets: number, raw: string, deadline: number, abort: { aborted: boolean }): Promise<{ opened: number; closedByServer: number }> {
+async function unreadFlood(
+  t: Target,
+  sockets: number,
+  raw: string,
+  deadline: number,
+  abort: { aborted: boolean },
+): Promise<{ opened: number; closedByServer: number }> {
   const stats = { opened: 0, closedByServer: 0 };
   const live = new Set<Socket>();
   const one = async (): Promise<void> => {
@@ -211,7 +228,10 @@ async function main(): Promise<void> {
     const samples: Sample[] = [];
     const abort = { aborted: false };
     const deadline = Date.now() + seconds * 1000;
-    const [stats] = await Promise.all([unreadFlood(t, sockets, raw, deadline, abort), monitor(t, () => Date.now() >= deadline || abort.aborted, samples, maxRss, abort)]);
+    const [stats] = await Promise.all([
+      unreadFlood(t, sockets, raw, deadline, abort),
+      monitor(t, () => Date.now() >= deadline || abort.aborted, samples, maxRss, abort),
+    ]);
     await sleep(2_000);
     const after = await call(t, "GET", "/status");
     results.push(summary(name, samples, { ...stats, stoppedEarly: abort.aborted, statusAfter: after.status, rssAfterMiB: Math.round(rssMiB(t.pid)) }));
