@@ -10,6 +10,13 @@ export const ERROR_STATUS = {
   BAD_JSON: 400,
   BODY_TOO_LARGE: 413,
   NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  // RPC protection (node/rpc/): load shedding, concurrency limits, abusive clients
+  RPC_BUSY: 503,
+  RPC_OVERLOADED: 503,
+  RPC_CLIENT_THROTTLED: 429,
+  RPC_CLIENT_BANNED: 429,
   // transactions
   TX_MALFORMED: 400,
   TX_TOO_LARGE: 413,

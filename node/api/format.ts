@@ -8,5 +8,8 @@ const MAX_DATE_MS = 8.64e15;
 /** "2026-12-01 08:30 UTC" for Unix milliseconds; a time no Date can hold is shown as its number, never thrown. */
 export function formatUtc(ms: number): string {
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return `${ms} ms (out of the calendar's range)`;
-  return `${new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, "").replace("T", " ")} UTC`;
+  return `${new Date(ms)
+    .toISOString()
+    .replace(/:\d\d\.\d{3}Z$/, "")
+    .replace("T", " ")} UTC`;
 }

@@ -3,15 +3,26 @@
  * limits, and every error answered as `{"error": {"code", "message"}}` (mapped in http-errors.ts).
  * It calls only the RpcBackend contract, so tests run it against an in-memory backend.
  */
+import { getHeapStatistics } from "node:v8";
+import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { SubmitResult } from "../api/views.js";
+import type { BlockView } from "../api/views.js";
+import { LedgerError } from "../errors.js";
 import type { RpcBackend } from "./backend.js";
+import { ClientGuard, type ClientGuardOptions, defaultClientGuardOptions } from "./client-guard.js";
+import { onClientError } from "./client-errors.js";
+import { type ConnectionStats, effectiveMaxConnections, guardConnections } from "./connection-guard.js";
 import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { JsonCache } from "./json-cache.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
-import { registerAuditRoutes } from "./routes/audit.js";
-import { registerAdminRoutes } from "./routes/admin.js";
-import { blockHeightParams, certificateIdParams, formatSchemaErrors, submitBody, txHashParams } from "./schemas.js";
+import { registerTxRoutes } from "./routes/txs.js";
+import { blockHeightParams, certificateIdParams, formatSchemaErrors, txHashParams } from "./schemas.js";
+import { WorkLimit } from "./work-limit.js";
+
+export type { BatchItemResult } from "./routes/txs.js";
 
 export interface RpcServerOptions {
   /** Where the node listens (it passes them to `listen`). */
@@ -23,8 +34,50 @@ export interface RpcServerOptions {
   verifyBodyLimit: number;
   /** Time a client has to send a whole request (bounds slow uploads; fastify's default is none). */
   requestTimeoutMs: number;
+  /** Time a client has to send a request's headers. */
+  headersTimeoutMs: number;
+  /** How often node checks the two timeouts above (their granularity). */
+  timeoutCheckIntervalMs: number;
+  /** An idle keep-alive socket is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way (e.g. a client that stopped reading) is closed after this long. */
+  idleSocketTimeoutMs: number;
+  /** Requests served on one socket before the server closes it. */
+  maxRequestsPerSocket: number;
+  /** Largest request head (request line and headers), bytes. */
+  maxHeaderBytes: number;
+  /** Sockets open at once, all clients (never more than half the process's file descriptors). */
+  maxConnections: number;
+  /** Sockets open at once from one client address (an IPv6 client by its /64). */
+  maxConnectionsPerClient: number;
+  /** Requests one socket may have waiting for answers (pipelined); one more closes the socket. */
+  maxPipelined: number;
+  /** Unsent answer bytes a socket may hold before its next request is handled. */
+  maxUnsentBytes: number;
+  /** Expensive reads (blocks, transactions, proofs, feeds, history, evidence) run at once / may wait. */
+  maxConcurrentReads: number;
+  maxQueuedReads: number;
+  /** Bytes of committed blocks' JSON kept for reuse (an LRU keyed by height). */
+  blockCacheBytes: number;
+  /** POST /txs requests checked at once / that may wait. */
+  maxConcurrentSubmissions: number;
+  maxQueuedSubmissions: number;
+  /** Transactions of a batch checked per step. */
+  txCheckChunk: number;
+  /** Bad signatures after which the rest of a request's batch is not checked. */
+  maxBadSignaturesPerRequest: number;
+  /** Throttling and refusing addresses that send bad signatures. */
+  clientGuard: ClientGuardOptions;
+  /** Shed load (503 RPC_OVERLOADED) while the event loop lags more than this (0: never). */
+  shedEventLoopDelayMs: number;
+  /** Shed load while the V8 heap in use passes this share of its limit (0: never). */
+  shedHeapUsedFraction: number;
+  /** Retry-After of 503 answers, seconds. */
+  retryAfterSeconds: number;
   /** Serve the fault-injection admin routes (routes/admin.ts); only `certchain start --enable-admin`. */
   enableAdmin: boolean;
+  /** Wall clock for client bans (tests pass a fake one). */
+  now: () => number;
   /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
   log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
@@ -35,11 +88,36 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  timeoutCheckIntervalMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
+  idleSocketTimeoutMs: 30_000,
+  maxRequestsPerSocket: 10_000,
+  maxHeaderBytes: 16 * 1024,
+  maxConnections: 1024,
+  maxConnectionsPerClient: 64,
+  maxPipelined: 16,
+  maxUnsentBytes: 1024 * 1024,
+  maxConcurrentReads: 8,
+  maxQueuedReads: 256,
+  blockCacheBytes: 64 * 1024 * 1024,
+  maxConcurrentSubmissions: 4,
+  maxQueuedSubmissions: 16,
+  txCheckChunk: 100,
+  maxBadSignaturesPerRequest: 16,
+  clientGuard: defaultClientGuardOptions,
+  shedEventLoopDelayMs: 2_000,
+  shedHeapUsedFraction: 0.85,
+  retryAfterSeconds: 5,
   enableAdmin: false,
+  now: Date.now,
 };
 
-/** One item of a batch submission's answer. */
-export type BatchItemResult = SubmitResult | ErrorBody;
+/** Routes answered even under load shedding: an operator must be able to see why the node sheds. */
+const NEVER_SHED = new Set(["/status", "/metrics"]);
+
+/** The live counters of a server built by createRpcServer (for tests and the attack script). */
+export const rpcConnectionStats = new WeakMap<FastifyInstance, ConnectionStats>();
 
 /** Build (not start) the RPC server; the caller `listen`s and `close`s it. */
 export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerOptions> = {}): FastifyInstance {
@@ -48,6 +126,11 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
     logger: false,
     bodyLimit: opts.verifyBodyLimit,
     requestTimeout: opts.requestTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    connectionTimeout: opts.idleSocketTimeoutMs,
+    maxRequestsPerSocket: opts.maxRequestsPerSocket,
+    http: { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes },
+    clientErrorHandler: onClientError,
     // Schemas check, never repair: no type coercion, no defaults, no silently dropped members.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
@@ -59,6 +142,8 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   const sendError = (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply => {
     const answer = toHttpError(err, { bodyLimit: req?.routeOptions.bodyLimit });
     if (answer.internal) opts.log?.("rpc request failed", { method: req?.method, url: req?.url, err });
+    const retryAfter = err instanceof LedgerError ? err.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     return reply.code(answer.statusCode).type("application/json").send(answer.body);
   };
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req));
@@ -66,45 +151,61 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
     reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}` } }),
   );
 
+  // Sockets: caps in total and per client, pipelined requests answered one at a time (connection-guard.ts).
+  const connections = guardConnections(app.server, {
+    maxConnections: effectiveMaxConnections(opts.maxConnections),
+    maxConnectionsPerClient: opts.maxConnectionsPerClient,
+    maxPipelined: opts.maxPipelined,
+    maxUnsentBytes: opts.maxUnsentBytes,
+  });
+  rpcConnectionStats.set(app, connections.stats);
+  app.addHook("onRequest", connections.onRequest);
+
+  // Load shedding: 503 RPC_OVERLOADED with Retry-After while the event loop lags or the heap is nearly full.
+  app.register(underPressure, {
+    maxEventLoopDelay: opts.shedEventLoopDelayMs,
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * opts.shedHeapUsedFraction),
+    // Resolving lets the request through; a rejection goes to the error handler (503 + Retry-After).
+    pressureHandler: async (req, _reply, type) => {
+      if (NEVER_SHED.has(req.routeOptions.url ?? "")) return;
+      throw new LedgerError("RPC_OVERLOADED", `the node is overloaded (${type}); try again later`, { retryAfterSeconds: opts.retryAfterSeconds });
+    },
+  });
+
+  const reads = new WorkLimit("reads", { concurrency: opts.maxConcurrentReads, maxQueued: opts.maxQueuedReads, retryAfterSeconds: 1 });
+  const submissions = new WorkLimit("transaction submissions", {
+    concurrency: opts.maxConcurrentSubmissions,
+    maxQueued: opts.maxQueuedSubmissions,
+    retryAfterSeconds: 1,
+  });
+  const blockJson = new JsonCache<number>(opts.blockCacheBytes);
+  const guard = new ClientGuard(opts.clientGuard);
+
+  // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
+  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard }));
+  return app;
+}
+
+interface RouteModules {
+  reads: WorkLimit;
+  submissions: WorkLimit;
+  blockJson: JsonCache<number>;
+  guard: ClientGuard;
+}
+
+function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
+  const { reads, blockJson } = m;
   const notFound = (what: string): ErrorBody => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get("/status", async () => backend.status());
-  app.get("/genesis", async () => backend.genesis());
+  // Genesis never changes: serialize it once.
+  const genesisJson = JSON.stringify(backend.genesis());
+  app.get("/genesis", async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
 
-  app.post("/txs", { bodyLimit: opts.txBodyLimit, schema: { body: submitBody } }, async (req, reply) => {
-    const body = req.body as Record<string, unknown>;
-    if (!Array.isArray(body.txs)) {
-      const result = await backend.submitTransaction(body);
-      return reply.code(202).send(result);
-    }
-    // Batch: in order (a revoke may follow its issue), each item admitted or refused on its own.
-    const results: BatchItemResult[] = [];
-    if (backend.submitTransactions !== undefined) {
-      for (const r of await backend.submitTransactions(body.txs as unknown[])) {
-        if (!(r instanceof Error)) {
-          results.push(r);
-          continue;
-        }
-        const answer = toHttpError(r);
-        if (answer.internal) opts.log?.("batch item failed", { url: req.url, err: r });
-        results.push(answer.body);
-      }
-      return { results };
-    }
-    for (const tx of body.txs as unknown[]) {
-      try {
-        results.push(await backend.submitTransaction(tx));
-      } catch (err) {
-        const answer = toHttpError(err);
-        if (answer.internal) opts.log?.("batch item failed", { url: req.url, err });
-        results.push(answer.body);
-      }
-    }
-    return { results };
-  });
+  registerTxRoutes(app, { backend, guard: m.guard, submissions: m.submissions }, opts);
 
   app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
-    const view = await backend.getTransaction(req.params.hash.toLowerCase());
+    const view = await reads.run(() => backend.getTransaction(req.params.hash.toLowerCase()));
     return view ?? reply.code(404).send(notFound(`transaction ${req.params.hash}`));
   });
 
@@ -114,8 +215,11 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
     if (height !== "latest" && !Number.isSafeInteger(height)) {
       return reply.code(400).send({ error: { code: "BAD_REQUEST", message: "height must be a positive integer or latest" } });
     }
-    const view = await backend.getBlock(height);
-    return view ?? reply.code(404).send(notFound(`block ${raw}`));
+    // A committed block never changes: its JSON is cached by height.
+    const cached = height === "latest" ? undefined : blockJson.get(height);
+    const json = cached ?? (await reads.run(async () => blockAnswer(await backend.getBlock(height), blockJson)));
+    if (json === null) return reply.code(404).send(notFound(`block ${raw}`));
+    return reply.type("application/json; charset=utf-8").send(json);
   });
 
   app.get<{ Params: { id: string } }>("/certificates/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
@@ -127,16 +231,20 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   app.post("/verify", { bodyLimit: opts.verifyBodyLimit }, async (req) => backend.verifyDocument(req.body));
 
   // GET /verify/:id (JSON, or the HTML page for browsers), GET /certificates/:id/proof, page assets.
-  registerProofRoutes(app, backend);
+  registerProofRoutes(app, backend, reads);
 
-  registerEvidenceRoutes(app, backend);
+  registerEvidenceRoutes(app, backend, reads);
 
-  registerAuditRoutes(app, backend);
+  registerAuditRoutes(app, backend, reads);
   registerAdminRoutes(app, backend, opts);
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
     app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
   }
-  return app;
+}
+
+/** A block's answer as JSON, cached under its height; null for no such block. */
+function blockAnswer(view: BlockView | null, cache: JsonCache<number>): string | null {
+  return view === null ? null : cache.put(view.block.header.height, view);
 }

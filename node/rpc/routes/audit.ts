@@ -11,6 +11,7 @@ import { certificateHistory } from "../../audit/history.js";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
 import { certificateIdParams } from "../schemas.js";
+import type { WorkLimit } from "../work-limit.js";
 
 export interface AuditRouteOptions {
   /** Page size of the feed when the client gives none. */
@@ -42,14 +43,14 @@ function feedQuery(query: unknown, opts: AuditRouteOptions): { limit: number; af
 }
 
 /** Register the audit routes on the RPC server. */
-export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, options: Partial<AuditRouteOptions> = {}): void {
+export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, options: Partial<AuditRouteOptions> = {}): void {
   const opts: AuditRouteOptions = { ...defaultAuditRouteOptions, ...options };
   const notFound = (what: string) => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get<{ Params: { id: string } }>("/certificates/:id/history", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const certificate = await backend.getCertificate(req.params.id);
     if (certificate === null) return reply.code(404).send(notFound(`certificate ${req.params.id}`));
-    return certificateHistory(certificate, (h) => backend.getBlock(h));
+    return reads.run(() => certificateHistory(certificate, (h) => backend.getBlock(h)));
   });
 
   app.get("/departments", async () => ({
@@ -65,7 +66,7 @@ export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, o
     if (department === undefined) return reply.code(404).send(notFound(`department ${req.params.id}`));
     const { limit, after } = feedQuery(req.query, opts);
     // One more than asked: whether a next page exists, without an empty last page.
-    const page = await issued(department.id, limit + 1, after);
+    const page = await reads.run(() => issued(department.id, limit + 1, after));
     const items = page.items.slice(0, limit);
     const last = items[items.length - 1];
     const nextCursor = page.items.length > limit && last !== undefined ? encodeCursor({ height: last.height, index: last.index }) : null;

@@ -15,6 +15,7 @@ import { PAGE_CSS } from "../page/page-style.js";
 import { chainIdentity } from "../../chain/proof/verify.js";
 import type { RpcBackend } from "../backend.js";
 import { certificateIdParams } from "../schemas.js";
+import type { WorkLimit } from "../work-limit.js";
 
 /** The compiled output's root (this file is dist/node/rpc/routes/proof.js). */
 const DIST_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -75,19 +76,24 @@ async function sendModule(reply: FastifyReply, file: string): Promise<FastifyRep
 }
 
 /** Register the proof routes on the RPC server. */
-export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend): void {
+export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit): void {
   const pageModules = moduleClosure(PAGE_ENTRY);
-  const noble: Record<string, string> = { curves: packageDir("@noble/curves/ed25519.js"), hashes: packageDir("@noble/hashes/sha2.js") };
+  // A Map, not an object: a package named "constructor" or "__proto__" must be unknown, not Object's.
+  const noble = new Map<string, string>([
+    ["curves", packageDir("@noble/curves/ed25519.js")],
+    ["hashes", packageDir("@noble/hashes/sha2.js")],
+  ]);
   const notFound = (what: string) => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: { params: certificateIdParams } }, async (req, reply) => {
-    const bundle = backend.proofBundle === undefined ? null : await backend.proofBundle(req.params.id);
+    const build = backend.proofBundle?.bind(backend);
+    const bundle = build === undefined ? null : await reads.run(() => build(req.params.id));
     return bundle ?? reply.code(404).send(notFound(`certificate ${req.params.id}`));
   });
 
   // JSON stays the answer for API clients; a browser (Accept prefers text/html) gets the page.
   app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
-    const verification = await backend.verifyById(req.params.id);
+    const verification = await reads.run(() => backend.verifyById(req.params.id));
     if (!prefersHtml(req.headers.accept)) return verification;
     const genesis = backend.genesis();
     const html = renderVerifyPage({ certificateId: req.params.id, verification, genesis, ...chainIdentity(genesis) });
@@ -110,7 +116,7 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend): 
   });
 
   app.get<{ Params: { pkg: string; "*": string } }>(`${ASSETS_PATH}/noble/:pkg/*`, async (req, reply) => {
-    const dir = noble[req.params.pkg];
+    const dir = noble.get(req.params.pkg);
     const path = req.params["*"];
     if (dir === undefined || !SAFE_PATH.test(path) || path.split("/").some((s) => s.startsWith("."))) {
       return reply.code(404).send(notFound(`asset ${path.slice(0, 100)}`));
