@@ -82,7 +82,7 @@ async function openStore(dataDir: string): Promise<ChainStore> {
   if (await isNewOrEmptyDir(dataDir)) throw new CliError(`${dataDir} is empty: there is no chain to audit`);
   const { LevelStore } = await import("../../node/db/level-store.js");
   try {
-    return await LevelStore.open(dataDir);
+    return await LevelStore.open({ path: dataDir });
   } catch (err) {
     const reason = (err as Error).message;
     // The store refuses to open when its head block is gone or undecodable: that is an inconsistency.
@@ -189,7 +189,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const { auditChain } = await import("../../node/audit/auditor.js");
     let report: AuditReport;
     try {
-      report = await auditChain(target.spec, target.source, { batchBlocks, verifyWorkers, onProgress: (p) => progress.update(p) });
+      report = await auditChain({ batchBlocks, verifyWorkers }, { spec: target.spec, source: target.source, onProgress: (p) => progress.update(p) });
     } finally {
       progress.done();
       await target.close();

@@ -77,7 +77,7 @@ Options:
     const dataDir = homePath(home, cfg.dataDir);
     if (!(await isNewOrEmptyDir(dataDir)))
       throw new CliError(`${dataDir} is not empty; restore rebuilds a data directory from nothing (move the old one away first)`);
-    const store = await LevelStore.open(dataDir);
+    const store = await LevelStore.open({ path: dataDir });
     try {
       const tip = await restoreBackup(spec, store, input, progressPrinter(io.err, "restored"));
       io.out(`restored ${cfg.name}: height ${tip.height}, head ${tip.hash}`);

@@ -25,8 +25,6 @@ export interface RpcServerOptions {
   requestTimeoutMs: number;
   /** Serve the fault-injection admin routes (routes/admin.ts); only `certchain start --enable-admin`. */
   enableAdmin: boolean;
-  /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
-  log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
 
 export const defaultRpcServerOptions: RpcServerOptions = {
@@ -38,11 +36,19 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   enableAdmin: false,
 };
 
+/** What the server answers from, and where it reports server-side failures. */
+export interface RpcServerModules {
+  backend: RpcBackend;
+  /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
+  log?: (msg: string, ctx: Record<string, unknown>) => void;
+}
+
 /** One item of a batch submission's answer. */
 export type BatchItemResult = SubmitResult | ErrorBody;
 
 /** Build (not start) the RPC server; the caller `listen`s and `close`s it. */
-export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerOptions> = {}): FastifyInstance {
+export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): FastifyInstance {
+  const { backend, log } = modules;
   const opts: RpcServerOptions = { ...defaultRpcServerOptions, ...options };
   const app = Fastify({
     logger: false,
@@ -58,7 +64,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
 
   const sendError = (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply => {
     const answer = toHttpError(err, { bodyLimit: req?.routeOptions.bodyLimit });
-    if (answer.internal) opts.log?.("rpc request failed", { method: req?.method, url: req?.url, err });
+    if (answer.internal) log?.("rpc request failed", { method: req?.method, url: req?.url, err });
     return reply.code(answer.statusCode).type("application/json").send(answer.body);
   };
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req));
@@ -86,7 +92,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
           continue;
         }
         const answer = toHttpError(r);
-        if (answer.internal) opts.log?.("batch item failed", { url: req.url, err: r });
+        if (answer.internal) log?.("batch item failed", { url: req.url, err: r });
         results.push(answer.body);
       }
       return { results };
@@ -96,7 +102,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
         results.push(await backend.submitTransaction(tx));
       } catch (err) {
         const answer = toHttpError(err);
-        if (answer.internal) opts.log?.("batch item failed", { url: req.url, err });
+        if (answer.internal) log?.("batch item failed", { url: req.url, err });
         results.push(answer.body);
       }
     }
