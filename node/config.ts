@@ -119,7 +119,8 @@ function checkOptions(path: string, defaults: object, value: unknown, bad: (what
       checkOptions(at, expected, member, bad);
     } else if (Array.isArray(expected)) {
       const itemType = expected.length > 0 ? typeof expected[0] : undefined;
-      if (!Array.isArray(member) || (itemType !== undefined && member.some((item) => typeof item !== itemType))) bad(`${at} must be an array${itemType === undefined ? "" : ` of ${itemType}s`}`);
+      if (!Array.isArray(member) || (itemType !== undefined && member.some((item) => typeof item !== itemType)))
+        bad(`${at} must be an array${itemType === undefined ? "" : ` of ${itemType}s`}`);
     } else if (typeof member !== typeof expected || (typeof member === "number" && !Number.isFinite(member))) {
       bad(`${at} must be a ${typeof expected}, not ${JSON.stringify(member)}`);
     }

@@ -7,6 +7,7 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { AuditProgress, AuditReport } from "../../node/audit/auditor.js";
+import { defaultAuditOptions } from "../../node/audit/options.js";
 import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Genesis } from "../../node/chain/types.js";
@@ -155,7 +156,7 @@ Options:
   --genesis FILE  the genesis to audit against (default: the home's; over RPC, the node's own)
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
                   cannot be listed over RPC; --home checks those too)
-  --batch N       blocks read per batch, 1 to 10000 (default 128)
+  --batch N       blocks read per batch, 1 to 10000 (default ${defaultAuditOptions.batchBlocks})
   --workers N     threads checking transaction signatures, 0 to 64 (default: cores - 1, at least 1)
   --quiet         no progress on stderr
   --json          print the report as JSON
@@ -176,7 +177,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const offline = args.values.home !== undefined || args.values.data !== undefined;
     if (offline && args.values.rpc !== undefined) throw new UsageError("give either --home/--data (offline) or --rpc (a running node), not both", NAME);
     if (args.values.home !== undefined && args.values.data !== undefined) throw new UsageError("give --home or --data, not both", NAME);
-    const batchBlocks = intFlag(NAME, args, "batch", 128, 1, 10_000);
+    const batchBlocks = intFlag(NAME, args, "batch", defaultAuditOptions.batchBlocks, 1, 10_000);
     // The main thread replays while the workers verify: one thread per core in all.
     const verifyWorkers = intFlag(NAME, args, "workers", Math.max(1, availableParallelism() - 1), 0, 64);
     const target = offline ? await offlineTarget(args) : await onlineTarget(args, io);

@@ -174,14 +174,7 @@ async function readBlocks(source: AuditSource, from: number, to: number): Promis
 }
 
 /** Check and replay blocks 1..report.height in batches; returns the replayed tip. */
-async function auditBlocks(
-  spec: ChainSpec,
-  source: AuditSource,
-  replay: ReplayStore,
-  report: AuditReport,
-  opts: AuditRun,
-  started: number,
-): Promise<ChainTip> {
+async function auditBlocks(spec: ChainSpec, source: AuditSource, replay: ReplayStore, report: AuditReport, opts: AuditRun, started: number): Promise<ChainTip> {
   let tip = genesisTip(spec);
   const total = report.height;
   if (source.txLocations === undefined) report.notChecked.push("transaction index");

@@ -5,7 +5,6 @@
  * item, however much is issued between requests.
  */
 import { statusAt } from "../chain/state.js";
-import type { CertificateStatus } from "../chain/types.js";
 import type { FeedPosition, IssuedCertificate } from "../api/views.js";
 import type { ChainStore } from "../ledger/store.js";
 import { LedgerError } from "../errors.js";

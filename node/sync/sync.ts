@@ -170,7 +170,8 @@ export class BlockSync {
     } finally {
       this.syncing = false;
       const applied = this.modules.driver.tip().height - startHeight;
-      if (applied > 0) this.modules.log.info("caught up", { peer, from: startHeight + 1, to: this.modules.driver.tip().height, ms: this.modules.clock.now() - startedAt });
+      if (applied > 0)
+        this.modules.log.info("caught up", { peer, from: startHeight + 1, to: this.modules.driver.tip().height, ms: this.modules.clock.now() - startedAt });
     }
   }
 

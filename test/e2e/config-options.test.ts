@@ -82,7 +82,10 @@ describe("e2e: a node takes its module options from config.json", function () {
     await editConfig((cfg) => {
       cfg.mempool = { maxTransactions: 1 } as never;
     });
-    await assert.rejects(startNode({ home }), (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && err.message.includes('"mempool.maxTransactions"'));
+    await assert.rejects(
+      startNode({ home }),
+      (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && err.message.includes('"mempool.maxTransactions"'),
+    );
   });
 
   it("caps its mempool at config.json's mempool.maxTxs", async () => {
@@ -91,7 +94,9 @@ describe("e2e: a node takes its module options from config.json", function () {
     });
     node = await startNode({ home });
     const url = net.nodes[0]?.rpcUrl as string;
-    const reply = await rpc<{ results: Array<{ hash?: string; error?: { code: string } }> }>(url, "/txs", { body: { txs: [identityProof(), identityProof()] } });
+    const reply = await rpc<{ results: Array<{ hash?: string; error?: { code: string } }> }>(url, "/txs", {
+      body: { txs: [identityProof(), identityProof()] },
+    });
     const codes = reply.body.results.map((r) => r.error?.code ?? "accepted");
     assert.deepEqual(codes, ["accepted", "MEMPOOL_FULL"], JSON.stringify(reply.body));
   });

@@ -305,7 +305,11 @@ describe("renewal (supersede)", () => {
       await prepare(store, old);
       const before = await store.getCertificate(old.certificateId);
       const tx = issueTx(chain, renewalOf(old));
-      await assert.rejects(new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }).admit(tx), (e: unknown) => e instanceof LedgerError && e.code === code, "admission");
+      await assert.rejects(
+        new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }).admit(tx),
+        (e: unknown) => e instanceof LedgerError && e.code === code,
+        "admission",
+      );
       const [receipt] = await commit(store, [tx], (store.head()?.time as number) + 1000);
       assert.equal(receipt?.code, code, "block");
       assert.deepEqual(await store.getCertificate(old.certificateId), before, "the old record is untouched");
