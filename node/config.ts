@@ -6,6 +6,13 @@
  *   <home>/p2p.key            libp2p identity (mode 0600)
  *   <home>/signing-state.json what the validator signed at the height in progress (outside data/ on purpose)
  *   <home>/data/              LevelDB
+ *
+ * Besides its files, addresses and peers, config.json may carry partial options per module, each laid
+ * over that module's defaults (defaultModuleOptions); an unknown module or option, or a value of
+ * another type than the default's, stops the node with a CONFIG error naming the key:
+ *   { ..., "rpc": { "host": "127.0.0.1", "port": 26700, "requestTimeoutMs": 10000 },
+ *     "mempool": { "maxTxs": 20000 }, "sync": { "pollIntervalMs": 500 },
+ *     "consensus": { "blockIntervalMs": 50 }, "network": { "penalties": { "threshold": 5 } } }
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
