@@ -49,7 +49,7 @@ export function measureVerifyRate(ms = 2000): number {
  */
 export async function measurePipeline(spec: ChainSpec, txs: Transaction[], blockSize = 1000): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-"));
-  const store = await LevelStore.open(join(dir, "db"));
+  const store = await LevelStore.open({ path: join(dir, "db") });
   try {
     let tip = genesisTip(spec);
     let done = 0;

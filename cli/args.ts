@@ -3,6 +3,7 @@
  * UsageError naming the command, so `main` answers it with one line and exit code 2.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { DEFAULT_RPC_URL } from "../testnet/options.js";
 import { UsageError } from "./errors.js";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -89,8 +90,9 @@ export function intFlag(command: string, args: ParsedArgs, name: string, fallbac
   return n;
 }
 
+export { DEFAULT_RPC_URL };
+
 /** The node RPC URL: --rpc, else $CERTCHAIN_RPC, else node 1 of a default local testnet. */
-export const DEFAULT_RPC_URL = "http://127.0.0.1:26700";
 
 export function rpcUrlFlag(command: string, args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string {
   const raw = stringFlag(command, args, "rpc") ?? (env.CERTCHAIN_RPC !== undefined && env.CERTCHAIN_RPC !== "" ? env.CERTCHAIN_RPC : DEFAULT_RPC_URL);
@@ -102,6 +104,11 @@ export function rpcUrlFlag(command: string, args: ParsedArgs, env: Readonly<Reco
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--rpc must be an http(s) URL, not "${raw}"`, command);
   return raw.replace(/\/+$/, "");
+}
+
+/** The help line of `--rpc`, its description starting at column `column` like the command's other options. */
+export function rpcOptionHelp(column: number): string {
+  return `${"  --rpc URL".padEnd(column)}node RPC (default $CERTCHAIN_RPC or ${DEFAULT_RPC_URL})`;
 }
 
 /** The `--rpc` option every networked command accepts. */

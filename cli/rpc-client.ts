@@ -17,6 +17,7 @@ function networkReason(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err as Error).message;
 }
 
+/** The CLI's HTTP client of a node's RPC, with a timeout and node-unreachable errors. */
 export class RpcClient {
   readonly baseUrl: string;
   private readonly options: RpcClientOptions;

@@ -5,12 +5,12 @@
 import "./polyfill.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import { loadGenesis } from "./ledger/genesis-file.js";
-import { Mempool, defaultMempoolOptions } from "./ledger/mempool.js";
-import { TxGossip, defaultTxGossipOptions } from "./ledger/tx-gossip.js";
+import { Mempool } from "./ledger/mempool.js";
+import { TxGossip } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
-import { SIGNING_STATE_FILE, homePath, loadConfig } from "./config.js";
-import { ConsensusDriver, defaultDriverOptions } from "./consensus/driver.js";
+import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
+import { ConsensusDriver } from "./consensus/driver.js";
 import { decodeMessage } from "./chain/messages.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
 import { loadKeyFile } from "./keys/key-file.js";
@@ -21,7 +21,7 @@ import { loadOrCreatePeerKey } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
-import { BlockSync, defaultSyncOptions } from "./sync/sync.js";
+import { BlockSync } from "./sync/sync.js";
 import { type Metrics, createMetrics } from "./metrics.js";
 
 /** A running node. */
@@ -46,6 +46,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   const clock = options.clock ?? systemClock;
   const home = options.home;
   const cfg = await loadConfig(home);
+  const tunables = resolveModuleOptions(cfg);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
 
@@ -57,7 +58,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     signer = { index, privateKey: key.privateKey };
   }
 
-  const store = await LevelStore.open(homePath(home, cfg.dataDir));
+  const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
   const closers: Array<() => Promise<void>> = [() => store.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) {
@@ -73,7 +74,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
-    const mempool = new Mempool(spec, store, defaultMempoolOptions);
+    const mempool = new Mempool(tunables.mempool, { spec, state: store });
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
 
@@ -84,7 +85,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     let txGossip: TxGossip | undefined;
 
     const network = new Network(
-      { privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
+      { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
         onTransactions: (data) => (txGossip === undefined ? "ignore" : txGossip.handleBatch(data)),
         onConsensus: (data): GossipVerdict => {
@@ -107,7 +108,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       },
     );
 
-    driver = new ConsensusDriver(defaultDriverOptions, {
+    driver = new ConsensusDriver(tunables.consensus, {
       spec,
       store,
       mempool,
@@ -124,14 +125,14 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
       },
     });
-    txGossip = new TxGossip(defaultTxGossipOptions, {
+    txGossip = new TxGossip(tunables.txGossip, {
       mempool,
       clock,
       log: log.child({ module: "txgossip" }),
       publish: (data) => network.publishTransactions(data),
       onAdmitted: () => driver?.transactionsAvailable(),
     });
-    sync = new BlockSync(defaultSyncOptions, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+    sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
 
     await driver.start();
     closers.push(async () => driver?.stop());
@@ -152,29 +153,25 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       gossip: () => network.stats(),
       syncing: () => syncRef.syncing,
     });
-    const backend = new NodeBackend({
-      metrics,
-      spec,
-      store,
-      mempool,
-      driver,
-      sync,
-      txGossip,
-      node: { name: cfg.name, peerId: network.peerId },
-      validatorIndex: signer?.index ?? null,
-      peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
-      isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
-    });
-    const rpc = createRpcServer(backend, {
-      host: cfg.rpc.host,
-      port: cfg.rpc.port,
-      enableAdmin: options.enableAdmin === true,
-      log: (msg, ctx) => log.warn(msg, ctx),
-    });
-    await rpc.listen({ host: cfg.rpc.host, port: cfg.rpc.port });
+    const backend = new NodeBackend(
+      { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
+      {
+        metrics,
+        spec,
+        store,
+        mempool,
+        driver,
+        sync,
+        txGossip,
+        peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+        isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
+      },
+    );
+    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx) });
+    await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
-    const rpcUrl = `http://${cfg.rpc.host}:${cfg.rpc.port}`;
+    const rpcUrl = `http://${tunables.rpc.host}:${tunables.rpc.port}`;
     log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
 
     let closing: Promise<void> | null = null;

@@ -36,15 +36,16 @@ export interface FaultModules {
   log(line: string): void;
 }
 
+/** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
 export class FaultInjector {
   readonly records: FaultRecord[] = [];
   private readonly faulty = new Set<number>();
 
-  constructor(private readonly m: FaultModules) {}
+  constructor(private readonly modules: FaultModules) {}
 
   /** Nodes under no fault now: the ones load and checks talk to. */
   liveNodes(): number[] {
-    return this.m.net.info.nodes.map((_, i) => i).filter((i) => !this.faulty.has(i));
+    return this.modules.net.info.nodes.map((_, i) => i).filter((i) => !this.faulty.has(i));
   }
 
   /** Best effort, when a run is aborted: SIGCONT every paused node so the testnet can stop it. */
@@ -52,7 +53,7 @@ export class FaultInjector {
     for (const r of this.records) {
       if (r.kind !== "pause" || r.healedAt !== null) continue;
       try {
-        this.m.net.kill(r.node, "SIGCONT");
+        this.modules.net.kill(r.node, "SIGCONT");
       } catch {
         // not running any more
       }
@@ -83,11 +84,11 @@ export class FaultInjector {
 
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
-    const name = this.m.net.info.nodes[node]?.name ?? `node${node + 1}`;
+    const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
     const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, notes: [] };
     this.records.push(record);
     this.faulty.add(node);
-    this.m.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
+    this.modules.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
     try {
       await this.inject(kind, node, record);
     } catch (err) {
@@ -97,7 +98,7 @@ export class FaultInjector {
     try {
       await this.heal(kind, node);
     } catch (err) {
-      this.m.log(`heal of ${name} failed (${(err as Error).message}); retrying in ${RESTART_RETRY_MS / 1000} s`);
+      this.modules.log(`heal of ${name} failed (${(err as Error).message}); retrying in ${RESTART_RETRY_MS / 1000} s`);
       await sleep(RESTART_RETRY_MS);
       try {
         await this.heal(kind, node);
@@ -109,13 +110,13 @@ export class FaultInjector {
     }
     record.healedAt = this.now();
     this.faulty.delete(node);
-    this.m.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind})`);
-    await this.m.monitor.healed(node, kind);
+    this.modules.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind})`);
+    await this.modules.monitor.healed(node, kind);
     return true;
   }
 
   private async inject(kind: FaultKind, node: number, record: FaultRecord): Promise<void> {
-    const { net } = this.m;
+    const { net } = this.modules;
     switch (kind) {
       case "kill":
         net.kill(node, "SIGKILL");
@@ -152,28 +153,28 @@ export class FaultInjector {
   private async heal(kind: FaultKind, node: number): Promise<void> {
     switch (kind) {
       case "pause":
-        this.m.net.kill(node, "SIGCONT");
+        this.modules.net.kill(node, "SIGCONT");
         return;
       case "isolate":
         await this.isolate(node, false);
         return;
       default:
-        await this.m.net.restart(node); // resolves once the node answers GET /status
+        await this.modules.net.restart(node); // resolves once the node answers GET /status
     }
   }
 
   private async isolate(node: number, isolated: boolean): Promise<void> {
-    const url = this.m.net.info.nodes[node]?.rpcUrl as string;
+    const url = this.modules.net.info.nodes[node]?.rpcUrl as string;
     const r = await call<{ isolated: boolean }>(url, "/admin/network", ADMIN_TIMEOUT_MS, { isolated });
     if (r.status !== 200 || r.body?.isolated !== isolated) throw new Error(`POST /admin/network answered ${r.status} ${JSON.stringify(r.body)}`);
   }
 
   private fail(record: FaultRecord, message: string): void {
     record.notes.push(message);
-    this.m.onViolation({ kind: "fault-failed", message });
+    this.modules.onViolation({ kind: "fault-failed", message });
   }
 
   private now(): number {
-    return Date.now() - this.m.t0;
+    return Date.now() - this.modules.t0;
   }
 }

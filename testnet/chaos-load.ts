@@ -113,6 +113,7 @@ interface PendingTx {
   checks: number;
 }
 
+/** Offers signed transactions to the testnet at a steady rate during a chaos run and tracks each one. */
 export class LoadGenerator {
   readonly acknowledged = new Map<string, AcknowledgedTx>();
   /** Holders of acknowledged identity proofs, and those of them still without a qualification. */
@@ -129,10 +130,10 @@ export class LoadGenerator {
   private seq = 0;
 
   constructor(
-    private readonly o: LoadOptions,
-    private readonly m: LoadModules,
+    private readonly options: LoadOptions,
+    private readonly modules: LoadModules,
   ) {
-    for (const s of SAMPLES) if (!m.issuers.has(s.department)) throw new Error(`no issuer key for department ${s.department}`);
+    for (const s of SAMPLES) if (!modules.issuers.has(s.department)) throw new Error(`no issuer key for department ${s.department}`);
   }
 
   /** Begin offering load and confirming commits. */
@@ -155,9 +156,9 @@ export class LoadGenerator {
     const deadline = Date.now() + timeoutMs;
     while (this.pending.size > 0 && Date.now() < deadline) {
       for (const p of this.pending.values()) p.nextCheckAt = Math.min(p.nextCheckAt, Date.now() + 1_000);
-      const live = this.m.liveNodes();
+      const live = this.modules.liveNodes();
       const batch = this.resend.splice(0, RESEND_PER_BATCH);
-      if (batch.length > 0 && live.length > 0) await this.post(this.m.rng.pick(live), batch);
+      if (batch.length > 0 && live.length > 0) await this.post(this.modules.rng.pick(live), batch);
       await sleep(CONFIRM_EVERY_MS);
     }
     this.confirming = false;
@@ -179,18 +180,18 @@ export class LoadGenerator {
     };
     let links: Record<string, string> | undefined;
     if (s.type === "business-licence" && this.identities.length > 0) {
-      const rep = this.m.rng.pick(this.identities);
+      const rep = this.modules.rng.pick(this.identities);
       links = { legalRepresentative: holderCommitment(rep.holder, rep.holderSalt) };
     } else if (s.type === "home-purchase-qualification" && this.unqualified.length > 0) {
       holder = this.unqualified.shift();
     } else if (s.type === "business-licence" || s.type === "home-purchase-qualification") {
       s = SAMPLES[0] as Sample; // no acknowledged identity proof to build on yet
     }
-    const key = this.m.issuers.get(s.department) as KeyFile;
+    const key = this.modules.issuers.get(s.department) as KeyFile;
     const now = Date.now();
     const doc: CertificateDocument = {
       version: 1,
-      chainId: this.m.spec.chainId,
+      chainId: this.modules.spec.chainId,
       certificateId: `CHAOS-${n.toString().padStart(6, "0")}`,
       certificateType: s.type,
       department: s.department,
@@ -202,9 +203,9 @@ export class LoadGenerator {
       ...(links === undefined ? {} : { links }),
     };
     const body: IssueTxBody = {
-      ...newTxEnvelope(this.m.spec.chainId, s.department, key.publicKey, now),
+      ...newTxEnvelope(this.modules.spec.chainId, s.department, key.publicKey, now),
       kind: "issue",
-      payload: issuePayloadFor(this.m.spec, doc),
+      payload: issuePayloadFor(this.modules.spec, doc),
     };
     const identity = s.type === "identity-proof" ? { holder: doc.holder, holderSalt: doc.holderSalt } : undefined;
     return { tx: signTx(body, key.privateKey), certificateId: doc.certificateId, ...(identity === undefined ? {} : { identity }) };
@@ -215,7 +216,7 @@ export class LoadGenerator {
     const started = Date.now();
     let created = 0;
     while (this.offering) {
-      const due = Math.floor(((Date.now() - started) / 1000) * this.o.rate) - created;
+      const due = Math.floor(((Date.now() - started) / 1000) * this.options.rate) - created;
       const batch = this.resend.splice(0, RESEND_PER_BATCH);
       for (let i = 0; i < due; i++) {
         const { tx, certificateId, identity } = this.nextTx();
@@ -225,20 +226,20 @@ export class LoadGenerator {
       }
       created += Math.max(0, due);
       this.stats.submitted += Math.max(0, due);
-      const live = this.m.liveNodes();
+      const live = this.modules.liveNodes();
       if (batch.length > 0 && live.length > 0 && this.inFlight.size < MAX_POSTS_IN_FLIGHT) {
-        const post = this.post(this.m.rng.pick(live), batch);
+        const post = this.post(this.modules.rng.pick(live), batch);
         this.inFlight.add(post);
         void post.finally(() => this.inFlight.delete(post));
       }
       // Nothing live or too many posts in flight: the batch waits in `pending` for a resubmission.
-      await sleep(this.o.batchMs);
+      await sleep(this.options.batchMs);
     }
   }
 
   private async post(node: number, txs: Transaction[]): Promise<void> {
     const answer = await call<{ results: Array<{ hash?: string; error?: { code: string; message: string } }> }>(
-      this.m.urls[node] as string,
+      this.modules.urls[node] as string,
       "/txs",
       POST_TIMEOUT_MS,
       { txs },
@@ -262,9 +263,9 @@ export class LoadGenerator {
       const now = Date.now();
       const due = [...this.pending.entries()].filter(([, p]) => p.nextCheckAt <= now).slice(0, CONFIRMS_PER_TICK);
       await forEachLimited(due, 8, async ([hash, p]) => {
-        const live = this.m.liveNodes();
+        const live = this.modules.liveNodes();
         if (live.length === 0) return;
-        const r = await call<{ status: string; height?: number }>(this.m.urls[this.m.rng.pick(live)] as string, `/txs/${hash}`, GET_TIMEOUT_MS);
+        const r = await call<{ status: string; height?: number }>(this.modules.urls[this.modules.rng.pick(live)] as string, `/txs/${hash}`, GET_TIMEOUT_MS);
         if (r.status === 200 && r.body?.status === "committed" && typeof r.body.height === "number") {
           this.pending.delete(hash);
           this.acknowledged.set(hash, { hash, certificateId: p.certificateId, height: r.body.height });

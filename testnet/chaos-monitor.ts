@@ -53,6 +53,7 @@ interface Head {
   hash: string;
 }
 
+/** Polls every node during a chaos run and records heads, stalls and progress after each fault heals. */
 export class ProgressMonitor {
   readonly samples: HeadSample[] = [];
   readonly heals: HealCheck[] = [];
@@ -71,10 +72,10 @@ export class ProgressMonitor {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly o: MonitorOptions,
-    private readonly m: MonitorModules,
+    private readonly options: MonitorOptions,
+    private readonly modules: MonitorModules,
   ) {
-    this.heads = m.urls.map(() => null);
+    this.heads = modules.urls.map(() => null);
   }
 
   start(): void {
@@ -82,8 +83,8 @@ export class ProgressMonitor {
     this.loop = (async () => {
       while (this.running) {
         const heads = await this.poll();
-        this.samples.push({ t: Date.now() - this.m.t0, heights: heads.map((h) => h?.height ?? null) });
-        await sleep(this.o.pollMs);
+        this.samples.push({ t: Date.now() - this.modules.t0, heights: heads.map((h) => h?.height ?? null) });
+        await sleep(this.options.pollMs);
       }
     })();
   }
@@ -102,7 +103,7 @@ export class ProgressMonitor {
   /** A fault on `node` has just healed: from now on the network must commit a new block within healProgressMs. */
   async healed(node: number, kind: FaultKind): Promise<void> {
     await this.poll(); // the height at the heal, not at the last periodic poll
-    this.heals.push({ node, kind, healedAt: Date.now() - this.m.t0, heightAtHeal: this.frontier, progressMs: null, rejoinMs: null });
+    this.heals.push({ node, kind, healedAt: Date.now() - this.modules.t0, heightAtHeal: this.frontier, progressMs: null, rejoinMs: null });
   }
 
   /** Heals whose progress is neither seen nor overdue yet. */
@@ -122,8 +123,8 @@ export class ProgressMonitor {
 
   /** Poll every node once and update heights, stalls, fork detection and heal checks. */
   async poll(): Promise<Array<Head | null>> {
-    const timeout = Math.max(1_000, 2 * this.o.pollMs);
-    const answers = await Promise.all(this.m.urls.map((u) => call<{ head: Head }>(u, "/status", timeout)));
+    const timeout = Math.max(1_000, 2 * this.options.pollMs);
+    const answers = await Promise.all(this.modules.urls.map((u) => call<{ head: Head }>(u, "/status", timeout)));
     const now = Date.now();
     let top = this.frontier;
     answers.forEach((a, i) => {
@@ -135,12 +136,12 @@ export class ProgressMonitor {
       if (known === undefined) this.hashAt.set(head.height, head.hash);
       else if (known !== head.hash && !this.forkHeights.has(head.height)) {
         this.forkHeights.add(head.height);
-        this.m.onViolation({ kind: "fork", message: `node${i + 1} reports head ${head.hash} at height ${head.height}; another node reported ${known}` });
+        this.modules.onViolation({ kind: "fork", message: `node${i + 1} reports head ${head.hash} at height ${head.height}; another node reported ${known}` });
       }
     });
     if (this.loadOn && now - this.lastAdvanceAt > this.longestStallMs) {
       this.longestStallMs = now - this.lastAdvanceAt;
-      this.longestStallFrom = this.lastAdvanceAt - this.m.t0;
+      this.longestStallFrom = this.lastAdvanceAt - this.modules.t0;
     }
     if (top > this.frontier) {
       this.frontier = top;
@@ -151,15 +152,15 @@ export class ProgressMonitor {
   }
 
   private checkHeal(h: HealCheck, now: number): void {
-    const since = now - this.m.t0 - h.healedAt;
+    const since = now - this.modules.t0 - h.healedAt;
     if (h.progressMs === null && this.frontier > h.heightAtHeal) h.progressMs = since;
     const own = this.heads[h.node];
     if (h.rejoinMs === null && own != null && own.height >= h.heightAtHeal) h.rejoinMs = since;
-    if (h.progressMs === null && since > this.o.healProgressMs && !this.overdue.has(h)) {
+    if (h.progressMs === null && since > this.options.healProgressMs && !this.overdue.has(h)) {
       this.overdue.add(h);
-      this.m.onViolation({
+      this.modules.onViolation({
         kind: "no-progress",
-        message: `no new block within ${this.o.healProgressMs / 1000} s after node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s (height ${h.heightAtHeal})`,
+        message: `no new block within ${this.options.healProgressMs / 1000} s after node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s (height ${h.heightAtHeal})`,
       });
     }
   }

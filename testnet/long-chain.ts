@@ -43,7 +43,7 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
   const department = "public-security";
   const start = spec.genesis.genesisTime;
   const step = Math.max(1, Math.min(1000, Math.floor((Date.now() - start) / (opts.blocks + 1))));
-  const store = await LevelStore.open(opts.dataDir, { sync: false });
+  const store = await LevelStore.open({ path: opts.dataDir, syncWrites: false });
   let tip = store.head() ?? genesisTip(spec);
   let txCount = 0;
   try {

@@ -12,6 +12,7 @@ export interface NodeExit {
   signal: NodeJS.Signals | null;
 }
 
+/** One node of the testnet as a child process: started, watched, killed and restarted. */
 export class NodeProcess {
   private child: ChildProcess | null = null;
   private exitPromise: Promise<NodeExit> | null = null;

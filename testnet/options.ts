@@ -37,3 +37,6 @@ export const defaultTestnetOptions: TestnetOptions = {
   stopTimeoutMs: 10_000,
   quiet: false,
 };
+
+/** The RPC URL of node 1 of the default local testnet (RPC on basePort + 100): the CLI's default --rpc. */
+export const DEFAULT_RPC_URL = `http://${defaultTestnetOptions.host}:${defaultTestnetOptions.basePort + 100}`;

@@ -2,7 +2,7 @@
 import { relative } from "node:path";
 import type { TestnetInfo, TestnetNodeInfo } from "./info.js";
 import type { NodeExit } from "./node-process.js";
-import { defaultTestnetOptions, type TestnetOptions } from "./options.js";
+import { DEFAULT_RPC_URL, defaultTestnetOptions, type TestnetOptions } from "./options.js";
 import { shellQuote } from "./shell.js";
 
 /** A path relative to the working directory when that is shorter. */
@@ -25,7 +25,7 @@ export function printTestnet(info: TestnetInfo, opts: TestnetOptions): void {
   const first = info.nodes[0];
   const second = info.nodes[1] ?? first;
   const flags: string[] = [];
-  if (first !== undefined && first.rpcUrl !== "http://127.0.0.1:26700") flags.push(`--rpc ${first.rpcUrl}`);
+  if (first !== undefined && first.rpcUrl !== DEFAULT_RPC_URL) flags.push(`--rpc ${first.rpcUrl}`);
   if (opts.dir !== defaultTestnetOptions.dir) flags.push(`--testnet ${shellQuote(opts.dir)}`);
   console.log("");
   console.log("Issue a certificate (signed with the testnet's issuer key of the department):");

@@ -6,6 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { defaultAuditOptions } from "../../node/audit/options.js";
 import type { AuditProgress, AuditReport } from "../../node/audit/report.js";
 import type { AuditSource } from "../../node/audit/source.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
@@ -82,7 +83,7 @@ async function openStore(dataDir: string): Promise<ChainStore> {
   if (await isNewOrEmptyDir(dataDir)) throw new CliError(`${dataDir} is empty: there is no chain to audit`);
   const { LevelStore } = await import("../../node/db/level-store.js");
   try {
-    return await LevelStore.open(dataDir);
+    return await LevelStore.open({ path: dataDir });
   } catch (err) {
     const reason = (err as Error).message;
     // The store refuses to open when its head block is gone or undecodable: that is an inconsistency.
@@ -155,7 +156,7 @@ Options:
   --genesis FILE  the genesis to audit against (default: the home's; over RPC, the node's own)
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
                   cannot be listed over RPC; --home checks those too)
-  --batch N       blocks read per batch, 1 to 10000 (default 128)
+  --batch N       blocks read per batch, 1 to 10000 (default ${defaultAuditOptions.batchBlocks})
   --workers N     threads checking transaction signatures, 0 to 64 (default: cores - 1, at least 1)
   --quiet         no progress on stderr
   --json          print the report as JSON
@@ -176,7 +177,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const offline = args.values.home !== undefined || args.values.data !== undefined;
     if (offline && args.values.rpc !== undefined) throw new UsageError("give either --home/--data (offline) or --rpc (a running node), not both", NAME);
     if (args.values.home !== undefined && args.values.data !== undefined) throw new UsageError("give --home or --data, not both", NAME);
-    const batchBlocks = intFlag(NAME, args, "batch", 128, 1, 10_000);
+    const batchBlocks = intFlag(NAME, args, "batch", defaultAuditOptions.batchBlocks, 1, 10_000);
     // The main thread replays while the workers verify: one thread per core in all.
     const verifyWorkers = intFlag(NAME, args, "workers", Math.max(1, availableParallelism() - 1), 0, 64);
     const target = offline ? await offlineTarget(args) : await onlineTarget(args, io);
@@ -189,7 +190,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const { auditChain } = await import("../../node/audit/auditor.js");
     let report: AuditReport;
     try {
-      report = await auditChain(target.spec, target.source, { batchBlocks, verifyWorkers, onProgress: (p) => progress.update(p) });
+      report = await auditChain({ batchBlocks, verifyWorkers }, { spec: target.spec, source: target.source, onProgress: (p) => progress.update(p) });
     } finally {
       progress.done();
       await target.close();

@@ -4,7 +4,7 @@ import { ChainSpec } from "../../node/chain/genesis.js";
 import type { CommittedBlock, Genesis } from "../../node/chain/types.js";
 import { EXIT } from "../../node/errors.js";
 import type { NodeStatus } from "../../node/api/views.js";
-import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag } from "../args.js";
+import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag, rpcOptionHelp } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { RpcClient } from "../rpc-client.js";
@@ -29,7 +29,7 @@ Usage: certchain backup --out FILE [--rpc URL]
 
 Options:
   --out FILE     where to write (written to FILE.partial, renamed when complete)
-  --rpc URL      node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+${rpcOptionHelp(17)}
   -h, --help     show this help`,
   async run(argv, io) {
     const args = parseCommandArgs("backup", argv, { ...RPC_OPTION, out: { type: "string" } });
@@ -77,7 +77,7 @@ Options:
     const dataDir = homePath(home, cfg.dataDir);
     if (!(await isNewOrEmptyDir(dataDir)))
       throw new CliError(`${dataDir} is not empty; restore rebuilds a data directory from nothing (move the old one away first)`);
-    const store = await LevelStore.open(dataDir);
+    const store = await LevelStore.open({ path: dataDir });
     try {
       const tip = await restoreBackup(spec, store, input, progressPrinter(io.err, "restored"));
       io.out(`restored ${cfg.name}: height ${tip.height}, head ${tip.hash}`);

@@ -1,7 +1,8 @@
 /** `certchain feed`: the certificates a department issued, oldest first, with their status. */
 import type { IssuedCertificate } from "../../node/api/views.js";
 import { EXIT, LedgerError } from "../../node/errors.js";
-import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag } from "../args.js";
+import { defaultAuditRouteOptions } from "../../node/rpc/routes/audit.js";
+import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag, rpcOptionHelp } from "../args.js";
 import type { Command } from "../command.js";
 import { isoDate, isoTime } from "../format.js";
 import { RpcClient } from "../rpc-client.js";
@@ -31,10 +32,10 @@ Usage: certchain feed --department ID [--limit N] [--cursor C] [--all] [--rpc UR
 
 Options:
   --department ID  the issuing department (required), e.g. market-regulation
-  --limit N        certificates per page, 1 to 500 (default 50)
+  --limit N        certificates per page, 1 to ${defaultAuditRouteOptions.maxFeedLimit} (default ${defaultAuditRouteOptions.defaultFeedLimit})
   --cursor C       continue after a page (its nextCursor)
   --all            follow every page to the end
-  --rpc URL        node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+${rpcOptionHelp(19)}
   --json           print each page as JSON (one line per page)
   -h, --help       show this help`,
   async run(argv, io) {
@@ -47,7 +48,7 @@ Options:
       ...RPC_OPTION,
     });
     const department = requiredFlag(NAME, args, "department");
-    const limit = intFlag(NAME, args, "limit", 50, 1, 500);
+    const limit = intFlag(NAME, args, "limit", defaultAuditRouteOptions.defaultFeedLimit, 1, defaultAuditRouteOptions.maxFeedLimit);
     let cursor = stringFlag(NAME, args, "cursor") ?? null;
     const all = args.values.all === true;
     const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));

@@ -1,7 +1,7 @@
 /** `certchain status`: a node's chain, head, consensus position, peers and mempool. */
 import type { NodeStatus } from "../../node/api/views.js";
 import { EXIT } from "../../node/errors.js";
-import { RPC_OPTION, parseCommandArgs, rpcUrlFlag } from "../args.js";
+import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, rpcOptionHelp } from "../args.js";
 import type { Command } from "../command.js";
 import { isoTime } from "../format.js";
 import { RpcClient } from "../rpc-client.js";
@@ -31,7 +31,7 @@ export const statusCommand: Command = {
 Usage: certchain status [--rpc URL] [--json]
 
 Options:
-  --rpc URL      node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+${rpcOptionHelp(17)}
   --json         print the node's status as JSON
   -h, --help     show this help`,
   async run(argv, io) {

@@ -18,22 +18,24 @@ import { auditHolderIndex, auditIssuanceIndex, auditRecords } from "./indexes.js
 import { type AuditProgress, type AuditReport, Inconsistency, short, stop } from "./report.js";
 import type { AuditSource } from "./source.js";
 import { VerifyPool } from "./verify-pool.js";
+import { type AuditOptions, defaultAuditOptions } from "./options.js";
 
-export interface AuditOptions {
-  /** Blocks read per batch. */
-  batchBlocks: number;
-  /** Certificate records compared per batch. */
-  batchRecords: number;
-  /** Worker threads that check transactions (signatures) ahead of the replay; 0: all on this thread. */
-  verifyWorkers: number;
+/** What an audit reads and whom it tells of its progress. */
+export interface AuditModules {
+  /** The genesis the auditor trusts. */
+  spec: ChainSpec;
+  /** The chain audited: a store or a node's RPC. */
+  source: AuditSource;
   onProgress?: (p: AuditProgress) => void;
 }
 
-export const defaultAuditOptions: AuditOptions = { batchBlocks: 128, batchRecords: 512, verifyWorkers: 0 };
+/** The tunables and what auditBlocks reports to. */
+type AuditRun = AuditOptions & Pick<AuditModules, "onProgress">;
 
 /** Audit `source` against `spec` (the genesis the auditor trusts). Resolves with the report; never throws for an inconsistency. */
-export async function auditChain(spec: ChainSpec, source: AuditSource, options: Partial<AuditOptions> = {}): Promise<AuditReport> {
-  const opts: AuditOptions = { ...defaultAuditOptions, ...options };
+export async function auditChain(options: Partial<AuditOptions>, modules: AuditModules): Promise<AuditReport> {
+  const { spec, source } = modules;
+  const opts: AuditRun = { ...defaultAuditOptions, ...options, onProgress: modules.onProgress };
   const started = performance.now();
   const head = await source.head();
   const report: AuditReport = {
@@ -110,18 +112,11 @@ async function readBlocks(source: AuditSource, from: number, to: number): Promis
 }
 
 /** Check and replay blocks 1..report.height in batches; returns the replayed tip. */
-async function auditBlocks(
-  spec: ChainSpec,
-  source: AuditSource,
-  replay: ReplayStore,
-  report: AuditReport,
-  opts: AuditOptions,
-  started: number,
-): Promise<ChainTip> {
+async function auditBlocks(spec: ChainSpec, source: AuditSource, replay: ReplayStore, report: AuditReport, opts: AuditRun, started: number): Promise<ChainTip> {
   let tip = genesisTip(spec);
   const total = report.height;
   if (source.txLocations === undefined) report.notChecked.push("transaction index");
-  const pool = opts.verifyWorkers > 0 && total > 0 ? new VerifyPool(spec, opts.verifyWorkers) : null;
+  const pool = opts.verifyWorkers > 0 && total > 0 ? new VerifyPool({ workers: opts.verifyWorkers }, { spec }) : null;
   const read = (from: number): Promise<Batch> | null => (from > total ? null : readBatch(source, pool, from, Math.min(total, from + opts.batchBlocks - 1)));
   try {
     let next = read(1);

@@ -10,6 +10,7 @@ import { MemoryStore } from "../db/memory-store.js";
 import type { StoredBlock } from "../ledger/store.js";
 import { sameJson } from "./compare.js";
 
+/** The audit's replay target: a memory store that also remembers which records each block changed. */
 export class ReplayStore extends MemoryStore {
   /** certificate id → record member → height of the block that last changed it. */
   private readonly changedAt = new Map<string, Map<string, number>>();

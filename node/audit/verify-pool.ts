@@ -12,13 +12,20 @@ import type { CheckedTx } from "../chain/tx.js";
 import type { Transaction } from "../chain/types.js";
 import type { VerifyAnswer } from "./verify-worker.js";
 
+export interface VerifyPoolOptions {
+  /** Worker threads (at least 1; the auditor makes no pool for 0). */
+  workers: number;
+}
+
+/** Worker threads that check an audit's transactions ahead of its replay. */
 export class VerifyPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: (answer: VerifyAnswer) => void; reject: (err: Error) => void }>();
   private nextId = 0;
 
-  constructor(spec: ChainSpec, size: number) {
-    this.workers = Array.from({ length: size }, () => {
+  constructor(options: VerifyPoolOptions, modules: { spec: ChainSpec }) {
+    const { spec } = modules;
+    this.workers = Array.from({ length: options.workers }, () => {
       const worker = new Worker(new URL("./verify-worker.js", import.meta.url), { workerData: spec.genesis });
       worker.on("message", (answer: VerifyAnswer) => {
         this.pending.get(answer.id)?.resolve(answer);

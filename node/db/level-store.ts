@@ -23,6 +23,19 @@ type Sub = ReturnType<Level<string, Json>["sublevel"]>;
 
 const pad = (n: number, width = 16): string => n.toString().padStart(width, "0");
 
+export interface LevelStoreOptions {
+  /** The LevelDB directory (created if needed). */
+  path: string;
+  /**
+   * fsync each block's batch. `false` only for building fixtures offline (testnet/long-chain.ts),
+   * never for a node.
+   */
+  syncWrites: boolean;
+}
+
+export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true };
+
+/** The node's chain store on LevelDB: one atomic synced batch per committed block. */
 export class LevelStore implements ChainStore {
   private readonly db: Level<string, Json>;
   private readonly blocks: Sub;
@@ -52,11 +65,11 @@ export class LevelStore implements ChainStore {
   }
 
   /**
-   * Open (creating if needed) the store at `path` and load the head. `sync: false` skips the fsync of
-   * each block: only for building fixtures offline (testnet/long-chain.ts), never for a node.
+   * Open (creating if needed) the store at `options.path` and load the head.
    */
-  static async open(path: string, options: { sync?: boolean } = {}): Promise<LevelStore> {
-    const store = new LevelStore(path, options.sync ?? true);
+  static async open(options: Pick<LevelStoreOptions, "path"> & Partial<LevelStoreOptions>): Promise<LevelStore> {
+    const { path, syncWrites } = { ...defaultLevelStoreOptions, ...options };
+    const store = new LevelStore(path, syncWrites);
     try {
       await store.db.open();
     } catch (err) {

@@ -9,6 +9,7 @@ import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js"
 
 const clone = <T>(v: T): T => structuredClone(v);
 
+/** The chain store in memory: what LevelStore keeps, with no disk and no options. */
 export class MemoryStore implements ChainStore {
   private tip: ChainTip | null = null;
   private readonly blocks = new Map<number, StoredBlock>();

@@ -12,10 +12,17 @@ import { type CheckedTx, checkTransaction } from "../chain/tx.js";
 import type { CertificateRecord } from "../chain/types.js";
 
 export interface MempoolOptions {
+  /** Pending transactions at most; more are refused with MEMPOOL_FULL until a block takes some. */
   maxTxs: number;
 }
 
 export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000 };
+
+/** What the mempool reads: the chain's rules and committed state. */
+export interface MempoolModules {
+  spec: ChainSpec;
+  state: StateReader;
+}
 
 export type AdmitStatus = "accepted" | "known";
 
@@ -52,6 +59,7 @@ class PendingView implements ReviewState {
   }
 }
 
+/** Pending transactions in arrival order, each checked once, over an overlay of the state they leave. */
 export class Mempool {
   private readonly pending = new Map<string, CheckedTx>();
   /** Certificate records as the pending transactions left them. */
@@ -69,11 +77,16 @@ export class Mempool {
   private commitDone: Promise<void> | null = null;
   private endCommit: (() => void) | null = null;
 
+  private readonly spec: ChainSpec;
+  private readonly state: StateReader;
+
   constructor(
-    private readonly spec: ChainSpec,
-    private readonly state: StateReader,
-    private readonly options: MempoolOptions = defaultMempoolOptions,
-  ) {}
+    private readonly options: MempoolOptions,
+    modules: MempoolModules,
+  ) {
+    this.spec = modules.spec;
+    this.state = modules.state;
+  }
 
   get size(): number {
     return this.pending.size;

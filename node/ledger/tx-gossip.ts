@@ -31,6 +31,7 @@ export interface TxGossipModules {
   onAdmitted(): void;
 }
 
+/** Batches this node's admitted transactions into gossip messages and admits peers' batches. */
 export class TxGossip {
   private outbound: CheckedTx[] = [];
   private outboundBytes = 0;
@@ -40,7 +41,7 @@ export class TxGossip {
 
   constructor(
     private readonly options: TxGossipOptions,
-    private readonly m: TxGossipModules,
+    private readonly modules: TxGossipModules,
   ) {}
 
   /** Queue a transaction this node admitted for the next outbound batch. */
@@ -50,19 +51,19 @@ export class TxGossip {
     if (this.outbound.length >= this.options.maxBatchTxs || this.outboundBytes >= this.options.maxBatchBytes) {
       this.flush();
     } else if (this.timer === null) {
-      this.timer = this.m.clock.setTimeout(() => this.flush(), this.options.flushIntervalMs);
+      this.timer = this.modules.clock.setTimeout(() => this.flush(), this.options.flushIntervalMs);
     }
   }
 
   /** Publish what is queued now. */
   flush(): void {
-    if (this.timer !== null) this.m.clock.clearTimeout(this.timer);
+    if (this.timer !== null) this.modules.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.outbound.length === 0) return;
     const data = Buffer.from(JSON.stringify({ txs: this.outbound.map((t) => t.tx) }), "utf8");
     this.outbound = [];
     this.outboundBytes = 0;
-    this.m.publish(data).catch((err: unknown) => this.m.log.warn("transaction gossip failed", { err }));
+    this.modules.publish(data).catch((err: unknown) => this.modules.log.warn("transaction gossip failed", { err }));
   }
 
   stop(): void {
@@ -84,7 +85,7 @@ export class TxGossip {
     let verdict: GossipVerdict = "accept";
     let results: Awaited<ReturnType<Mempool["admitMany"]>>;
     try {
-      results = await this.m.mempool.admitMany(txs);
+      results = await this.modules.mempool.admitMany(txs);
     } catch (err) {
       // [IGNORE] the whole batch could not be admitted now (NOT_READY: blocks committing faster than
       // admission, or shutting down): this node's state, not the peer's fault
@@ -97,13 +98,13 @@ export class TxGossip {
       }
       // [REJECT] forged or malformed; [IGNORE] merely stale (already issued, mempool full)
       if (gossipVerdictFor(result) === "reject") {
-        this.m.log.debug("rejected gossiped transaction", { code: result.code });
+        this.modules.log.debug("rejected gossiped transaction", { code: result.code });
         verdict = "reject";
       }
     }
     if (fresh > 0) {
       this.received += fresh;
-      this.m.onAdmitted();
+      this.modules.onAdmitted();
     }
     return verdict;
   }

@@ -30,6 +30,13 @@ import type { RpcBackend } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
+/** Who this node is, as /status reports it. Facts of the node, not tunables: no defaults. */
+export interface NodeBackendOptions {
+  node: { name: string; peerId: string };
+  validatorIndex: number | null;
+}
+
+/** Where the backend's answers come from. */
 export interface NodeBackendModules {
   metrics: Metrics;
   spec: ChainSpec;
@@ -38,77 +45,79 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  node: { name: string; peerId: string };
-  validatorIndex: number | null;
   peers: { connected(): number; configured: number };
   /** The network's isolation switch, for the admin routes. */
   isolation: { set(isolated: boolean): void; get(): boolean };
 }
 
+/** The RPC backend of a running node: reads the store, admits into the mempool, reports consensus. */
 export class NodeBackend implements RpcBackend {
-  constructor(private readonly m: NodeBackendModules) {}
+  constructor(
+    private readonly options: NodeBackendOptions,
+    private readonly modules: NodeBackendModules,
+  ) {}
 
   async status(): Promise<NodeStatus> {
-    const { spec, driver } = this.m;
+    const { spec, driver } = this.modules;
     const tip = driver.tip();
-    const idx = this.m.validatorIndex;
+    const idx = this.options.validatorIndex;
     const v = idx === null ? undefined : spec.validators[idx];
     return {
       chainId: spec.chainId,
       genesisHash: spec.genesisHash,
-      node: this.m.node,
+      node: this.options.node,
       validator: v === undefined || idx === null ? null : { index: idx, name: v.name, department: v.department },
       head: { height: tip.height, hash: tip.hash, time: tip.time },
       consensus: driver.position(),
-      peers: { connected: this.m.peers.connected(), configured: this.m.peers.configured },
-      mempool: { size: this.m.mempool.size },
-      syncing: this.m.sync.syncing,
+      peers: { connected: this.modules.peers.connected(), configured: this.modules.peers.configured },
+      mempool: { size: this.modules.mempool.size },
+      syncing: this.modules.sync.syncing,
       version: NODE_VERSION,
     };
   }
 
   listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
-    return this.m.store.listEvidence(query);
+    return this.modules.store.listEvidence(query);
   }
 
   metrics(): Promise<string> {
-    return this.m.metrics.render();
+    return this.modules.metrics.render();
   }
 
   genesis(): Genesis {
-    return this.m.spec.genesis;
+    return this.modules.spec.genesis;
   }
 
   async submitTransaction(value: unknown): Promise<SubmitResult> {
-    const { checked, status } = await this.m.mempool.admit(value);
+    const { checked, status } = await this.modules.mempool.admit(value);
     if (status === "accepted") {
-      this.m.txGossip.announce(checked);
-      this.m.driver.transactionsAvailable();
+      this.modules.txGossip.announce(checked);
+      this.modules.driver.transactionsAvailable();
     }
     return { hash: checked.hash, status };
   }
 
   async submitTransactions(values: unknown[]): Promise<Array<SubmitResult | LedgerError>> {
-    const results = await this.m.mempool.admitMany(values);
+    const results = await this.modules.mempool.admitMany(values);
     let added = false;
     const out = results.map((r) => {
       if (r instanceof LedgerError) return r;
       if (r.status === "accepted") {
-        this.m.txGossip.announce(r.checked);
+        this.modules.txGossip.announce(r.checked);
         added = true;
       }
       return { hash: r.checked.hash, status: r.status };
     });
-    if (added) this.m.driver.transactionsAvailable();
+    if (added) this.modules.driver.transactionsAvailable();
     return out;
   }
 
   async getTransaction(hash: string): Promise<TxView | null> {
-    const pending = this.m.mempool.get(hash);
+    const pending = this.modules.mempool.get(hash);
     if (pending !== undefined) return { hash, status: "pending", tx: pending.tx };
-    const loc = await this.m.store.getTxLocation(hash);
+    const loc = await this.modules.store.getTxLocation(hash);
     if (loc === null) return null;
-    const block = await this.m.store.getBlock(loc.height);
+    const block = await this.modules.store.getBlock(loc.height);
     const tx = block?.block.txs[loc.index];
     if (block === null || tx === undefined) return null;
     const view: TxView = { hash, status: "committed", tx, height: loc.height, index: loc.index, time: block.block.header.time };
@@ -118,23 +127,23 @@ export class NodeBackend implements RpcBackend {
   }
 
   async getBlock(height: number | "latest"): Promise<BlockView | null> {
-    const h = height === "latest" ? this.m.driver.tip().height : height;
+    const h = height === "latest" ? this.modules.driver.tip().height : height;
     if (h < 1) return null;
-    const b = await this.m.store.getBlock(h);
+    const b = await this.modules.store.getBlock(h);
     return b === null ? null : { block: b.block, commit: b.commit, hash: b.hash, receipts: b.receipts };
   }
 
   async getCertificate(id: string): Promise<CertificateView | null> {
-    const record = await this.m.store.getCertificate(id);
+    const record = await this.modules.store.getCertificate(id);
     return record === null ? null : this.view(record);
   }
 
   async verifyDocument(value: unknown): Promise<VerificationResult> {
-    const doc = checkDocument(this.m.spec, value);
-    const record = await this.m.store.getCertificate(doc.certificateId);
+    const doc = checkDocument(this.modules.spec, value);
+    const record = await this.modules.store.getCertificate(doc.certificateId);
     if (record === null) return { valid: false, status: "unknown", reason: `no certificate ${doc.certificateId} on this chain` };
     const certificate = this.view(record);
-    const mismatch = documentMismatch(this.m.spec, doc, record);
+    const mismatch = documentMismatch(this.modules.spec, doc, record);
     if (mismatch !== null) return { valid: false, status: "mismatch", reason: mismatch, certificate };
     return this.verdict(certificate);
   }
@@ -147,17 +156,17 @@ export class NodeBackend implements RpcBackend {
 
   async issuedCertificates(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }> {
     // Status as of the latest committed block, like every certificate answer (not this node's clock).
-    const checkedAt = headTime(this.m.spec, this.m.store).time;
-    return { items: await issuedCertificates(this.m.store, checkedAt, department, limit, after), checkedAt };
+    const checkedAt = headTime(this.modules.spec, this.modules.store).time;
+    return { items: await issuedCertificates(this.modules.store, checkedAt, department, limit, after), checkedAt };
   }
 
   async setNetworkIsolated(isolated: boolean): Promise<NetworkAdminState> {
-    this.m.isolation.set(isolated);
+    this.modules.isolation.set(isolated);
     return this.networkAdminState();
   }
 
   async networkAdminState(): Promise<NetworkAdminState> {
-    return { isolated: this.m.isolation.get(), connected: this.m.peers.connected() };
+    return { isolated: this.modules.isolation.get(), connected: this.modules.peers.connected() };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {
@@ -165,10 +174,10 @@ export class NodeBackend implements RpcBackend {
   }
 
   private view(record: CertificateRecord): CertificateView {
-    return certificateView(this.m.spec, record, headTime(this.m.spec, this.m.store));
+    return certificateView(this.modules.spec, record, headTime(this.modules.spec, this.modules.store));
   }
 
   async proofBundle(id: string): Promise<ProofBundle | null> {
-    return buildProofBundle(this.m.spec, this.m.store, id);
+    return buildProofBundle(this.modules.spec, this.modules.store, id);
   }
 }

@@ -8,6 +8,7 @@ import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { BlockView } from "../api/views.js";
 import { LedgerError } from "../errors.js";
+import { type Clock, systemClock } from "../clock.js";
 import type { RpcBackend } from "./backend.js";
 import { ClientGuard, type ClientGuardOptions, defaultClientGuardOptions } from "./client-guard.js";
 import { onClientError } from "./client-errors.js";
@@ -76,8 +77,13 @@ export interface RpcServerOptions {
   retryAfterSeconds: number;
   /** Serve the fault-injection admin routes (routes/admin.ts); only `certchain start --enable-admin`. */
   enableAdmin: boolean;
-  /** Wall clock for client bans (tests pass a fake one). */
-  now: () => number;
+}
+
+/** What the server answers from, its clock, and where it reports server-side failures. */
+export interface RpcServerModules {
+  backend: RpcBackend;
+  /** Wall clock for client bans (tests pass a fake one); the system clock by default. */
+  clock?: Pick<Clock, "now">;
   /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
   log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
@@ -110,7 +116,6 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   shedHeapUsedFraction: 0.85,
   retryAfterSeconds: 5,
   enableAdmin: false,
-  now: Date.now,
 };
 
 /** Routes answered even under load shedding: an operator must be able to see why the node sheds. */
@@ -120,7 +125,9 @@ const NEVER_SHED = new Set(["/status", "/metrics"]);
 export const rpcConnectionStats = new WeakMap<FastifyInstance, ConnectionStats>();
 
 /** Build (not start) the RPC server; the caller `listen`s and `close`s it. */
-export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerOptions> = {}): FastifyInstance {
+export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): FastifyInstance {
+  const { backend, log } = modules;
+  const clock = modules.clock ?? systemClock;
   const opts: RpcServerOptions = { ...defaultRpcServerOptions, ...options };
   const app = Fastify({
     logger: false,
@@ -141,7 +148,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
 
   const sendError = (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply => {
     const answer = toHttpError(err, { bodyLimit: req?.routeOptions.bodyLimit });
-    if (answer.internal) opts.log?.("rpc request failed", { method: req?.method, url: req?.url, err });
+    if (answer.internal) log?.("rpc request failed", { method: req?.method, url: req?.url, err });
     const retryAfter = err instanceof LedgerError ? err.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
     return reply.code(answer.statusCode).type("application/json").send(answer.body);
@@ -182,7 +189,7 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   const guard = new ClientGuard(opts.clientGuard);
 
   // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
-  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard }));
+  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log }));
   return app;
 }
 
@@ -191,6 +198,8 @@ interface RouteModules {
   submissions: WorkLimit;
   blockJson: JsonCache<number>;
   guard: ClientGuard;
+  clock: Pick<Clock, "now">;
+  log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
 
 function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
@@ -202,7 +211,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
   const genesisJson = JSON.stringify(backend.genesis());
   app.get("/genesis", async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
 
-  registerTxRoutes(app, { backend, guard: m.guard, submissions: m.submissions }, opts);
+  registerTxRoutes(app, { backend, guard: m.guard, submissions: m.submissions, clock: m.clock, log: m.log }, opts);
 
   app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
     const view = await reads.run(() => backend.getTransaction(req.params.hash.toLowerCase()));

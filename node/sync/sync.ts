@@ -53,6 +53,7 @@ export interface PeerHead {
 const encode = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), "utf8");
 const decode = (b: Uint8Array): unknown => JSON.parse(Buffer.from(b).toString("utf8"));
 
+/** Catch-up: polls peers' heads, fetches and checks the blocks this node lacks, and serves its own. */
 export class BlockSync {
   private timer: unknown = null;
   private running: Promise<void> | null = null;
@@ -66,21 +67,21 @@ export class BlockSync {
 
   constructor(
     private readonly options: SyncOptions,
-    private readonly m: SyncModules,
+    private readonly modules: SyncModules,
   ) {}
 
   start(): void {
     const tick = (): void => {
       if (this.stopped) return;
       this.trigger();
-      this.timer = this.m.clock.setTimeout(tick, this.options.pollIntervalMs);
+      this.timer = this.modules.clock.setTimeout(tick, this.options.pollIntervalMs);
     };
-    this.timer = this.m.clock.setTimeout(tick, this.options.pollIntervalMs);
+    this.timer = this.modules.clock.setTimeout(tick, this.options.pollIntervalMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== null) this.m.clock.clearTimeout(this.timer);
+    if (this.timer !== null) this.modules.clock.clearTimeout(this.timer);
     await this.running;
   }
 
@@ -92,7 +93,7 @@ export class BlockSync {
       return;
     }
     this.running = this.run()
-      .catch((err: unknown) => this.m.log.warn("sync round failed", { err }))
+      .catch((err: unknown) => this.modules.log.warn("sync round failed", { err }))
       .finally(() => {
         this.running = null;
         if (this.again && !this.stopped) {
@@ -105,7 +106,7 @@ export class BlockSync {
   /** Answer a peer's request ("status" or "blocks"). */
   async handleRequest(name: string, body: Uint8Array): Promise<Uint8Array> {
     if (name === "status") {
-      const tip = this.m.driver.tip();
+      const tip = this.modules.driver.tip();
       return encode({ height: tip.height, hash: tip.hash } satisfies PeerHead);
     }
     if (name === "blocks") {
@@ -114,9 +115,9 @@ export class BlockSync {
       const max = Math.min(Number.isSafeInteger(req.max) ? (req.max as number) : this.options.maxBlocksPerResponse, this.options.maxBlocksPerResponse);
       const blocks: CommittedBlock[] = [];
       let bytes = 0;
-      const head = this.m.driver.tip().height;
+      const head = this.modules.driver.tip().height;
       for (let h = req.from as number; h <= head && blocks.length < max; h++) {
-        const b = await this.m.store.getBlock(h);
+        const b = await this.modules.store.getBlock(h);
         if (b === null) break;
         const item: CommittedBlock = { block: b.block, commit: b.commit };
         bytes += JSON.stringify(item).length;
@@ -129,19 +130,19 @@ export class BlockSync {
   }
 
   private async run(): Promise<void> {
-    const peers = this.m.network.connectedPeers();
+    const peers = this.modules.network.connectedPeers();
     if (peers.length === 0) return;
     // Round-robin over peers so one slow or lying peer cannot stall us.
     for (let i = 0; i < peers.length && !this.stopped; i++) {
       const peer = peers[(this.peerCursor + i) % peers.length] as string;
       let head: PeerHead;
       try {
-        head = decode(await this.m.network.request(peer, "status", encode({}))) as PeerHead;
+        head = decode(await this.modules.network.request(peer, "status", encode({}))) as PeerHead;
       } catch (err) {
-        this.m.log.debug("status request failed", { peer, err });
+        this.modules.log.debug("status request failed", { peer, err });
         continue;
       }
-      if (!Number.isSafeInteger(head?.height) || head.height <= this.m.driver.tip().height) continue;
+      if (!Number.isSafeInteger(head?.height) || head.height <= this.modules.driver.tip().height) continue;
       this.peerCursor = (this.peerCursor + i + 1) % peers.length;
       await this.fetchFrom(peer, head.height);
       return;
@@ -150,26 +151,27 @@ export class BlockSync {
 
   private async fetchFrom(peer: string, target: number): Promise<void> {
     this.syncing = true;
-    const startedAt = this.m.clock.now();
-    const startHeight = this.m.driver.tip().height;
+    const startedAt = this.modules.clock.now();
+    const startHeight = this.modules.driver.tip().height;
     try {
-      while (!this.stopped && this.m.driver.tip().height < target) {
-        const from = this.m.driver.tip().height + 1;
-        const res = decode(await this.m.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }))) as {
+      while (!this.stopped && this.modules.driver.tip().height < target) {
+        const from = this.modules.driver.tip().height + 1;
+        const res = decode(await this.modules.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }))) as {
           blocks?: unknown;
         };
         if (!Array.isArray(res?.blocks) || res.blocks.length === 0) return;
-        const before = this.m.driver.tip().height;
+        const before = this.modules.driver.tip().height;
         if (!(await this.applyBatch(peer, res.blocks as CommittedBlock[]))) return;
         // A peer that claims a higher head but serves nothing new is stalling us: try the others.
-        if (this.m.driver.tip().height === before) return;
+        if (this.modules.driver.tip().height === before) return;
       }
     } catch (err) {
-      this.m.log.debug("block request failed", { peer, err });
+      this.modules.log.debug("block request failed", { peer, err });
     } finally {
       this.syncing = false;
-      const applied = this.m.driver.tip().height - startHeight;
-      if (applied > 0) this.m.log.info("caught up", { peer, from: startHeight + 1, to: this.m.driver.tip().height, ms: this.m.clock.now() - startedAt });
+      const applied = this.modules.driver.tip().height - startHeight;
+      if (applied > 0)
+        this.modules.log.info("caught up", { peer, from: startHeight + 1, to: this.modules.driver.tip().height, ms: this.modules.clock.now() - startedAt });
     }
   }
 
@@ -179,7 +181,7 @@ export class BlockSync {
    * previous one is being written. False: the peer served an invalid block; stop with this peer.
    */
   private async applyBatch(peer: string, items: CommittedBlock[]): Promise<boolean> {
-    let parent: ChainTip = this.m.driver.tip();
+    let parent: ChainTip = this.modules.driver.tip();
     const applying: Array<Promise<boolean>> = [];
     let valid = true;
     for (const item of items) {
@@ -188,15 +190,15 @@ export class BlockSync {
       let checked: ReturnType<typeof checkBlock>;
       try {
         // [REJECT] the block follows its parent and every transaction in it is valid
-        checked = checkBlock(this.m.spec, item?.block, parent, { cache: this.m.cache });
+        checked = checkBlock(this.modules.spec, item?.block, parent, { cache: this.modules.cache });
         // [REJECT] a quorum of validators committed exactly this block
-        checkCommitCertificate(this.m.spec, item.commit, checked.block.header);
+        checkCommitCertificate(this.modules.spec, item.commit, checked.block.header);
       } catch (err) {
-        this.m.log.warn("peer served an invalid block", { peer, height: parent.height + 1, reason: (err as Error).message });
+        this.modules.log.warn("peer served an invalid block", { peer, height: parent.height + 1, reason: (err as Error).message });
         valid = false;
         break;
       }
-      applying.push(this.m.driver.applySyncedBlock({ block: checked.block, commit: item.commit, hash: checked.hash }, checked.txs));
+      applying.push(this.modules.driver.applySyncedBlock({ block: checked.block, commit: item.commit, hash: checked.hash }, checked.txs));
       parent = { height: checked.block.header.height, hash: checked.hash, time: checked.block.header.time };
       // Let the queue start writing before the next block's checks take the thread.
       if (applying.length % 16 === 0) await new Promise((r) => setImmediate(r));

@@ -90,7 +90,7 @@ describe("e2e: no personal data in a node's LevelDB", function () {
       validFrom: T0 + 2 * DAY,
     });
 
-    const store = await LevelStore.open(join(dir, "data"));
+    const store = await LevelStore.open({ path: join(dir, "data") });
     await commit(
       store,
       docs.map((d) => issueTx(chain, d)),

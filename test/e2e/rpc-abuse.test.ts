@@ -74,9 +74,14 @@ describe("e2e: RPC under abuse (issue 8)", function () {
   let port: number;
   const sockets: Socket[] = [];
 
-  async function start(options: Partial<RpcServerOptions> = {}, blockBytes = 64 * 1024, prepare?: (app: FastifyInstance) => void): Promise<void> {
+  async function start(
+    options: Partial<RpcServerOptions> = {},
+    blockBytes = 64 * 1024,
+    prepare?: (app: FastifyInstance) => void,
+    clock?: { now(): number },
+  ): Promise<void> {
     backend = new AttackBackend(chain, blockBytes);
-    app = createRpcServer(backend, { host: "127.0.0.1", port: 0, ...options });
+    app = createRpcServer({ host: "127.0.0.1", port: 0, ...options }, { backend, ...(clock === undefined ? {} : { clock }) });
     prepare?.(app);
     await app.listen({ host: "127.0.0.1", port: 0 });
     port = (app.server.address() as { port: number }).port;
@@ -157,7 +162,7 @@ describe("e2e: RPC under abuse (issue 8)", function () {
 
   it("bad-signature batches get the sender 429 RPC_CLIENT_BANNED; another client's issue is accepted", async () => {
     let now = 1_000_000;
-    await start({ now: () => now });
+    await start({}, undefined, undefined, { now: () => now });
     const good = issueTx(chain, licenceDocument(chain));
     const bad = Array.from({ length: 300 }, () => badSignature(issueTx(chain, licenceDocument(chain))));
     const first = await requestFrom(port, "127.0.0.2", "POST", "/txs", { txs: bad });

@@ -41,7 +41,7 @@ describe("e2e: the verification page in Chromium", () => {
     pc = await makeProofChain("page-chain");
     const head = pc.store.head()?.time as number;
     // The node's clock at the newest block: its answer and the proof's "as of" status agree.
-    app = createRpcServer(new StoreBackend(pc.chain.spec, pc.store, () => head));
+    app = createRpcServer({}, { backend: new StoreBackend(pc.chain.spec, pc.store, () => head) });
     await app.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     profile = await mkdtemp(join(tmpdir(), "certchain-chromium-"));

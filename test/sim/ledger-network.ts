@@ -10,7 +10,7 @@
  * takes one event from the queue, runs it, then lets every promise settle before the next event.
  */
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import type { Block } from "../../node/chain/types.js";
 import type { Proposal, SafetyState } from "../../consensus/types.js";
 import type { Clock } from "../../node/clock.js";
@@ -116,7 +116,7 @@ export class LedgerNetwork {
       },
     };
     const log = this.logger(index, life);
-    const mempool = new Mempool(spec, store);
+    const mempool = new Mempool(defaultMempoolOptions, { spec, state: store });
     const node = { index, byzantine: this.byzantine.has(index), up: true, life, store, mempool } as SimNode;
     node.driver = new ConsensusDriver(defaultDriverOptions, {
       spec,

@@ -5,7 +5,7 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { decodeMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
@@ -36,7 +36,7 @@ class LedgerSim {
   makeNode(index: number, store: MemoryStore): SimNode {
     const { spec } = this.chain;
     const log = createLogger("sim", { node: index });
-    const mempool = new Mempool(spec, store);
+    const mempool = new Mempool(defaultMempoolOptions, { spec, state: store });
     const node = { index, store, mempool, up: true } as SimNode;
     node.driver = new ConsensusDriver(defaultDriverOptions, {
       spec,

@@ -82,11 +82,14 @@ describe("audit: the whole chain re-checked from genesis", () => {
   it("passes a clean chain and counts every block, transaction and record", async () => {
     const { store } = await buildChain();
     const progress: string[] = [];
-    const report = await auditChain(spec, storeSource(store, "memory"), {
-      batchBlocks: 2,
-      batchRecords: 2,
-      onProgress: (p) => progress.push(p.phase === "blocks" ? `block ${p.height}/${p.total}` : `record ${p.records}/${p.recordsTotal}`),
-    });
+    const report = await auditChain(
+      { batchBlocks: 2, batchRecords: 2 },
+      {
+        spec,
+        source: storeSource(store, "memory"),
+        onProgress: (p) => progress.push(p.phase === "blocks" ? `block ${p.height}/${p.total}` : `record ${p.records}/${p.recordsTotal}`),
+      },
+    );
     assert.equal(report.finding, null, JSON.stringify(report.finding));
     assert.deepEqual([report.height, report.blocks, report.txs, report.certificates], [5, 5, 8, 4]);
     assert.deepEqual(report.notChecked, []);
@@ -95,7 +98,7 @@ describe("audit: the whole chain re-checked from genesis", () => {
 
   it("checks transactions in worker threads the same way: a clean chain passes, a forged transaction is named", async () => {
     const { store } = await buildChain();
-    const clean = await auditChain(spec, storeSource(store, "memory"), { batchBlocks: 2, verifyWorkers: 2 });
+    const clean = await auditChain({ batchBlocks: 2, verifyWorkers: 2 }, { spec, source: storeSource(store, "memory") });
     assert.equal(clean.finding, null, JSON.stringify(clean.finding));
     assert.deepEqual([clean.blocks, clean.txs, clean.certificates], [5, 8, 4]);
     const forged = tampered(store, {
@@ -104,13 +107,13 @@ describe("audit: the whole chain re-checked from genesis", () => {
         (b.block.txs[1] as { body: { payload: { publicFields: Record<string, unknown> } } }).body.payload.publicFields.enterpriseName = "Forged Co.";
       },
     });
-    const report = await auditChain(spec, forged, { batchBlocks: 2, verifyWorkers: 2 });
+    const report = await auditChain({ batchBlocks: 2, verifyWorkers: 2 }, { spec, source: forged });
     assert.deepEqual([report.finding?.height, report.finding?.check], [4, "block"], report.finding?.message);
     assert.match(report.finding?.message ?? "", /transaction 1: issuer signature does not verify/);
   });
 
   it("passes an empty chain", async () => {
-    const report = await auditChain(spec, storeSource(new MemoryStore(), "memory"));
+    const report = await auditChain({}, { spec, source: storeSource(new MemoryStore(), "memory") });
     assert.equal(report.finding, null);
     assert.equal(report.blocks, 0);
   });
@@ -271,7 +274,7 @@ describe("audit: the whole chain re-checked from genesis", () => {
   for (const row of rows) {
     it(`finds ${row.name}`, async () => {
       const { store, ids } = await buildChain();
-      const report = await auditChain(spec, tampered(store, row.alter(ids, storeSource(store, "memory"))), { batchBlocks: 3 });
+      const report = await auditChain({ batchBlocks: 3 }, { spec, source: tampered(store, row.alter(ids, storeSource(store, "memory"))) });
       assert.ok(report.finding !== null, `${row.name}: not found`);
       assert.deepEqual([report.finding.height, report.finding.check], [row.height, row.check], `${row.name}: ${report.finding.message}`);
       assert.match(report.finding.message, row.message, row.name);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { decodeMessage } from "../../node/chain/messages.js";
 import { FileSigningState, type SigningState, storeSigningState } from "../../node/consensus/signing-state.js";
@@ -35,7 +35,7 @@ class RecordingStore extends MemoryStore {
 async function runSingleValidator(store: RecordingStore): Promise<{ published: string[]; clock: ManualClock }> {
   const chain = makeTestChain(1);
   const clock = new ManualClock(T0 + 1000);
-  const mempool = new Mempool(chain.spec, store);
+  const mempool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
   const published: string[] = [];
   const driver = new ConsensusDriver(defaultDriverOptions, {
     spec: chain.spec,

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UnsignedMessage } from "../../consensus/types.js";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import type { Block } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { type Evidence, checkEvidence, evidenceOf } from "../../node/chain/evidence.js";
@@ -91,7 +91,7 @@ describe("equivocation evidence in the store", () => {
 
   for (const [name, open] of [
     ["memory", async () => new MemoryStore()],
-    ["LevelDB", () => LevelStore.open(join(dir, "db"))],
+    ["LevelDB", () => LevelStore.open({ path: join(dir, "db") })],
   ] as Array<[string, () => Promise<ChainStore>]>) {
     it(`${name}: keeps one per (height, round, kind, validator), lists in order, pages and filters`, async () => {
       const store = await open();
@@ -134,7 +134,7 @@ describe("consensus driver: a double-voter", () => {
     const driver = new ConsensusDriver(defaultDriverOptions, {
       spec: chain.spec,
       store,
-      mempool: new Mempool(chain.spec, store),
+      mempool: new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }),
       clock: new ManualClock(T0 + 1000),
       log: createLogger("test"),
       signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { resultsRoot } from "../../node/chain/block.js";
 import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_REVIEW_RULES } from "../../node/chain/certificate-types.js";
 import { ChainSpec } from "../../node/chain/genesis.js";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateDocument } from "../../node/chain/document.js";
@@ -125,7 +125,7 @@ describe("automatic review", () => {
         await commit(store, [issueTx(chain, identity(person("Other", "110101198001010000")))], T0 + 6 * DAY);
         time = T0 + 6 * DAY + 1000;
       }
-      const pool = new Mempool(chain.spec, store);
+      const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
       await assert.rejects(pool.admit(tx), (e: unknown) => e instanceof LedgerError && e.code === code, "admission");
       const [receipt] = await commit(store, [tx], time);
       assert.equal(receipt?.status, "rejected");
@@ -148,7 +148,7 @@ describe("automatic review", () => {
 
   it("admission sees pending transactions: a pending identity proof lets a qualification in, a pending qualification keeps a second out", async () => {
     const store = new MemoryStore();
-    const pool = new Mempool(chain.spec, store);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
     const citizen = person("Sun Ba", "110101199505055555");
     await pool.admit(issueTx(chain, identity(citizen)));
     await pool.admit(issueTx(chain, qualification(citizen)));
@@ -163,7 +163,7 @@ describe("automatic review", () => {
     const store = new MemoryStore();
     const citizen = person("Zhou Jiu", "110101199606066666");
     await commit(store, [issueTx(chain, identity(citizen))], T0 + 1000);
-    const pool = new Mempool(chain.spec, store);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
     const mine = issueTx(chain, qualification(citizen));
     await pool.admit(mine);
     const theirs = issueTx(chain, qualification(citizen));
@@ -177,7 +177,7 @@ describe("automatic review", () => {
     const citizen = person("Feng Shisan", "110101199707070707");
     const old = qualification(citizen);
     await commit(store, [issueTx(chain, identity(citizen)), issueTx(chain, old)], T0 + 1000);
-    const pool = new Mempool(chain.spec, store);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
     await pool.admit(revokeTx(chain, old.certificateId, "housing", "moved away"));
     await pool.admit(issueTx(chain, identity(person("Unrelated", "110101190001010001"))));
     const renewal = issueTx(chain, qualification(citizen, { supersedes: old.certificateId }));
@@ -250,7 +250,7 @@ describe("renewal (supersede)", () => {
     assert.equal(statusAt(after as NonNullable<typeof after>, T0 + DAY), "valid");
     // A superseded certificate is not revoked itself: its successor is.
     await assert.rejects(
-      new Mempool(chain.spec, store).admit(revokeTx(chain, old.certificateId, "housing")),
+      new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }).admit(revokeTx(chain, old.certificateId, "housing")),
       (e: unknown) => e instanceof LedgerError && e.code === "TX_CERT_NOT_VALID",
     );
     // The proof bundle of the old certificate proves the supersession offline.
@@ -305,7 +305,11 @@ describe("renewal (supersede)", () => {
       await prepare(store, old);
       const before = await store.getCertificate(old.certificateId);
       const tx = issueTx(chain, renewalOf(old));
-      await assert.rejects(new Mempool(chain.spec, store).admit(tx), (e: unknown) => e instanceof LedgerError && e.code === code, "admission");
+      await assert.rejects(
+        new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }).admit(tx),
+        (e: unknown) => e instanceof LedgerError && e.code === code,
+        "admission",
+      );
       const [receipt] = await commit(store, [tx], (store.head()?.time as number) + 1000);
       assert.equal(receipt?.code, code, "block");
       assert.deepEqual(await store.getCertificate(old.certificateId), before, "the old record is untouched");

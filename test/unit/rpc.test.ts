@@ -156,7 +156,7 @@ describe("RPC server", () => {
   beforeEach(async () => {
     backend = new MemoryBackend(chain, now);
     logged.length = 0;
-    app = createRpcServer(backend, { log: (msg, ctx) => logged.push({ msg, ctx }) });
+    app = createRpcServer({}, { backend, log: (msg, ctx) => logged.push({ msg, ctx }) });
     issuedDoc = licenceDocument(chain);
     issuedTx = issueTx(chain, issuedDoc);
     const r = await post("/txs", issuedTx);

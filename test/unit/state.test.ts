@@ -2,7 +2,7 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { executeChecked } from "../../node/ledger/apply.js";
 import { buildBlock, checkBlock, checkCommitCertificate, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../node/chain/merkle.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
@@ -74,7 +74,7 @@ describe("block execution and receipts", () => {
 describe("mempool", () => {
   it("admits once, refuses conflicts with pending transactions, and reaps in order", async () => {
     const store = new MemoryStore();
-    const pool = new Mempool(chain.spec, store);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
     const doc = licenceDocument(chain);
     const issue = issueTx(chain, doc);
     assert.equal((await pool.admit(issue)).status, "accepted");
@@ -99,7 +99,7 @@ describe("mempool", () => {
   });
 
   it("is bounded", async () => {
-    const pool = new Mempool(chain.spec, new MemoryStore(), { maxTxs: 2 });
+    const pool = new Mempool({ maxTxs: 2 }, { spec: chain.spec, state: new MemoryStore() });
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await assert.rejects(pool.admit(issueTx(chain, licenceDocument(chain))), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");

@@ -5,7 +5,7 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { CommittedBlock } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
@@ -46,7 +46,7 @@ function honestChain(lieAt = 0): CommittedBlock[] {
 async function follower(request: SyncNetwork["request"]): Promise<{ store: MemoryStore; sync: BlockSync; stop: () => Promise<void> }> {
   const store = new MemoryStore();
   const clock = new ManualClock(T0 + 10_000);
-  const mempool = new Mempool(spec, store);
+  const mempool = new Mempool(defaultMempoolOptions, { spec, state: store });
   const log = createLogger("test");
   const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
   await driver.start();

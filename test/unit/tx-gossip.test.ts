@@ -1,6 +1,6 @@
 /** Inbound transaction gossip: the verdict a batch gets decides whether its relaying peer is scored down. */
 import assert from "node:assert/strict";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { TxGossip, defaultTxGossipOptions } from "../../node/ledger/tx-gossip.js";
 import type { GossipVerdict } from "../../node/errors.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
@@ -37,7 +37,7 @@ describe("tx gossip: inbound batch verdicts", () => {
   ];
   for (const [name, batch, verdict] of cases) {
     it(`${name} → ${verdict}`, async () => {
-      const pool = new Mempool(chain.spec, new MemoryStore());
+      const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: new MemoryStore() });
       assert.equal(await gossipOver(pool).handleBatch(await batch(pool)), verdict, name);
     });
   }

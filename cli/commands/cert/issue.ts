@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { newSalt } from "../../../node/ledger/fresh.js";
 import { LedgerError } from "../../../node/errors.js";
-import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../../args.js";
+import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
@@ -11,6 +11,7 @@ import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssig
 import { holderOfDocument, parseLinks } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
+import { defaultWaitOptions } from "./submit.js";
 
 const NAME = "cert issue";
 export const DEFAULT_TESTNET_DIR = ".testnet";
@@ -51,8 +52,8 @@ Options:
   --qr FILE               write the QR code of the verification link to FILE (.png or .svg); repeat
                           for both
   --no-wait               return once the node accepted the transaction
-  --timeout SEC           how long to wait for the commit (default 30)
-  --rpc URL               node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+  --timeout SEC           how long to wait for the commit (default ${defaultWaitOptions.timeoutMs / 1000})
+${rpcOptionHelp(26)}
   --json                  print the result as JSON
   -h, --help              show this help`,
   async run(argv, io) {

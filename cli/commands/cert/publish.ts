@@ -15,7 +15,7 @@ import type { RpcClient } from "../../rpc-client.js";
 import { discardDocumentFile, writeDocumentFile } from "./document-file.js";
 import type { IssuerKey } from "./issuer-key.js";
 import { type QrFormat, qrFormatOf, writeQrCode } from "./qr.js";
-import { type Committed, submitTransaction, waitForCommit } from "./submit.js";
+import { type Committed, defaultWaitOptions, submitTransaction, waitForCommit } from "./submit.js";
 
 /** The options `cert issue` and `cert renew` share: where the document goes, QR codes, waiting, output, RPC. */
 export const PUBLISH_OPTIONS = {
@@ -47,7 +47,7 @@ export function publishFlags(command: string, args: ParsedArgs, env: Readonly<Re
     out: stringFlag(command, args, "out"),
     force: args.values.force === true,
     wait: args.values["no-wait"] !== true,
-    timeoutMs: intFlag(command, args, "timeout", 30, 1, 3600) * 1000,
+    timeoutMs: intFlag(command, args, "timeout", defaultWaitOptions.timeoutMs / 1000, 1, 3600) * 1000,
     qrFiles: listFlag(args, "qr").map((path) => ({ path, format: qrFormatOf(command, path) })),
     json: args.values.json === true,
   };
@@ -79,7 +79,7 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   let committed: Committed | null = null;
   try {
     hash = (await submitTransaction(o.client, tx)).hash;
-    if (o.wait) committed = await waitForCommit(o.client, hash, { timeoutMs: o.timeoutMs, pollMs: 100 });
+    if (o.wait) committed = await waitForCommit(o.client, hash, { ...defaultWaitOptions, timeoutMs: o.timeoutMs });
   } catch (err) {
     // Refused or rejected: no certificate exists, so neither should its document. Otherwise
     // (timeout, node gone) it may still commit, and the document must be kept.

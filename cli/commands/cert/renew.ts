@@ -5,7 +5,7 @@
  * marks it superseded and links the two both ways.
  */
 import { randomBytes } from "node:crypto";
-import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../../args.js";
+import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
@@ -15,6 +15,7 @@ import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssig
 import { readDocumentFile } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
+import { defaultWaitOptions } from "./submit.js";
 
 const NAME = "cert renew";
 
@@ -40,8 +41,8 @@ Options:
   --force                 overwrite --out if it exists
   --qr FILE               write the QR code of the new verification link (.png or .svg)
   --no-wait               return once the node accepted the transaction
-  --timeout SEC           how long to wait for the commit (default 30)
-  --rpc URL               node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+  --timeout SEC           how long to wait for the commit (default ${defaultWaitOptions.timeoutMs / 1000})
+${rpcOptionHelp(26)}
   --json                  print the result as JSON
   -h, --help              show this help`,
   async run(argv, io) {

@@ -4,14 +4,14 @@ import { newTxEnvelope } from "../../../node/ledger/fresh.js";
 import type { RevokeTxBody } from "../../../node/chain/types.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
 import type { CertificateView } from "../../../node/api/views.js";
-import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag } from "../../args.js";
+import { RPC_OPTION, intFlag, parseCommandArgs, requiredFlag, rpcUrlFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
 import { fetchChainSpec } from "./chain.js";
 import { DEFAULT_TESTNET_DIR } from "./issue.js";
 import { resolveIssuerKey } from "./issuer-key.js";
-import { submitTransaction, waitForCommit } from "./submit.js";
+import { defaultWaitOptions, submitTransaction, waitForCommit } from "./submit.js";
 
 const NAME = "cert revoke";
 const MAX_REASON = 500;
@@ -29,8 +29,8 @@ Options:
   --key FILE        issuer key file (default: <testnet>/issuers/<issuing department>.key)
   --testnet DIR     testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
   --no-wait         return once the node accepted the transaction
-  --timeout SEC     how long to wait for the commit (default 30)
-  --rpc URL         node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+  --timeout SEC     how long to wait for the commit (default ${defaultWaitOptions.timeoutMs / 1000})
+${rpcOptionHelp(20)}
   -h, --help        show this help`,
   async run(argv, io) {
     const args = parseCommandArgs(NAME, argv, {
@@ -46,7 +46,7 @@ Options:
     if (!CERTIFICATE_ID.test(id)) throw new UsageError(`"${id}" is not a certificate id`, NAME);
     const reason = requiredFlag(NAME, args, "reason");
     if (reason.trim().length === 0 || reason.length > MAX_REASON) throw new UsageError(`--reason must be 1-${MAX_REASON} characters`, NAME);
-    const timeoutMs = intFlag(NAME, args, "timeout", 30, 1, 3600) * 1000;
+    const timeoutMs = intFlag(NAME, args, "timeout", defaultWaitOptions.timeoutMs / 1000, 1, 3600) * 1000;
     const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));
 
     const spec = await fetchChainSpec(client);
@@ -70,7 +70,7 @@ Options:
       io.out(`submitted revocation of ${id}; transaction ${hash}`);
       return EXIT.OK;
     }
-    const committed = await waitForCommit(client, hash, { timeoutMs, pollMs: 100 });
+    const committed = await waitForCommit(client, hash, { ...defaultWaitOptions, timeoutMs });
     io.out(`revoked ${id} (${department}): ${reason}`);
     io.out(`  transaction  ${hash}`);
     io.out(`  block        ${committed.height}`);

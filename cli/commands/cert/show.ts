@@ -2,7 +2,7 @@
 import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
 import type { CertificateView } from "../../../node/api/views.js";
-import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag } from "../../args.js";
+import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { isoDate, isoTime } from "../../format.js";
@@ -46,7 +46,7 @@ Usage: certchain cert show --id ID [--rpc URL] [--json]
 
 Options:
   --id ID        the certificate (required)
-  --rpc URL      node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+${rpcOptionHelp(17)}
   --json         print the node's answer as JSON
   -h, --help     show this help`,
   async run(argv, io) {

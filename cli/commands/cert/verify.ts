@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
 import { EXIT } from "../../../node/errors.js";
 import type { VerificationResult } from "../../../node/api/views.js";
-import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, stringFlag } from "../../args.js";
+import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { CliError, NodeError, type ExitCode, UsageError } from "../../errors.js";
 import { isoDate } from "../../format.js";
@@ -60,7 +60,7 @@ Usage: certchain cert verify (--id ID | --document FILE) [--rpc URL] [--json]
 Options:
   --id ID            the certificate id
   --document FILE    the holder's certificate document (JSON)
-  --rpc URL          node RPC (default $CERTCHAIN_RPC or http://127.0.0.1:26700)
+${rpcOptionHelp(21)}
   --offline BUNDLE   check a proof bundle file with no network
   --genesis FILE     the trusted genesis for --offline
   --json             print the verification result as JSON

@@ -6,6 +6,7 @@
  * every bad signature counts against the client's address (client-guard.ts), which gets throttled and
  * then refused (429 RPC_CLIENT_BANNED) before its next body is even read.
  */
+import type { Clock } from "../../clock.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
@@ -26,25 +27,25 @@ export interface TxRouteOptions {
   txCheckChunk: number;
   /** Bad signatures after which the rest of a request's batch is not checked. */
   maxBadSignaturesPerRequest: number;
-  now: () => number;
-  log?: (msg: string, ctx: Record<string, unknown>) => void;
 }
 
 export interface TxRouteModules {
   backend: RpcBackend;
+  clock: Pick<Clock, "now">;
+  log?: (msg: string, ctx: Record<string, unknown>) => void;
   guard: ClientGuard;
   submissions: WorkLimit;
 }
 
 const retryAfter = (until: number, now: number): number => Math.max(1, Math.ceil((until - now) / 1000));
 
-export function registerTxRoutes(app: FastifyInstance, m: TxRouteModules, opts: TxRouteOptions): void {
-  const { backend, guard, submissions } = m;
+export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, opts: TxRouteOptions): void {
+  const { backend, guard, submissions } = modules;
   const client = (req: FastifyRequest): string => clientKey(req.socket.remoteAddress);
 
   // Refuse before the body is read: a banned client or a full queue costs a header parse, not 1 MB.
   const refuseEarly = async (req: FastifyRequest): Promise<void> => {
-    const now = opts.now();
+    const now = modules.clock.now();
     const standing = guard.standing(client(req), now);
     // [REFUSE] this address sent too many bad signatures lately
     if (standing.kind === "banned")
@@ -67,7 +68,7 @@ export function registerTxRoutes(app: FastifyInstance, m: TxRouteModules, opts: 
   app.post("/txs", { bodyLimit: opts.txBodyLimit, schema: { body: submitBody }, onRequest: refuseEarly }, async (req, reply) => {
     const who = client(req);
     // [THROTTLE] a suspicious address gets one submission at a time
-    if (!guard.enter(who, opts.now()))
+    if (!guard.enter(who, modules.clock.now()))
       throw new LedgerError("RPC_CLIENT_THROTTLED", "one submission at a time from this address (recent bad signatures)", { retryAfterSeconds: 1 });
     try {
       return await submissions.run(async () => {
@@ -76,7 +77,7 @@ export function registerTxRoutes(app: FastifyInstance, m: TxRouteModules, opts: 
           try {
             return reply.code(202).send(await backend.submitTransaction(body));
           } catch (err) {
-            guard.badSignatures(who, isBadSignature(err) ? 1 : 0, opts.now());
+            guard.badSignatures(who, isBadSignature(err) ? 1 : 0, modules.clock.now());
             throw err;
           }
         }
@@ -84,7 +85,7 @@ export function registerTxRoutes(app: FastifyInstance, m: TxRouteModules, opts: 
         const results: BatchItemResult[] = [];
         let bad = 0;
         for (let i = 0; i < txs.length; i += opts.txCheckChunk) {
-          const standing = guard.standing(who, opts.now());
+          const standing = guard.standing(who, modules.clock.now());
           if (bad >= opts.maxBadSignaturesPerRequest || standing.kind === "banned") {
             // [STOP] this request has cost enough verifications for nothing
             const skipped: ErrorBody = { error: { code: "RPC_CLIENT_THROTTLED", message: "not checked: this batch carried too many bad signatures" } };
@@ -94,14 +95,14 @@ export function registerTxRoutes(app: FastifyInstance, m: TxRouteModules, opts: 
           const chunk = await admit(txs.slice(i, i + opts.txCheckChunk));
           const chunkBad = chunk.filter(isBadSignature).length;
           bad += chunkBad;
-          guard.badSignatures(who, chunkBad, opts.now());
+          guard.badSignatures(who, chunkBad, modules.clock.now());
           for (const r of chunk) {
             if (!(r instanceof Error)) {
               results.push(r);
               continue;
             }
             const answer = toHttpError(r);
-            if (answer.internal) opts.log?.("batch item failed", { url: req.url, err: r });
+            if (answer.internal) modules.log?.("batch item failed", { url: req.url, err: r });
             results.push(answer.body);
           }
         }
