@@ -4,8 +4,12 @@
  * outputs the driver must run in order. No I/O, clock or randomness here: timeouts are outputs, and
  * messages arrive already signature-checked and filtered to this height by the driver.
  *
- * Step labels in comments refer to the IBFT 2.0 paper's algorithm (Alg. 2-4) as "IBFT L<n>" loosely,
- * and to the phases by name.
+ * Every transition is labelled with the rule of the algorithm it implements, as "IBFT A<n> <rule>":
+ * Moniz, "The Istanbul BFT Consensus Algorithm" (arXiv 2002.03613), Algorithm 1 (start, timer),
+ * 2 (normal case), 3 (round change), 4 (justification predicates) — the structure QBFT (the IBFT 2.0
+ * successor of Saltini & Hyland-Wood, arXiv 1909.10194, in Besu/GoQuorum) follows, with round changes
+ * carrying their prepare certificate. Rule names, not line numbers: the labels were not checked
+ * line by line against the papers' figures. "certchain:" marks what the papers do not have.
  */
 import { maxFaulty, proposerOf, quorum, roundTimeout } from "./quorum.js";
 import type {
@@ -154,19 +158,21 @@ function scheduleTimer<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
   });
 }
 
+/** IBFT A1 Start(λ, value) for this height: round 0, timer running, the leader proposes. */
 function activate<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
   if (s.active) return;
   s.active = true;
   scheduleTimer(s, out);
   if (s.round === 0) {
-    // IBFT L11: the proposer of round 0 proposes a new block.
+    // IBFT A1 Start: the leader of round 0 broadcasts PRE-PREPARE with its input value (here: asks the
+    // driver to build a block). certchain: only once active — an idle network makes no blocks.
     if (isProposer(s, 0)) requestBlock(s, 0, out);
   } else {
-    // Restarted in a later round: repeat the round change (signatures are deterministic, so this is
+    // certchain: restarted in a later round: repeat the round change (signatures are deterministic, so this is
     // the same message as before the crash, not a new vote).
     broadcastRoundChange(s, out);
   }
-  // Messages that arrived while idle may already complete a quorum.
+  // certchain: messages that arrived while idle may already complete a quorum.
   progress(s, out);
 }
 
@@ -207,21 +213,24 @@ function startRound<B>(s: ConsensusState<B>, round: number, out: Array<Output<B>
   for (const r of [...s.roundChanges.keys()]) if (r < round) s.roundChanges.delete(r);
   if (!s.active) s.active = true;
   scheduleTimer(s, out);
-  // IBFT round change: broadcast ROUND-CHANGE(h, r, prepared round, prepared value) with its certificate.
+  // IBFT A3 (timeout / f+1 rules): broadcast ROUND-CHANGE(λ, r, pr, pv) — QBFT: with the prepare
+  // certificate justifying (pr, pv) and the prepared block.
   broadcastRoundChange(s, out);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Transitions
 
+/** IBFT A1/A3 upon expiry of timer(r). */
 function onTimeout<B>(s: ConsensusState<B>, height: number, round: number, out: Array<Output<B>>): void {
   // A stale timer (earlier round or height) is ignored.
   if (height !== s.height || round !== s.round || !s.active) return;
-  // IBFT L?: round timer expiry → ROUND-CHANGE(r+1)
+  // IBFT A3 upon timer expiry: r ← r + 1, restart the timer, broadcast ROUND-CHANGE(λ, r + 1, pr, pv).
   startRound(s, round + 1, out);
   progress(s, out);
 }
 
+/** The block the proposer asked for is built: IBFT A1 Start (round 0) or A3 quorum-of-ROUND-CHANGE with nothing prepared. */
 function onBlockReady<B>(s: ConsensusState<B>, height: number, round: number, hash: string, block: B, out: Array<Output<B>>): void {
   if (height !== s.height || round !== s.round || s.awaitingBlock !== round || !isProposer(s, round)) return;
   s.awaitingBlock = null;
@@ -239,6 +248,7 @@ function onBlockReady<B>(s: ConsensusState<B>, height: number, round: number, ha
   send(s, proposal, out);
 }
 
+/** A verified message for this height: the "upon receiving" rules of IBFT A2 and A3. */
 function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<Output<B>>): void {
   // [IGNORE] other heights (the driver filters them; double-check), bad indices, far-future rounds
   if (m.height !== s.height) return;
@@ -249,13 +259,16 @@ function onMessage<B>(s: ConsensusState<B>, m: ConsensusMessage<B>, out: Array<O
       if (!onProposal(s, m, out)) return; // an ignored proposal must not wake an idle validator
       break;
     case "prepare":
+      // IBFT A2 collects PREPAREs of the current round (later rounds kept for when we get there)
       if (m.round < s.round) return; // prepares only matter in the current or later rounds
       if (!record(s.prepares, m, out)) return;
       break;
     case "commit":
+      // IBFT A2 collects COMMITs of any round: a quorum from an older round still decides
       if (!record(s.commits, m, out)) return;
       break;
     case "round-change":
+      // IBFT A3 collects ROUND-CHANGEs for the current and later rounds
       if (m.round < s.round) return; // a round we have left
       // [REJECT] a claimed prepared block must come with its block and prepare certificate
       if (!validRoundChange(s, m)) return;
@@ -281,6 +294,7 @@ function record<M extends ConsensusMessage<B>, B>(map: Map<number, Map<number, M
 
 /** Returns false when the proposal is ignored (not recorded). */
 function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B>>): boolean {
+  // IBFT A2 upon a valid PRE-PREPARE(λ, r, value) from leader(λ, r) with JustifyPrePrepare:
   // [REJECT] sender is the proposer of (h, r)
   if (p.validator !== proposerOf(s.config.n, s.height, p.round)) return false;
   const prior = s.proposals.get(p.round);
@@ -288,7 +302,7 @@ function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B
     if (prior.blockHash !== p.blockHash) out.push({ type: "evidence", kind: "equivocation", messages: [prior, p] });
     return false;
   }
-  // [REJECT] round > 0 needs a justification: Q round changes, and the highest prepared block if any
+  // [REJECT] round > 0 needs a justification: Q round changes, and the highest prepared block if any (IBFT A4 JustifyPrePrepare)
   if (p.round > 0 && !justified(s, p)) return false;
   s.proposals.set(p.round, p);
   // Keep the block even from a round we have left: a quorum of commits for it may still arrive.
@@ -299,7 +313,7 @@ function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B
   }
   if (p.round > s.round) startRound(s, p.round, out); // a justified proposal pulls us into its round
   if (!s.active) activate(s, out);
-  // IBFT: on a valid PRE-PREPARE in the current round → PREPARE (only once per round)
+  // IBFT A2: set the timer (already running for this round), broadcast PREPARE(λ, r, value) — once per round
   if (s.accepted === null && send(s, { kind: "prepare", height: s.height, round: p.round, blockHash: p.blockHash }, out)) {
     s.accepted = { round: p.round, blockHash: p.blockHash };
   }
@@ -318,7 +332,7 @@ function validPrepareCertificate<B>(s: ConsensusState<B>, cert: Prepare[] | unde
   return seen.size >= s.quorum;
 }
 
-/** A round change reporting a prepared block must carry the block and a valid prepare certificate for it. */
+/** A round change reporting a prepared block must carry the block and a valid prepare certificate for it (QBFT's justified ROUND-CHANGE). */
 function validRoundChange<B>(s: ConsensusState<B>, m: RoundChange<B>): boolean {
   if (m.prepared === null) return true;
   if (m.prepared.round >= m.round || m.prepared.round < 0) return false;
@@ -326,7 +340,7 @@ function validRoundChange<B>(s: ConsensusState<B>, m: RoundChange<B>): boolean {
   return validPrepareCertificate(s, m.preparedCertificate, m.prepared.round, m.prepared.blockHash);
 }
 
-/** QBFT justification of a proposal for round > 0. */
+/** IBFT A4 JustifyPrePrepare for round > 0: Q ROUND-CHANGEs, and the highest prepared value with its prepare quorum if any was prepared (QBFT carries both in the proposal). */
 function justified<B>(s: ConsensusState<B>, p: Proposal<B>): boolean {
   const j = p.justification;
   if (j === undefined || !Array.isArray(j.roundChanges)) return false;
@@ -344,7 +358,7 @@ function justified<B>(s: ConsensusState<B>, p: Proposal<B>): boolean {
   return p.blockHash === highest.blockHash && validPrepareCertificate(s, j.preparedCertificate, highest.round, highest.blockHash);
 }
 
-/** A quorum of round changes for `round` from distinct validators, or null. */
+/** A quorum of round changes for `round` from distinct validators (IBFT A3 Qrc), or null. */
 function roundChangeQuorum<B>(s: ConsensusState<B>, round: number): Array<RoundChange<B>> | null {
   const b = s.roundChanges.get(round);
   if (b === undefined || b.size < s.quorum) return null;
@@ -358,7 +372,8 @@ function stripRoundChange<B>(rc: RoundChange<B>): RoundChange<never> {
 /** Re-evaluate every rule that a new message or round may have enabled. */
 function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
   if (s.decided) return;
-  // Decide: Q commits for one (round, hash) whose block we hold, from any round.
+  // IBFT A2 upon a quorum Qcommit of valid COMMIT(λ, r', value): decide value — from any round, once
+  // we hold the block.
   for (const [round, bucketOfRound] of s.commits) {
     const hashes = new Set([...bucketOfRound.values()].map((c) => c.blockHash));
     for (const hash of hashes) {
@@ -371,7 +386,9 @@ function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
     }
   }
   if (!s.active) return;
-  // f+1 round changes for rounds above ours: someone honest has moved on, so follow to the lowest of them.
+  // IBFT A3 upon f+1 ROUND-CHANGEs for rounds above ours: someone honest has moved on; move to the
+  // lowest such round (here: the (f+1)-th highest, so f+1 validators asked for at least it), restart
+  // the timer and broadcast ROUND-CHANGE.
   const ahead = new Map<number, number>(); // validator → highest round it asked for
   for (const [round, b] of s.roundChanges) {
     if (round <= s.round) continue;
@@ -382,7 +399,8 @@ function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
     const target = rounds[s.f] as number; // the (f+1)-th highest: f+1 validators asked for at least this
     startRound(s, target, out);
   }
-  // Prepared: Q prepares matching the accepted proposal of this round → COMMIT.
+  // IBFT A2 upon a quorum of valid PREPARE(λ, r, value): pr ← r, pv ← value (locked: here with the
+  // prepare certificate QBFT needs for round changes), broadcast COMMIT(λ, r, value).
   const acc = s.accepted;
   if (acc !== null && acc.round === s.round && s.signed[`commit:${acc.round}`] === undefined) {
     const prepares = votesFor(s.prepares, acc.round, acc.blockHash);
@@ -392,7 +410,8 @@ function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
       send(s, { kind: "commit", height: s.height, round: acc.round, blockHash: acc.blockHash }, out);
     }
   }
-  // New proposer: Q round changes for our round → re-propose the highest prepared block, or ask for a new one.
+  // IBFT A3 upon a quorum Qrc of valid ROUND-CHANGE(λ, r, …) with JustifyRoundChange, as leader(λ, r):
+  // PRE-PREPARE the highest prepared value (HighestPrepared(Qrc)) if any, else our own input value.
   if (s.round > 0 && isProposer(s, s.round) && s.signed[`proposal:${s.round}`] === undefined && s.awaitingBlock === null) {
     const rcs = roundChangeQuorum(s, s.round);
     if (rcs !== null) {
@@ -418,6 +437,7 @@ function progress<B>(s: ConsensusState<B>, out: Array<Output<B>>): void {
   }
 }
 
+/** IBFT A2 decide: the value with its Qcommit (here: the seals that become the commit certificate). */
 function decide<B>(s: ConsensusState<B>, round: number, hash: string, block: B, commits: Commit[], out: Array<Output<B>>): void {
   s.decided = true;
   const decision: Decision<B> = {

@@ -9,6 +9,8 @@ import type { StoredBlock } from "./ledger/store.js";
 export interface MetricsSources {
   head(): { height: number; time: number };
   consensus(): { height: number; round: number; active: boolean };
+  /** Whether the validator's signing state can be written (it votes only then), and failed writes. */
+  signing(): { writable: boolean; failures: number };
   mempoolSize(): number;
   peers(): { connected: number; configured: number };
   gossip(): { rejected: number; published: number; received: number; banned: number };
@@ -88,6 +90,9 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_peers_configured", "Configured peers", () => sources.peers().configured);
   gauge("certchain_peers_banned", "Configured peers refused for now for sending invalid gossip", () => sources.gossip().banned);
   gauge("certchain_syncing", "1 while catching up from a peer", () => (sources.syncing() ? 1 : 0));
+  gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>
+    sources.signing().writable ? 1 : 0,
+  );
   // Totals kept by the network layer, exposed as counters set at scrape time.
   const gossipCounter = (name: string, help: string, read: () => number): void => {
     new Counter({
@@ -103,6 +108,7 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gossipCounter("certchain_gossip_received_total", "Gossip messages validated", () => sources.gossip().received);
   gossipCounter("certchain_gossip_rejected_total", "Gossip messages rejected (peer penalised)", () => sources.gossip().rejected);
   gossipCounter("certchain_gossip_published_total", "Gossip messages published", () => sources.gossip().published);
+  gossipCounter("certchain_signing_state_write_failures_total", "Failed writes of the signing state", () => sources.signing().failures);
 
   return {
     registry,

@@ -11,18 +11,18 @@ import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
 import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
 import { ConsensusDriver } from "./consensus/driver.js";
-import { decodeMessage } from "./chain/messages.js";
+import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
 import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
-import { type GossipVerdict, LedgerError, gossipVerdictFor } from "./errors.js";
+import { LedgerError } from "./errors.js";
 import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
 import { loadOrCreatePeerKey } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
 import { BlockSync } from "./sync/sync.js";
-import { type Metrics, createMetrics } from "./metrics.js";
+import { createMetrics } from "./metrics.js";
 
 /** A running node. */
 export interface CertchainNode {
@@ -74,41 +74,30 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
+    // Built in dependency order. The network and the consensus driver need each other (the driver
+    // publishes, the network delivers): the handlers below name modules declared further down, and
+    // run only once the network starts, after everything is built.
+    const metrics = createMetrics({
+      head: () => driver.tip(),
+      consensus: () => driver.position(),
+      signing: () => driver.signingHealth(),
+      mempoolSize: () => mempool.size,
+      peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
+      gossip: () => network.stats(),
+      syncing: () => sync.syncing,
+    });
     const mempool = new Mempool(tunables.mempool, { spec, state: store });
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
-
-    // Modules refer to each other through these late-bound slots; all are set before start.
-    let driver: ConsensusDriver | undefined;
-    let metrics: Metrics | undefined;
-    let sync: BlockSync | undefined;
-    let txGossip: TxGossip | undefined;
-
     const network = new Network(
       { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
-        onTransactions: (data) => (txGossip === undefined ? "ignore" : txGossip.handleBatch(data)),
-        onConsensus: (data): GossipVerdict => {
-          if (driver === undefined) return "ignore";
-          try {
-            const message = decodeMessage(spec, data);
-            // A replay of an old height is valid but useless: do not forward it (nor blame the sender).
-            if (message.height < driver.position().height) return "ignore";
-            driver.receive(message, data.length);
-            return "accept";
-          } catch (err) {
-            log.debug("rejected consensus message", { reason: (err as Error).message });
-            return gossipVerdictFor(err);
-          }
-        },
-        onRequest: async (name, body) => {
-          if (sync === undefined) throw new LedgerError("NOT_READY", "starting");
-          return sync.handleRequest(name, body);
-        },
+        onTransactions: (data) => txGossip.handleBatch(data),
+        onConsensus: (data) => consensusGossip.validate(data),
+        onRequest: (name, body) => sync.handleRequest(name, body),
       },
     );
-
-    driver = new ConsensusDriver(tunables.consensus, {
+    const driver = new ConsensusDriver(tunables.consensus, {
       spec,
       store,
       mempool,
@@ -117,42 +106,33 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       signer,
       signing: new FileSigningState(join(home, SIGNING_STATE_FILE), storeSigningState(store)),
       publish: (data) => network.publishConsensus(data),
-      onBehind: () => sync?.trigger(),
-      onEvidence: (e) => metrics?.equivocation(e.validator, e.kind),
+      onBehind: () => sync.trigger(),
+      onEvidence: (e) => metrics.equivocation(e.validator, e.kind),
       onCommitted: (block, source, timings) => {
-        metrics?.blockCommitted(block, source, timings);
+        metrics.blockCommitted(block, source, timings);
         const h = block.block.header;
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
       },
     });
-    txGossip = new TxGossip(tunables.txGossip, {
+    const consensusGossip = new ConsensusGossipValidator({ spec, driver, log: log.child({ module: "consensus-gossip" }) });
+    const txGossip = new TxGossip(tunables.txGossip, {
       mempool,
       clock,
       log: log.child({ module: "txgossip" }),
       publish: (data) => network.publishTransactions(data),
-      onAdmitted: () => driver?.transactionsAvailable(),
+      onAdmitted: () => driver.transactionsAvailable(),
     });
-    sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
 
     await driver.start();
-    closers.push(async () => driver?.stop());
+    closers.push(() => driver.stop());
     await network.start();
     closers.push(() => network.stop());
     // Closed in reverse: pending transaction gossip is flushed while the network is still up.
-    closers.push(async () => txGossip?.stop());
+    closers.push(async () => txGossip.stop());
     sync.start();
-    closers.push(() => (sync as BlockSync).stop());
+    closers.push(() => sync.stop());
 
-    const syncRef = sync;
-    const driverRef = driver;
-    metrics = createMetrics({
-      head: () => driverRef.tip(),
-      consensus: () => driverRef.position(),
-      mempoolSize: () => mempool.size,
-      peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
-      gossip: () => network.stats(),
-      syncing: () => syncRef.syncing,
-    });
     const backend = new NodeBackend(
       { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
       {

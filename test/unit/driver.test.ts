@@ -13,7 +13,7 @@ import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driv
 import { decodeMessage } from "../../node/chain/messages.js";
 import { FileSigningState, type SigningState, storeSigningState } from "../../node/consensus/signing-state.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
-import { createLogger, setLogLevel } from "../../node/logger.js";
+import { createLogger, type Logger, setLogLevel } from "../../node/logger.js";
 import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
@@ -148,4 +148,81 @@ describe("signing state file", () => {
       await assert.rejects(file.load(), (err: Error & { code?: string }) => err.code === "STORE_CORRUPT" && /unreadable/.test(err.message));
     });
   }
+});
+
+describe("consensus driver: a signing state that cannot be written for a while", () => {
+  before(() => setLogLevel("silent"));
+  after(() => setLogLevel("info"));
+
+  it("holds its votes and says so while writes fail, then votes and commits once a write succeeds", async () => {
+    const FAILURES = 5;
+    const chain = makeTestChain(1);
+    const clock = new ManualClock(T0 + 1000);
+    const store = new MemoryStore();
+    const mempool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const events: string[] = [];
+    const errors: Array<Record<string, unknown>> = [];
+    let failuresLeft = FAILURES;
+    const signing = {
+      load: async (): Promise<SigningState | null> => null,
+      save: async (state: SigningState): Promise<void> => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          events.push("write failed");
+          throw Object.assign(new Error("EMFILE: too many open files"), { code: "EMFILE" });
+        }
+        events.push(`persist ${JSON.stringify(state.signed)}`);
+      },
+    };
+    const log: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (msg, ctx = {}) => errors.push({ msg, ...ctx }),
+      child: () => log,
+    };
+    const driver = new ConsensusDriver(defaultDriverOptions, {
+      spec: chain.spec,
+      store,
+      mempool,
+      clock,
+      log,
+      signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+      signing,
+      publish: async (data) => {
+        const m = decodeMessage(chain.spec, data);
+        events.push(`send ${m.kind}:${m.round}`);
+      },
+    });
+    await driver.start();
+    await mempool.admit(issueTx(chain, licenceDocument(chain)));
+    driver.transactionsAvailable();
+    const health: boolean[] = [];
+    for (let i = 0; i < 40 && store.head() === null; i++) {
+      await settle();
+      health.push(driver.signingHealth().writable);
+      clock.fireNext();
+    }
+    await settle();
+    await driver.stop();
+
+    const lastFailure = events.lastIndexOf("write failed");
+    assert.equal(events.filter((e) => e === "write failed").length, FAILURES, "every failing write was retried");
+    for (const [i, e] of events.slice(0, lastFailure).entries())
+      assert.ok(!e.startsWith("send "), `event ${i}: ${e} while the signing state could not be written`);
+    assert.ok(health.includes(false), "the driver reported the signing state unwritable meanwhile");
+    // The round timer ran on meanwhile: the held proposal goes out first, then the round change it
+    // signed while blocked, and the block is decided in the later round.
+    const sends = events.filter((e) => e.startsWith("send "));
+    assert.deepEqual(sends.slice(0, 2), ["send proposal:0", "send round-change:1"], "the held votes leave in the order they were signed");
+    assert.match(sends.at(-1) ?? "", /^send commit:/, "then it votes on to a commit");
+    assert.equal(store.head()?.height, 1, "the block is committed");
+    assert.deepEqual(driver.signingHealth(), { writable: true, failures: FAILURES, heldVotes: 0 });
+    assert.ok(errors.length >= 1, "the failure was logged as an error");
+    assert.ok(errors.length < FAILURES, `the error log is rate-limited (${errors.length} logs for ${FAILURES} failures)`);
+    for (const [i, e] of errors.entries()) {
+      assert.match(String(e.msg), /cannot write the signing state/, `error ${i}`);
+      assert.equal((e.err as { code?: string }).code, "EMFILE", `error ${i} carries the cause`);
+    }
+  });
 });
