@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { SubmitResult } from "../api/views.js";
 import type { RpcBackend } from "./backend.js";
-import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { type ErrorBody, httpError, notFound, sendHttpError, toHttpError } from "./http-errors.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerAuditRoutes } from "./routes/audit.js";
@@ -59,14 +59,10 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
   const sendError = (reply: FastifyReply, err: unknown, req?: FastifyRequest): FastifyReply => {
     const answer = toHttpError(err, { bodyLimit: req?.routeOptions.bodyLimit });
     if (answer.internal) opts.log?.("rpc request failed", { method: req?.method, url: req?.url, err });
-    return reply.code(answer.statusCode).type("application/json").send(answer.body);
+    return sendHttpError(reply, answer);
   };
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req));
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}` } }),
-  );
-
-  const notFound = (what: string): ErrorBody => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
+  app.setNotFoundHandler((req, reply) => sendHttpError(reply, httpError("NOT_FOUND", `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}`)));
 
   app.get("/status", async () => backend.status());
   app.get("/genesis", async () => backend.genesis());
@@ -105,22 +101,22 @@ export function createRpcServer(backend: RpcBackend, options: Partial<RpcServerO
 
   app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
     const view = await backend.getTransaction(req.params.hash.toLowerCase());
-    return view ?? reply.code(404).send(notFound(`transaction ${req.params.hash}`));
+    return view ?? sendHttpError(reply, notFound(`transaction ${req.params.hash}`));
   });
 
   app.get<{ Params: { height: string } }>("/blocks/:height", { schema: { params: blockHeightParams } }, async (req, reply) => {
     const raw = req.params.height;
     const height = raw === "latest" ? "latest" : Number(raw);
     if (height !== "latest" && !Number.isSafeInteger(height)) {
-      return reply.code(400).send({ error: { code: "BAD_REQUEST", message: "height must be a positive integer or latest" } });
+      return sendHttpError(reply, httpError("BAD_REQUEST", "height must be a positive integer or latest"));
     }
     const view = await backend.getBlock(height);
-    return view ?? reply.code(404).send(notFound(`block ${raw}`));
+    return view ?? sendHttpError(reply, notFound(`block ${raw}`));
   });
 
   app.get<{ Params: { id: string } }>("/certificates/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const view = await backend.getCertificate(req.params.id);
-    return view ?? reply.code(404).send(notFound(`certificate ${req.params.id}`));
+    return view ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // A verification is an answer, valid or not: 200 either way; 400 DOC_MALFORMED for a non-document.

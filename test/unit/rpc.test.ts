@@ -227,8 +227,8 @@ describe("RPC server", () => {
     ["a JSON string instead of a transaction", () => postRaw("/txs", '"tx"'), 400, "BAD_REQUEST"],
     ["wrong member types", () => post("/txs", { body: 5, signature: 7 }), 400, "TX_MALFORMED"],
     ["unexpected member", () => post("/txs", { ...issueTx(chain, licenceDocument(chain)), extra: 1 }), 400, "TX_MALFORMED"],
-    ["text/plain body", () => postRaw("/txs", "hello", "text/plain"), 415, "BAD_REQUEST"],
-    ["form body", () => postRaw("/txs", "a=1", "application/x-www-form-urlencoded"), 415, "BAD_REQUEST"],
+    ["text/plain body", () => postRaw("/txs", "hello", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"],
+    ["form body", () => postRaw("/txs", "a=1", "application/x-www-form-urlencoded"), 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["oversized transaction body", () => postRaw("/txs", JSON.stringify({ txs: ["x".repeat(1024 * 1024 + 10)] })), 413, "BODY_TOO_LARGE"],
     ["oversized document", () => post("/verify", { ...licenceDocument(chain), pad: "x".repeat(300 * 1024) }), 413, "BODY_TOO_LARGE"],
     [

@@ -14,6 +14,7 @@ import { ASSETS_PATH, BROWSER_BINDINGS, PAGE_CSP, PAGE_ENTRY, renderVerifyPage }
 import { PAGE_CSS } from "../page/page-style.js";
 import { chainIdentity } from "../../chain/proof/verify.js";
 import type { RpcBackend } from "../backend.js";
+import { httpError, notFound, sendHttpError } from "../http-errors.js";
 import { certificateIdParams } from "../schemas.js";
 
 /** The compiled output's root (this file is dist/node/rpc/routes/proof.js). */
@@ -69,7 +70,7 @@ async function sendModule(reply: FastifyReply, file: string): Promise<FastifyRep
   try {
     source = await readFile(file, "utf8");
   } catch {
-    return reply.code(404).send({ error: { code: "NOT_FOUND", message: "no such asset" } });
+    return sendHttpError(reply, httpError("NOT_FOUND", "no such asset"));
   }
   return reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").header("x-content-type-options", "nosniff").send(source);
 }
@@ -78,11 +79,10 @@ async function sendModule(reply: FastifyReply, file: string): Promise<FastifyRep
 export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend): void {
   const pageModules = moduleClosure(PAGE_ENTRY);
   const noble: Record<string, string> = { curves: packageDir("@noble/curves/ed25519.js"), hashes: packageDir("@noble/hashes/sha2.js") };
-  const notFound = (what: string) => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const bundle = backend.proofBundle === undefined ? null : await backend.proofBundle(req.params.id);
-    return bundle ?? reply.code(404).send(notFound(`certificate ${req.params.id}`));
+    return bundle ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // JSON stays the answer for API clients; a browser (Accept prefers text/html) gets the page.
@@ -105,7 +105,7 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend): 
 
   app.get<{ Params: { "*": string } }>(`${ASSETS_PATH}/app/*`, async (req, reply) => {
     const path = req.params["*"];
-    if (!pageModules.has(path)) return reply.code(404).send(notFound(`asset ${path.slice(0, 100)}`));
+    if (!pageModules.has(path)) return sendHttpError(reply, notFound(`asset ${path.slice(0, 100)}`));
     return sendModule(reply, join(DIST_ROOT, path));
   });
 
@@ -113,7 +113,7 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend): 
     const dir = noble[req.params.pkg];
     const path = req.params["*"];
     if (dir === undefined || !SAFE_PATH.test(path) || path.split("/").some((s) => s.startsWith("."))) {
-      return reply.code(404).send(notFound(`asset ${path.slice(0, 100)}`));
+      return sendHttpError(reply, notFound(`asset ${path.slice(0, 100)}`));
     }
     return sendModule(reply, join(dir, path));
   });
