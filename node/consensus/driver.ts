@@ -14,6 +14,7 @@ import { type BlockEffects, executeBlock } from "../chain/state.js";
 import type { CheckedTx } from "../chain/tx.js";
 import type { Block, CommitCertificate } from "../chain/types.js";
 import type { Clock } from "../clock.js";
+import { LedgerError } from "../errors.js";
 import type { ChainStore, StoredBlock } from "../ledger/store.js";
 import type { Logger } from "../logger.js";
 import { type Evidence, evidenceOf } from "../chain/evidence.js";
@@ -210,7 +211,7 @@ export class ConsensusDriver {
         }
         // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
         if (msg.kind === "proposal" && !this.m.spec.proposerFitsRound(height, known.block.header.proposer, msg.round)) {
-          throw new Error("header proposer is not a proposer of this round or an earlier one");
+          throw new LedgerError("BLOCK_INVALID", "header proposer is not a proposer of this round or an earlier one");
         }
         this.checkedBlocks.set(hash, known);
         // Hand the core the block we checked, not this copy: the hash covers transaction bodies but not
