@@ -72,8 +72,8 @@ export const ERRORS = {
   /** A proof bundle fails an offline check (proof/verify.ts); the message names the check. */
   PROOF_INVALID: { status: 400, verdict: "ignore", exit: INVALID, meaning: "a proof bundle fails an offline check" },
   // node, tools and the CLI
-  NOT_READY: { status: 503, verdict: "ignore", exit: FAILURE, meaning: "the node is starting or syncing; retry later" },
-  TIMEOUT: { status: 504, verdict: "ignore", exit: FAILURE, meaning: "something awaited did not happen in time (commit, drain, catch-up)" },
+  NOT_READY: { status: 503, verdict: "ignore", exit: FAILURE, meaning: "the node, or the part asked, is not running (yet or any more); retry later" },
+  TIMEOUT: { status: 504, verdict: "ignore", exit: FAILURE, meaning: "something awaited did not happen in time (a commit, a peer request, a drain)" },
   BAD_ARGUMENT: { status: 400, verdict: "ignore", exit: USAGE, meaning: "an option or argument is out of range" },
   UNREACHABLE: { status: 502, verdict: "ignore", exit: UNREACHABLE, meaning: "a node did not answer (refused, DNS, timeout)" },
   BAD_ANSWER: { status: 502, verdict: "ignore", exit: FAILURE, meaning: "a node answered outside the contract (unexpected status or body)" },
