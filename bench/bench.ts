@@ -24,6 +24,7 @@ import { signTx, txHash } from "../node/chain/tx.js";
 import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
 import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
+import { LedgerError } from "../node/errors.js";
 import { startTestnet } from "../testnet/testnet.js";
 import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
@@ -89,13 +90,13 @@ async function post(url: string, txs: Transaction[]): Promise<void> {
     body: JSON.stringify({ txs }),
     signal: AbortSignal.timeout(30_000),
   });
-  if (!res.ok) throw new Error(`POST /txs → ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new LedgerError("BAD_ANSWER", `POST /txs → ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
+  if (!res.ok) throw new LedgerError("BAD_ANSWER", `GET ${url} → ${res.status}`);
   return (await res.json()) as T;
 }
 
@@ -316,7 +317,7 @@ async function waitDrained(urls: string[]): Promise<void> {
     if (sizes.every((s) => s === 0)) return;
     await sleep(100);
   }
-  throw new Error("mempools did not drain within 120 s");
+  throw new LedgerError("TIMEOUT", "mempools did not drain within 120 s");
 }
 
 main().catch((err: unknown) => {

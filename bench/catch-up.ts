@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadGenesis } from "../node/ledger/genesis-file.js";
 import { loadKeyFile } from "../node/keys/key-file.js";
+import { LedgerError } from "../node/errors.js";
 import { initNetwork } from "../node/init.js";
 import { writeLongChain } from "../testnet/long-chain.js";
 import { NodeProcess } from "../testnet/node-process.js";
@@ -92,7 +93,8 @@ export async function measureCatchUp(opts: {
       await sleep(100);
     }
     const syncSeconds = (performance.now() - t0) / 1000;
-    if (reached === null || reached.height < chain.height) throw new Error(`catch-up did not finish: at ${reached?.height ?? "?"} of ${chain.height}`);
+    if (reached === null || reached.height < chain.height)
+      throw new LedgerError("TIMEOUT", `catch-up did not finish: at ${reached?.height ?? "?"} of ${chain.height}`);
     const verifiesPerBlock = spec.quorum + opts.txsPerBlock;
     return {
       blocks: chain.height,

@@ -2,7 +2,7 @@
  * CLI errors and the one mapping from any error to an exit code and a one-line message
  * (style.md §5). Commands throw; only main.ts prints errors and picks the exit code.
  */
-import { EXIT, LedgerError } from "../node/errors.js";
+import { ERRORS, EXIT, LedgerError, isErrorCode } from "../node/errors.js";
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -26,7 +26,7 @@ export class UsageError extends CliError {
   readonly command: string;
 
   constructor(message: string, command = "") {
-    super(message, EXIT.USAGE);
+    super(message, ERRORS.BAD_ARGUMENT.exit);
     this.name = "UsageError";
     this.command = command;
   }
@@ -35,7 +35,7 @@ export class UsageError extends CliError {
 /** The node did not answer: connection refused, DNS, timeout. Exit 4. */
 export class UnreachableError extends CliError {
   constructor(message: string) {
-    super(message, EXIT.UNREACHABLE);
+    super(message, ERRORS.UNREACHABLE.exit);
     this.name = "UnreachableError";
   }
 }
@@ -54,27 +54,19 @@ export class NodeError extends Error {
   }
 }
 
-/**
- * Ledger codes whose exit code is not the generic failure. A document the ledger cannot read is a
- * certificate that is not valid; every other code (rejected transaction, unknown id, node not ready,
- * timeout, bad config) is a failure.
- */
-const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
-  DOC_MALFORMED: EXIT.INVALID,
-};
-
 /** The ledger code an error carries, if any. */
 export function ledgerCodeOf(err: unknown): string | undefined {
   if (err instanceof LedgerError || err instanceof NodeError) return err.code;
   return undefined;
 }
 
-/** The exit code for any error that ends a command. */
+/** The exit code for any error that ends a command: a CliError's own, else the ledger code's (node/errors.ts ERRORS). */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
   const code = ledgerCodeOf(err);
-  if (code !== undefined) return EXIT_BY_CODE[code] ?? EXIT.FAILURE;
-  return EXIT.FAILURE;
+  // The table's exit code (e.g. DOC_MALFORMED: 3, certificate not valid); a code the table does not
+  // know (a newer node's) is a failure.
+  return isErrorCode(code) ? ERRORS[code].exit : EXIT.FAILURE;
 }
 
 function oneLine(text: string): string {

@@ -75,6 +75,6 @@ export class RpcClient {
     if (status >= 200 && status < 300) return parsed as T;
     const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error;
     if (typeof error?.code === "string") throw new NodeError(error.code, typeof error.message === "string" ? error.message : "", status);
-    throw new NodeError(`HTTP_${status}`, `${method} ${url} failed`, status);
+    throw new NodeError("BAD_ANSWER", `${method} ${url} answered HTTP ${status} without an error body`, status);
   }
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS, DEFAULT_REVIEW_RULES } from "./chain/certificate-types.js";
 import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
 import type { ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./chain/types.js";
+import { LedgerError } from "./errors.js";
 import { type NodeConfig, saveConfig } from "./config.js";
 import { generateKeyPair, saveKeyFile } from "./keys/key-file.js";
 import { createPeerKeyFile } from "./network/identity.js";
@@ -47,10 +48,10 @@ export interface InitResult {
 /** Generate keys, genesis and node homes for a new chain of `validators` nodes. */
 export async function initNetwork(opts: InitOptions): Promise<InitResult> {
   if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 64) {
-    throw new Error("validators must be an integer from 1 to 64");
+    throw new LedgerError("BAD_ARGUMENT", "validators must be an integer from 1 to 64");
   }
   const followers = opts.followers ?? 0;
-  if (!Number.isInteger(followers) || followers < 0 || followers > 32) throw new Error("followers must be an integer from 0 to 32");
+  if (!Number.isInteger(followers) || followers < 0 || followers > 32) throw new LedgerError("BAD_ARGUMENT", "followers must be an integer from 0 to 32");
   await mkdir(join(opts.dir, "issuers"), { recursive: true });
   const issuers: InitResult["issuers"] = [];
   const departments: Department[] = [];

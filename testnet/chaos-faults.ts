@@ -6,6 +6,7 @@
 import { rm } from "node:fs/promises";
 import type { Testnet } from "./testnet.js";
 import type { ChaosOptions, FaultKind } from "./chaos-options.js";
+import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, sleep } from "./chaos-rpc.js";
@@ -166,7 +167,8 @@ export class FaultInjector {
   private async isolate(node: number, isolated: boolean): Promise<void> {
     const url = this.modules.net.info.nodes[node]?.rpcUrl as string;
     const r = await call<{ isolated: boolean }>(url, "/admin/network", ADMIN_TIMEOUT_MS, { isolated });
-    if (r.status !== 200 || r.body?.isolated !== isolated) throw new Error(`POST /admin/network answered ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200 || r.body?.isolated !== isolated)
+      throw new LedgerError("BAD_ANSWER", `POST /admin/network answered ${r.status} ${JSON.stringify(r.body)}`);
   }
 
   private fail(record: FaultRecord, message: string): void {

@@ -13,6 +13,7 @@ import type { ChainSpec } from "../node/chain/genesis.js";
 import { signTx, txHash } from "../node/chain/tx.js";
 import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
+import { LedgerError } from "../node/errors.js";
 import type { KeyFile } from "../node/keys/key-file.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, forEachLimited, sleep } from "./chaos-rpc.js";
@@ -133,7 +134,7 @@ export class LoadGenerator {
     private readonly options: LoadOptions,
     private readonly modules: LoadModules,
   ) {
-    for (const s of SAMPLES) if (!modules.issuers.has(s.department)) throw new Error(`no issuer key for department ${s.department}`);
+    for (const s of SAMPLES) if (!modules.issuers.has(s.department)) throw new LedgerError("CONFIG", `no issuer key for department ${s.department}`);
   }
 
   /** Begin offering load and confirming commits. */

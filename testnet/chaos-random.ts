@@ -43,6 +43,7 @@ export class SeededRandom {
 
   /** One element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
+    // invariant: callers pick from non-empty lists
     if (items.length === 0) throw new RangeError("pick from an empty list");
     return items[Math.floor(this.next() * items.length)] as T;
   }

@@ -15,6 +15,7 @@ import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { CommitCertificate, IssueTxBody } from "../node/chain/types.js";
 import { type KeyPair, signBytes } from "../node/crypto/keys.js";
 import { LevelStore } from "../node/db/level-store.js";
+import { LedgerError } from "../node/errors.js";
 
 export interface LongChainOptions {
   spec: ChainSpec;
@@ -39,7 +40,7 @@ export interface LongChain {
 export async function writeLongChain(opts: LongChainOptions): Promise<LongChain> {
   const { spec } = opts;
   const quorum = spec.quorum;
-  if (opts.validatorKeys.length < quorum) throw new Error(`need ${quorum} validator keys, got ${opts.validatorKeys.length}`);
+  if (opts.validatorKeys.length < quorum) throw new LedgerError("BAD_ARGUMENT", `need ${quorum} validator keys, got ${opts.validatorKeys.length}`);
   const department = "public-security";
   const start = spec.genesis.genesisTime;
   const step = Math.max(1, Math.min(1000, Math.floor((Date.now() - start) / (opts.blocks + 1))));

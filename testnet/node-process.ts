@@ -42,6 +42,7 @@ export class NodeProcess {
 
   /** Spawn the node; its stdout and stderr go to the log file. */
   start(): void {
+    // invariant: the testnet starts each node once and restarts it only after it stopped
     if (this.running) throw new Error(`${this.name} is already running`);
     appendFileSync(this.logFile, `--- ${new Date().toISOString()} launcher: starting ${this.command.join(" ")}\n`);
     const fd = openSync(this.logFile, "a");
@@ -66,6 +67,7 @@ export class NodeProcess {
 
   /** Send a signal (e.g. SIGKILL to simulate a crash). */
   kill(signal: NodeJS.Signals): void {
+    // invariant: faults are injected only into running nodes (the chaos runner tracks which are down)
     if (!this.running || this.child?.pid === undefined) throw new Error(`${this.name} is not running`);
     process.kill(this.child.pid, signal);
   }

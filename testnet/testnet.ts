@@ -131,6 +131,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
 
   const at = (index: number): NodeProcess => {
     const p = procs[index];
+    // invariant: callers index nodes of this testnet (0 … procs.length - 1)
     if (p === undefined) throw new RangeError(`no node ${index}; the testnet has ${procs.length}`);
     return p;
   };

@@ -46,7 +46,8 @@ export class FileSigningState implements SigningStateStore {
     }
     try {
       const state = JSON.parse(text) as SigningState;
-      if (!Number.isSafeInteger(state.height) || !Number.isSafeInteger(state.round) || typeof state.signed !== "object") throw new Error("not a signing state");
+      if (!Number.isSafeInteger(state.height) || !Number.isSafeInteger(state.round) || typeof state.signed !== "object")
+        throw new LedgerError("STORE_CORRUPT", "not a signing state");
       return state;
     } catch (err) {
       // Refuse to start rather than guess: a validator that forgot its votes can equivocate.

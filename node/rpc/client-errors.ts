@@ -4,12 +4,13 @@
  * this one keeps the RPC's contract, `{"error": {"code", "message"}}`, then closes the socket.
  */
 import type { Socket } from "node:net";
+import { ERRORS, type ErrorCode, errorBody } from "../errors.js";
 
 /** node:http / llhttp error code → status, ledger code, message. */
-const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: "HEADERS_TOO_LARGE", message: "request headers are too large or too many" },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: "REQUEST_TIMEOUT", message: "the request was not sent in time" },
-  ERR_HTTP_HEADERS_TIMEOUT: { status: 408, code: "REQUEST_TIMEOUT", message: "the request headers were not sent in time" },
+const CLIENT_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  HPE_HEADER_OVERFLOW: { code: "HEADERS_TOO_LARGE", message: "request headers are too large or too many" },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: "REQUEST_TIMEOUT", message: "the request was not sent in time" },
+  ERR_HTTP_HEADERS_TIMEOUT: { code: "REQUEST_TIMEOUT", message: "the request headers were not sent in time" },
 };
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
@@ -17,8 +18,9 @@ const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Time
 /** The raw HTTP/1.1 answer written for a client error with node's `code` (exported for tests). */
 export function clientErrorResponse(code: string | undefined): string {
   const known = code !== undefined && Object.hasOwn(CLIENT_ERRORS, code) ? CLIENT_ERRORS[code] : undefined;
-  const { status, code: ledgerCode, message } = known ?? { status: 400, code: "BAD_REQUEST", message: "malformed HTTP request" };
-  const body = JSON.stringify({ error: { code: ledgerCode, message } });
+  const { code: ledgerCode, message } = known ?? { code: "BAD_REQUEST", message: "malformed HTTP request" };
+  const status = ERRORS[ledgerCode].status;
+  const body = JSON.stringify(errorBody(ledgerCode, message));
   return `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 

@@ -45,15 +45,15 @@ export type ClientStanding = { kind: "ok" } | { kind: "throttled" } | { kind: "b
 export class ClientGuard {
   private readonly clients: LRUCache<string, ClientRecord>;
 
-  constructor(private readonly o: ClientGuardOptions = defaultClientGuardOptions) {
-    this.clients = new LRUCache({ max: o.maxTrackedClients });
+  constructor(private readonly options: ClientGuardOptions = defaultClientGuardOptions) {
+    this.clients = new LRUCache({ max: options.maxTrackedClients });
   }
 
   standing(client: string, now: number): ClientStanding {
     const r = this.clients.get(client);
     if (r === undefined) return { kind: "ok" };
     if (r.bannedUntil > now) return { kind: "banned", until: r.bannedUntil };
-    return this.decayed(r, now) >= this.o.throttleAt ? { kind: "throttled" } : { kind: "ok" };
+    return this.decayed(r, now) >= this.options.throttleAt ? { kind: "throttled" } : { kind: "ok" };
   }
 
   /** Count `count` bad signatures from `client`; returns its standing after them. */
@@ -62,8 +62,8 @@ export class ClientGuard {
     const r = this.record(client, now);
     r.score = this.decayed(r, now) + count;
     r.at = now;
-    if (r.bannedUntil <= now && r.score >= this.o.banAt) {
-      r.bannedUntil = now + Math.min(this.o.banMs * 2 ** r.bans, this.o.maxBanMs);
+    if (r.bannedUntil <= now && r.score >= this.options.banAt) {
+      r.bannedUntil = now + Math.min(this.options.banMs * 2 ** r.bans, this.options.maxBanMs);
       r.bans++;
       r.score = 0;
     }
@@ -93,6 +93,6 @@ export class ClientGuard {
   }
 
   private decayed(r: ClientRecord, now: number): number {
-    return r.score * 0.5 ** (Math.max(0, now - r.at) / this.o.halfLifeMs);
+    return r.score * 0.5 ** (Math.max(0, now - r.at) / this.options.halfLifeMs);
   }
 }

@@ -13,7 +13,7 @@ import type { RpcBackend } from "./backend.js";
 import { ClientGuard, type ClientGuardOptions, defaultClientGuardOptions } from "./client-guard.js";
 import { onClientError } from "./client-errors.js";
 import { type ConnectionStats, effectiveMaxConnections, guardConnections } from "./connection-guard.js";
-import { type ErrorBody, toHttpError } from "./http-errors.js";
+import { httpError, notFound, sendHttpError, toHttpError } from "./http-errors.js";
 import { JsonCache } from "./json-cache.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
@@ -151,12 +151,10 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     if (answer.internal) log?.("rpc request failed", { method: req?.method, url: req?.url, err });
     const retryAfter = err instanceof LedgerError ? err.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
-    return reply.code(answer.statusCode).type("application/json").send(answer.body);
+    return sendHttpError(reply, answer);
   };
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req));
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}` } }),
-  );
+  app.setNotFoundHandler((req, reply) => sendHttpError(reply, httpError("NOT_FOUND", `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}`)));
 
   // Sockets: caps in total and per client, pipelined requests answered one at a time (connection-guard.ts).
   const connections = guardConnections(app.server, {
@@ -204,7 +202,6 @@ interface RouteModules {
 
 function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
   const { reads, blockJson } = m;
-  const notFound = (what: string): ErrorBody => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get("/status", async () => backend.status());
   // Genesis never changes: serialize it once.
@@ -215,25 +212,25 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
 
   app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
     const view = await reads.run(() => backend.getTransaction(req.params.hash.toLowerCase()));
-    return view ?? reply.code(404).send(notFound(`transaction ${req.params.hash}`));
+    return view ?? sendHttpError(reply, notFound(`transaction ${req.params.hash}`));
   });
 
   app.get<{ Params: { height: string } }>("/blocks/:height", { schema: { params: blockHeightParams } }, async (req, reply) => {
     const raw = req.params.height;
     const height = raw === "latest" ? "latest" : Number(raw);
     if (height !== "latest" && !Number.isSafeInteger(height)) {
-      return reply.code(400).send({ error: { code: "BAD_REQUEST", message: "height must be a positive integer or latest" } });
+      return sendHttpError(reply, httpError("BAD_REQUEST", "height must be a positive integer or latest"));
     }
     // A committed block never changes: its JSON is cached by height.
     const cached = height === "latest" ? undefined : blockJson.get(height);
     const json = cached ?? (await reads.run(async () => blockAnswer(await backend.getBlock(height), blockJson)));
-    if (json === null) return reply.code(404).send(notFound(`block ${raw}`));
+    if (json === null) return sendHttpError(reply, notFound(`block ${raw}`));
     return reply.type("application/json; charset=utf-8").send(json);
   });
 
   app.get<{ Params: { id: string } }>("/certificates/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const view = await backend.getCertificate(req.params.id);
-    return view ?? reply.code(404).send(notFound(`certificate ${req.params.id}`));
+    return view ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // A verification is an answer, valid or not: 200 either way; 400 DOC_MALFORMED for a non-document.

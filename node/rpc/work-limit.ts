@@ -18,19 +18,20 @@ export class WorkLimit {
 
   constructor(
     private readonly what: string,
-    private readonly o: WorkLimitOptions,
+    private readonly options: WorkLimitOptions,
   ) {
-    this.limit = pLimit(o.concurrency);
+    this.limit = pLimit(options.concurrency);
   }
 
   /** True when one more piece of work would be refused (checked before reading a request body). */
   get full(): boolean {
-    return this.limit.pendingCount >= this.o.maxQueued;
+    return this.limit.pendingCount >= this.options.maxQueued;
   }
 
   /** Refuse now when the queue is full. */
   assertRoom(): void {
-    if (this.full) throw new LedgerError("RPC_BUSY", `too many ${this.what} in progress; try again shortly`, { retryAfterSeconds: this.o.retryAfterSeconds });
+    if (this.full)
+      throw new LedgerError("RPC_BUSY", `too many ${this.what} in progress; try again shortly`, { retryAfterSeconds: this.options.retryAfterSeconds });
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {

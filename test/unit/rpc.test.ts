@@ -11,13 +11,14 @@ import { type CertificateDocument, checkDocument, documentMismatch } from "../..
 import { statusAt, transition } from "../../node/chain/state.js";
 import { checkTransaction, signTx } from "../../node/chain/tx.js";
 import type { CertificateRecord, Genesis, IssueTxBody, Transaction } from "../../node/chain/types.js";
-import { LedgerError } from "../../node/errors.js";
+import { ERRORS, LedgerError } from "../../node/errors.js";
 import type { BlockView, CertificateView, NodeStatus, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
 import type { RpcBackend } from "../../node/rpc/backend.js";
 import { type Evidence, checkEvidence, evidenceOf } from "../../node/chain/evidence.js";
 import { type BlockMessage, signMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import type { EvidencePage } from "../../node/rpc/routes/evidence.js";
+import { type HttpError, httpError, notFound } from "../../node/rpc/http-errors.js";
 import { createRpcServer } from "../../node/rpc/server.js";
 import { appliedReceipts, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
 
@@ -227,8 +228,8 @@ describe("RPC server", () => {
     ["a JSON string instead of a transaction", () => postRaw("/txs", '"tx"'), 400, "BAD_REQUEST"],
     ["wrong member types", () => post("/txs", { body: 5, signature: 7 }), 400, "TX_MALFORMED"],
     ["unexpected member", () => post("/txs", { ...issueTx(chain, licenceDocument(chain)), extra: 1 }), 400, "TX_MALFORMED"],
-    ["text/plain body", () => postRaw("/txs", "hello", "text/plain"), 415, "BAD_REQUEST"],
-    ["form body", () => postRaw("/txs", "a=1", "application/x-www-form-urlencoded"), 415, "BAD_REQUEST"],
+    ["text/plain body", () => postRaw("/txs", "hello", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"],
+    ["form body", () => postRaw("/txs", "a=1", "application/x-www-form-urlencoded"), 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["oversized transaction body", () => postRaw("/txs", JSON.stringify({ txs: ["x".repeat(1024 * 1024 + 10)] })), 413, "BODY_TOO_LARGE"],
     ["oversized document", () => post("/verify", { ...licenceDocument(chain), pad: "x".repeat(300 * 1024) }), 413, "BODY_TOO_LARGE"],
     [
@@ -328,6 +329,27 @@ describe("RPC server", () => {
     const summary = results.map((x) => x.status ?? x.error?.code);
     assert.deepEqual(summary, ["accepted", "TX_BAD_SIGNATURE", "TX_MALFORMED", "known", "accepted", "TX_CERT_UNKNOWN"]);
     assert.equal(backend.certificates.size, 3, "two new certificates besides the first");
+  });
+
+  it("answers 404 through the shared helper: {error: {code, message}} and nothing else", async () => {
+    const hash = "ab".repeat(32);
+    const cases: Array<[string, HttpError]> = [
+      [`/txs/${hash}`, notFound(`transaction ${hash}`)],
+      ["/blocks/99", notFound("block 99")],
+      ["/certificates/NO-SUCH-CERT", notFound("certificate NO-SUCH-CERT")],
+      ["/certificates/NO-SUCH-CERT/proof", notFound("certificate NO-SUCH-CERT")],
+      ["/certificates/NO-SUCH-CERT/history", notFound("certificate NO-SUCH-CERT")],
+      ["/verify-assets/app/no/such.js", notFound("asset no/such.js")],
+      ["/nope", httpError("NOT_FOUND", "no route GET /nope")],
+    ];
+    for (const [url, expected] of cases) {
+      const res = await app.inject({ method: "GET", url });
+      assert.equal(res.statusCode, expected.statusCode, url);
+      assert.equal(res.statusCode, ERRORS.NOT_FOUND.status, url);
+      assert.match(String(res.headers["content-type"]), /^application\/json/, url);
+      assert.deepEqual(res.json(), expected.body, url);
+      assert.deepEqual(Object.keys(res.json().error).sort(), ["code", "message"], url);
+    }
   });
 
   it("hides internal errors: 500 INTERNAL without the message, logged through the callback", async () => {

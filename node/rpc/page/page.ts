@@ -10,6 +10,7 @@ import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
+import { LedgerError } from "../../errors.js";
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -21,6 +22,7 @@ const STATUS: Record<string, [string, string]> = {
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
+  // invariant: page-html.ts renders every element page.ts looks up
   if (el === null) throw new Error(`page lacks #${id}`);
   return el as T;
 }
@@ -54,7 +56,7 @@ function addFact(list: HTMLElement, zh: string, en: string, value: string): void
 
 async function fetchBundle(id: string): Promise<unknown> {
   const res = await fetch(`/certificates/${encodeURIComponent(id)}/proof`, { headers: { accept: "application/json" }, cache: "no-store" });
-  if (!res.ok) throw new Error(`the node answered ${res.status} for the proof`);
+  if (!res.ok) throw new LedgerError("BAD_ANSWER", `the node answered ${res.status} for the proof`);
   return res.json();
 }
 
@@ -113,7 +115,8 @@ async function main(): Promise<void> {
     bundle = (await fetchBundle(id)) as ProofBundle;
     proven = verifyBundle(bundle);
     // [REFUSE] the proof must be of the chain this page names
-    if (proven.chainId !== root.dataset.chainId) throw new Error(`the proof is of chain ${proven.chainId}, the page names ${root.dataset.chainId}`);
+    if (proven.chainId !== root.dataset.chainId)
+      throw new LedgerError("PROOF_INVALID", `the proof is of chain ${proven.chainId}, the page names ${root.dataset.chainId}`);
   } catch (err) {
     show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
     return;

@@ -10,6 +10,7 @@ import type { FeedPosition } from "../../api/views.js";
 import { certificateHistory } from "../../audit/history.js";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
+import { notFound, sendHttpError } from "../http-errors.js";
 import { certificateIdParams } from "../schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
@@ -45,11 +46,10 @@ function feedQuery(query: unknown, opts: AuditRouteOptions): { limit: number; af
 /** Register the audit routes on the RPC server. */
 export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, options: Partial<AuditRouteOptions> = {}): void {
   const opts: AuditRouteOptions = { ...defaultAuditRouteOptions, ...options };
-  const notFound = (what: string) => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get<{ Params: { id: string } }>("/certificates/:id/history", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const certificate = await backend.getCertificate(req.params.id);
-    if (certificate === null) return reply.code(404).send(notFound(`certificate ${req.params.id}`));
+    if (certificate === null) return sendHttpError(reply, notFound(`certificate ${req.params.id}`));
     return reads.run(() => certificateHistory(certificate, (h) => backend.getBlock(h)));
   });
 
@@ -63,7 +63,7 @@ export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, r
     if (!DEPARTMENT_ID.test(req.params.id))
       throw new LedgerError("BAD_REQUEST", "a department id is 1-64 characters of a-z 0-9 - starting with a letter or digit");
     const department = backend.genesis().departments.find((d) => d.id === req.params.id);
-    if (department === undefined) return reply.code(404).send(notFound(`department ${req.params.id}`));
+    if (department === undefined) return sendHttpError(reply, notFound(`department ${req.params.id}`));
     const { limit, after } = feedQuery(req.query, opts);
     // One more than asked: whether a next page exists, without an empty last page.
     const page = await reads.run(() => issued(department.id, limit + 1, after));

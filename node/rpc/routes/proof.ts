@@ -14,6 +14,7 @@ import { ASSETS_PATH, BROWSER_BINDINGS, PAGE_CSP, PAGE_ENTRY, renderVerifyPage }
 import { PAGE_CSS } from "../page/page-style.js";
 import { chainIdentity } from "../../chain/proof/verify.js";
 import type { RpcBackend } from "../backend.js";
+import { httpError, notFound, sendHttpError } from "../http-errors.js";
 import { certificateIdParams } from "../schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
@@ -70,7 +71,7 @@ async function sendModule(reply: FastifyReply, file: string): Promise<FastifyRep
   try {
     source = await readFile(file, "utf8");
   } catch {
-    return reply.code(404).send({ error: { code: "NOT_FOUND", message: "no such asset" } });
+    return sendHttpError(reply, httpError("NOT_FOUND", "no such asset"));
   }
   return reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").header("x-content-type-options", "nosniff").send(source);
 }
@@ -83,12 +84,11 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
     ["curves", packageDir("@noble/curves/ed25519.js")],
     ["hashes", packageDir("@noble/hashes/sha2.js")],
   ]);
-  const notFound = (what: string) => ({ error: { code: "NOT_FOUND", message: `unknown ${what}` } });
 
   app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: { params: certificateIdParams } }, async (req, reply) => {
     const build = backend.proofBundle?.bind(backend);
     const bundle = build === undefined ? null : await reads.run(() => build(req.params.id));
-    return bundle ?? reply.code(404).send(notFound(`certificate ${req.params.id}`));
+    return bundle ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // JSON stays the answer for API clients; a browser (Accept prefers text/html) gets the page.
@@ -111,7 +111,7 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
 
   app.get<{ Params: { "*": string } }>(`${ASSETS_PATH}/app/*`, async (req, reply) => {
     const path = req.params["*"];
-    if (!pageModules.has(path)) return reply.code(404).send(notFound(`asset ${path.slice(0, 100)}`));
+    if (!pageModules.has(path)) return sendHttpError(reply, notFound(`asset ${path.slice(0, 100)}`));
     return sendModule(reply, join(DIST_ROOT, path));
   });
 
@@ -119,7 +119,7 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
     const dir = noble.get(req.params.pkg);
     const path = req.params["*"];
     if (dir === undefined || !SAFE_PATH.test(path) || path.split("/").some((s) => s.startsWith("."))) {
-      return reply.code(404).send(notFound(`asset ${path.slice(0, 100)}`));
+      return sendHttpError(reply, notFound(`asset ${path.slice(0, 100)}`));
     }
     return sendModule(reply, join(dir, path));
   });

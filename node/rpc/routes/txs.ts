@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../../clock.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { LedgerError } from "../../errors.js";
+import { LedgerError, errorBody } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
 import type { SubmitResult } from "../../api/views.js";
 import type { ClientGuard } from "../client-guard.js";
@@ -88,7 +88,7 @@ export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, 
           const standing = guard.standing(who, modules.clock.now());
           if (bad >= opts.maxBadSignaturesPerRequest || standing.kind === "banned") {
             // [STOP] this request has cost enough verifications for nothing
-            const skipped: ErrorBody = { error: { code: "RPC_CLIENT_THROTTLED", message: "not checked: this batch carried too many bad signatures" } };
+            const skipped: ErrorBody = errorBody("RPC_CLIENT_THROTTLED", "not checked: this batch carried too many bad signatures");
             for (let j = i; j < txs.length; j++) results.push(skipped);
             break;
           }
