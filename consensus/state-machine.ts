@@ -11,78 +11,10 @@
  * carrying their prepare certificate. Rule names, not line numbers: the labels were not checked
  * line by line against the papers' figures. "certchain:" marks what the papers do not have.
  */
-import { maxFaulty, proposerOf, quorum, roundTimeout } from "./quorum.js";
-import type {
-  Commit,
-  ConsensusConfig,
-  ConsensusMessage,
-  Decision,
-  Input,
-  Justification,
-  Output,
-  Prepare,
-  Proposal,
-  RoundChange,
-  SafetyState,
-  UnsignedMessage,
-} from "./types.js";
-
-/** Messages further ahead than this many rounds are dropped: bounds memory against a flooding peer. */
-export const MAX_FUTURE_ROUNDS = 64;
-
-/** State of one height's instance. Owned by the caller of `apply`, which mutates it in place. */
-export interface ConsensusState<B> {
-  readonly config: ConsensusConfig;
-  readonly quorum: number;
-  readonly f: number;
-  height: number;
-  round: number;
-  /** Timers run and votes are cast only once active (an idle network makes no blocks). */
-  active: boolean;
-  decided: boolean;
-  /** The proposal accepted in the current round. */
-  accepted: { round: number; blockHash: string } | null;
-  prepared: SafetyState<B>["prepared"];
-  signed: Record<string, string>;
-  /** Every block proposed at this height that passed the driver's checks, by hash. */
-  blocks: Map<string, B>;
-  proposals: Map<number, Proposal<B>>;
-  prepares: Map<number, Map<number, Prepare>>;
-  commits: Map<number, Map<number, Commit>>;
-  roundChanges: Map<number, Map<number, RoundChange<B>>>;
-  /** Round for which this proposer asked the driver for a block and is waiting. */
-  awaitingBlock: number | null;
-}
-
-/** A fresh instance for `height`, or one restored from a persisted safety state of the same height. */
-export function initialState<B>(config: ConsensusConfig, height: number, restored?: SafetyState<B>): ConsensusState<B> {
-  const same = restored !== undefined && restored.height === height;
-  const state: ConsensusState<B> = {
-    config,
-    quorum: quorum(config.n),
-    f: maxFaulty(config.n),
-    height,
-    round: same ? restored.round : 0,
-    active: false,
-    decided: false,
-    accepted: null,
-    prepared: same ? restored.prepared : null,
-    signed: same ? { ...restored.signed } : {},
-    blocks: new Map(),
-    proposals: new Map(),
-    prepares: new Map(),
-    commits: new Map(),
-    roundChanges: new Map(),
-    awaitingBlock: null,
-  };
-  if (state.prepared !== null) state.blocks.set(state.prepared.blockHash, state.prepared.block);
-  return state;
-}
-
-/** The part of the state that must be on disk before anything is signed. */
-export function safetyOf<B>(state: ConsensusState<B>): SafetyState<B> {
-  return { height: state.height, round: state.round, prepared: state.prepared, signed: { ...state.signed } };
-}
+import { justified, roundChangeQuorum, stripRoundChange, validRoundChange } from "./justification.js";
+import { proposerOf, roundTimeout } from "./quorum.js";
+import { type ConsensusState, MAX_FUTURE_ROUNDS, bucket, safetyOf, votesFor } from "./state.js";
+import type { Commit, ConsensusMessage, Decision, Input, Justification, Output, Prepare, Proposal, RoundChange, UnsignedMessage } from "./types.js";
 
 /** Feed one input; returns the same (mutated) state and the outputs to run, in order. */
 export function apply<B>(state: ConsensusState<B>, input: Input<B>): { state: ConsensusState<B>; outputs: Array<Output<B>> } {
@@ -110,26 +42,6 @@ export function apply<B>(state: ConsensusState<B>, input: Input<B>): { state: Co
 
 function isProposer<B>(s: ConsensusState<B>, round: number): boolean {
   return s.config.self !== null && proposerOf(s.config.n, s.height, round) === s.config.self;
-}
-
-function bucket<M>(map: Map<number, Map<number, M>>, round: number): Map<number, M> {
-  let b = map.get(round);
-  if (b === undefined) {
-    b = new Map();
-    map.set(round, b);
-  }
-  return b;
-}
-
-/** Votes of a round for one hash. */
-function votesFor<M extends { blockHash: string; validator: number }>(map: Map<number, Map<number, M>>, round: number, hash: string): M[] {
-  const b = map.get(round);
-  if (b === undefined) return [];
-  return [...b.values()].filter((m) => m.blockHash === hash).sort(byValidator);
-}
-
-function byValidator(a: { validator: number }, b: { validator: number }): number {
-  return a.validator - b.validator;
 }
 
 /**
@@ -319,54 +231,6 @@ function onProposal<B>(s: ConsensusState<B>, p: Proposal<B>, out: Array<Output<B
   }
   progress(s, out);
   return true;
-}
-
-function validPrepareCertificate<B>(s: ConsensusState<B>, cert: Prepare[] | undefined, round: number, hash: string): cert is Prepare[] {
-  if (!Array.isArray(cert)) return false;
-  const seen = new Set<number>();
-  for (const m of cert) {
-    if (m.kind !== "prepare" || m.height !== s.height || m.round !== round || m.blockHash !== hash) return false;
-    if (!Number.isInteger(m.validator) || m.validator < 0 || m.validator >= s.config.n) return false;
-    seen.add(m.validator);
-  }
-  return seen.size >= s.quorum;
-}
-
-/** A round change reporting a prepared block must carry the block and a valid prepare certificate for it (QBFT's justified ROUND-CHANGE). */
-function validRoundChange<B>(s: ConsensusState<B>, m: RoundChange<B>): boolean {
-  if (m.prepared === null) return true;
-  if (m.prepared.round >= m.round || m.prepared.round < 0) return false;
-  if (m.preparedBlock === undefined) return false;
-  return validPrepareCertificate(s, m.preparedCertificate, m.prepared.round, m.prepared.blockHash);
-}
-
-/** IBFT A4 JustifyPrePrepare for round > 0: Q ROUND-CHANGEs, and the highest prepared value with its prepare quorum if any was prepared (QBFT carries both in the proposal). */
-function justified<B>(s: ConsensusState<B>, p: Proposal<B>): boolean {
-  const j = p.justification;
-  if (j === undefined || !Array.isArray(j.roundChanges)) return false;
-  const senders = new Set<number>();
-  let highest: { round: number; blockHash: string } | null = null;
-  for (const rc of j.roundChanges) {
-    if (rc.kind !== "round-change" || rc.height !== s.height || rc.round !== p.round) return false;
-    if (!Number.isInteger(rc.validator) || rc.validator < 0 || rc.validator >= s.config.n) return false;
-    senders.add(rc.validator);
-    if (rc.prepared !== null && (highest === null || rc.prepared.round > highest.round)) highest = rc.prepared;
-  }
-  if (senders.size < s.quorum) return false;
-  if (highest === null) return true; // nobody prepared: any block may be proposed
-  // The proposer must re-propose the highest prepared block, proven by a prepare certificate.
-  return p.blockHash === highest.blockHash && validPrepareCertificate(s, j.preparedCertificate, highest.round, highest.blockHash);
-}
-
-/** A quorum of round changes for `round` from distinct validators (IBFT A3 Qrc), or null. */
-function roundChangeQuorum<B>(s: ConsensusState<B>, round: number): Array<RoundChange<B>> | null {
-  const b = s.roundChanges.get(round);
-  if (b === undefined || b.size < s.quorum) return null;
-  return [...b.values()].sort(byValidator);
-}
-
-function stripRoundChange<B>(rc: RoundChange<B>): RoundChange<never> {
-  return { kind: "round-change", height: rc.height, round: rc.round, prepared: rc.prepared, validator: rc.validator, signature: rc.signature };
 }
 
 /** Re-evaluate every rule that a new message or round may have enabled. */

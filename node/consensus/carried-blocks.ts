@@ -7,7 +7,7 @@
  * Both the gossip edge (gossip-validator.ts, off the input loop) and the driver (on it) call this; a
  * block checked at the edge is not checked again by the driver.
  */
-import type { ConsensusState } from "../../consensus/state-machine.js";
+import type { ConsensusState } from "../../consensus/state.js";
 import type { RoundChange } from "../../consensus/types.js";
 import { type ChainTip, type TxCheckCache, checkBlock } from "../chain/block.js";
 import { executeChecked } from "../ledger/apply.js";

@@ -4,7 +4,7 @@
  * data directory was wiped or restored from an older backup) — one that only observes, because this
  * validator no longer knows what it signed there.
  */
-import { type ConsensusState, initialState } from "../../consensus/state-machine.js";
+import { type ConsensusState, initialState } from "../../consensus/state.js";
 import type { ConsensusConfig } from "../../consensus/types.js";
 import type { Block } from "../chain/types.js";
 import type { Logger } from "../logger.js";

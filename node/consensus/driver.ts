@@ -11,7 +11,8 @@
  *   core-restore.ts    the core for each height, restored from the signing state after a restart
  * The gossip edge for consensus messages is gossip-validator.ts.
  */
-import { apply, type ConsensusState } from "../../consensus/state-machine.js";
+import { apply } from "../../consensus/state-machine.js";
+import type { ConsensusState } from "../../consensus/state.js";
 import type { Input, Output, UnsignedMessage } from "../../consensus/types.js";
 import { type ChainTip, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";

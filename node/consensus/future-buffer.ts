@@ -4,7 +4,7 @@
  * validator), caps on count, bytes and per validator) so a Byzantine validator cannot fill memory
  * with distinct messages.
  */
-import { MAX_FUTURE_ROUNDS } from "../../consensus/state-machine.js";
+import { MAX_FUTURE_ROUNDS } from "../../consensus/state.js";
 import type { BlockMessage } from "../chain/messages.js";
 
 /** Bounds of the future-height buffer. */

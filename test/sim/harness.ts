@@ -8,7 +8,8 @@
  * reachable peer (the sync protocol, simplified). Invariants are checked as the run goes (invariants.ts).
  */
 import assert from "node:assert/strict";
-import { apply, type ConsensusState, initialState } from "../../consensus/state-machine.js";
+import { apply } from "../../consensus/state-machine.js";
+import { type ConsensusState, initialState } from "../../consensus/state.js";
 import type { ConsensusConfig, ConsensusMessage, Decision, Input, SafetyState } from "../../consensus/types.js";
 import { EventQueue } from "./event-queue.js";
 import { signAs, type TestBlock } from "./fixtures.js";

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { proposerOf, quorum, roundTimeout } from "../../consensus/quorum.js";
-import type { ConsensusState } from "../../consensus/state-machine.js";
+import type { ConsensusState } from "../../consensus/state.js";
 import type { ConsensusMessage, Decision, Proposal, SafetyState, UnsignedMessage } from "../../consensus/types.js";
 import { sig, signedKey, signedValue, type TestBlock } from "./fixtures.js";
 

@@ -5,7 +5,8 @@
  * "persist before broadcast".
  */
 import assert from "node:assert/strict";
-import { apply, type ConsensusState, initialState } from "../../consensus/state-machine.js";
+import { apply } from "../../consensus/state-machine.js";
+import { type ConsensusState, initialState } from "../../consensus/state.js";
 import type { ConsensusMessage, Decision, Input, Output, SafetyState } from "../../consensus/types.js";
 import { configOf, HEIGHT, persistBeforeBroadcastViolation, signAs, type TestBlock } from "./fixtures.js";
 

@@ -4,7 +4,7 @@
  * evidence, followers, and an idle network. The normal case is in consensus.test.ts.
  */
 import assert from "node:assert/strict";
-import { MAX_FUTURE_ROUNDS } from "../../consensus/state-machine.js";
+import { MAX_FUTURE_ROUNDS } from "../../consensus/state.js";
 import type { ConsensusMessage, Input, Justification, Output, SafetyState } from "../../consensus/types.js";
 import { commitMsg, justificationOf, prepareCertificate, prepareMsg, proposalMsg, roundChangeMsg, type TestBlock } from "../sim/fixtures.js";
 import { describeOutput, Solo } from "../sim/lockstep.js";
