@@ -2,7 +2,7 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { executeChecked } from "../../node/ledger/apply.js";
 import { buildBlock, checkBlock, checkCommitCertificate, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../node/chain/merkle.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
@@ -99,7 +99,7 @@ describe("mempool", () => {
   });
 
   it("is bounded", async () => {
-    const pool = new Mempool(chain.spec, new MemoryStore(), { maxTxs: 2 });
+    const pool = new Mempool(chain.spec, new MemoryStore(), { ...defaultMempoolOptions, maxTxs: 2 });
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await assert.rejects(pool.admit(issueTx(chain, licenceDocument(chain))), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");
