@@ -25,6 +25,10 @@ export const ERROR_STATUS = {
   TX_NOT_ISSUER: 403,
   TX_ALREADY_REVOKED: 409,
   TX_BAD_VALIDITY: 400,
+  /** A time in the transaction lies outside the chain's range (genesis minTime..maxTime). */
+  TX_BAD_TIME: 400,
+  /** createdAt is too far from the admitting node's clock (mempool freshness window; never in blocks). */
+  TX_NOT_FRESH: 400,
   /** A renewal names a certificate that is revoked, expired or superseded at block time. */
   TX_CERT_NOT_VALID: 409,
   /** A renewal changes the certificate's type or holder. */
@@ -91,6 +95,7 @@ const PROVABLY_INVALID: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "TX_UNKNOWN_TYPE",
   "TX_SCHEMA",
   "TX_BAD_VALIDITY",
+  "TX_BAD_TIME",
   "BLOCK_INVALID",
   "COMMIT_CERT_INVALID",
   "MESSAGE_INVALID",

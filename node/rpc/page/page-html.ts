@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
 import type { VerificationResult } from "../../api/views.js";
+import { isoDay, utcMinute } from "../../chain/time.js";
 
 /** Where the page's static files are served. */
 export const ASSETS_PATH = "/verify-assets";
@@ -60,8 +61,9 @@ const STATUS_TEXT: Record<string, LocalizedText> = {
 };
 
 const both = (t: LocalizedText): string => `${escapeHtml(t.zh)} <span lang="en">${escapeHtml(t.en)}</span>`;
-const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+// Never throw: a stored record may hold any number (chain/time.ts).
+const utc = utcMinute;
+const day = isoDay;
 
 function fact(label: LocalizedText, value: string): string {
   return `<div class="fact"><dt>${both(label)}</dt><dd>${value}</dd></div>`;

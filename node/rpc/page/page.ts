@@ -9,6 +9,7 @@ import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
+import { utcMinute } from "../../chain/time.js";
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -18,7 +19,7 @@ const STATUS: Record<string, [string, string]> = {
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };
 
-const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const utc = utcMinute;
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
