@@ -73,7 +73,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
-    const mempool = new Mempool(spec, store, defaultMempoolOptions);
+    const mempool = new Mempool(spec, store, defaultMempoolOptions, clock);
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
 

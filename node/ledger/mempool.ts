@@ -4,6 +4,7 @@
  * it, at the latest committed block's time, so a proposer builds blocks whose transactions apply
  * (the same reason codes as in a block); what still fails at execution gets a rejection receipt.
  */
+import type { Clock } from "../clock.js";
 import { LedgerError } from "../errors.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { ReviewState } from "../chain/rules.js";
@@ -18,9 +19,14 @@ export interface MempoolOptions {
    * ~100 ms of signature checks, which consensus messages must not wait behind.
    */
   admitChunkTxs: number;
+  /**
+   * How far a new transaction's createdAt may be from this node's clock (either way). Checked at
+   * admission only, never in blocks: a block's validity must not depend on a node's clock.
+   */
+  maxCreatedAtSkewMs: number;
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000, admitChunkTxs: 100 };
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000, admitChunkTxs: 100, maxCreatedAtSkewMs: 10 * 60_000 };
 
 /** Let queued I/O and timers (consensus messages among them) run before the next chunk. */
 function yieldToEventLoop(): Promise<void> {
@@ -79,10 +85,15 @@ export class Mempool {
   private commitDone: Promise<void> | null = null;
   private endCommit: (() => void) | null = null;
 
+  /**
+   * `clock` is the node's clock for the createdAt freshness check; without one (simulations, offline
+   * tools replaying fixed transactions) freshness is not checked.
+   */
   constructor(
     private readonly spec: ChainSpec,
     private readonly state: StateReader,
     private readonly options: MempoolOptions = defaultMempoolOptions,
+    private readonly clock: Pick<Clock, "now"> | null = null,
   ) {}
 
   get size(): number {
@@ -172,10 +183,19 @@ export class Mempool {
     // From here on synchronous: no other admission interleaves between the checks and the inserts.
     const view = new PendingView(committed, this.records, this.holders);
     const time = headTime(this.spec, this.state).time;
+    const now = this.clock?.now();
     for (const [i, c] of checked.entries()) {
       if (c === undefined) continue;
       try {
         if (this.pending.has(c.hash) || committedTx.has(c.hash)) out[i] = { checked: c, status: "known" };
+        // A re-post of a known transaction stays "known" however old; only a new one must be fresh.
+        else if (now !== undefined && !this.isFresh(c, now)) {
+          const skew = this.options.maxCreatedAtSkewMs;
+          throw new LedgerError("TX_NOT_FRESH", `createdAt is more than ${skew / 60_000} minutes from this node's clock; sign it again with a correct clock`, {
+            createdAt: c.tx.body.createdAt,
+            now,
+          });
+        }
         // Only pending transactions leave the pending set, and only while a block commits (the
         // loop above waited that out): a transaction not read above is pending now.
         else if (!loaded.has(c.hash)) throw new LedgerError("INTERNAL", `transaction ${c.hash} left the mempool during admission`);
@@ -186,6 +206,10 @@ export class Mempool {
       }
     }
     return out as Array<AdmitResult | LedgerError>;
+  }
+
+  private isFresh(checked: CheckedTx, now: number): boolean {
+    return Math.abs(checked.tx.body.createdAt - now) <= this.options.maxCreatedAtSkewMs;
   }
 
   /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */

@@ -188,3 +188,52 @@ describe("mempool: signature failures per submission", () => {
     assert.equal(badSignatureCount(results), 2);
   });
 });
+
+describe("mempool: createdAt freshness at admission (the node's clock)", () => {
+  const MINUTE = 60_000;
+  // Test transactions are created at T0.
+  const cases: Array<[string, number, "accepted" | "TX_NOT_FRESH"]> = [
+    ["created now", T0, "accepted"],
+    ["created 10 minutes ago (the edge)", T0 + 10 * MINUTE, "accepted"],
+    ["created 10 minutes and 1 ms ago", T0 + 10 * MINUTE + 1, "TX_NOT_FRESH"],
+    ["created 10 minutes ahead of the clock (the edge)", T0 - 10 * MINUTE, "accepted"],
+    ["created 11 minutes ahead of the clock", T0 - 11 * MINUTE, "TX_NOT_FRESH"],
+  ];
+  for (const [name, now, expected] of cases) {
+    it(`${name} → ${expected}`, async () => {
+      const pool = new Mempool(chain.spec, new MemoryStore(), defaultMempoolOptions, new ManualClock(now));
+      const [r] = await pool.admitMany([issueTx(chain, licenceDocument(chain))]);
+      assert.equal(r instanceof LedgerError ? r.code : r?.status, expected, name);
+    });
+  }
+
+  it("a re-post of a pending or committed transaction stays known, however old", async () => {
+    let now = T0;
+    const clock = { now: () => now };
+    const store = new MemoryStore();
+    const pool = new Mempool(chain.spec, store, defaultMempoolOptions, clock);
+    const committed = issueTx(chain, licenceDocument(chain));
+    const pending = issueTx(chain, licenceDocument(chain));
+    await pool.admitMany([committed, pending]);
+    await commitBlock(pool, store, [checkTransaction(chain.spec, committed)]);
+    now += 24 * 60 * MINUTE;
+    const out = await pool.admitMany([committed, pending, issueTx(chain, licenceDocument(chain))]);
+    assert.deepEqual(
+      out.map((r) => (r instanceof LedgerError ? r.code : r.status)),
+      ["known", "known", "TX_NOT_FRESH"],
+    );
+  });
+
+  it("gossip does not reject (penalise) a stale transaction: it depends on this node's clock", async () => {
+    const pool = new Mempool(chain.spec, new MemoryStore(), defaultMempoolOptions, new ManualClock(T0 + 60 * MINUTE));
+    const gossip = new TxGossip(defaultTxGossipOptions, {
+      mempool: pool,
+      clock: new ManualClock(0),
+      log: createLogger("test"),
+      publish: async () => undefined,
+      onAdmitted: () => undefined,
+    });
+    assert.equal(await gossip.handleBatch(Buffer.from(JSON.stringify({ txs: [issueTx(chain, licenceDocument(chain))] }))), "accept");
+    assert.equal(pool.size, 0, "not admitted");
+  });
+});
