@@ -1,11 +1,13 @@
 /** Formatting shared by the commands' human output. */
 
-/** YYYY-MM-DD (UTC) of a Unix-ms time. */
+import { isoDay, isoSecond } from "../node/chain/time.js";
+
+/** YYYY-MM-DD (UTC) of a Unix-ms time; never throws (a record may hold any number). */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return isoDay(ms);
 }
 
-/** YYYY-MM-DDTHH:MM:SSZ of a Unix-ms time. */
+/** YYYY-MM-DDTHH:MM:SSZ of a Unix-ms time; never throws. */
 export function isoTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  return isoSecond(ms);
 }

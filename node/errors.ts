@@ -61,6 +61,18 @@ export const ERRORS = {
   TX_NOT_ISSUER: { status: 403, verdict: "ignore", exit: FAILURE, meaning: "only the issuing department may revoke or renew the certificate" },
   TX_ALREADY_REVOKED: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "the certificate is already revoked" },
   TX_BAD_VALIDITY: { status: 400, verdict: "reject", exit: FAILURE, meaning: "the validity window is empty or longer than the type allows" },
+  TX_BAD_TIME: {
+    status: 400,
+    verdict: "reject",
+    exit: FAILURE,
+    meaning: "a time in a transaction is outside the chain's time range (genesis minTime..maxTime)",
+  },
+  TX_NOT_FRESH: {
+    status: 400,
+    verdict: "ignore",
+    exit: FAILURE,
+    meaning: "a new transaction's createdAt is too far from this node's clock (checked at admission only)",
+  },
   TX_CERT_NOT_VALID: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a renewal names a certificate revoked, expired or superseded at block time" },
   TX_SUPERSEDE_MISMATCH: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a renewal changes the certificate's type or holder" },
   MEMPOOL_FULL: { status: 503, verdict: "ignore", exit: FAILURE, meaning: "the mempool is full; retry later" },

@@ -86,7 +86,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
     });
-    const mempool = new Mempool(tunables.mempool, { spec, state: store });
+    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
     const network = new Network(

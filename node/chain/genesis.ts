@@ -8,6 +8,7 @@ import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
 import { MAX_TX_BYTES } from "./limits.js";
+import { type TimeLimits, defaultTimeLimits, timeLimitsOf, timeLimitsProblem } from "./time.js";
 import type { CertificateType, ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./types.js";
 
 export const defaultConsensusParams: ConsensusParams = {
@@ -17,8 +18,12 @@ export const defaultConsensusParams: ConsensusParams = {
   // Long enough that a loaded 2-core host processing a full block does not time out the round.
   roundTimeoutMs: 3000,
   maxRoundTimeoutMs: 30_000,
+  // Written into new genesis files so a chain states its own limits (chain/time.ts has the defaults
+  // that apply to genesis files without them).
+  ...defaultTimeLimits,
 };
 
+const DAY_MS = 86_400_000;
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const LINK_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -30,6 +35,8 @@ export class ChainSpec {
   readonly validatorsHash: string;
   readonly quorum: number;
   readonly faultTolerance: number;
+  /** The time range of transactions and the shortest validity, defaults filled in. */
+  readonly timeLimits: TimeLimits;
   private readonly departments = new Map<string, Department>();
   private readonly types = new Map<string, CertificateType>();
   private readonly issuerKeys = new Map<string, string>(); // key -> department id
@@ -43,6 +50,7 @@ export class ChainSpec {
     this.validatorsHash = validatorsHash(genesis.validators);
     this.quorum = quorum(genesis.validators.length);
     this.faultTolerance = maxFaulty(genesis.validators.length);
+    this.timeLimits = timeLimitsOf(genesis.consensus);
     for (const d of genesis.departments) {
       this.departments.set(d.id, d);
       for (const k of d.issuerKeys) this.issuerKeys.set(k, d.id);
@@ -156,5 +164,11 @@ export function checkGenesis(g: Genesis): void {
   // A block must fit the largest transaction, or one big transaction would block the mempool forever.
   if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes >= MAX_TX_BYTES) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
     fail("consensus parameters");
+  }
+  const limits = timeLimitsOf(c);
+  const timeProblem = timeLimitsProblem(limits);
+  if (timeProblem !== null) fail(timeProblem);
+  for (const t of g.certificateTypes) {
+    if (t.maxValidityDays * DAY_MS < limits.minValidityMs) fail(`type ${t.id}: maxValidityDays is shorter than minValidityMs`);
   }
 }

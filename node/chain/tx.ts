@@ -10,7 +10,8 @@ import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypt
 import type { ChainSpec } from "./genesis.js";
 import { MAX_TX_BYTES } from "./limits.js";
 import { checkFields } from "./schema.js";
-import type { IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
+import { describeDuration, inTimeRange, isoDay } from "./time.js";
+import type { CertificateType, IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
 
 /** Largest canonical transaction accepted. */
 export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
@@ -51,6 +52,39 @@ function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], what
   }
 }
 
+/** A time a transaction carries must lie in the chain's range (genesis minTime..maxTime, chain/time.ts). */
+function checkTime(spec: ChainSpec, name: string, ms: number): void {
+  const limits = spec.timeLimits;
+  if (!inTimeRange(limits, ms)) {
+    throw new LedgerError("TX_BAD_TIME", `${name} ${ms} is outside this chain's time range ${isoDay(limits.minTime)} .. ${isoDay(limits.maxTime)}`, {
+      field: name,
+      minTime: limits.minTime,
+      maxTime: limits.maxTime,
+    });
+  }
+}
+
+/**
+ * The validity period of an issue or renewal: integer milliseconds inside the chain's time range,
+ * at least genesis's minValidityMs and at most the type's maxValidityDays. Throws TX_BAD_TIME or
+ * TX_BAD_VALIDITY. The CLI runs it before it builds a document.
+ */
+export function checkValidityPeriod(spec: ChainSpec, type: CertificateType, validFrom: unknown, validUntil: unknown): void {
+  if (!Number.isSafeInteger(validFrom) || !Number.isSafeInteger(validUntil) || (validFrom as number) < 0) {
+    throw new LedgerError("TX_BAD_VALIDITY", "validFrom and validUntil must be integer milliseconds");
+  }
+  const from = validFrom as number;
+  const until = validUntil as number;
+  // [REJECT] both ends inside the chain's time range (genesis minTime..maxTime)
+  checkTime(spec, "validFrom", from);
+  checkTime(spec, "validUntil", until);
+  if (until <= from) throw new LedgerError("TX_BAD_VALIDITY", "validUntil must be after validFrom");
+  // [REJECT] at least the chain's shortest validity (genesis minValidityMs), at most the type's longest
+  const { minValidityMs } = spec.timeLimits;
+  if (until - from < minValidityMs) throw new LedgerError("TX_BAD_VALIDITY", `a certificate is valid for at least ${describeDuration(minValidityMs)}`);
+  if (until - from > type.maxValidityDays * DAY_MS) throw new LedgerError("TX_BAD_VALIDITY", `${type.id} is valid for at most ${type.maxValidityDays} days`);
+}
+
 function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): IssuePayload {
   if (!isObject(p)) throw new LedgerError("TX_MALFORMED", "payload must be an object");
   onlyKeys(
@@ -86,13 +120,7 @@ function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): Iss
   // [REJECT] only the type's public fields, each well-typed
   checkFields(type, p.publicFields, true);
   // [REJECT] a validity period that makes sense
-  if (!Number.isSafeInteger(p.validFrom) || !Number.isSafeInteger(p.validUntil) || (p.validFrom as number) < 0) {
-    throw new LedgerError("TX_BAD_VALIDITY", "validFrom and validUntil must be integer milliseconds");
-  }
-  if ((p.validUntil as number) <= (p.validFrom as number)) throw new LedgerError("TX_BAD_VALIDITY", "validUntil must be after validFrom");
-  if ((p.validUntil as number) - (p.validFrom as number) > type.maxValidityDays * DAY_MS) {
-    throw new LedgerError("TX_BAD_VALIDITY", `${type.id} is valid for at most ${type.maxValidityDays} days`);
-  }
+  checkValidityPeriod(spec, type, p.validFrom, p.validUntil);
   return p as unknown as IssuePayload;
 }
 
@@ -132,6 +160,8 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   if (body.chainId !== spec.chainId) throw new LedgerError("TX_WRONG_CHAIN", `transaction is for chain ${describeValue(body.chainId)}, not ${spec.chainId}`);
   if (typeof body.nonce !== "string" || !NONCE.test(body.nonce)) throw new LedgerError("TX_MALFORMED", "nonce must be 16 bytes of hex");
   if (!Number.isSafeInteger(body.createdAt) || (body.createdAt as number) < 0) throw new LedgerError("TX_MALFORMED", "createdAt must be integer milliseconds");
+  // [REJECT] createdAt inside the chain's time range (its freshness is checked at admission only: mempool.ts)
+  checkTime(spec, "createdAt", body.createdAt as number);
   // [REJECT] signer is an issuer key of the named department
   if (typeof body.department !== "string" || spec.department(body.department) === undefined) {
     throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${JSON.stringify(body.department)}`);

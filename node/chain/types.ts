@@ -109,6 +109,12 @@ export interface ConsensusParams {
   /** Round 0 timer; round r waits min(base * 2^r, max). */
   roundTimeoutMs: number;
   maxRoundTimeoutMs: number;
+  /** Earliest time (Unix ms, inclusive) a transaction may carry; absent: 2000-01-01 (chain/time.ts). */
+  minTime?: number;
+  /** Latest time (Unix ms, inclusive) a transaction may carry; absent: 2200-01-01. */
+  maxTime?: number;
+  /** Shortest validity period of an issue or renewal; absent: one hour. */
+  minValidityMs?: number;
 }
 
 /** The genesis document: its hash is part of the chain id. */

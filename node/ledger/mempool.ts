@@ -4,6 +4,7 @@
  * it, at the latest committed block's time, so a proposer builds blocks whose transactions apply
  * (the same reason codes as in a block); what still fails at execution gets a rejection receipt.
  */
+import type { Clock } from "../clock.js";
 import { LedgerError } from "../errors.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { ReviewState } from "../chain/rules.js";
@@ -14,14 +15,31 @@ import type { CertificateRecord } from "../chain/types.js";
 export interface MempoolOptions {
   /** Pending transactions at most; more are refused with MEMPOOL_FULL until a block takes some. */
   maxTxs: number;
+  /**
+   * Transactions admitted per turn of the event loop: a 1,000-transaction RPC or gossip batch costs
+   * ~100 ms of signature checks, which consensus messages must not wait behind.
+   */
+  admitChunkTxs: number;
+  /**
+   * How far a new transaction's createdAt may be from this node's clock (either way). Checked at
+   * admission only, never in blocks: a block's validity must not depend on a node's clock.
+   */
+  maxCreatedAtSkewMs: number;
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000 };
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000, admitChunkTxs: 100, maxCreatedAtSkewMs: 10 * 60_000 };
+
+/** Let queued I/O and timers (consensus messages among them) run before the next chunk. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** What the mempool reads: the chain's rules and committed state. */
 export interface MempoolModules {
   spec: ChainSpec;
   state: StateReader;
+  /** The node's clock, for the createdAt freshness check at admission. */
+  clock?: Pick<Clock, "now">;
 }
 
 export type AdmitStatus = "accepted" | "known";
@@ -79,6 +97,8 @@ export class Mempool {
 
   private readonly spec: ChainSpec;
   private readonly state: StateReader;
+  /** The node's clock for the createdAt freshness check; without one (simulations, offline tools replaying fixed transactions) freshness is not checked. */
+  private readonly clock: Pick<Clock, "now"> | null;
 
   constructor(
     private readonly options: MempoolOptions,
@@ -86,6 +106,7 @@ export class Mempool {
   ) {
     this.spec = modules.spec;
     this.state = modules.state;
+    this.clock = modules.clock ?? null;
   }
 
   get size(): number {
@@ -109,11 +130,34 @@ export class Mempool {
   }
 
   /**
-   * Check and add many transactions in order (a revoke may follow its issue in one batch). State is
-   * read in batched lookups for the whole batch: per-transaction reads cost more than the signature
-   * checks. Each item is admitted or refused on its own.
+   * Check and add many transactions in order (a revoke may follow its issue in one batch), each
+   * admitted or refused on its own. A large batch is admitted in chunks of `admitChunkTxs` with a turn
+   * of the event loop between them, so consensus input is never held behind a batch's signature
+   * checks; a refusal of the whole chunk (NOT_READY) becomes each remaining item's refusal.
    */
   async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+    const chunk = Math.max(1, this.options.admitChunkTxs);
+    if (values.length <= chunk) return this.admitChunk(values);
+    const out: Array<AdmitResult | LedgerError> = [];
+    for (let start = 0; start < values.length; start += chunk) {
+      if (start > 0) await yieldToEventLoop();
+      const part = values.slice(start, start + chunk);
+      try {
+        out.push(...(await this.admitChunk(part)));
+      } catch (err) {
+        if (!(err instanceof LedgerError) || start === 0) throw err;
+        for (let i = start; i < values.length; i++) out.push(err);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Admit one chunk. State is read in batched lookups for the whole chunk: per-transaction reads
+   * cost more than the signature checks.
+   */
+  private async admitChunk(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
     const out: Array<AdmitResult | LedgerError | undefined> = new Array(values.length);
     const checked: Array<CheckedTx | undefined> = new Array(values.length);
     for (const [i, value] of values.entries()) {
@@ -124,12 +168,15 @@ export class Mempool {
         out[i] = err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
       }
     }
-    const fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
+    let fresh: CheckedTx[] = [];
     let locations: Array<unknown | null> = [];
     let committed = new StateCache();
-    // Read committed state; if a block committed meanwhile, read again (it may have changed what we read).
+    // Read committed state; if a block committed meanwhile, read again (it may have changed what we
+    // read). Which transactions are new is decided afresh on every attempt: a block committing during
+    // the wait drops its transactions from the pending set, and the state they touch must be read.
     for (let attempt = 0; ; attempt++) {
       const epoch = this.epoch;
+      fresh = checked.filter((c): c is CheckedTx => c !== undefined && !this.pending.has(c.hash));
       committed = new StateCache();
       try {
         this.assertOpen();
@@ -145,19 +192,37 @@ export class Mempool {
       await this.commitDone;
     }
     const committedTx = new Set(fresh.filter((_, i) => locations[i] !== null).map((c) => c.hash));
+    const loaded = new Set(fresh.map((c) => c.hash));
     // From here on synchronous: no other admission interleaves between the checks and the inserts.
     const view = new PendingView(committed, this.records, this.holders);
     const time = headTime(this.spec, this.state).time;
+    const now = this.clock?.now();
     for (const [i, c] of checked.entries()) {
       if (c === undefined) continue;
       try {
-        out[i] = { checked: c, status: this.pending.has(c.hash) || committedTx.has(c.hash) ? "known" : this.insert(c, view, time) };
+        if (this.pending.has(c.hash) || committedTx.has(c.hash)) out[i] = { checked: c, status: "known" };
+        // A re-post of a known transaction stays "known" however old; only a new one must be fresh.
+        else if (now !== undefined && !this.isFresh(c, now)) {
+          const skew = this.options.maxCreatedAtSkewMs;
+          throw new LedgerError("TX_NOT_FRESH", `createdAt is more than ${skew / 60_000} minutes from this node's clock; sign it again with a correct clock`, {
+            createdAt: c.tx.body.createdAt,
+            now,
+          });
+        }
+        // Only pending transactions leave the pending set, and only while a block commits (the
+        // loop above waited that out): a transaction not read above is pending now.
+        else if (!loaded.has(c.hash)) throw new LedgerError("INTERNAL", `transaction ${c.hash} left the mempool during admission`);
+        else out[i] = { checked: c, status: this.insert(c, view, time) };
       } catch (err) {
         if (!(err instanceof LedgerError)) throw err;
         out[i] = err;
       }
     }
     return out as Array<AdmitResult | LedgerError>;
+  }
+
+  private isFresh(checked: CheckedTx, now: number): boolean {
+    return Math.abs(checked.tx.body.createdAt - now) <= this.options.maxCreatedAtSkewMs;
   }
 
   /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */
@@ -275,4 +340,12 @@ export class Mempool {
       else this.holders.set(key, rest);
     }
   }
+}
+
+/**
+ * How many items of one admission (admitMany's or a backend's submitTransactions' results) were
+ * refused for a bad signature: what per-client throttling of forged floods counts.
+ */
+export function badSignatureCount(results: readonly unknown[]): number {
+  return results.filter((r) => r instanceof LedgerError && r.code === "TX_BAD_SIGNATURE").length;
 }

@@ -5,6 +5,7 @@
  */
 import type { ChainSpec } from "../chain/genesis.js";
 import { statusAt } from "../chain/state.js";
+import { isoDay } from "../chain/time.js";
 import type { CertificateRecord } from "../chain/types.js";
 import type { CertificateView, VerificationResult } from "../api/views.js";
 
@@ -32,11 +33,11 @@ export function certificateView(spec: ChainSpec, record: CertificateRecord, at: 
 /** The verdict on a certificate view: valid only when its status is "valid". */
 export function verdictOf(certificate: CertificateView): VerificationResult {
   const reasons: Record<CertificateView["status"], string> = {
-    valid: `issued by ${certificate.department.name.en}, valid until ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
+    valid: `issued by ${certificate.department.name.en}, valid until ${isoDay(certificate.record.validUntil)}`,
     revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
     superseded: `superseded by ${certificate.record.supersededBy ?? "a renewal"}`,
-    expired: `expired on ${new Date(certificate.record.validUntil).toISOString().slice(0, 10)}`,
-    "not-yet-valid": `valid from ${new Date(certificate.record.validFrom).toISOString().slice(0, 10)}`,
+    expired: `expired on ${isoDay(certificate.record.validUntil)}`,
+    "not-yet-valid": `valid from ${isoDay(certificate.record.validFrom)}`,
   };
   return { valid: certificate.status === "valid", status: certificate.status, reason: reasons[certificate.status], certificate };
 }

@@ -246,7 +246,8 @@ describe("e2e: the mission's stories on 4 validators", function () {
       holder: { name: "王五 Wang Wu", idType: "resident-id", idNumber: "110101198808080033" },
       holderSalt: newSalt(),
       fields: { dateOfBirth: "1988-08-08" },
-      validFrom: now - 1000,
+      // The chain's shortest validity is an hour (genesis minValidityMs): one that ends in 2.5 s.
+      validFrom: now + 2500 - 3_600_000,
       validUntil: now + 2500,
     };
     await submitIssue(0, doc, "public-security");

@@ -22,7 +22,7 @@ import type { CliIo } from "../../cli/io.js";
 import { runCli } from "../../cli/main.js";
 import { parseLinks } from "../../cli/commands/cert/holder.js";
 import { formatCertificate } from "../../cli/commands/cert/show.js";
-import { DAY, documentFor, makeTestChain, person } from "../helpers/chain.js";
+import { DAY, T0, documentFor, makeTestChain, person } from "../helpers/chain.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/certchain.js", import.meta.url));
 const chain = makeTestChain();
@@ -211,8 +211,8 @@ describe("cli: building a certificate document", () => {
       certificateId: "IP-20260110-00000001",
       holder: { name: "Zhang San", idType: "resident-id", idNumber: "110101199003070011" },
       fields: { dateOfBirth: "1990-03-07" },
-      validFrom: 1,
-      validUntil: 2,
+      validFrom: T0,
+      validUntil: T0 + 30 * DAY,
       holderSalt: "ab".repeat(32),
     };
     const doc = buildDocument(chain.spec, input);
@@ -223,6 +223,11 @@ describe("cli: building a certificate document", () => {
       [{ fields: { dateOfBirth: "1990-02-30" } }, /not a calendar date/],
       [{ certificateId: "x" }, /--id must be/],
       [{ holder: { name: "", idType: "resident-id", idNumber: "1" } }, /holder.name/],
+      // the chain's time range and validity bounds (genesis), with their codes
+      [{ validFrom: 8.7e15, validUntil: 8.7e15 + DAY }, /^TX_BAD_TIME: validFrom/],
+      [{ validUntil: Date.UTC(2300, 0, 1) }, /^TX_BAD_TIME: validUntil/],
+      [{ validFrom: 0, validUntil: DAY }, /^TX_BAD_TIME: validFrom/],
+      [{ validUntil: T0 + 1 }, /^TX_BAD_VALIDITY: .*at least 1 hour/],
     ];
     for (const [change, message] of bad) usageError(() => buildDocument(chain.spec, { ...input, ...change }), message, JSON.stringify(change));
   });

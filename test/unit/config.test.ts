@@ -37,7 +37,7 @@ describe("node config: partial options per module", () => {
       "config.json",
     );
     const resolved = resolveModuleOptions(cfg);
-    assert.deepEqual(resolved.mempool, { maxTxs: 7 });
+    assert.deepEqual(resolved.mempool, { ...defaultModuleOptions.mempool, maxTxs: 7 });
     assert.deepEqual(resolved.txGossip, { ...defaultModuleOptions.txGossip, flushIntervalMs: 5 });
     assert.deepEqual(resolved.sync, { ...defaultModuleOptions.sync, pollIntervalMs: 250 });
     assert.deepEqual(resolved.rpc, { ...defaultModuleOptions.rpc, host: "0.0.0.0", port: 8080, requestTimeoutMs: 5000 });

@@ -99,7 +99,7 @@ describe("mempool", () => {
   });
 
   it("is bounded", async () => {
-    const pool = new Mempool({ maxTxs: 2 }, { spec: chain.spec, state: new MemoryStore() });
+    const pool = new Mempool({ ...defaultMempoolOptions, maxTxs: 2 }, { spec: chain.spec, state: new MemoryStore() });
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await assert.rejects(pool.admit(issueTx(chain, licenceDocument(chain))), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");

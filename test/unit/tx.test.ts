@@ -4,7 +4,9 @@ import { documentDigest, holderCommitment } from "../../node/chain/document.js";
 import { checkTransaction, signTx, txHash } from "../../node/chain/tx.js";
 import type { IssueTxBody, Transaction } from "../../node/chain/types.js";
 import { LedgerError } from "../../node/errors.js";
-import { issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
+import { ChainSpec, defaultConsensusParams } from "../../node/chain/genesis.js";
+import { defaultTimeLimits } from "../../node/chain/time.js";
+import { DAY, T0, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const market = chain.issuers.get("market-regulation");
@@ -15,6 +17,19 @@ function mutated(change: (body: IssueTxBody) => void, key: typeof market | null 
   const tx = structuredClone(issueTx(chain, licenceDocument(chain)));
   change(tx.body as IssueTxBody);
   return key === null || key === undefined ? tx : signTx(tx.body, key.privateKey);
+}
+
+const HOUR = 3_600_000;
+const MIN_TIME = Date.UTC(2000, 0, 1);
+const MAX_TIME = Date.UTC(2200, 0, 1);
+
+function setValidity(b: IssueTxBody, validFrom: number, validUntil: number): void {
+  b.payload.validFrom = validFrom;
+  b.payload.validUntil = validUntil;
+}
+
+function setCreatedAt(b: IssueTxBody, createdAt: number): void {
+  b.createdAt = createdAt;
 }
 
 describe("transaction validation", () => {
@@ -188,6 +203,17 @@ describe("transaction validation", () => {
       "TX_TOO_LARGE",
     ],
     ["empty revoke reason", () => revokeTx(chain, "BL-1234", "market-regulation", " "), "TX_MALFORMED"],
+    // hardening finding 4: every time inside the chain's range, a validity of at least minValidityMs
+    ["validFrom beyond the Date range (8.7e15)", () => mutated((b) => setValidity(b, 8.7e15, 8.7e15 + DAY)), "TX_BAD_TIME"],
+    ["validFrom at the epoch", () => mutated((b) => setValidity(b, 0, DAY)), "TX_BAD_TIME"],
+    ["validFrom a millisecond before minTime", () => mutated((b) => setValidity(b, MIN_TIME - 1, MIN_TIME + DAY)), "TX_BAD_TIME"],
+    ["validUntil a millisecond after maxTime", () => mutated((b) => setValidity(b, MAX_TIME - DAY, MAX_TIME + 1)), "TX_BAD_TIME"],
+    ["createdAt 0", () => mutated((b) => setCreatedAt(b, 0)), "TX_BAD_TIME"],
+    ["createdAt 8.6e15", () => mutated((b) => setCreatedAt(b, 8.6e15)), "TX_BAD_TIME"],
+    ["a revoke created at 8.6e15", () => signTx({ ...revokeTx(chain, "BL-1234").body, createdAt: 8.6e15 }, market?.privateKey as string), "TX_BAD_TIME"],
+    ["a validity of 0 ms", () => mutated((b) => setValidity(b, T0, T0)), "TX_BAD_VALIDITY"],
+    ["a validity of 1 ms", () => mutated((b) => setValidity(b, T0, T0 + 1)), "TX_BAD_VALIDITY"],
+    ["a validity a millisecond short of an hour", () => mutated((b) => setValidity(b, T0, T0 + HOUR - 1)), "TX_BAD_VALIDITY"],
   ];
   for (const [name, make, code] of cases) {
     it(`rejects ${name} with ${code}`, () => {
@@ -195,6 +221,49 @@ describe("transaction validation", () => {
         () => checkTransaction(chain.spec, make()),
         (err: unknown) => err instanceof LedgerError && err.code === code,
         `${name}: expected ${code}`,
+      );
+    });
+  }
+});
+
+describe("transaction times: the chain's range and shortest validity (genesis)", () => {
+  it("the edges of the default range and an hour's validity are accepted", () => {
+    for (const [from, until] of [
+      [MIN_TIME, MIN_TIME + HOUR],
+      [MAX_TIME - HOUR, MAX_TIME],
+      [T0, T0 + HOUR],
+    ] as const) {
+      assert.doesNotThrow(
+        () =>
+          checkTransaction(
+            chain.spec,
+            mutated((b) => setValidity(b, from, until)),
+          ),
+        `${from}..${until}`,
+      );
+    }
+  });
+
+  it("a genesis without the parameters gets the defaults; one with them uses its own", () => {
+    const { minTime, maxTime, minValidityMs, ...rest } = defaultConsensusParams;
+    assert.deepEqual(new ChainSpec({ ...chain.spec.genesis, consensus: rest }).timeLimits, defaultTimeLimits, "missing means default");
+    const own = new ChainSpec({ ...chain.spec.genesis, consensus: { ...rest, minTime: T0 - DAY, maxTime: T0 + 400 * DAY, minValidityMs: DAY } });
+    assert.deepEqual(own.timeLimits, { minTime: T0 - DAY, maxTime: T0 + 400 * DAY, minValidityMs: DAY });
+  });
+
+  const badGenesis: Array<[string, Partial<typeof defaultConsensusParams>]> = [
+    ["minTime after maxTime", { minTime: T0, maxTime: T0 - 1 }],
+    ["maxTime beyond the Date range", { maxTime: 8.7e15 }],
+    ["a fractional minTime", { minTime: 1.5 }],
+    ["a zero minValidityMs", { minValidityMs: 0 }],
+    ["a minValidityMs longer than every type's maxValidityDays", { minValidityMs: 100_000 * DAY }],
+  ];
+  for (const [name, change] of badGenesis) {
+    it(`genesis with ${name} is refused`, () => {
+      assert.throws(
+        () => new ChainSpec({ ...chain.spec.genesis, consensus: { ...defaultConsensusParams, ...change } }),
+        (err: unknown) => err instanceof LedgerError && err.code === "CONFIG",
+        name,
       );
     });
   }

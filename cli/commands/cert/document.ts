@@ -5,7 +5,7 @@
  */
 import { type CertificateDocument, type HolderIdentity, checkDocument } from "../../../node/chain/document.js";
 import type { ChainSpec } from "../../../node/chain/genesis.js";
-import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
+import { CERTIFICATE_ID, checkValidityPeriod } from "../../../node/chain/tx.js";
 import type { CertificateType, PublicFieldValue } from "../../../node/chain/types.js";
 import { LedgerError } from "../../../node/errors.js";
 import { UsageError } from "../../errors.js";
@@ -122,11 +122,14 @@ export function buildDocument(spec: ChainSpec, input: DocumentInput): Certificat
   if (input.links !== undefined) doc.links = input.links;
   if (input.supersedes !== undefined) doc.supersedes = input.supersedes;
   try {
+    // The chain's time range and validity bounds (genesis), as every node checks the issue.
+    checkValidityPeriod(spec, input.type, doc.validFrom, doc.validUntil);
     return checkDocument(spec, doc);
   } catch (err) {
     if (err instanceof LedgerError) {
       const hint = err.code === "TX_SCHEMA" ? `; ${input.type.id} fields are ${fieldList(input.type)}` : "";
-      throw new UsageError(`${err.message}${hint}`, COMMAND);
+      const code = err.code === "TX_BAD_TIME" || err.code === "TX_BAD_VALIDITY" ? `${err.code}: ` : "";
+      throw new UsageError(`${code}${err.message}${hint}`, COMMAND);
     }
     throw err;
   }

@@ -4,10 +4,10 @@
  * check (page.ts) fills in. Every value is HTML-escaped; the only inline script is the import map,
  * allowed by its hash in the Content-Security-Policy.
  */
-import { formatUtc } from "../../api/format.js";
 import { createHash } from "node:crypto";
 import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
 import type { VerificationResult } from "../../api/views.js";
+import { isoDay, utcMinute } from "../../chain/time.js";
 
 /** Where the page's static files are served. */
 export const ASSETS_PATH = "/verify-assets";
@@ -61,7 +61,8 @@ const STATUS_TEXT: Record<string, LocalizedText> = {
 };
 
 const both = (t: LocalizedText): string => `${escapeHtml(t.zh)} <span lang="en">${escapeHtml(t.en)}</span>`;
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+// Never throw: a stored record may hold any number (chain/time.ts).
+const day = isoDay;
 
 function fact(label: LocalizedText, value: string): string {
   return `<div class="fact"><dt>${both(label)}</dt><dd>${value}</dd></div>`;
@@ -89,13 +90,13 @@ export function renderVerifyPage(input: VerifyPageInput): string {
     facts.push(fact({ zh: "发证部门", en: "Issued by" }, both(c.department.name)));
     facts.push(fact({ zh: "有效期", en: "Validity" }, `${escapeHtml(day(c.record.validFrom))} — ${escapeHtml(day(c.record.validUntil))}`));
     facts.push(
-      fact({ zh: "签发", en: "Issued" }, `区块 <span lang="en">block</span> ${escapeHtml(c.issued.height)} · ${escapeHtml(formatUtc(c.issued.time))}`),
+      fact({ zh: "签发", en: "Issued" }, `区块 <span lang="en">block</span> ${escapeHtml(c.issued.height)} · ${escapeHtml(utcMinute(c.issued.time))}`),
     );
     if (c.revoked !== undefined) {
       facts.push(
         fact(
           { zh: "撤销", en: "Revoked" },
-          `区块 <span lang="en">block</span> ${escapeHtml(c.revoked.height)} · ${escapeHtml(formatUtc(c.revoked.time))} · ${escapeHtml(c.revoked.reason)}`,
+          `区块 <span lang="en">block</span> ${escapeHtml(c.revoked.height)} · ${escapeHtml(utcMinute(c.revoked.time))} · ${escapeHtml(c.revoked.reason)}`,
         ),
       );
     }
@@ -103,7 +104,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       facts.push(
         fact(
           { zh: "换发", en: "Superseded by" },
-          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${escapeHtml(formatUtc(c.superseded.time))}`,
+          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${escapeHtml(utcMinute(c.superseded.time))}`,
         ),
       );
     }

@@ -5,12 +5,12 @@
  * whether that agrees with the node's answer, and checks a document file the holder picks — all
  * locally, nothing uploaded. Writes text only (textContent), never HTML.
  */
-import { formatUtc } from "../../api/format.js";
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
+import { utcMinute } from "../../chain/time.js";
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -63,7 +63,7 @@ async function fetchBundle(id: string): Promise<unknown> {
 function describeProven(list: HTMLElement, p: ProvenCertificate): void {
   const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
   addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
-  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${formatUtc(p.asOf.time)}`);
+  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utcMinute(p.asOf.time)}`);
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
