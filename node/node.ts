@@ -85,6 +85,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     const network = new Network(
       { privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
+        clock,
         onTransactions: (data) => (txGossip === undefined ? "ignore" : txGossip.handleBatch(data)),
         onConsensus: (data): GossipVerdict => {
           if (driver === undefined) return "ignore";

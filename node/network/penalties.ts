@@ -28,16 +28,16 @@ interface PeerRecord {
 export class PeerPenalties {
   private readonly peers = new Map<string, PeerRecord>();
 
-  constructor(private readonly o: PenaltyOptions = defaultPenaltyOptions) {}
+  constructor(private readonly options: PenaltyOptions = defaultPenaltyOptions) {}
 
   /** Count one offence at `now`; returns the ban's end when this offence starts a ban, else null. */
   offence(peer: string, now: number): number | null {
     const r = this.peers.get(peer) ?? { score: 0, at: now, bans: 0, bannedUntil: 0 };
-    r.score = r.score * 0.5 ** (Math.max(0, now - r.at) / this.o.halfLifeMs) + 1;
+    r.score = r.score * 0.5 ** (Math.max(0, now - r.at) / this.options.halfLifeMs) + 1;
     r.at = now;
     this.peers.set(peer, r);
-    if (r.bannedUntil > now || r.score < this.o.threshold) return null;
-    r.bannedUntil = now + Math.min(this.o.banMs * 2 ** r.bans, this.o.maxBanMs);
+    if (r.bannedUntil > now || r.score < this.options.threshold) return null;
+    r.bannedUntil = now + Math.min(this.options.banMs * 2 ** r.bans, this.options.maxBanMs);
     r.bans++;
     r.score = 0;
     return r.bannedUntil;

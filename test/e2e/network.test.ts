@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { type AddressInfo, type Server, createServer } from "node:net";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
+import { systemClock } from "../../node/clock.js";
 import { type GossipVerdict, LedgerError } from "../../node/errors.js";
 import { setLogLevel } from "../../node/logger.js";
 import { peerIdOf } from "../../node/network/identity.js";
@@ -104,7 +105,7 @@ async function startNode(id: Identity, peers: Identity[], extra: Partial<Network
   const got: Delivery[] = [];
   const net = new Network(
     { privateKey: id.key, listen: [id.address], peers: peerList, topicPrefix: PREFIX, requestNames: REQUESTS, ...extra },
-    handlersFor(got),
+    { ...handlersFor(got), clock: systemClock },
   );
   running.add(net);
   await net.start();

@@ -14,6 +14,7 @@ import { issuePayloadFor, newSalt } from "../../node/chain/document.js";
 import { type ChainSpec, loadGenesis } from "../../node/chain/genesis.js";
 import { newTxEnvelope, signTx } from "../../node/chain/tx.js";
 import type { IssueTxBody } from "../../node/chain/types.js";
+import { systemClock } from "../../node/clock.js";
 import { loadConfig } from "../../node/config.js";
 import { signMessage } from "../../node/consensus/messages.js";
 import { generateKeyPair, loadKeyFile } from "../../node/crypto/keys.js";
@@ -71,7 +72,7 @@ describe("e2e: the p2p edge", function () {
         topicPrefix: `/certchain/${spec.chainId}`,
         redialIntervalMs: 200,
       },
-      silent,
+      { ...silent, clock: systemClock },
     );
     extra.push(outsider);
     await outsider.start();
@@ -92,7 +93,7 @@ describe("e2e: the p2p edge", function () {
         topicPrefix: `/certchain/${spec.chainId}`,
         redialIntervalMs: 200,
       },
-      silent,
+      { ...silent, clock: systemClock },
     );
     extra.push(rogue);
     await rogue.start();
