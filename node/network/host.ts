@@ -14,11 +14,16 @@ export type HostServices = { identify: Identify; pubsub: GossipSub };
 /** A running (or not yet started) libp2p host. */
 export type Host = Libp2p<HostServices>;
 
-/** Where the host listens. */
+/** How the host listens and how long an inbound connection may take to upgrade. */
 export interface HostOptions {
   /** multiaddrs to listen on; nothing else is listened on */
   listen: string[];
+  /** An inbound connection must finish Noise and yamux within this (libp2p's default is 10 s): a silent socket frees its slot then. */
+  inboundUpgradeTimeoutMs: number;
 }
+
+/** Defaults; `listen` has none. */
+export const defaultHostOptions: Omit<HostOptions, "listen"> = { inboundUpgradeTimeoutMs: 3_000 };
 
 /** What the host is built from. */
 export interface HostModules {
@@ -28,6 +33,8 @@ export interface HostModules {
   peerCount: number;
   /** the gossip topics, the only ones allowed */
   topics: string[];
+  /** pending inbound connections libp2p may hold in all; the gater's per-address budgets stay below it */
+  maxPendingInbound: number;
 }
 
 /** Create the libp2p host, not started. */
@@ -44,7 +51,8 @@ export function createHost(options: HostOptions, modules: HostModules): Promise<
       // libp2p refuses a 6th inbound connection per second from one host before the handshake; a whole
       // cluster on one host (testnet) dials the highest id at once, so allow every peer twice over.
       inboundConnectionThreshold: Math.max(5, 2 * modules.peerCount),
-      maxIncomingPendingConnections: Math.max(10, 2 * modules.peerCount),
+      maxIncomingPendingConnections: Math.max(10, 2 * modules.peerCount, modules.maxPendingInbound),
+      inboundUpgradeTimeout: options.inboundUpgradeTimeoutMs,
     },
     // A publish burst can starve pings; aborting then loses everything queued (libp2p-notes pitfall 1).
     connectionMonitor: { abortConnectionOnPingFailure: false },

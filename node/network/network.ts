@@ -2,7 +2,7 @@
  * The libp2p network layer (design.md §4): TCP + Noise + yamux + identify + gossipsub among a static,
  * permissioned set of peers, plus one-request-per-stream request/response. It moves bytes only; what
  * the bytes mean is the handlers' business. This file is the facade; each job lives in its own module:
- * host.ts (the libp2p builder), gater.ts (who may connect), peer-keeper.ts (static
+ * host.ts (the libp2p builder), gater.ts + inbound-admission.ts (who may connect), peer-keeper.ts (static
  * peers, redial), gossip-edge.ts (verdicts, penalty box), request-response.ts, isolation.ts.
  */
 import type { PrivateKey } from "@libp2p/interface";
@@ -12,7 +12,8 @@ import { type GossipVerdict, LedgerError } from "../errors.js";
 import { type Logger, createLogger } from "../logger.js";
 import { createConnectionGater } from "./gater.js";
 import { GossipEdge, defaultGossipEdgeOptions } from "./gossip-edge.js";
-import { type Host, createHost } from "./host.js";
+import { type Host, createHost, defaultHostOptions } from "./host.js";
+import { InboundAdmission, type InboundAdmissionOptions, defaultInboundAdmissionOptions } from "./inbound-admission.js";
 import { IsolationSwitch } from "./isolation.js";
 import { PeerKeeper, defaultPeerKeeperOptions } from "./peer-keeper.js";
 import { ConfiguredPeers, type NetworkPeer } from "./peers.js";
@@ -42,6 +43,10 @@ export interface NetworkOptions {
   redialIntervalMs?: number;
   /** When a peer that keeps sending provably invalid gossip is disconnected and refused (penalties.ts). */
   penalties?: PenaltyOptions;
+  /** An inbound connection must finish its handshake within this (host.ts). */
+  inboundUpgradeTimeoutMs?: number;
+  /** Budgets of pending inbound handshakes per remote address (inbound-admission.ts). */
+  inboundAdmission?: InboundAdmissionOptions;
 }
 
 /** Defaults of every tunable of NetworkOptions, gathered from the network's modules. */
@@ -49,7 +54,9 @@ export const defaultNetworkOptions = {
   ...defaultRequestResponseOptions,
   ...defaultGossipEdgeOptions,
   ...defaultPeerKeeperOptions,
+  ...defaultHostOptions,
   penalties: defaultPenaltyOptions,
+  inboundAdmission: defaultInboundAdmissionOptions,
 } satisfies Required<Omit<NetworkOptions, "privateKey" | "listen" | "peers" | "topicPrefix">>;
 
 /**
@@ -99,6 +106,7 @@ export class Network {
   private readonly log: Logger;
   private readonly peers: ConfiguredPeers;
   private readonly penalties: PeerPenalties;
+  private readonly admission: InboundAdmission;
   private readonly requests: RequestResponse;
   private readonly gossip: GossipEdge;
   private readonly keeper: PeerKeeper;
@@ -118,6 +126,7 @@ export class Network {
     this.log = log;
     this.peers = new ConfiguredPeers(this.peerId, peers);
     this.penalties = new PeerPenalties(this.options.penalties);
+    this.admission = new InboundAdmission(this.options.inboundAdmission, this.peers.hostCounts());
     this.requests = new RequestResponse(this.options, { clock, log, onRequest: (name, body, from) => handlers.onRequest(name, body, from) });
     this.gossip = new GossipEdge(this.options, {
       onTransactions: (data, from) => handlers.onTransactions(data, from),
@@ -142,7 +151,9 @@ export class Network {
     const gater = createConnectionGater({
       peers: this.peers,
       penalties: this.penalties,
+      admission: this.admission,
       clock: this.clock,
+      log: this.log,
       isIsolated: () => this.isolation.isOn,
     });
     const host = await createHost(this.options, {
@@ -150,6 +161,7 @@ export class Network {
       gater,
       peerCount: this.peers.size,
       topics: this.gossip.topics,
+      maxPendingInbound: this.admission.totalBudget,
     });
     this.host = host;
     await this.keeper.register(host);

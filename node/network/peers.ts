@@ -65,6 +65,13 @@ export class ConfiguredPeers {
     return this.byId.entries();
   }
 
+  /** How many configured peers have each IP address in their configured address. */
+  hostCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const p of this.byId.values()) if (p.host !== null) counts.set(p.host, (counts.get(p.host) ?? 0) + 1);
+    return counts;
+  }
+
   /** Only the lexicographically lower peer id of a pair dials, so the pair gets one connection (libp2p-notes pitfall 3). */
   isDialerFor(remote: string): boolean {
     return this.selfId < remote;
