@@ -4,7 +4,7 @@
  * configured peers without a connection (libp2p redials KEEP_ALIVE peers only a few times after a drop
  * and never one that was down at start: pitfall 2), and heals a connection whose gossip stream broke.
  */
-import { KEEP_ALIVE } from "@libp2p/interface";
+import { type Connection, KEEP_ALIVE } from "@libp2p/interface";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Host } from "./host.js";
@@ -45,14 +45,17 @@ export class PeerKeeper {
   private readonly downSince = new Map<string, number>();
   private readonly gossipMissingSince = new Map<string, number>();
   private readonly dialing = new Set<string>();
+  /** Connections whose remote answered identify: it accepted us (see connectedPeers). */
+  private readonly identified = new WeakSet<Connection>();
 
   constructor(
     private readonly options: PeerKeeperOptions,
     private readonly modules: PeerKeeperModules,
   ) {}
 
-  /** Put the static peers in the peer store (before the host starts). */
+  /** Put the static peers in the peer store and watch identify (before the host starts). */
   async register(host: Host): Promise<void> {
+    host.addEventListener("peer:identify", (evt) => this.identified.add(evt.detail.connection));
     for (const [key, peer] of this.modules.peers.entries()) {
       // KEEP_ALIVE makes libp2p dial at start and after a drop; only on the side that dials, so a
       // pair does not race into two connections (pitfall 3). The redial loop covers the rest.
@@ -81,14 +84,24 @@ export class PeerKeeper {
     this.scheduleRedial(0);
   }
 
-  /** Configured peers with an open connection. */
+  /**
+   * Configured peers with an open connection that the remote has accepted. A dialler finishes its side
+   * of the Noise handshake before the remote's gater has seen who it is, so a connection the remote
+   * refuses (not configured, in its penalty box) is "open" here for a few ms before it is closed; only
+   * a remote that answered identify or opened a stream has let us in.
+   */
   connectedPeers(): string[] {
+    return this.openPeers((c) => this.identified.has(c) || c.streams.some((s) => s.direction === "inbound"));
+  }
+
+  /** Configured peers with an open connection that `accepted` holds for. */
+  private openPeers(accepted: (c: Connection) => boolean = () => true): string[] {
     const host = this.host;
     if (host === null) return [];
     const ids = new Set<string>();
     for (const c of host.getConnections()) {
       const id = c.remotePeer.toString();
-      if (c.status === "open" && this.modules.peers.has(id)) ids.add(id);
+      if (c.status === "open" && this.modules.peers.has(id) && accepted(c)) ids.add(id);
     }
     return [...ids];
   }
@@ -117,7 +130,8 @@ export class PeerKeeper {
     const { peers, penalties, clock, log } = this.modules;
     if (host === null || this.stopped || this.modules.isIsolated()) return;
     const now = clock.now();
-    const connected = new Set(this.connectedPeers());
+    // Any open connection counts here: one still being accepted must not be dialled again.
+    const connected = new Set(this.openPeers());
     const gossiping = new Set(host.services.pubsub.getPeers().map(String));
     for (const [key, peer] of peers.entries()) {
       if (connected.has(key)) {
