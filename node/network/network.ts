@@ -1,99 +1,29 @@
 /**
  * The libp2p network layer (design.md §4): TCP + Noise + yamux + identify + gossipsub among a static,
  * permissioned set of peers, plus one-request-per-stream request/response. It moves bytes only; what
- * the bytes mean is the handlers' business. This file is the facade; each job lives in its own module:
- * host.ts (the libp2p builder), gater.ts + inbound-admission.ts (who may connect), peer-keeper.ts (static
- * peers, redial), gossip-edge.ts (verdicts, penalty box), request-response.ts, isolation.ts.
+ * the bytes mean is the handlers' business. This file is the facade (its contract: network-options.ts);
+ * each job lives in its own module: host.ts (the libp2p builder), gater.ts + inbound-admission.ts (who
+ * may connect), peer-keeper.ts (static peers, redial), gossip-edge.ts (verdicts, penalty box),
+ * request-response.ts, isolation.ts.
  */
-import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { Clock } from "../clock.js";
-import { type GossipVerdict, LedgerError } from "../errors.js";
+import { LedgerError } from "../errors.js";
 import { type Logger, createLogger } from "../logger.js";
 import { createConnectionGater } from "./gater.js";
-import { GossipEdge, defaultGossipEdgeOptions } from "./gossip-edge.js";
-import { type Host, createHost, defaultHostOptions } from "./host.js";
-import { InboundAdmission, type InboundAdmissionOptions, defaultInboundAdmissionOptions } from "./inbound-admission.js";
+import { GossipEdge } from "./gossip-edge.js";
+import { type Host, createHost } from "./host.js";
+import { InboundAdmission } from "./inbound-admission.js";
 import { IsolationSwitch } from "./isolation.js";
-import { PeerKeeper, defaultPeerKeeperOptions } from "./peer-keeper.js";
-import { ConfiguredPeers, type NetworkPeer } from "./peers.js";
-import { type PenaltyOptions, PeerPenalties, defaultPenaltyOptions } from "./penalties.js";
-import { RequestResponse, defaultRequestResponseOptions } from "./request-response.js";
+import { type NetworkHandlers, type NetworkModules, type NetworkOptions, type NetworkStats, defaultNetworkOptions } from "./network-options.js";
+import { PeerKeeper } from "./peer-keeper.js";
+import { ConfiguredPeers } from "./peers.js";
+import { PeerPenalties } from "./penalties.js";
+import { RequestResponse } from "./request-response.js";
 
 export { MAX_GOSSIP_BYTES } from "./gossip-edge.js";
+export { type NetworkHandlers, type NetworkModules, type NetworkOptions, type NetworkStats, defaultNetworkOptions } from "./network-options.js";
 export type { NetworkPeer } from "./peers.js";
-
-/** How a node's network is set up; every tunable has a default in defaultNetworkOptions. */
-export interface NetworkOptions {
-  /** libp2p key from identity.ts */
-  privateKey: PrivateKey;
-  /** multiaddrs to listen on, e.g. ["/ip4/127.0.0.1/tcp/7700"]; nothing else is listened on */
-  listen: string[];
-  /** static peers; only these peer ids may connect, in either direction */
-  peers: NetworkPeer[];
-  /** e.g. "/certchain/<chainId>"; prefixes every topic and protocol */
-  topicPrefix: string;
-  /** request names this node answers, each served at `${topicPrefix}/req/<name>/1` */
-  requestNames?: string[];
-  /** larger gossip messages are refused on publish and rejected on receipt; at most MAX_GOSSIP_BYTES */
-  maxGossipBytes?: number;
-  maxRequestBytes?: number;
-  maxResponseBytes?: number;
-  requestTimeoutMs?: number;
-  redialIntervalMs?: number;
-  /** When a peer that keeps sending provably invalid gossip is disconnected and refused (penalties.ts). */
-  penalties?: PenaltyOptions;
-  /** An inbound connection must finish its handshake within this (host.ts). */
-  inboundUpgradeTimeoutMs?: number;
-  /** Budgets of pending inbound handshakes per remote address (inbound-admission.ts). */
-  inboundAdmission?: InboundAdmissionOptions;
-}
-
-/** Defaults of every tunable of NetworkOptions, gathered from the network's modules. */
-export const defaultNetworkOptions = {
-  ...defaultRequestResponseOptions,
-  ...defaultGossipEdgeOptions,
-  ...defaultPeerKeeperOptions,
-  ...defaultHostOptions,
-  penalties: defaultPenaltyOptions,
-  inboundAdmission: defaultInboundAdmissionOptions,
-} satisfies Required<Omit<NetworkOptions, "privateKey" | "listen" | "peers" | "topicPrefix">>;
-
-/**
- * What the network delivers. Gossip handlers run inside gossipsub validation, once per message, and
- * their verdict decides forwarding and scoring; `fromPeer` is the peer that relayed the message (StrictNoSign
- * messages name no author). Never called for this node's own messages.
- */
-export interface NetworkHandlers {
-  /** gossip on the txs topic; the verdict maps to gossipsub Accept/Ignore/Reject (a throw counts as Reject) */
-  onTransactions(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
-  /** gossip on the consensus topic */
-  onConsensus(data: Uint8Array, fromPeer: string): Promise<GossipVerdict> | GossipVerdict;
-  /** request/response: `name` is one of `requestNames`; return the response bytes; throw to reset the stream */
-  onRequest(name: string, body: Uint8Array, fromPeer: string): Promise<Uint8Array>;
-}
-
-/** What the network runs with: the handlers, a clock and optionally a logger. */
-export interface NetworkModules extends NetworkHandlers {
-  /** penalty box times, the redial loop and request timeouts run on it */
-  clock: Clock;
-  /** defaults to a "network" logger tagged with the end of this node's peer id */
-  log?: Logger;
-}
-
-/** Counters for metrics. */
-export interface NetworkStats {
-  /** configured peers currently connected */
-  connected: number;
-  /** gossip messages our handlers rejected (the sender is scored down) */
-  rejected: number;
-  /** gossip messages this node published */
-  published: number;
-  /** gossip messages from peers that reached a handler */
-  received: number;
-  /** configured peers disconnected and refused for now for sending invalid gossip */
-  banned: number;
-}
 
 type ResolvedOptions = Required<NetworkOptions>;
 
