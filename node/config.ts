@@ -27,6 +27,9 @@ import { defaultSyncOptions } from "./sync/sync.js";
 /** The RPC server's tunables a config may set: all but the start flag that serves the admin routes. */
 const { enableAdmin: _startFlagOnly, ...defaultRpcTunables } = defaultRpcServerOptions;
 
+/** The network's tunables: the request names are the protocol's, not an operator's to change. */
+const { requestNames: _protocolRequestNames, ...defaultNetworkTunables } = defaultNetworkOptions;
+
 /**
  * Every module's tunables with their defaults, under the key config.json uses for it. A config is
  * checked against these objects (keys and value types), and its partial options are laid over them.
@@ -37,7 +40,7 @@ export const defaultModuleOptions = {
   sync: defaultSyncOptions,
   rpc: defaultRpcTunables satisfies Omit<RpcServerOptions, "enableAdmin">,
   consensus: defaultDriverOptions,
-  network: defaultNetworkOptions,
+  network: defaultNetworkTunables,
 };
 
 /** The options of every module, resolved. */

@@ -92,6 +92,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     const network = new Network(
       { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
+        clock,
         onTransactions: (data) => txGossip.handleBatch(data),
         onConsensus: (data) => consensusGossip.validate(data),
         onRequest: (name, body) => sync.handleRequest(name, body),

@@ -6,6 +6,7 @@
  * content no honest node sends (errors.ts gossipVerdictFor), so honest peers are never boxed. Pure.
  */
 
+/** When a peer goes into the penalty box and for how long. */
 export interface PenaltyOptions {
   /** Offences (decayed) that put a peer in the box. */
   threshold: number;
@@ -16,6 +17,7 @@ export interface PenaltyOptions {
   maxBanMs: number;
 }
 
+/** Ten offences within seconds box a peer for 30 s, doubling per repeat up to 10 min. */
 export const defaultPenaltyOptions: PenaltyOptions = { threshold: 10, halfLifeMs: 10_000, banMs: 30_000, maxBanMs: 10 * 60_000 };
 
 interface PeerRecord {
@@ -25,6 +27,7 @@ interface PeerRecord {
   bannedUntil: number;
 }
 
+/** Offence counts and bans per peer; times are passed in (the network's Clock). */
 export class PeerPenalties {
   private readonly peers = new Map<string, PeerRecord>();
 
@@ -43,6 +46,7 @@ export class PeerPenalties {
     return r.bannedUntil;
   }
 
+  /** True while `peer` is in the box at `now`. */
   banned(peer: string, now: number): boolean {
     return (this.peers.get(peer)?.bannedUntil ?? 0) > now;
   }
