@@ -10,6 +10,7 @@
  *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
  *        --out FILE (bench-results/bench-<time>.json)
  */
+import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import "../node/polyfill.js";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -84,19 +85,20 @@ function presign(spec: ChainSpec, keys: Map<string, KeyFile>, count: number, tag
 }
 
 async function post(url: string, txs: Transaction[]): Promise<void> {
-  const res = await fetch(`${url}/txs`, {
+  const body = JSON.stringify({ txs });
+  const res = await fetchHonouringRetryAfter(`${url}/txs`, () => ({
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ txs }),
+    body,
     signal: AbortSignal.timeout(30_000),
-  });
+  }));
   if (!res.ok) throw new LedgerError("BAD_ANSWER", `POST /txs → ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
 
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new LedgerError("BAD_ANSWER", `GET ${url} → ${res.status}`);
+  const res = await fetchHonouringRetryAfter(url, () => ({ signal: AbortSignal.timeout(10_000) }));
+  if (!res.ok) throw new LedgerError("BAD_ANSWER", `GET ${url} → ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 

@@ -2,6 +2,7 @@
  * A small JSON client for a node's RPC on the global fetch. Every failure becomes a typed error:
  * the node not answering → UnreachableError (exit 4); an error answer → NodeError with its code.
  */
+import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import { CliError, NodeError, UnreachableError } from "./errors.js";
 
 export interface RpcClientOptions {
@@ -49,15 +50,18 @@ export class RpcClient {
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    const init: RequestInit = { method, headers: { accept: "application/json" }, signal: AbortSignal.timeout(this.options.timeoutMs) };
-    if (body !== undefined) {
-      init.headers = { accept: "application/json", "content-type": "application/json" };
-      init.body = JSON.stringify(body);
-    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const init = (): RequestInit => ({
+      method,
+      headers: payload === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      ...(payload === undefined ? {} : { body: payload }),
+    });
     let status: number;
     let text: string;
     try {
-      const res = await fetch(url, init);
+      // A node that sheds load answers 503/429 with Retry-After: ask again then (a resubmitted transaction is "known").
+      const res = await fetchHonouringRetryAfter(url, init);
       status = res.status;
       text = await res.text();
     } catch (err) {

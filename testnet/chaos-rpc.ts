@@ -1,4 +1,5 @@
 /** The chaos runner's RPC client: JSON over fetch with a timeout; an unreachable node is an answer, not a crash. */
+import { fetchHonouringRetryAfter } from "./retry.js";
 
 /** A reply, or `status: 0` when the node did not answer (down, paused, timed out). */
 export interface RpcAnswer<T> {
@@ -9,13 +10,12 @@ export interface RpcAnswer<T> {
 /** GET or POST `path` on `url`; never throws. */
 export async function call<T>(url: string, path: string, timeoutMs: number, body?: unknown): Promise<RpcAnswer<T>> {
   try {
-    const init: RequestInit = { signal: AbortSignal.timeout(timeoutMs) };
-    if (body !== undefined) {
-      init.method = "POST";
-      init.headers = { "content-type": "application/json" };
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(`${url}${path}`, init);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const init = (): RequestInit =>
+      payload === undefined
+        ? { signal: AbortSignal.timeout(timeoutMs) }
+        : { method: "POST", headers: { "content-type": "application/json" }, body: payload, signal: AbortSignal.timeout(timeoutMs) };
+    const res = await fetchHonouringRetryAfter(`${url}${path}`, init);
     const text = await res.text();
     return { status: res.status, body: text.length > 0 ? (JSON.parse(text) as T) : null };
   } catch {
