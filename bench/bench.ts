@@ -308,7 +308,8 @@ async function main(): Promise<void> {
     if (!agree || catchUp?.sameHead === false) process.exitCode = 1;
   } finally {
     await net.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
+    else console.log(`testnet kept in ${dir}`);
   }
 }
 
