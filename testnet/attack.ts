@@ -102,14 +102,21 @@ function identityTx(t: Target, tag: string, i: number): Transaction {
 interface Sample {
   rssMiB: number;
   statusMs: number | null;
+  /** For an unanswered or slow (over 1 s) sample: the status (0: no answer within 5 s or the connection failed) and when, since the attack began. */
+  failure?: string;
 }
 
 /** Sample RSS and /status latency every 500 ms until `stop` says so. */
 async function monitor(t: Target, until: () => boolean, samples: Sample[], maxRss: number, abort: { aborted: boolean }): Promise<void> {
+  const began = performance.now();
   while (!until()) {
     const rss = rssMiB(t.pid);
+    const at = performance.now() - began;
     const r = await call(t, "GET", "/status", undefined, "127.0.0.1", 5_000);
-    samples.push({ rssMiB: Math.round(rss), statusMs: r.status === 200 ? Math.round(r.ms) : null });
+    const sample: Sample = { rssMiB: Math.round(rss), statusMs: r.status === 200 ? Math.round(r.ms) : null };
+    if (r.status !== 200 || r.ms > 1000)
+      sample.failure = `status ${r.status} after ${Math.round(r.ms)} ms at ${(at / 1000).toFixed(1)} s ${r.body.slice(0, 120)}`;
+    samples.push(sample);
     if (rss > maxRss || rss === 0) abort.aborted = true;
     await sleep(500);
   }
@@ -126,6 +133,7 @@ function summary(name: string, samples: Sample[], extra: Record<string, unknown>
     statusAnswered: `${ok.length}/${samples.length}`,
     statusP50Ms: ok[Math.floor(ok.length / 2)] ?? null,
     statusMaxMs: ok.at(-1) ?? null,
+    statusSlowOrFailed: samples.flatMap((s) => (s.failure === undefined ? [] : [s.failure])),
     ...extra,
   };
 }

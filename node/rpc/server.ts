@@ -103,7 +103,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   maxConnections: 1024,
   maxConnectionsPerClient: 64,
   maxPipelined: 16,
-  maxUnsentBytes: 1024 * 1024,
+  maxUnsentBytes: 256 * 1024,
   maxConcurrentReads: 8,
   maxQueuedReads: 256,
   blockCacheBytes: 64 * 1024 * 1024,

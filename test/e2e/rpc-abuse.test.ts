@@ -127,9 +127,12 @@ describe("e2e: RPC under abuse (issue 8)", function () {
     sockets.push(s);
     s.pause();
     s.write("GET /blocks/1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100));
+    const limit = Error.stackTraceLimit;
     assert.ok(await closedWithin(s, 10_000), "the server closed the socket");
     assert.equal(rpcConnectionStats.get(app)?.pipelineClosed, 1);
     assert.equal(await status(), 200);
+    // the parsed requests were aborted without stack traces, and the limit is back for everyone else
+    assert.equal(Error.stackTraceLimit, limit, "stack trace limit restored after the close");
   });
 
   it("idle and half-sent sockets are capped per client and in total; /status still answers", async () => {
