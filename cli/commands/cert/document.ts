@@ -8,6 +8,7 @@ import type { ChainSpec } from "../../../node/chain/genesis.js";
 import { CERTIFICATE_ID, checkValidityPeriod } from "../../../node/chain/tx.js";
 import type { CertificateType, PublicFieldValue } from "../../../node/chain/types.js";
 import { LedgerError } from "../../../node/errors.js";
+import { type ParsedArgs, intFlag, stringFlag } from "../../args.js";
 import { UsageError } from "../../errors.js";
 
 const COMMAND = "cert issue";
@@ -133,4 +134,30 @@ export function buildDocument(spec: ChainSpec, input: DocumentInput): Certificat
     }
     throw err;
   }
+}
+
+/** `--valid-days` / `--valid-until` of cert issue and cert renew, read before anything is asked of a node. */
+export interface ValidityFlags {
+  validDays?: number;
+  validUntil?: string;
+}
+
+/** Read `--valid-days` and `--valid-until`. */
+export function validityFlags(name: string, args: ParsedArgs): ValidityFlags {
+  const validDays = args.values["valid-days"] === undefined ? undefined : intFlag(name, args, "valid-days", 0, 1, 36_500);
+  const validUntil = stringFlag(name, args, "valid-until");
+  return { ...(validDays === undefined ? {} : { validDays }), ...(validUntil === undefined ? {} : { validUntil }) };
+}
+
+/** A new document's id (`--id`, or a fresh one of the type) and validity period, as of `now`. */
+export function newIdAndPeriod(
+  name: string,
+  args: ParsedArgs,
+  type: CertificateType,
+  validity: ValidityFlags,
+  now: number,
+  randomHex: string,
+): { certificateId: string; validFrom: number; validUntil: number } {
+  const certificateId = stringFlag(name, args, "id") ?? defaultCertificateId(type.id, now, randomHex);
+  return { certificateId, ...validityPeriod(now, validity, type.defaultValidityDays) };
 }

@@ -1,14 +1,8 @@
 /** `certchain cert history`: every transaction that touched a certificate, with block heights and hashes. */
 import type { CertificateHistory } from "../../../node/audit/history.js";
-import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
-import { EXIT, LedgerError } from "../../../node/errors.js";
-import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
-import { UsageError } from "../../errors.js";
 import { isoTime } from "../../format.js";
-import { RpcClient } from "../../rpc-client.js";
-
-const NAME = "cert history";
+import { certificateReadCommand } from "./read-command.js";
 
 /** The human view of a history: one line per event, oldest first. */
 export function formatHistory(h: CertificateHistory): string[] {
@@ -20,28 +14,11 @@ export function formatHistory(h: CertificateHistory): string[] {
   return lines;
 }
 
-export const certHistoryCommand: Command = {
-  name: NAME,
+export const certHistoryCommand: Command = certificateReadCommand<CertificateHistory>({
+  name: "cert history",
   summary: "list every transaction that touched a certificate",
-  usage: `List every transaction that touched a certificate (issue, revoke, …), oldest first, each with
-its block height, block hash, index in the block, block time, transaction hash and reason.
-
-Usage: certchain cert history --id ID [--rpc URL] [--json]
-
-Options:
-  --id ID        the certificate (required)
-${rpcOptionHelp(17)}
-  --json         print the node's answer as JSON
-  -h, --help     show this help`,
-  async run(argv, io) {
-    const args = parseCommandArgs(NAME, argv, { id: { type: "string" }, json: { type: "boolean" }, ...RPC_OPTION });
-    const id = requiredFlag(NAME, args, "id");
-    if (!CERTIFICATE_ID.test(id)) throw new UsageError(`"${id}" is not a certificate id`, NAME);
-    const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));
-    const history = await client.getOrNull<CertificateHistory>(`/certificates/${encodeURIComponent(id)}/history`);
-    if (history === null) throw new LedgerError("NOT_FOUND", `unknown certificate ${id}`);
-    if (args.values.json === true) io.out(JSON.stringify(history, null, 2));
-    else for (const line of formatHistory(history)) io.out(line);
-    return EXIT.OK;
-  },
-};
+  description: `List every transaction that touched a certificate (issue, revoke, …), oldest first, each with
+its block height, block hash, index in the block, block time, transaction hash and reason.`,
+  path: (id) => `/certificates/${id}/history`,
+  format: formatHistory,
+});

@@ -2,12 +2,12 @@
 import { randomBytes } from "node:crypto";
 import { newSalt } from "../../../node/ledger/fresh.js";
 import { LedgerError } from "../../../node/errors.js";
-import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
+import { listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
 import { fetchChainSpec } from "./chain.js";
-import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssignments, validityPeriod } from "./document.js";
+import { buildDocument, certificateTypeOf, newIdAndPeriod, parseFieldAssignments, validityFlags } from "./document.js";
 import { holderOfDocument, parseLinks } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
@@ -81,8 +81,7 @@ ${rpcOptionHelp(26)}
       holderDocument === undefined
         ? { name: requiredFlag(NAME, args, "holder-name"), idType: requiredFlag(NAME, args, "holder-id-type"), idNumber: requiredFlag(NAME, args, "holder-id") }
         : undefined;
-    const validDays = args.values["valid-days"] === undefined ? undefined : intFlag(NAME, args, "valid-days", 0, 1, 36_500);
-    const validUntil = stringFlag(NAME, args, "valid-until");
+    const validity = validityFlags(NAME, args);
     const publish = publishFlags(NAME, args, io.env);
     const client = new RpcClient(publish.rpc);
 
@@ -100,13 +99,7 @@ ${rpcOptionHelp(26)}
       );
     }
 
-    const now = Date.now();
-    const certificateId = stringFlag(NAME, args, "id") ?? defaultCertificateId(type.id, now, randomBytes(4).toString("hex"));
-    const period = validityPeriod(
-      now,
-      { ...(validDays === undefined ? {} : { validDays }), ...(validUntil === undefined ? {} : { validUntil }) },
-      type.defaultValidityDays,
-    );
+    const { certificateId, ...period } = newIdAndPeriod(NAME, args, type, validity, Date.now(), randomBytes(4).toString("hex"));
     const doc = buildDocument(spec, {
       type,
       department: issuer.department,

@@ -5,13 +5,13 @@
  * marks it superseded and links the two both ways.
  */
 import { randomBytes } from "node:crypto";
-import { intFlag, listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
+import { listFlag, parseCommandArgs, requiredFlag, stringFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
 import { RpcClient } from "../../rpc-client.js";
 import { DEFAULT_TESTNET_DIR } from "./issue.js";
 import { fetchChainSpec } from "./chain.js";
-import { buildDocument, certificateTypeOf, defaultCertificateId, parseFieldAssignments, validityPeriod } from "./document.js";
+import { buildDocument, certificateTypeOf, newIdAndPeriod, parseFieldAssignments, validityFlags } from "./document.js";
 import { readDocumentFile } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
@@ -57,8 +57,7 @@ ${rpcOptionHelp(26)}
       ...PUBLISH_OPTIONS,
     });
     const documentFile = requiredFlag(NAME, args, "document");
-    const validDays = args.values["valid-days"] === undefined ? undefined : intFlag(NAME, args, "valid-days", 0, 1, 36_500);
-    const validUntil = stringFlag(NAME, args, "valid-until");
+    const validity = validityFlags(NAME, args);
     const publish = publishFlags(NAME, args, io.env);
     const client = new RpcClient(publish.rpc);
 
@@ -72,13 +71,7 @@ ${rpcOptionHelp(26)}
     if (issuer.department !== old.department) {
       throw new UsageError(`${issuer.file} belongs to ${issuer.department}; only ${old.department}, which issued ${old.certificateId}, may renew it`, NAME);
     }
-    const now = Date.now();
-    const certificateId = stringFlag(NAME, args, "id") ?? defaultCertificateId(type.id, now, randomBytes(4).toString("hex"));
-    const period = validityPeriod(
-      now,
-      { ...(validDays === undefined ? {} : { validDays }), ...(validUntil === undefined ? {} : { validUntil }) },
-      type.defaultValidityDays,
-    );
+    const { certificateId, ...period } = newIdAndPeriod(NAME, args, type, validity, Date.now(), randomBytes(4).toString("hex"));
     const doc = buildDocument(spec, {
       type,
       department: old.department,

@@ -1,14 +1,8 @@
 /** `certchain cert show`: a certificate's on-chain record and status. */
-import { CERTIFICATE_ID } from "../../../node/chain/tx.js";
-import { EXIT, LedgerError } from "../../../node/errors.js";
 import type { CertificateView } from "../../../node/api/views.js";
-import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcUrlFlag, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
-import { UsageError } from "../../errors.js";
 import { isoDate, isoTime } from "../../format.js";
-import { RpcClient } from "../../rpc-client.js";
-
-const NAME = "cert show";
+import { certificateReadCommand } from "./read-command.js";
 
 /** The human view of a certificate record, one fact per line. */
 export function formatCertificate(c: CertificateView): string[] {
@@ -36,28 +30,11 @@ export function formatCertificate(c: CertificateView): string[] {
   return lines;
 }
 
-export const certShowCommand: Command = {
-  name: NAME,
+export const certShowCommand: Command = certificateReadCommand<CertificateView>({
+  name: "cert show",
   summary: "show a certificate's on-chain record",
-  usage: `Show a certificate's on-chain record: type, issuer, validity, status, public fields and history.
-Personal data is never on chain; only a salted commitment to the holder and the document's digest.
-
-Usage: certchain cert show --id ID [--rpc URL] [--json]
-
-Options:
-  --id ID        the certificate (required)
-${rpcOptionHelp(17)}
-  --json         print the node's answer as JSON
-  -h, --help     show this help`,
-  async run(argv, io) {
-    const args = parseCommandArgs(NAME, argv, { id: { type: "string" }, json: { type: "boolean" }, ...RPC_OPTION });
-    const id = requiredFlag(NAME, args, "id");
-    if (!CERTIFICATE_ID.test(id)) throw new UsageError(`"${id}" is not a certificate id`, NAME);
-    const client = new RpcClient(rpcUrlFlag(NAME, args, io.env));
-    const certificate = await client.getOrNull<CertificateView>(`/certificates/${encodeURIComponent(id)}`);
-    if (certificate === null) throw new LedgerError("NOT_FOUND", `unknown certificate ${id}`);
-    if (args.values.json === true) io.out(JSON.stringify(certificate, null, 2));
-    else for (const line of formatCertificate(certificate)) io.out(line);
-    return EXIT.OK;
-  },
-};
+  description: `Show a certificate's on-chain record: type, issuer, validity, status, public fields and history.
+Personal data is never on chain; only a salted commitment to the holder and the document's digest.`,
+  path: (id) => `/certificates/${id}`,
+  format: formatCertificate,
+});
