@@ -4,18 +4,15 @@
  * committing; reconnected, it catches up to the same head. Meanwhile the chaos runner's end checks
  * (testnet/chaos-check.ts) must flag the isolated node as behind, missing blocks and transactions.
  */
+import { identityProofTx } from "../helpers/identity-proof.js";
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { issuePayloadFor } from "../../node/chain/document.js";
-import { newSalt } from "../../node/ledger/fresh.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
-import { signTx } from "../../node/chain/tx.js";
-import { newTxEnvelope } from "../../node/ledger/fresh.js";
-import type { IssueTxBody, Transaction } from "../../node/chain/types.js";
+import type { Transaction } from "../../node/chain/types.js";
 import { type KeyFile, loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
@@ -25,8 +22,6 @@ import type { AcknowledgedTx } from "../../testnet/chaos-load.js";
 import type { Violation } from "../../testnet/chaos-monitor.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
-
-const DAY = 86_400_000;
 
 type Status = { head: { height: number; hash: string }; peers: { connected: number } };
 
@@ -43,23 +38,7 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
   let seq = 0;
   function identityProof(): Transaction {
     seq++;
-    const body: IssueTxBody = {
-      ...newTxEnvelope(spec.chainId, "public-security", issuer.publicKey, Date.now()),
-      kind: "issue",
-      payload: issuePayloadFor(spec, {
-        version: 1,
-        chainId: spec.chainId,
-        certificateId: `ID-ISOLATE-${seq}`,
-        certificateType: "identity-proof",
-        department: "public-security",
-        holder: { name: `Holder ${seq}`, idType: "resident-id", idNumber: "110101199003070011" },
-        holderSalt: newSalt(),
-        fields: { dateOfBirth: "1990-03-07" },
-        validFrom: Date.now() - DAY,
-        validUntil: Date.now() + 365 * DAY,
-      }),
-    };
-    return signTx(body, issuer.privateKey);
+    return identityProofTx(spec, issuer, `ID-ISOLATE-${seq}`, `Holder ${seq}`);
   }
 
   async function commitOn(i: number): Promise<AcknowledgedTx> {

@@ -3,27 +3,23 @@
  * mempool at one transaction refuses the second of a batch (MEMPOOL_FULL), and a config with an
  * unknown option does not start.
  */
+import { identityProofTx } from "../helpers/identity-proof.js";
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { issuePayloadFor } from "../../node/chain/document.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
-import { signTx } from "../../node/chain/tx.js";
-import type { IssueTxBody, Transaction } from "../../node/chain/types.js";
+import type { Transaction } from "../../node/chain/types.js";
 import { CONFIG_FILE, type NodeConfig } from "../../node/config.js";
 import { LedgerError } from "../../node/errors.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { type KeyFile, loadKeyFile } from "../../node/keys/key-file.js";
-import { newSalt, newTxEnvelope } from "../../node/ledger/fresh.js";
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
 import { setLogLevel } from "../../node/logger.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
 import { freeBasePort } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
-
-const DAY = 86_400_000;
 
 describe("e2e: a node takes its module options from config.json", function () {
   this.timeout(60_000);
@@ -37,23 +33,7 @@ describe("e2e: a node takes its module options from config.json", function () {
   let seq = 0;
   function identityProof(): Transaction {
     seq++;
-    const body: IssueTxBody = {
-      ...newTxEnvelope(spec.chainId, "public-security", issuer.publicKey, Date.now()),
-      kind: "issue",
-      payload: issuePayloadFor(spec, {
-        version: 1,
-        chainId: spec.chainId,
-        certificateId: `ID-CONFIG-${seq}`,
-        certificateType: "identity-proof",
-        department: "public-security",
-        holder: { name: `Holder ${seq}`, idType: "resident-id", idNumber: "110101199003070011" },
-        holderSalt: newSalt(),
-        fields: { dateOfBirth: "1990-03-07" },
-        validFrom: Date.now() - DAY,
-        validUntil: Date.now() + 365 * DAY,
-      }),
-    };
-    return signTx(body, issuer.privateKey);
+    return identityProofTx(spec, issuer, `ID-CONFIG-${seq}`, `Holder ${seq}`);
   }
 
   const editConfig = async (edit: (cfg: NodeConfig & Record<string, unknown>) => void): Promise<void> => {

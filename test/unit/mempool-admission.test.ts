@@ -82,19 +82,24 @@ async function commitBlock(pool: Mempool, store: MemoryStore, txs: CheckedTx[]):
 
 type Resubmit = (pool: Mempool, txs: Transaction[]) => Promise<Array<AdmitResult | LedgerError | "accept" | "ignore" | "reject">>;
 
+/** Transaction gossip that admits into `pool` and publishes nowhere. */
+function gossipInto(pool: Mempool): TxGossip {
+  return new TxGossip(defaultTxGossipOptions, {
+    mempool: pool,
+    clock: new ManualClock(0),
+    log: createLogger("test"),
+    publish: async () => undefined,
+    onAdmitted: () => undefined,
+  });
+}
+
 const paths: Array<[string, Resubmit]> = [
   ["RPC batch (admitMany)", (pool, txs) => pool.admitMany(txs)],
   ["RPC single (admit)", async (pool, txs) => [await pool.admit(txs[0])]],
   [
     "gossip batch",
     async (pool, txs) => {
-      const gossip = new TxGossip(defaultTxGossipOptions, {
-        mempool: pool,
-        clock: new ManualClock(0),
-        log: createLogger("test"),
-        publish: async () => undefined,
-        onAdmitted: () => undefined,
-      });
+      const gossip = gossipInto(pool);
       return [await gossip.handleBatch(Buffer.from(JSON.stringify({ txs })))];
     },
   ],
@@ -226,13 +231,7 @@ describe("mempool: createdAt freshness at admission (the node's clock)", () => {
 
   it("gossip does not reject (penalise) a stale transaction: it depends on this node's clock", async () => {
     const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: new MemoryStore(), clock: new ManualClock(T0 + 60 * MINUTE) });
-    const gossip = new TxGossip(defaultTxGossipOptions, {
-      mempool: pool,
-      clock: new ManualClock(0),
-      log: createLogger("test"),
-      publish: async () => undefined,
-      onAdmitted: () => undefined,
-    });
+    const gossip = gossipInto(pool);
     assert.equal(await gossip.handleBatch(Buffer.from(JSON.stringify({ txs: [issueTx(chain, licenceDocument(chain))] }))), "accept");
     assert.equal(pool.size, 0, "not admitted");
   });
