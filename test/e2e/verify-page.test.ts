@@ -1,32 +1,22 @@
 /**
- * The HTML verification page in a real browser: Debian's Chromium driven by playwright-core, against
+ * The HTML verification page in a real browser: Chromium (the system's, or @sparticuz/chromium's from
+ * npm: test/helpers/browser.ts) driven by playwright-core, against
  * the RPC server over a committed proof chain. The page's script re-checks the proof bundle in the
  * browser; a tampered bundle (intercepted with a playwright route) must make that check fail, and a
  * picked document file is checked locally. No CSP violation or script error is tolerated.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import { createRpcServer } from "../../node/rpc/server.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { StoreBackend } from "../helpers/store-backend.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 describe("e2e: the verification page in Chromium", () => {
   let pc: ProofChain;
@@ -37,7 +27,6 @@ describe("e2e: the verification page in Chromium", () => {
   let problems: string[];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does this)`);
     pc = await makeProofChain("page-chain");
     const head = pc.store.head()?.time as number;
     // The node's clock at the newest block: its answer and the proof's "as of" status agree.
@@ -45,7 +34,7 @@ describe("e2e: the verification page in Chromium", () => {
     await app.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     profile = await mkdtemp(join(tmpdir(), "certchain-chromium-"));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium(profile);
   });
 
   after(async () => {
