@@ -59,7 +59,8 @@ export class BlockCommitter {
       return;
     }
     const commit: CommitCertificate = { height: d.height, round: d.round, blockHash: d.blockHash, seals: d.seals };
-    await this.commit(d.block, commit, d.blockHash, checked.txs, "consensus", checked.effects);
+    // Store the copy that was checked (its transactions are the ones `txs` holds), not the core's.
+    await this.commit(checked.block, commit, d.blockHash, checked.txs, "consensus", checked.effects);
   }
 
   /** Execute and store a block atomically, then move consensus to the next height. */
