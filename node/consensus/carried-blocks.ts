@@ -60,6 +60,11 @@ export class CarriedBlockChecker {
   private checked = new Map<string, CheckedBlock>();
   /** Checks under way (the edge runs several at once), by block hash. */
   private readonly running = new Map<string, Promise<CheckedBlock>>();
+  /**
+   * Bumped when a commit starts writing: the store's state changes before its head does, so a check
+   * that overlapped a commit may have executed on the new state while the head still read old.
+   */
+  private commits = 0;
 
   constructor(
     private readonly options: CarriedBlockOptions,
@@ -77,9 +82,15 @@ export class CarriedBlockChecker {
     this.checked.set(hash, checked);
   }
 
-  /** Forget everything: the head moved. */
-  clear(): void {
-    this.checked = new Map();
+  /** A block is about to be written: checks running now cannot trust what they executed on. */
+  commitStarting(): void {
+    this.commits++;
+  }
+
+  /** The head moved: forget the blocks of the old height, keep those already checked on the new head (at the edge, during the commit). */
+  headMoved(): void {
+    const head = this.modules.tip().hash;
+    for (const [hash, known] of this.checked) if (known.block.header.previousHash !== head) this.checked.delete(hash);
   }
 
   /**
@@ -140,22 +151,27 @@ export class CarriedBlockChecker {
   private async run(hash: string, block: Block, opts: { clock: boolean }): Promise<CheckedBlock> {
     const { spec, store, cache, clock } = this.modules;
     const tip = this.modules.tip();
+    const commits = this.commits;
+    const moved = (): boolean => this.commits !== commits || this.modules.tip().hash !== tip.hash;
     const now = clock.now();
     let checked: CheckedBlock;
     try {
       // [REJECT] the carried block is a valid next block on our head
-      const { block: copy, txs } = checkBlock(spec, block, tip, opts.clock ? { now, maxFutureMs: this.options.maxClockDriftMs, cache } : { cache });
+      const limits = opts.clock ? { now, maxFutureMs: this.options.maxClockDriftMs, cache } : { cache };
+      const { block: copy, hash: actual, txs } = checkBlock(spec, block, tip, limits);
+      // [REJECT] it hashes to the hash it is cached under (decodeMessage checked this for messages; a decision's block is checked here)
+      if (actual !== hash) throw new LedgerError("BLOCK_INVALID", "block does not hash to the claimed hash");
       // [REJECT] its resultsRoot is what executing it on our head yields
       checked = { block: copy, txs, effects: await executeChecked(spec, store, copy, txs) };
     } catch (err) {
-      // A block checked against a head that moved meanwhile says nothing about the sender.
-      if (this.modules.tip().hash !== tip.hash) throw new LedgerError("NOT_READY", "the chain head moved while checking");
+      // A block checked against a head that moved (or a commit that started) meanwhile says nothing about the sender.
+      if (moved()) throw new LedgerError("NOT_READY", "the chain head moved while checking");
       // [IGNORE] a block time ahead of our clock may be valid a moment later: it says nothing of the sender
       if (err instanceof LedgerError && TOO_EARLY.test(err.message)) throw new LedgerError("NOT_READY", err.message);
       throw err;
     }
     // Executed on state that changed under it (the edge runs beside commits): not trustworthy.
-    if (this.modules.tip().hash !== tip.hash) throw new LedgerError("NOT_READY", "the chain head moved while checking");
+    if (moved()) throw new LedgerError("NOT_READY", "the chain head moved while checking");
     this.checked.set(hash, checked);
     return checked;
   }

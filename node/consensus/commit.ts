@@ -68,6 +68,7 @@ export class BlockCommitter {
     const { spec, store, mempool, clock, log } = this.modules;
     const h = block.header;
     mempool.beginCommit();
+    this.modules.checker.commitStarting();
     let applied: Awaited<ReturnType<typeof applyBlock>>;
     try {
       applied = await applyBlock(spec, store, block, commit, hash, txs, effects);

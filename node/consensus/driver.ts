@@ -255,7 +255,7 @@ export class ConsensusDriver {
     this.timer.clear();
     this.proposer?.reset();
     this.outbox.advance(height);
-    this.carriedBlocks.clear();
+    this.carriedBlocks.headMoved();
     this.core = this.cores.next(height);
     for (const { msg, bytes } of this.future.takeUpTo(height)) this.queue.enqueue(() => this.onMessage(msg, bytes));
     if (this.modules.mempool.size > 0) this.queue.enqueue(() => this.input({ type: "activate" }));
