@@ -18,8 +18,16 @@ export interface ConsensusGossipModules {
   log: Logger;
 }
 
-/** Validates received consensus gossip and hands what passes to the driver. */
+/**
+ * Validates received consensus gossip and hands what passes to the driver. At most one carried block
+ * per sender, kind, height and round is checked at a time: a Byzantine proposer sending many different
+ * blocks for one round gets the first checked here and the rest queued serially behind the driver's
+ * input loop (as before the edge checked blocks), not executed side by side.
+ */
 export class ConsensusGossipValidator {
+  /** Carried-block checks under way, by sender, kind, height and round. */
+  private readonly checking = new Set<string>();
+
   constructor(private readonly modules: ConsensusGossipModules) {}
 
   /** The verdict on one gossip message; an accepted message has been handed to the driver. */
@@ -39,12 +47,16 @@ export class ConsensusGossipValidator {
     if (message.height === head + 1 && carriedBlock(message) !== undefined) {
       // [REJECT] a proposal is signed by the proposer of its round
       if (message.kind === "proposal" && spec.proposerIndex(message.height, message.round) !== message.validator) return "reject";
-      if (!driver.carriedBlocks.worthChecking(message)) {
-        // The core has what it needs from this round and sender and will not look at the block; it may
-        // still show equivocation. Its block is unchecked, so it is not forwarded.
+      const slot = `${message.validator}:${message.kind}:${message.height}:${message.round}`;
+      if (!driver.carriedBlocks.worthChecking(message) || this.checking.has(slot)) {
+        // The core has what it needs from this round and sender and will not look at the block (it may
+        // still show equivocation), or a block of this sender and round is being checked already: the
+        // driver gets it (and checks it in turn if the core still wants it). Its block is unchecked here,
+        // so it is not forwarded.
         driver.receive(message, data.length);
         return "ignore";
       }
+      this.checking.add(slot);
       try {
         // [REJECT] the carried block is a valid next block on our head (checked once, cached for the driver)
         message = await driver.carriedBlocks.check(message);
@@ -54,6 +66,8 @@ export class ConsensusGossipValidator {
         if (verdict === "reject") log.warn("rejected a message with an invalid block", ctx);
         else log.debug("ignored a message whose block cannot be checked now", ctx);
         return verdict;
+      } finally {
+        this.checking.delete(slot);
       }
     }
     // Messages for later heights are forwarded and buffered by the driver; their blocks are checked

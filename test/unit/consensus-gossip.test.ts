@@ -103,6 +103,18 @@ describe("consensus gossip edge: carried blocks", () => {
     await node.stop();
   });
 
+  it("checks one block per sender and round at a time: a second block of the same proposer and round, sent meanwhile, goes to the driver unchecked and is not forwarded", async () => {
+    const node = await edgeNode();
+    const first = node.edge.validate(proposal());
+    const second = node.edge.validate(proposal());
+    assert.equal(await second, "ignore", "the second was not checked at the edge while the first was, and is not forwarded");
+    assert.equal(await first, "accept");
+    await settle();
+    assert.equal(node.lookups(), 2, "each block checked once: the first at the edge, the second in turn by the driver");
+    assert.deepEqual(node.sent, ["prepare:0"], "the core prepared one of the two proposals of the round, once");
+    await node.stop();
+  });
+
   it("ignores a replay of a decided height and rejects a proposal signed by a validator that is not the proposer", async () => {
     const node = await edgeNode();
     const other = (PROPOSER + 1) % spec.validators.length;
