@@ -6,6 +6,7 @@
  * every bad signature counts against the client's address (client-guard.ts), which gets throttled and
  * then refused (429 RPC_CLIENT_BANNED) before its next body is even read.
  */
+import { badSignatureCount } from "../../ledger/mempool.js";
 import type { Clock } from "../../clock.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { LedgerError, errorBody } from "../../errors.js";
@@ -63,8 +64,6 @@ export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, 
     return out;
   };
 
-  const isBadSignature = (r: unknown): boolean => r instanceof LedgerError && r.code === "TX_BAD_SIGNATURE";
-
   app.post("/txs", { bodyLimit: opts.txBodyLimit, schema: { body: submitBody }, onRequest: refuseEarly }, async (req, reply) => {
     const who = client(req);
     // [THROTTLE] a suspicious address gets one submission at a time
@@ -77,7 +76,7 @@ export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, 
           try {
             return reply.code(202).send(await backend.submitTransaction(body));
           } catch (err) {
-            guard.badSignatures(who, isBadSignature(err) ? 1 : 0, modules.clock.now());
+            guard.badSignatures(who, badSignatureCount([err]), modules.clock.now());
             throw err;
           }
         }
@@ -93,7 +92,7 @@ export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, 
             break;
           }
           const chunk = await admit(txs.slice(i, i + opts.txCheckChunk));
-          const chunkBad = chunk.filter(isBadSignature).length;
+          const chunkBad = badSignatureCount(chunk);
           bad += chunkBad;
           guard.badSignatures(who, chunkBad, modules.clock.now());
           for (const r of chunk) {
