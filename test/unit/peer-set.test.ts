@@ -26,20 +26,56 @@ describe("peer set at run time", () => {
     // [name, current (peer index → host), next, expected diff as peer indexes]
     const cases: Array<[string, Array<[number, string]>, Array<[number, string]>, Record<keyof PeerSetDiff, number[]>]> = [
       ["nothing changes", [[0, "10.0.0.1"]], [[0, "10.0.0.1"]], { added: [], removed: [], readdressed: [], unchanged: [0] }],
-      ["a follower is added", [[0, "10.0.0.1"]], [[0, "10.0.0.1"], [1, "10.0.0.2"]], { added: [1], removed: [], readdressed: [], unchanged: [0] }],
-      ["a peer is removed", [[0, "10.0.0.1"], [1, "10.0.0.2"]], [[1, "10.0.0.2"]], { added: [], removed: [0], readdressed: [], unchanged: [1] }],
+      [
+        "a follower is added",
+        [[0, "10.0.0.1"]],
+        [
+          [0, "10.0.0.1"],
+          [1, "10.0.0.2"],
+        ],
+        { added: [1], removed: [], readdressed: [], unchanged: [0] },
+      ],
+      [
+        "a peer is removed",
+        [
+          [0, "10.0.0.1"],
+          [1, "10.0.0.2"],
+        ],
+        [[1, "10.0.0.2"]],
+        { added: [], removed: [0], readdressed: [], unchanged: [1] },
+      ],
       ["a peer moves", [[0, "10.0.0.1"]], [[0, "10.0.0.9"]], { added: [], removed: [], readdressed: [0], unchanged: [] }],
-      ["from none to two", [], [[2, "10.0.0.3"], [3, "10.0.0.4"]], { added: [2, 3], removed: [], readdressed: [], unchanged: [] }],
+      [
+        "from none to two",
+        [],
+        [
+          [2, "10.0.0.3"],
+          [3, "10.0.0.4"],
+        ],
+        { added: [2, 3], removed: [], readdressed: [], unchanged: [] },
+      ],
       [
         "all at once, in any order",
-        [[3, "10.0.0.4"], [0, "10.0.0.1"], [1, "10.0.0.2"]],
-        [[2, "10.0.0.3"], [1, "10.0.0.5"], [0, "10.0.0.1"]],
+        [
+          [3, "10.0.0.4"],
+          [0, "10.0.0.1"],
+          [1, "10.0.0.2"],
+        ],
+        [
+          [2, "10.0.0.3"],
+          [1, "10.0.0.5"],
+          [0, "10.0.0.1"],
+        ],
         { added: [2], removed: [3], readdressed: [1], unchanged: [0] },
       ],
     ];
     for (const [name, current, next, expected] of cases) {
       it(name, () => {
-        const parse = (list: Array<[number, string]>): ReturnType<typeof parsePeerList> => parsePeerList(self, list.map(([i, host]) => at(id(i), host)));
+        const parse = (list: Array<[number, string]>): ReturnType<typeof parsePeerList> =>
+          parsePeerList(
+            self,
+            list.map(([i, host]) => at(id(i), host)),
+          );
         const diff = diffPeerSets(parse(current), parse(next));
         const want = Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.map(id).sort()]));
         assert.deepEqual(diff, want, name);
