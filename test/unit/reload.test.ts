@@ -33,7 +33,12 @@ describe("config reload", () => {
       ["the same config", { a: 1, b: { c: [1, 2] } }, { a: 1, b: { c: [1, 2] } }, []],
       ["a nested member", { rpc: { host: "h", port: 1 } }, { rpc: { host: "h", port: 2 } }, ["rpc.port"]],
       ["an array, as a whole", { p2p: { peers: [{ peerId: "x" }] } }, { p2p: { peers: [] } }, ["p2p.peers"]],
-      ["a section added, member by member", { name: "n" }, { name: "n", mempool: { maxTxs: 5, admitChunkTxs: 9 } }, ["mempool.admitChunkTxs", "mempool.maxTxs"]],
+      [
+        "a section added, member by member",
+        { name: "n" },
+        { name: "n", mempool: { maxTxs: 5, admitChunkTxs: 9 } },
+        ["mempool.admitChunkTxs", "mempool.maxTxs"],
+      ],
       ["a section removed", { log: { level: "debug" } }, {}, ["log.level"]],
       ["a member turned into another type", { a: { b: 1 } }, { a: 3 }, ["a"]],
     ];
@@ -106,7 +111,13 @@ describe("config reload", () => {
       const network = new FakeNetwork(base.p2p.peers);
       const reloader = make(network);
       const added = peers[2] as NetworkPeer;
-      await write({ ...base, p2p: { ...base.p2p, peers: [...base.p2p.peers, added] }, rpc: { ...base.rpc, port: 26800 }, mempool: { maxTxs: 5 }, log: { level: "warn" } });
+      await write({
+        ...base,
+        p2p: { ...base.p2p, peers: [...base.p2p.peers, added] },
+        rpc: { ...base.rpc, port: 26800 },
+        mempool: { maxTxs: 5 },
+        log: { level: "warn" },
+      });
       const summary = await reloader.reload();
       assert.deepEqual(summary.peers, { added: [added.peerId], removed: [], readdressed: [] });
       assert.deepEqual(summary.applied, ["p2p.peers: +1 -0 ~0 (3 configured)", "log.level: warn"]);
@@ -127,7 +138,11 @@ describe("config reload", () => {
       ["an unknown key", (cfg) => JSON.stringify({ ...cfg, mempol: { maxTxs: 1 } }), /"mempol"/],
       ["a wrong type", (cfg) => JSON.stringify({ ...cfg, mempool: { maxTxs: "many" } }), /mempool\.maxTxs/],
       ["an unknown log level", (cfg) => JSON.stringify({ ...cfg, log: { level: "loud" } }), /log\.level/],
-      ["a bad peer entry", (cfg) => JSON.stringify({ ...cfg, p2p: { ...cfg.p2p, peers: [...cfg.p2p.peers, { peerId: "nobody", address: "/ip4/1.2.3.4/tcp/1" }] } }), /nobody/],
+      [
+        "a bad peer entry",
+        (cfg) => JSON.stringify({ ...cfg, p2p: { ...cfg.p2p, peers: [...cfg.p2p.peers, { peerId: "nobody", address: "/ip4/1.2.3.4/tcp/1" }] } }),
+        /nobody/,
+      ],
     ];
     for (const [what, text, names] of bad) {
       it(`refuses ${what} with one CONFIG error and applies nothing`, async () => {
@@ -215,7 +230,10 @@ describe("config reload", () => {
       it(`refuses a token file ${what}, naming it`, async () => {
         await createAdminToken(home);
         await spoil(adminTokenPath(home));
-        await assert.rejects(readAdminToken(home), (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && names.test(err.message) && err.message.includes(adminTokenPath(home)));
+        await assert.rejects(
+          readAdminToken(home),
+          (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && names.test(err.message) && err.message.includes(adminTokenPath(home)),
+        );
       });
     }
   });
@@ -301,7 +319,7 @@ describe("config reload", () => {
 
     it("answers a refused reload with its CONFIG error", async () => {
       outcome = async () => {
-        throw new LedgerError("CONFIG", "config.json: unknown key \"mempol\"");
+        throw new LedgerError("CONFIG", 'config.json: unknown key "mempol"');
       };
       const res = await post(`Bearer ${token}`);
       assert.equal(res.statusCode, 500);
