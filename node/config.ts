@@ -12,7 +12,10 @@
  * another type than the default's, stops the node with a CONFIG error naming the key:
  *   { ..., "rpc": { "host": "127.0.0.1", "port": 26700, "requestTimeoutMs": 10000 },
  *     "mempool": { "maxTxs": 20000 }, "sync": { "pollIntervalMs": 500 },
- *     "consensus": { "blockIntervalMs": 50 }, "network": { "penalties": { "threshold": 5 } } }
+ *     "consensus": { "blockIntervalMs": 50 }, "network": { "penalties": { "threshold": 5 } },
+ *     "log": { "level": "debug" } }
+ * A running node re-reads it on SIGHUP or POST /admin/reload (reload.ts): p2p.peers and log.level change
+ * live, everything else at the next start.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

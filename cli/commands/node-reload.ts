@@ -3,12 +3,12 @@
  * admin token), and `certchain node token`: create that token. Both read only the node's home.
  */
 import type { ReloadSummary } from "../../node/api/views.js";
-import { createAdminToken, readAdminToken } from "../../node/admin-token.js";
+import { adminTokenPath, createAdminToken, readAdminToken } from "../../node/admin-token.js";
 import { loadConfig } from "../../node/config.js";
 import { EXIT } from "../../node/errors.js";
 import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError, NodeError, UsageError } from "../errors.js";
 import { formatReloadSummary } from "../format.js";
 import { RpcClient } from "../rpc-client.js";
 
@@ -40,13 +40,23 @@ Options:
     const home = requiredFlag(RELOAD, args, "home");
     const token = await readAdminToken(home);
     if (token === null) throw new CliError(`${home} has no admin token; create one with certchain node token --home ${home}, then reload the node with SIGHUP`);
-    const cfg = await loadConfig(home);
-    const url = stringFlag(RELOAD, args, "rpc") ?? localRpcUrl(cfg.rpc.host, cfg.rpc.port);
-    if (!/^https?:\/\//.test(url)) throw new UsageError(`--rpc must be an http(s) URL, not "${url}"`, RELOAD);
+    // With --rpc the config is not read here: the node itself says what is wrong with it.
+    const given = stringFlag(RELOAD, args, "rpc");
+    if (given !== undefined && !/^https?:\/\//.test(given)) throw new UsageError(`--rpc must be an http(s) URL, not "${given}"`, RELOAD);
+    const cfg = given === undefined ? await loadConfig(home) : null;
+    const url = given ?? localRpcUrl(cfg?.rpc.host ?? "", cfg?.rpc.port ?? 0);
     const client = new RpcClient(url, { headers: { authorization: `Bearer ${token}` } });
-    const summary = await client.post<ReloadSummary>("/admin/reload", undefined);
+    let summary: ReloadSummary;
+    try {
+      summary = await client.post<ReloadSummary>("/admin/reload", undefined);
+    } catch (err) {
+      if (err instanceof NodeError && err.code === "NOT_FOUND") {
+        throw new CliError(`the node at ${url} serves no POST /admin/reload: it reads ${adminTokenPath(home)} at start and on SIGHUP (kill -HUP its pid once)`);
+      }
+      throw err;
+    }
     if (args.values.json === true) io.out(JSON.stringify(summary, null, 2));
-    else for (const line of formatReloadSummary(cfg.name, summary)) io.out(line);
+    else for (const line of formatReloadSummary(cfg?.name ?? url, summary)) io.out(line);
     return EXIT.OK;
   },
 };

@@ -40,16 +40,16 @@ Options:
     const logLevel = stringFlag(NAME, args, "log-level");
     if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
 
-    const { startNode } = await import("../../node/node.js");
-    const enableAdmin = args.values["enable-admin"] === true;
-    // SIGHUP reloads, from the start: one that comes while the node starts is applied once it runs.
+    // SIGHUP reloads, from before the node's modules load: one that comes while it starts is applied once it runs.
     let node: CertchainNode | null = null;
     let reloadPending = false;
     const stopReloading = onReloadSignal(() => {
       if (node === null) reloadPending = true;
       else reloadAndReport(node, io);
     });
+    const enableAdmin = args.values["enable-admin"] === true;
     try {
+      const { startNode } = await import("../../node/node.js");
       node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
     } catch (err) {
       stopReloading();
