@@ -43,8 +43,10 @@ Options:
     // SIGHUP reloads, from before the node's modules load: one that comes while it starts is applied once it runs.
     let node: CertchainNode | null = null;
     let reloadPending = false;
+    let closing = false;
     const stopReloading = onReloadSignal(() => {
-      if (node === null) reloadPending = true;
+      if (closing) io.err("closing; SIGHUP ignored");
+      else if (node === null) reloadPending = true;
       else reloadAndReport(node, io);
     });
     const enableAdmin = args.values["enable-admin"] === true;
@@ -62,7 +64,8 @@ Options:
       process.exit(EXIT.FAILURE);
     });
     io.out(`${node.name}: ${signal}, closing`);
-    stopReloading();
+    // The handler stays: without it a SIGHUP would end the process in the middle of closing.
+    closing = true;
     await node.close();
     io.out(`${node.name} stopped`);
     return EXIT.OK;
