@@ -6,13 +6,27 @@
 import "../node/polyfill.js";
 import { readFileSync } from "node:fs";
 import { EXIT } from "../node/errors.js";
-import { type Command, commandGroup, runCommand } from "./command.js";
+import { type Command, type CommandEntry, commandGroup, runCommand } from "./command.js";
 import { errorLine, exitCodeFor } from "./errors.js";
 import { type CliIo, consoleIo } from "./io.js";
 
 /** Exit codes, for the root help. */
 const EXIT_HELP = `Exit codes: 0 success / valid, 1 failure, 2 usage, 3 certificate not valid, 4 node unreachable.
 Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces).`;
+
+/** `certchain node …`: a node's own operations (reload, admin token; the setup ceremony joins them here). */
+const nodeCommands: CommandEntry[] = [
+  {
+    name: "reload",
+    summary: "make a running node reload its config (peers, log level, admin token)",
+    load: async () => (await import("./commands/node-reload.js")).nodeReloadCommand,
+  },
+  {
+    name: "token",
+    summary: "create the admin token POST /admin/reload asks for",
+    load: async () => (await import("./commands/node-reload.js")).nodeTokenCommand,
+  },
+];
 
 const root: Command = commandGroup(
   "",
@@ -22,6 +36,11 @@ const root: Command = commandGroup(
     { name: "keys", summary: "generate and show Ed25519 key files", load: async () => (await import("./commands/keys.js")).keysCommand },
     { name: "init", summary: "create a new chain: keys, genesis and node homes", load: async () => (await import("./commands/init.js")).initCommand },
     { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
+    {
+      name: "node",
+      summary: "operate a node: reload its config, create its admin token",
+      load: async () => commandGroup("node", "operate a node", "certchain node: operations on one node's home.", nodeCommands),
+    },
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
     {
       name: "chaos",

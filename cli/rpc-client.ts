@@ -8,9 +8,11 @@ import { CliError, NodeError, UnreachableError } from "./errors.js";
 export interface RpcClientOptions {
   /** Per-request timeout. */
   timeoutMs: number;
+  /** Sent with every request (e.g. an admin call's Authorization). */
+  headers: Record<string, string>;
 }
 
-export const defaultRpcClientOptions: RpcClientOptions = { timeoutMs: 10_000 };
+export const defaultRpcClientOptions: RpcClientOptions = { timeoutMs: 10_000, headers: {} };
 
 /** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, …). */
 function networkReason(err: unknown): string {
@@ -53,7 +55,11 @@ export class RpcClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const init = (): RequestInit => ({
       method,
-      headers: payload === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers: {
+        ...this.options.headers,
+        accept: "application/json",
+        ...(payload === undefined ? {} : { "content-type": "application/json" }),
+      },
       signal: AbortSignal.timeout(this.options.timeoutMs),
       ...(payload === undefined ? {} : { body: payload }),
     });

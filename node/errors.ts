@@ -38,6 +38,7 @@ export const ERRORS = {
   BAD_JSON: { status: 400, verdict: "reject", exit: FAILURE, meaning: "a body is not valid JSON" },
   BODY_TOO_LARGE: { status: 413, verdict: "reject", exit: FAILURE, meaning: "a body is larger than the route's limit" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, verdict: "ignore", exit: FAILURE, meaning: "a body is not sent as application/json" },
+  UNAUTHORIZED: { status: 401, verdict: "ignore", exit: FAILURE, meaning: "an admin request without the node's admin token as its bearer token" },
   NOT_FOUND: { status: 404, verdict: "ignore", exit: FAILURE, meaning: "no such route, transaction, block, certificate, department or asset" },
   REQUEST_TIMEOUT: { status: 408, verdict: "ignore", exit: FAILURE, meaning: "a request was not sent in time (headers or body)" },
   HEADERS_TOO_LARGE: { status: 431, verdict: "ignore", exit: FAILURE, meaning: "a request's headers are over the limit" },

@@ -7,6 +7,23 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/** Every level, lowest first. */
+export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
+
+/** Whether a string names a level. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === "string" && Object.hasOwn(RANK, value);
+}
+
+/** The logging options a node's config may set (`log` in config.json; changed live by a reload). */
+export interface LogOptions {
+  /** lowest level written; a `--log-level` flag at start wins over it, a changed value is applied by a reload */
+  level: LogLevel;
+}
+
+/** Defaults: info (CERTCHAIN_LOG sets the level when neither the flag nor the config does). */
+export const defaultLogOptions: LogOptions = { level: "info" };
+
 export interface Logger {
   debug(msg: string, ctx?: Record<string, unknown>): void;
   info(msg: string, ctx?: Record<string, unknown>): void;
@@ -17,7 +34,7 @@ export interface Logger {
 
 function levelFromEnv(): LogLevel {
   const v = process.env.CERTCHAIN_LOG;
-  return v !== undefined && v in RANK ? (v as LogLevel) : "info";
+  return isLogLevel(v) ? v : "info";
 }
 
 let globalLevel: LogLevel = levelFromEnv();
@@ -25,6 +42,11 @@ let globalLevel: LogLevel = levelFromEnv();
 /** Change the level of every logger (e.g. from `certchain start --log-level`). */
 export function setLogLevel(level: LogLevel): void {
   globalLevel = level;
+}
+
+/** The level every logger writes at now. */
+export function currentLogLevel(): LogLevel {
+  return globalLevel;
 }
 
 function errorToJson(value: unknown): unknown {

@@ -3,6 +3,8 @@
  * consensus driver → network → sync → RPC — and close in reverse order.
  */
 import "./polyfill.js";
+import { adminTokenPath, readAdminToken } from "./admin-token.js";
+import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import { loadGenesis } from "./ledger/genesis-file.js";
 import { Mempool } from "./ledger/mempool.js";
@@ -10,15 +12,18 @@ import { TxGossip } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
 import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
+import { configuredPeers } from "./configured-peers.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
 import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
-import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
-import { loadOrCreatePeerKey } from "./network/identity.js";
+import { type LogLevel, createLogger, currentLogLevel, setLogLevel } from "./logger.js";
+import { loadOrCreatePeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
+import { ConfigReloader, type Reloader } from "./reload.js";
+import { AdminAuth } from "./rpc/admin-auth.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
 import { BlockSync } from "./sync/sync.js";
@@ -29,6 +34,12 @@ export interface CertchainNode {
   readonly name: string;
   readonly rpcUrl: string;
   readonly peerId: string;
+  /**
+   * Re-read the home's config and apply what can change live (peers, log level, the admin token, and
+   * each registered Reloader); report what needs a restart. A bad config rejects with a CONFIG error
+   * and changes nothing. Reloads run one at a time.
+   */
+  reload(): Promise<ReloadSummary>;
   close(): Promise<void>;
 }
 
@@ -42,10 +53,13 @@ export interface StartOptions {
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
 export async function startNode(options: StartOptions): Promise<CertchainNode> {
-  if (options.logLevel !== undefined) setLogLevel(options.logLevel as LogLevel);
   const clock = options.clock ?? systemClock;
   const home = options.home;
   const cfg = await loadConfig(home);
+  // The --log-level flag wins over the config's log.level, which wins over CERTCHAIN_LOG.
+  const baseLogLevel = (options.logLevel as LogLevel | undefined) ?? currentLogLevel();
+  setLogLevel((options.logLevel as LogLevel | undefined) ?? cfg.log?.level ?? baseLogLevel);
+  const adminToken = await readAdminToken(home);
   const tunables = resolveModuleOptions(cfg);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
@@ -82,15 +96,22 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
-      peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
+      peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
+    const selfPeerId = peerIdOf(peerKey);
     const network = new Network(
-      { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
+      {
+        ...tunables.network,
+        privateKey: peerKey,
+        listen: cfg.p2p.listen,
+        peers: configuredPeers(cfg, spec, selfPeerId),
+        topicPrefix: `/certchain/${spec.chainId}`,
+      },
       {
         clock,
         onTransactions: (data) => txGossip.handleBatch(data),
@@ -134,6 +155,13 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     sync.start();
     closers.push(() => sync.stop());
 
+    // Reloading: the peer set and log level by the reloader itself; the admin token (and the RPC's TLS
+    // certificate, when served) by the reloaders registered here.
+    const adminAuth = new AdminAuth(adminToken);
+    const reloaders: Reloader[] = [adminTokenReloader(home, adminAuth, adminToken)];
+    const reloader = new ConfigReloader(cfg, { home, spec, peerId: network.peerId, network, log, baseLogLevel, reloaders });
+    closers.push(async () => reloader.close());
+
     const backend = new NodeBackend(
       { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
       {
@@ -144,14 +172,21 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         driver,
         sync,
         txGossip,
-        peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+        peers: {
+          connected: () => network.connectedPeers().length,
+          get configured() {
+            return network.configuredPeerCount;
+          },
+        },
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
+        reload: () => reloader.reload(),
       },
     );
-    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx) });
+    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx), adminAuth });
     await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
+    if (adminAuth.enabled) log.info("POST /admin/reload served to holders of the admin token", { file: adminTokenPath(home) });
     const rpcUrl = `http://${tunables.rpc.host}:${tunables.rpc.port}`;
     log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
 
@@ -160,6 +195,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       name: cfg.name,
       rpcUrl,
       peerId: network.peerId,
+      reload: () => reloader.reload(),
       close: () => {
         closing ??= closeAll().then(() => log.info("node stopped"));
         return closing;
@@ -169,4 +205,29 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     await closeAll();
     throw err;
   }
+}
+
+/** Re-reads `<home>/admin.token` on every reload: a new, rotated or removed token takes effect at once. */
+function adminTokenReloader(home: string, auth: AdminAuth, atStart: string | null): Reloader {
+  let current = atStart;
+  return {
+    keys: [],
+    async prepare() {
+      const token = await readAdminToken(home);
+      if (token === current) return null;
+      const summary =
+        token === null
+          ? "admin.token: removed (POST /admin/reload not served)"
+          : current === null
+            ? "admin.token: POST /admin/reload served"
+            : "admin.token: rotated";
+      return {
+        summary,
+        apply: () => {
+          current = token;
+          auth.set(token);
+        },
+      };
+    },
+  };
 }

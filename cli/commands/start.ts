@@ -1,9 +1,15 @@
-/** `certchain start`: run one node in the foreground until SIGINT or SIGTERM, then close it cleanly. */
+/**
+ * `certchain start`: run one node in the foreground until SIGINT or SIGTERM, then close it cleanly;
+ * SIGHUP reloads its config (CertchainNode.reload) and prints what changed.
+ */
 import { EXIT } from "../../node/errors.js";
+import type { CertchainNode } from "../../node/node.js";
 import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
-import { onStopSignal } from "../signals.js";
+import { UsageError, errorLine } from "../errors.js";
+import { formatReloadSummary } from "../format.js";
+import type { CliIo } from "../io.js";
+import { onReloadSignal, onStopSignal } from "../signals.js";
 
 const NAME = "start";
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -12,7 +18,9 @@ export const startCommand: Command = {
   name: NAME,
   summary: "run a node from its home directory",
   usage: `Run the node whose home directory is DIR (made by certchain init) until Ctrl-C or SIGTERM,
-then close it cleanly (exit 0). A second signal forces an immediate exit.
+then close it cleanly (exit 0). A second signal forces an immediate exit. SIGHUP reloads the config
+(kill -HUP PID): peers, log.level and the admin token change live, a bad config is refused and the
+node keeps its settings; options that need a restart are listed.
 
 Usage: certchain start --home DIR [--log-level LEVEL] [--enable-admin]
 
@@ -32,17 +40,44 @@ Options:
     const logLevel = stringFlag(NAME, args, "log-level");
     if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
 
-    const { startNode } = await import("../../node/node.js");
+    // SIGHUP reloads, from before the node's modules load: one that comes while it starts is applied once it runs.
+    let node: CertchainNode | null = null;
+    let reloadPending = false;
+    let closing = false;
+    const stopReloading = onReloadSignal(() => {
+      if (closing) io.err("closing; SIGHUP ignored");
+      else if (node === null) reloadPending = true;
+      else reloadAndReport(node, io);
+    });
     const enableAdmin = args.values["enable-admin"] === true;
-    const node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
-    io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it)`);
+    try {
+      const { startNode } = await import("../../node/node.js");
+      node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
+    } catch (err) {
+      stopReloading();
+      throw err;
+    }
+    io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it, SIGHUP reloads the config)`);
+    if (reloadPending) reloadAndReport(node, io);
     const signal = await onStopSignal(() => {
       io.err(`${node.name}: second signal, exiting without closing`);
       process.exit(EXIT.FAILURE);
     });
     io.out(`${node.name}: ${signal}, closing`);
+    // The handler stays: without it a SIGHUP would end the process in the middle of closing.
+    closing = true;
     await node.close();
     io.out(`${node.name} stopped`);
     return EXIT.OK;
   },
 };
+
+/** Reload the running node's config and print the summary, or the one line saying why it was refused. */
+function reloadAndReport(node: CertchainNode, io: CliIo): void {
+  node.reload().then(
+    (summary) => {
+      for (const line of formatReloadSummary(node.name, summary)) io.out(line);
+    },
+    (err: unknown) => io.err(`${node.name}: reload refused, settings unchanged: ${errorLine(err).replace(/^certchain: /, "")}`),
+  );
+}

@@ -74,6 +74,16 @@ export interface NetworkAdminState {
   connected: number;
 }
 
+/** What a reload did (SIGHUP to `certchain start`, or POST /admin/reload). */
+export interface ReloadSummary {
+  /** What now runs with the config's new setting, e.g. "p2p.peers: +1 -0 (4 configured)", "log.level: debug". */
+  applied: string[];
+  /** Options (by path, e.g. "rpc.port") that differ from what the node runs with; they take effect at the next start. */
+  needsRestart: string[];
+  /** How the peer set changed, by peer id. */
+  peers: { added: string[]; removed: string[]; readdressed: string[] };
+}
+
 /** Position in a department's issuance index: the last item already served. */
 export interface FeedPosition {
   height: number;

@@ -31,6 +31,8 @@ export interface HostModules {
   gater: ConnectionGater;
   /** configured peers (this node left out) */
   peerCount: number;
+  /** peers that may be added at run time: libp2p's connection caps leave room for them */
+  peerHeadroom: number;
   /** the gossip topics, the only ones allowed */
   topics: string[];
   /** pending inbound connections libp2p may hold in all; the gater's per-address budgets stay below it */
@@ -50,8 +52,8 @@ export function createHost(options: HostOptions, modules: HostModules): Promise<
     connectionManager: {
       // libp2p refuses a 6th inbound connection per second from one host before the handshake; a whole
       // cluster on one host (testnet) dials the highest id at once, so allow every peer twice over.
-      inboundConnectionThreshold: Math.max(5, 2 * modules.peerCount),
-      maxIncomingPendingConnections: Math.max(10, 2 * modules.peerCount, modules.maxPendingInbound),
+      inboundConnectionThreshold: Math.max(5, 2 * (modules.peerCount + modules.peerHeadroom)),
+      maxIncomingPendingConnections: Math.max(10, 2 * (modules.peerCount + modules.peerHeadroom), modules.maxPendingInbound),
       inboundUpgradeTimeout: options.inboundUpgradeTimeoutMs,
     },
     // A publish burst can starve pings; aborting then loses everything queued (libp2p-notes pitfall 1).

@@ -25,17 +25,29 @@ export const defaultInboundAdmissionOptions: InboundAdmissionOptions = { maxPend
 /** Counts pending inbound connections per address against their budgets. */
 export class InboundAdmission {
   private readonly pending = new Map<string, number>();
+  /** Of `pending`, how many were admitted as an unknown address (counted in unknownPending). */
+  private readonly pendingUnknown = new Map<string, number>();
   private unknownPending = 0;
 
   constructor(
     private readonly options: InboundAdmissionOptions,
     /** configured peers per IP address (ConfiguredPeers.hostCounts) */
-    private readonly peersPerHost: Map<string, number>,
+    private peersPerHost: Map<string, number>,
   ) {}
+
+  /** The peer set changed (Network.updatePeers): budgets follow at once; handshakes already pending keep the class they were admitted in. */
+  setPeersPerHost(peersPerHost: Map<string, number>): void {
+    this.peersPerHost = peersPerHost;
+  }
 
   /** libp2p's own cap must exceed every budget together, so it never refuses before these budgets do. */
   get totalBudget(): number {
-    let peers = 0;
+    return this.budgetWith(0);
+  }
+
+  /** The budgets together if `extraPeers` more peers (each at its own address) joined the set. */
+  budgetWith(extraPeers: number): number {
+    let peers = extraPeers;
     for (const n of this.peersPerHost.values()) peers += n;
     return this.options.maxPendingUnknown + this.options.maxPendingPerPeer * peers;
   }
@@ -49,6 +61,7 @@ export class InboundAdmission {
     } else {
       if (count >= this.options.maxPendingPerUnknownAddress || this.unknownPending >= this.options.maxPendingUnknown) return false;
       this.unknownPending++;
+      this.pendingUnknown.set(host, (this.pendingUnknown.get(host) ?? 0) + 1);
     }
     this.pending.set(host, count + 1);
     return true;
@@ -60,7 +73,13 @@ export class InboundAdmission {
     if (count <= 0) return;
     if (count === 1) this.pending.delete(host);
     else this.pending.set(host, count - 1);
-    if (!this.peersPerHost.has(host)) this.unknownPending--;
+    // Free an unknown slot only if one was taken for this address (the peer set may have changed since).
+    const unknown = this.pendingUnknown.get(host) ?? 0;
+    if (unknown > 0) {
+      if (unknown === 1) this.pendingUnknown.delete(host);
+      else this.pendingUnknown.set(host, unknown - 1);
+      this.unknownPending--;
+    }
   }
 
   /** Pending connections from `host` now. */

@@ -11,8 +11,8 @@ import type { PeerKeeper } from "./peer-keeper.js";
 export interface IsolationModules {
   keeper: PeerKeeper;
   log: Logger;
-  /** configured peers, for the log line */
-  peerCount: number;
+  /** configured peers now, for the log line */
+  peerCount(): number;
 }
 
 /** Cuts a node off from all peers and reconnects it. */
@@ -30,7 +30,7 @@ export class IsolationSwitch {
   set(isolated: boolean, host: Host | null): void {
     this.isolated = isolated;
     if (host === null) return;
-    this.modules.log.warn(isolated ? "isolated from all peers" : "isolation lifted; reconnecting", { peers: this.modules.peerCount });
+    this.modules.log.warn(isolated ? "isolated from all peers" : "isolation lifted; reconnecting", { peers: this.modules.peerCount() });
     if (!isolated) {
       this.modules.keeper.redialNow();
       return;

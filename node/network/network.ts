@@ -4,7 +4,7 @@
  * the bytes mean is the handlers' business. This file is the facade (its contract: network-options.ts);
  * each job lives in its own module: host.ts (the libp2p builder), gater.ts + inbound-admission.ts (who
  * may connect), peer-keeper.ts (static peers, redial), gossip-edge.ts (verdicts, penalty box),
- * request-response.ts, isolation.ts.
+ * request-response.ts, isolation.ts. The peer set can be replaced while the node runs (updatePeers).
  */
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { Clock } from "../clock.js";
@@ -17,13 +17,21 @@ import { InboundAdmission } from "./inbound-admission.js";
 import { IsolationSwitch } from "./isolation.js";
 import { type NetworkHandlers, type NetworkModules, type NetworkOptions, type NetworkStats, defaultNetworkOptions } from "./network-options.js";
 import { PeerKeeper } from "./peer-keeper.js";
-import { ConfiguredPeers } from "./peers.js";
+import { ConfiguredPeers, type NetworkPeer, type PeerSetDiff, parsePeerList } from "./peers.js";
 import { PeerPenalties } from "./penalties.js";
 import { RequestResponse } from "./request-response.js";
 
 export { MAX_GOSSIP_BYTES } from "./gossip-edge.js";
 export { type NetworkHandlers, type NetworkModules, type NetworkOptions, type NetworkStats, defaultNetworkOptions } from "./network-options.js";
-export type { NetworkPeer } from "./peers.js";
+export type { NetworkPeer, PeerSetDiff } from "./peers.js";
+
+/**
+ * libp2p's own connection caps (pending inbound handshakes, inbound rate per host) are fixed when the
+ * host is built; they are sized for the configured peers plus this many peers added at run time
+ * (updatePeers), so libp2p does not refuse an added peer before the gater's own budgets would. The
+ * gater's per-address budgets follow the peer set exactly; a restart resizes libp2p's caps.
+ */
+const RUNTIME_PEER_HEADROOM = 8;
 
 type ResolvedOptions = Required<NetworkOptions>;
 
@@ -44,6 +52,8 @@ export class Network {
   private host: Host | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  /** updatePeers calls, one after the other. */
+  private peerUpdates: Promise<unknown> = Promise.resolve();
 
   constructor(options: NetworkOptions, modules: NetworkModules) {
     const { privateKey, listen, peers, topicPrefix, ...tunables } = options;
@@ -67,7 +77,7 @@ export class Network {
       hangUp: (peer) => this.hangUp(peer),
     });
     this.keeper = new PeerKeeper(this.options, { peers: this.peers, penalties: this.penalties, clock, log, isIsolated: () => this.isolation.isOn });
-    this.isolation = new IsolationSwitch({ keeper: this.keeper, log, peerCount: this.peers.size });
+    this.isolation = new IsolationSwitch({ keeper: this.keeper, log, peerCount: () => this.peers.size });
   }
 
   /** Start listening, subscribe, and begin dialling the configured peers. A Network starts once. */
@@ -90,8 +100,9 @@ export class Network {
       privateKey: this.options.privateKey,
       gater,
       peerCount: this.peers.size,
+      peerHeadroom: RUNTIME_PEER_HEADROOM,
       topics: this.gossip.topics,
-      maxPendingInbound: this.admission.totalBudget,
+      maxPendingInbound: this.admission.budgetWith(RUNTIME_PEER_HEADROOM),
     });
     this.host = host;
     await this.keeper.register(host);
@@ -126,6 +137,38 @@ export class Network {
       await host.stop();
       this.log.info("network stopped");
     }
+  }
+
+  /**
+   * Replace the configured peer set while the node runs. The whole list is checked first (a bad entry
+   * throws a CONFIG error and nothing changes). Then, in one step for the gater, the keeper and
+   * requests: added peers are allowed and dialled, removed ones refused and disconnected, readdressed
+   * ones dialled at their new address from now on; peers in both sets keep their connections, gossip
+   * scores and penalty records. Calls run one after the other, and after a start in progress.
+   */
+  async updatePeers(peers: readonly NetworkPeer[]): Promise<PeerSetDiff> {
+    const next = parsePeerList(this.peerId, peers);
+    const update = this.peerUpdates.then(() => this.applyPeers(next));
+    this.peerUpdates = update.catch(() => undefined);
+    return update;
+  }
+
+  private async applyPeers(next: ReturnType<typeof parsePeerList>): Promise<PeerSetDiff> {
+    // A host being built registers the current set first; the diff is then applied to it.
+    await this.starting?.catch(() => undefined);
+    const diff = this.peers.replace(next);
+    this.admission.setPeersPerHost(this.peers.hostCounts());
+    const host = this.stopping === null ? this.host : null;
+    if (host !== null) await this.keeper.applyDiff(host, diff);
+    if (diff.added.length + diff.removed.length + diff.readdressed.length > 0) {
+      this.log.info("peer set updated", { added: diff.added, removed: diff.removed, readdressed: diff.readdressed, peers: this.peers.size });
+    }
+    return diff;
+  }
+
+  /** How many peers are configured now (this node left out). */
+  get configuredPeerCount(): number {
+    return this.peers.size;
   }
 
   /** Gossip a transaction batch. Best-effort: with no peers the message simply goes nowhere. */

@@ -5,11 +5,12 @@
  * and never one that was down at start: pitfall 2), and heals a connection whose gossip stream broke.
  */
 import { type Connection, KEEP_ALIVE } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Host } from "./host.js";
 import type { PeerPenalties } from "./penalties.js";
-import { type ConfiguredPeers, P2P_CODE, type StaticPeer } from "./peers.js";
+import { type ConfiguredPeers, P2P_CODE, type PeerSetDiff, type StaticPeer } from "./peers.js";
 import { clockTimeout, unref } from "./timers.js";
 
 /** How often the keeper redials. */
@@ -56,12 +57,42 @@ export class PeerKeeper {
   /** Put the static peers in the peer store and watch identify (before the host starts). */
   async register(host: Host): Promise<void> {
     host.addEventListener("peer:identify", (evt) => this.identified.add(evt.detail.connection));
-    for (const [key, peer] of this.modules.peers.entries()) {
-      // KEEP_ALIVE makes libp2p dial at start and after a drop; only on the side that dials, so a
-      // pair does not race into two connections (pitfall 3). The redial loop covers the rest.
-      const tags = this.modules.peers.isDialerFor(key) ? { [KEEP_ALIVE]: { value: 1 } } : {};
-      await host.peerStore.merge(peer.id, { multiaddrs: [peer.dialAddr.decapsulateCode(P2P_CODE)], tags });
+    // A handshake the gater let through just before its peer was removed (updatePeers) ends here.
+    host.addEventListener("connection:open", (evt) => {
+      const remote = evt.detail.remotePeer.toString();
+      if (!this.modules.peers.has(remote)) evt.detail.abort(new Error("peer is no longer configured"));
+    });
+    for (const [key, peer] of this.modules.peers.entries()) await this.remember(host, key, peer);
+  }
+
+  /** Record a configured peer's address in the peer store, tagged KEEP_ALIVE on the side that dials. */
+  private async remember(host: Host, key: string, peer: StaticPeer): Promise<void> {
+    // KEEP_ALIVE makes libp2p dial at start and after a drop; only on the side that dials, so a
+    // pair does not race into two connections (pitfall 3). The redial loop covers the rest.
+    // patch, not merge, for the address: a peer whose address changed must not be dialled at the old one.
+    await host.peerStore.patch(peer.id, { multiaddrs: [peer.dialAddr.decapsulateCode(P2P_CODE)] });
+    if (this.modules.peers.isDialerFor(key)) await host.peerStore.merge(peer.id, { tags: { [KEEP_ALIVE]: { value: 1 } } });
+  }
+
+  /**
+   * The peer set was just replaced (ConfiguredPeers.replace, which the gater already follows): forget
+   * and disconnect removed peers, record added and readdressed ones, and dial at once. Peers in both
+   * sets keep their connections; their penalty records are the network's and are not touched.
+   */
+  async applyDiff(host: Host, diff: PeerSetDiff): Promise<void> {
+    for (const key of diff.removed) {
+      this.downSince.delete(key);
+      this.gossipMissingSince.delete(key);
+      const id = peerIdFromString(key);
+      // Untag first, so libp2p's own reconnect does not dial it again after the hang-up.
+      await host.peerStore.merge(id, { tags: { [KEEP_ALIVE]: undefined } });
+      await host.hangUp(id).catch((err: unknown) => this.modules.log.debug("hang up failed", { remote: key, err }));
     }
+    for (const key of [...diff.added, ...diff.readdressed]) {
+      const peer = this.modules.peers.get(key);
+      if (peer !== undefined) await this.remember(host, key, peer); // undefined: replaced again meanwhile
+    }
+    if (diff.added.length > 0 || diff.readdressed.length > 0) this.redialSoon();
   }
 
   /** Start the redial loop on a started host. */
@@ -80,6 +111,12 @@ export class PeerKeeper {
   /** Dial again at once (isolation lifted), forgetting how long peers have been apart. */
   redialNow(): void {
     this.downSince.clear();
+    this.redialSoon();
+  }
+
+  /** Run the redial loop now, then back off again from its first interval (not before start, never after stop). */
+  private redialSoon(): void {
+    if (this.host === null || this.stopped) return;
     this.cancelRedial();
     this.scheduleRedial(0);
   }

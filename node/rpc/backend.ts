@@ -10,6 +10,7 @@ import type {
   IssuedCertificate,
   NetworkAdminState,
   NodeStatus,
+  ReloadSummary,
   SubmitResult,
   TxView,
   VerificationResult,
@@ -45,4 +46,6 @@ export interface RpcBackend {
   /** Admin (fault injection): cut the node off from all peers, or reconnect it. Served only with --enable-admin. */
   setNetworkIsolated?(isolated: boolean): Promise<NetworkAdminState>;
   networkAdminState?(): Promise<NetworkAdminState>;
+  /** Admin (authenticated, POST /admin/reload): re-read the config and apply what can change live; a bad config throws CONFIG and changes nothing. */
+  reload?(): Promise<ReloadSummary>;
 }

@@ -22,6 +22,7 @@ import type {
   IssuedCertificate,
   NetworkAdminState,
   NodeStatus,
+  ReloadSummary,
   SubmitResult,
   TxView,
   VerificationResult,
@@ -45,9 +46,12 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  peers: { connected(): number; configured: number };
+  /** Configured peers connected now, and configured now (the set can change by a reload). */
+  peers: { connected(): number; readonly configured: number };
   /** The network's isolation switch, for the admin routes. */
   isolation: { set(isolated: boolean): void; get(): boolean };
+  /** The node's reload (CertchainNode.reload), for POST /admin/reload. */
+  reload?: () => Promise<ReloadSummary>;
 }
 
 /** The RPC backend of a running node: reads the store, admits into the mempool, reports consensus. */
@@ -163,6 +167,12 @@ export class NodeBackend implements RpcBackend {
   async setNetworkIsolated(isolated: boolean): Promise<NetworkAdminState> {
     this.modules.isolation.set(isolated);
     return this.networkAdminState();
+  }
+
+  reload(): Promise<ReloadSummary> {
+    const reload = this.modules.reload;
+    if (reload === undefined) return Promise.reject(new LedgerError("NOT_READY", "this node cannot reload"));
+    return reload();
   }
 
   async networkAdminState(): Promise<NetworkAdminState> {

@@ -15,7 +15,8 @@ import { onClientError } from "./client-errors.js";
 import { type ConnectionStats, effectiveMaxConnections, guardConnections } from "./connection-guard.js";
 import { httpError, notFound, sendHttpError, toHttpError } from "./http-errors.js";
 import { JsonCache } from "./json-cache.js";
-import { registerAdminRoutes } from "./routes/admin.js";
+import type { AdminAuth } from "./admin-auth.js";
+import { registerAdminRoutes, registerReloadRoute } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
@@ -86,6 +87,8 @@ export interface RpcServerModules {
   clock?: Pick<Clock, "now">;
   /** Called for server-side failures (5xx other than 503); the node passes its logger. The server never prints. */
   log?: (msg: string, ctx: Record<string, unknown>) => void;
+  /** The admin token POST /admin/reload asks for; without it the route is not served. */
+  adminAuth?: AdminAuth;
 }
 
 export const defaultRpcServerOptions: RpcServerOptions = {
@@ -118,8 +121,8 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   enableAdmin: false,
 };
 
-/** Routes answered even under load shedding: an operator must be able to see why the node sheds. */
-const NEVER_SHED = new Set(["/status", "/metrics"]);
+/** Routes answered even under load shedding: an operator must be able to see why the node sheds, and to reload it. */
+const NEVER_SHED = new Set(["/status", "/metrics", "/admin/reload"]);
 
 /** The live counters of a server built by createRpcServer (for tests and the attack script). */
 export const rpcConnectionStats = new WeakMap<FastifyInstance, ConnectionStats>();
@@ -187,7 +190,8 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   const guard = new ClientGuard(opts.clientGuard);
 
   // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
-  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log }));
+  const adminAuth = modules.adminAuth;
+  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log, adminAuth }));
   return app;
 }
 
@@ -198,6 +202,7 @@ interface RouteModules {
   guard: ClientGuard;
   clock: Pick<Clock, "now">;
   log?: (msg: string, ctx: Record<string, unknown>) => void;
+  adminAuth: AdminAuth | undefined;
 }
 
 function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
@@ -243,6 +248,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
 
   registerAuditRoutes(app, backend, reads);
   registerAdminRoutes(app, backend, opts);
+  registerReloadRoute(app, backend, m.adminAuth);
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {

@@ -1,12 +1,13 @@
 /**
  * Real libp2p between in-process nodes on 127.0.0.1: connection, gossip (once, no self-delivery,
- * rejection), request/response limits, the permissioning gater, and redial after a restart.
+ * rejection), request/response limits, the permissioning gater, redial after a restart, and a peer
+ * set replaced at run time.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { type AddressInfo, type Server, type Socket, connect, createServer } from "node:net";
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import type { PrivateKey } from "@libp2p/interface";
+import type { Connection, PrivateKey } from "@libp2p/interface";
 import { systemClock } from "../../node/clock.js";
 import { type GossipVerdict, LedgerError } from "../../node/errors.js";
 import { setLogLevel } from "../../node/logger.js";
@@ -137,6 +138,7 @@ describe("network (e2e, libp2p on 127.0.0.1)", () => {
   describe("a full mesh of three", clusterTests);
   describe("gossip forwarding along a line X - Y - Z", lineTests);
   describe("a validator restarted while silent connections flood its peers", floodTests);
+  describe("a peer set changed at run time", peerSetTests);
 });
 
 function clusterTests(this: Mocha.Suite): void {
@@ -353,5 +355,79 @@ function floodTests(this: Mocha.Suite): void {
     );
     if (process.env.MEASURE_REJOIN) console.log(`rejoined in ${Date.now() - restartedAt} ms; the flood opened ${flood.opened} connections`);
     flood.stop();
+  });
+}
+
+/** The open libp2p connections of `node` to `peer` (the host is private to the Network; tests look through it). */
+function connectionsTo(node: TestNode, peer: TestNode): Connection[] {
+  const host = (node.net as unknown as { host: { getConnections(): Connection[] } | null }).host;
+  return (host?.getConnections() ?? []).filter((c) => c.remotePeer.toString() === peer.peerId && c.status === "open");
+}
+
+/** Hold for `ms`, failing as soon as `bad` is true (watch a whole window, not one instant). */
+async function neverFor(ms: number, bad: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    assert.ok(!bad(), what);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function peerSetTests(this: Mocha.Suite): void {
+  this.timeout(20_000);
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  const quick: Partial<NetworkOptions> = { redialIntervalMs: 200 };
+  const entry = (n: Identity): NetworkPeer => ({ peerId: n.peerId, address: n.address });
+
+  before(async () => {
+    // A < B < C. A knows only B at first; C already lists A (a follower with a bootstrap peer).
+    const [ia, ib, ic] = (await makeIdentities(["a", "b", "c"])) as [Identity, Identity, Identity];
+    [a, b, c] = await Promise.all([startNode(ia, [ib], quick), startNode(ib, [ia], quick), startNode(ic, [ia], quick)]);
+    await waitFor(() => a.net.gossipPeers().length === 1 && b.net.gossipPeers().length === 1, 5_000, "A and B connected");
+    assert.deepEqual(c.net.connectedPeers(), [], "A refuses C before it is added");
+  });
+
+  it("allows and dials an added peer, keeps the unchanged one's connection, and gossips to both", async () => {
+    const kept = connectionsTo(a, b).map((conn) => conn.id);
+    assert.equal(kept.length, 1, "one connection A-B");
+    const diff = await a.net.updatePeers([entry(b), entry(c)]);
+    assert.deepEqual(diff, { added: [c.peerId], removed: [], readdressed: [], unchanged: [b.peerId] });
+    assert.equal(a.net.configuredPeerCount, 2);
+    await waitFor(() => a.net.gossipPeers().length === 2 && c.net.gossipPeers().length === 1, 5_000, "A and C connected and gossiping");
+    assert.deepEqual(
+      connectionsTo(a, b).map((conn) => conn.id),
+      kept,
+      "the A-B connection is the same one",
+    );
+    await a.net.publishConsensus(bytes("after-add"));
+    await waitFor(() => count(b, "consensus", "after-add") === 1 && count(c, "consensus", "after-add") === 1, 3_000, "gossip reaches B and C");
+  });
+
+  it("disconnects a removed peer and refuses it from then on, keeping the others", async () => {
+    const keptC = connectionsTo(a, c).map((conn) => conn.id);
+    const diff = await a.net.updatePeers([entry(c)]);
+    assert.deepEqual(diff, { added: [], removed: [b.peerId], readdressed: [], unchanged: [c.peerId] });
+    await waitFor(() => connectionsTo(a, b).length === 0 && b.net.connectedPeers().length === 0, 5_000, "A and B apart");
+    // B still lists A and redials every 200 ms (the fallback dial of the higher id after 1 s): A's gater refuses it.
+    await neverFor(1_500, () => connectionsTo(a, b).length > 0 || b.net.connectedPeers().length > 0, "B stays out");
+    await rejects(a.net.request(b.peerId, "status", bytes("x")), "NOT_FOUND");
+    assert.deepEqual(
+      connectionsTo(a, c).map((conn) => conn.id),
+      keptC,
+      "the A-C connection is untouched",
+    );
+  });
+
+  it("applies concurrent updates in call order and refuses a bad list whole", async () => {
+    const [first, second] = await Promise.all([a.net.updatePeers([entry(b), entry(c)]), a.net.updatePeers([entry(c)])]);
+    assert.deepEqual(first.added, [b.peerId], "the first call adds B");
+    assert.deepEqual(second.removed, [b.peerId], "the second, applied after it, removes B again");
+    assert.equal(a.net.configuredPeerCount, 1);
+    const bad = await rejects(a.net.updatePeers([entry(b), { peerId: "not-a-peer-id", address: "/ip4/127.0.0.1/tcp/1" }]), "CONFIG");
+    assert.match(bad.message, /not-a-peer-id/);
+    assert.equal(a.net.configuredPeerCount, 1, "nothing of the bad list was applied");
+    await neverFor(600, () => connectionsTo(a, b).length > 0, "B is still refused");
   });
 }

@@ -7,7 +7,7 @@ export interface RpcReply<T = unknown> {
 export async function rpc<T = Record<string, unknown>>(
   base: string,
   path: string,
-  init?: { method?: string; body?: unknown; raw?: string },
+  init?: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
 ): Promise<RpcReply<T>> {
   const opts: RequestInit = {
     method: init?.method ?? (init?.body !== undefined || init?.raw !== undefined ? "POST" : "GET"),
@@ -17,6 +17,7 @@ export async function rpc<T = Record<string, unknown>>(
     opts.headers = { "content-type": "application/json" };
     opts.body = init.raw ?? JSON.stringify(init.body);
   }
+  if (init?.headers !== undefined) opts.headers = { ...(opts.headers as Record<string, string> | undefined), ...init.headers };
   const res = await fetch(`${base}${path}`, opts);
   const text = await res.text();
   return { status: res.status, body: (text.length > 0 ? JSON.parse(text) : null) as T };
