@@ -9,7 +9,9 @@ import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
-import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
+import { SIGNING_STATE_FILE, homePath } from "./config.js";
+import type { Env } from "./config-layers.js";
+import { resolveNodeSettings } from "./config-resolve.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
@@ -38,6 +40,10 @@ export interface StartOptions {
   clock?: Clock;
   /** Serve the fault-injection admin routes on the RPC (testnet chaos runs only). */
   enableAdmin?: boolean;
+  /** The environment whose CERTCHAIN_* options are laid over config.toml (the CLI passes process.env); none when absent. */
+  env?: Env;
+  /** `--set path=value` items, laid over config.toml and the environment. */
+  overrides?: readonly string[];
 }
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
@@ -45,8 +51,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   if (options.logLevel !== undefined) setLogLevel(options.logLevel as LogLevel);
   const clock = options.clock ?? systemClock;
   const home = options.home;
-  const cfg = await loadConfig(home);
-  const tunables = resolveModuleOptions(cfg);
+  const { config: cfg, modules: tunables } = await resolveNodeSettings(home, { env: options.env, overrides: options.overrides });
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
 

@@ -1,6 +1,6 @@
 /** `certchain start`: run one node in the foreground until SIGINT or SIGTERM, then close it cleanly. */
 import { EXIT } from "../../node/errors.js";
-import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
+import { listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { onStopSignal } from "../signals.js";
@@ -14,10 +14,15 @@ export const startCommand: Command = {
   usage: `Run the node whose home directory is DIR (made by certchain init) until Ctrl-C or SIGTERM,
 then close it cleanly (exit 0). A second signal forces an immediate exit.
 
-Usage: certchain start --home DIR [--log-level LEVEL] [--enable-admin]
+Its settings: defaults, then DIR/config.toml, then CERTCHAIN_* environment variables
+(CERTCHAIN_MEMPOOL__MAX_TXS=5000), then --set; certchain config show prints the result.
+
+Usage: certchain start --home DIR [--set OPTION=VALUE]... [--log-level LEVEL] [--enable-admin]
 
 Options:
-  --home DIR           the node's home: config.json, genesis.json, keys, data/ (required)
+  --home DIR           the node's home: config.toml, genesis.json, keys, data/ (required)
+  --set OPTION=VALUE   set an option for this run, e.g. --set rpc.port=26701 --set mempool.maxTxs=5000
+                       (repeatable; arrays as JSON); wins over config.toml and the environment
   --log-level LEVEL    debug | info | warn | error | silent (default: $CERTCHAIN_LOG or info)
   --enable-admin       serve POST /admin/network (isolate the node from its peers) for fault
                        injection; unauthenticated: only with the RPC on loopback, never in production
@@ -27,6 +32,7 @@ Options:
       home: { type: "string" },
       "log-level": { type: "string" },
       "enable-admin": { type: "boolean" },
+      set: { type: "string", multiple: true },
     });
     const home = requiredFlag(NAME, args, "home");
     const logLevel = stringFlag(NAME, args, "log-level");
@@ -34,7 +40,8 @@ Options:
 
     const { startNode } = await import("../../node/node.js");
     const enableAdmin = args.values["enable-admin"] === true;
-    const node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
+    const layers = { env: io.env, overrides: listFlag(args, "set") };
+    const node = await startNode(logLevel === undefined ? { home, enableAdmin, ...layers } : { home, logLevel, enableAdmin, ...layers });
     io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it)`);
     const signal = await onStopSignal(() => {
       io.err(`${node.name}: second signal, exiting without closing`);
