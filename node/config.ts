@@ -165,7 +165,8 @@ export function tableProblem(path: string, expected: Readonly<Record<string, unk
   if (!isTable(value)) return `${path} must be a table of options, not ${shown(value)}`;
   const where = path === "" ? "" : `${path}.`;
   for (const [key, member] of Object.entries(value)) {
-    if (!Object.hasOwn(expected, key)) return `unknown key "${where}${key}" (${path === "" ? "known" : `known in ${path}`}: ${Object.keys(expected).join(", ")})`;
+    if (!Object.hasOwn(expected, key))
+      return `unknown key "${where}${key}" (${path === "" ? "known" : `known in ${path}`}: ${Object.keys(expected).join(", ")})`;
     const problem = valueProblem(`${where}${key}`, expected[key], member);
     if (problem !== null) return problem;
   }
@@ -189,7 +190,8 @@ export function valueProblem(path: string, expected: unknown, value: unknown): s
     }
     return null;
   }
-  if (typeof value !== typeof expected || (typeof value === "number" && !Number.isFinite(value))) return `${path} must be ${typeName(expected)}, not ${shown(value)}`;
+  if (typeof value !== typeof expected || (typeof value === "number" && !Number.isFinite(value)))
+    return `${path} must be ${typeName(expected)}, not ${shown(value)}`;
   return null;
 }
 

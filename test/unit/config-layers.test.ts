@@ -3,7 +3,8 @@
  * (table-driven), and the provenance of every effective value.
  */
 import assert from "node:assert/strict";
-import { type NodeConfig, checkConfig, defaultModuleOptions } from "../../node/config.js";
+import { readFileSync } from "node:fs";
+import { REQUIRED_FIELDS, type NodeConfig, checkConfig, defaultModuleOptions, valueAt } from "../../node/config.js";
 import { NON_OPTION_ENV, envLayer, envName, fileLayer, flagLayer, optionLeaves, parseOptionText } from "../../node/config-layers.js";
 import { combineLayers, effectiveOptions } from "../../node/config-resolve.js";
 import { LedgerError } from "../../node/errors.js";
@@ -63,7 +64,10 @@ describe("config layers: environment names", () => {
     const paths = new Set(optionLeaves().map((leaf) => leaf.path));
     for (const [module, defaults] of Object.entries(defaultModuleOptions)) {
       for (const key of Object.keys(defaults)) {
-        assert.ok([...paths].some((p) => p === `${module}.${key}` || p.startsWith(`${module}.${key}.`)), `${module}.${key} is listed`);
+        assert.ok(
+          [...paths].some((p) => p === `${module}.${key}` || p.startsWith(`${module}.${key}.`)),
+          `${module}.${key} is listed`,
+        );
       }
     }
     for (const field of ["name", "genesisFile", "consensusKeyFile", "p2pKeyFile", "dataDir", "p2p.listen", "p2p.peers"]) assert.ok(paths.has(field), field);
@@ -112,7 +116,12 @@ describe("config layers: the environment", () => {
   // [what, environment, the partial settings it gives, their sources]
   const accepted: Array<[string, Record<string, string | undefined>, unknown, Record<string, string>]> = [
     ["nothing", {}, {}, {}],
-    ["other programs' variables and the non-option ones are left alone", { PATH: "/bin", CERTCHAIN_RPC: "http://x", CERTCHAIN_LOG: "debug", CERTCHAIN_DEBUG: "1" }, {}, {}],
+    [
+      "other programs' variables and the non-option ones are left alone",
+      { PATH: "/bin", CERTCHAIN_RPC: "http://x", CERTCHAIN_LOG: "debug", CERTCHAIN_DEBUG: "1" },
+      {},
+      {},
+    ],
     ["an unset variable is absent", { CERTCHAIN_MEMPOOL__MAX_TXS: undefined }, {}, {}],
     ["a module option", { CERTCHAIN_MEMPOOL__MAX_TXS: "5000" }, { mempool: { maxTxs: 5000 } }, { "mempool.maxTxs": "env CERTCHAIN_MEMPOOL__MAX_TXS" }],
     [
@@ -121,8 +130,18 @@ describe("config layers: the environment", () => {
       { network: { penalties: { threshold: 3 } }, dataDir: "/srv/data" },
       { "network.penalties.threshold": "env CERTCHAIN_NETWORK__PENALTIES__THRESHOLD", dataDir: "env CERTCHAIN_DATA_DIR" },
     ],
-    ["two options of one module", { CERTCHAIN_RPC__PORT: "1", CERTCHAIN_RPC__HOST: "h" }, { rpc: { port: 1, host: "h" } }, { "rpc.port": "env CERTCHAIN_RPC__PORT", "rpc.host": "env CERTCHAIN_RPC__HOST" }],
-    ["an array as JSON", { CERTCHAIN_P2P__LISTEN: '["/ip4/0.0.0.0/tcp/1"]' }, { p2p: { listen: ["/ip4/0.0.0.0/tcp/1"] } }, { "p2p.listen": "env CERTCHAIN_P2P__LISTEN" }],
+    [
+      "two options of one module",
+      { CERTCHAIN_RPC__PORT: "1", CERTCHAIN_RPC__HOST: "h" },
+      { rpc: { port: 1, host: "h" } },
+      { "rpc.port": "env CERTCHAIN_RPC__PORT", "rpc.host": "env CERTCHAIN_RPC__HOST" },
+    ],
+    [
+      "an array as JSON",
+      { CERTCHAIN_P2P__LISTEN: '["/ip4/0.0.0.0/tcp/1"]' },
+      { p2p: { listen: ["/ip4/0.0.0.0/tcp/1"] } },
+      { "p2p.listen": "env CERTCHAIN_P2P__LISTEN" },
+    ],
   ];
   for (const [what, env, settings, sources] of accepted) {
     it(`takes ${what}`, () => {
@@ -134,11 +153,15 @@ describe("config layers: the environment", () => {
 
   // [what, environment, what the one CONFIG line must name]
   const refused: Array<[string, Record<string, string>, string[]]> = [
-    ["an unknown option", { CERTCHAIN_MEMPOOL__MAX_TX: "1" }, ["environment CERTCHAIN_MEMPOOL__MAX_TX: not a certchain option", "CERTCHAIN_<MODULE>__<OPTION>"]],
+    [
+      "an unknown option",
+      { CERTCHAIN_MEMPOOL__MAX_TX: "1" },
+      ["environment CERTCHAIN_MEMPOOL__MAX_TX: not a certchain option", "CERTCHAIN_<MODULE>__<OPTION>"],
+    ],
     ["one underscore where two belong", { CERTCHAIN_MEMPOOL_MAX_TXS: "1" }, ["CERTCHAIN_MEMPOOL_MAX_TXS", "did you mean CERTCHAIN_MEMPOOL__MAX_TXS?"]],
     ["a table, not an option", { CERTCHAIN_NETWORK__PENALTIES: "{}" }, ["CERTCHAIN_NETWORK__PENALTIES: not a certchain option"]],
     ["an unknown variable", { CERTCHAIN_FOO: "1" }, ["CERTCHAIN_FOO", "other variables: CERTCHAIN_RPC"]],
-    ["a wrong type", { CERTCHAIN_MEMPOOL__MAX_TXS: "many" }, ["environment CERTCHAIN_MEMPOOL__MAX_TXS: mempool.maxTxs must be a number, not \"many\""]],
+    ["a wrong type", { CERTCHAIN_MEMPOOL__MAX_TXS: "many" }, ['environment CERTCHAIN_MEMPOOL__MAX_TXS: mempool.maxTxs must be a number, not "many"']],
     ["a bad array", { CERTCHAIN_P2P__LISTEN: "/ip4/x" }, ["CERTCHAIN_P2P__LISTEN", "p2p.listen must be an array of strings in JSON"]],
   ];
   for (const [what, env, named] of refused) {
@@ -220,5 +243,17 @@ describe("config layers: provenance", () => {
     const rows = effectiveOptions(settings);
     assert.equal(rows.length, optionLeaves().length);
     assert.equal(new Set(rows.map((r) => r.path)).size, rows.length);
+  });
+});
+
+describe("config layers: the README's option table", () => {
+  it("lists every option with its default and environment variable", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    for (const leaf of optionLeaves()) {
+      const value = valueAt(defaultModuleOptions, leaf.path);
+      const shown = value === undefined ? (REQUIRED_FIELDS.includes(leaf.path) ? "required" : "optional") : `\`${JSON.stringify(value)}\``;
+      const row = `| \`${leaf.path}\` | ${shown} | \`${leaf.env}\` |`;
+      assert.ok(readme.includes(row), `README "Configuration" lacks the row (add it, with what the option is): ${row}`);
+    }
   });
 });

@@ -1,14 +1,6 @@
 /** config.toml: parsed as TOML, checked against the node fields and module defaults, partial options laid over them. */
 import assert from "node:assert/strict";
-import {
-  CONFIG_FILE,
-  type NodeConfig,
-  checkConfig,
-  configText,
-  defaultModuleOptions,
-  parseConfigText,
-  resolveModuleOptions,
-} from "../../node/config.js";
+import { CONFIG_FILE, type NodeConfig, checkConfig, configText, defaultModuleOptions, parseConfigText, resolveModuleOptions } from "../../node/config.js";
 import { LedgerError } from "../../node/errors.js";
 
 const base = {
@@ -88,9 +80,18 @@ describe("node config: config.toml", () => {
     };
     const text = configText(cfg);
     const comments = text.split("\n").filter((line) => line.startsWith("#"));
-    assert.ok(comments.some((line) => line.includes("certchain config show --home")), text);
-    assert.ok(comments.some((line) => line.includes('README "Configuration"')), text);
-    assert.ok(comments.some((line) => line.includes("CERTCHAIN_MEMPOOL__MAX_TXS")), text);
+    assert.ok(
+      comments.some((line) => line.includes("certchain config show --home")),
+      text,
+    );
+    assert.ok(
+      comments.some((line) => line.includes('README "Configuration"')),
+      text,
+    );
+    assert.ok(
+      comments.some((line) => line.includes("CERTCHAIN_MEMPOOL__MAX_TXS")),
+      text,
+    );
     assert.deepEqual(checkConfig(parseConfigText(text, "c.toml"), "c.toml"), cfg);
   });
 });
