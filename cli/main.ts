@@ -12,7 +12,8 @@ import { type CliIo, consoleIo } from "./io.js";
 
 /** Exit codes, for the root help. */
 const EXIT_HELP = `Exit codes: 0 success / valid, 1 failure, 2 usage, 3 certificate not valid, 4 node unreachable.
-Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces).`;
+Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces);
+any node option as CERTCHAIN_<MODULE>__<OPTION>, e.g. CERTCHAIN_MEMPOOL__MAX_TXS (certchain config show).`;
 
 /** `certchain node …`: a node's own operations (reload, admin token; the setup ceremony joins them here). */
 const nodeCommands: CommandEntry[] = [
@@ -41,6 +42,7 @@ const root: Command = commandGroup(
       summary: "operate a node: reload its config, create its admin token",
       load: async () => commandGroup("node", "operate a node", "certchain node: operations on one node's home.", nodeCommands),
     },
+    { name: "config", summary: "show and check a node's settings", load: async () => (await import("./commands/config.js")).configCommand },
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
     {
       name: "chaos",

@@ -15,7 +15,7 @@ export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === "string" && Object.hasOwn(RANK, value);
 }
 
-/** The logging options a node's config may set (`log` in config.json; changed live by a reload). */
+/** The logging options a node's config may set (`log` in config.toml; changed live by a reload). */
 export interface LogOptions {
   /** lowest level written; a `--log-level` flag at start wins over it, a changed value is applied by a reload */
   level: LogLevel;

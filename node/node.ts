@@ -11,7 +11,9 @@ import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
-import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
+import { SIGNING_STATE_FILE, homePath } from "./config.js";
+import type { Env } from "./config-layers.js";
+import { resolveNodeSettings } from "./config-resolve.js";
 import { configuredPeers } from "./configured-peers.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
@@ -49,18 +51,22 @@ export interface StartOptions {
   clock?: Clock;
   /** Serve the fault-injection admin routes on the RPC (testnet chaos runs only). */
   enableAdmin?: boolean;
+  /** The environment whose CERTCHAIN_* options are laid over config.toml (the CLI passes process.env); none when absent. */
+  env?: Env;
+  /** `--set path=value` items, laid over config.toml and the environment. */
+  overrides?: readonly string[];
 }
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
 export async function startNode(options: StartOptions): Promise<CertchainNode> {
   const clock = options.clock ?? systemClock;
   const home = options.home;
-  const cfg = await loadConfig(home);
+  const layers = { env: options.env, overrides: options.overrides };
+  const { config: cfg, modules: tunables } = await resolveNodeSettings(home, layers);
   // The --log-level flag wins over the config's log.level, which wins over CERTCHAIN_LOG.
   const baseLogLevel = (options.logLevel as LogLevel | undefined) ?? currentLogLevel();
   setLogLevel((options.logLevel as LogLevel | undefined) ?? cfg.log?.level ?? baseLogLevel);
   const adminToken = await readAdminToken(home);
-  const tunables = resolveModuleOptions(cfg);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
 
@@ -159,7 +165,16 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     // certificate, when served) by the reloaders registered here.
     const adminAuth = new AdminAuth(adminToken);
     const reloaders: Reloader[] = [adminTokenReloader(home, adminAuth, adminToken)];
-    const reloader = new ConfigReloader(cfg, { home, spec, peerId: network.peerId, network, log, baseLogLevel, reloaders });
+    const reloader = new ConfigReloader(cfg, {
+      home,
+      loadConfig: async () => (await resolveNodeSettings(home, layers)).config,
+      spec,
+      peerId: network.peerId,
+      network,
+      log,
+      baseLogLevel,
+      reloaders,
+    });
     closers.push(async () => reloader.close());
 
     const backend = new NodeBackend(

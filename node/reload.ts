@@ -9,7 +9,7 @@
  */
 import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
-import { type NodeConfig, loadConfig } from "./config.js";
+import type { NodeConfig } from "./config.js";
 import { configuredPeers } from "./configured-peers.js";
 import { LedgerError } from "./errors.js";
 import { type LogLevel, type Logger, setLogLevel } from "./logger.js";
@@ -35,6 +35,8 @@ export interface Reloader {
 /** What a ConfigReloader works on. */
 export interface ConfigReloadModules {
   home: string;
+  /** Reads the config as start did: config.toml with the same environment and --set layers over it. */
+  loadConfig: () => Promise<NodeConfig>;
   spec: ChainSpec;
   /** this node's libp2p peer id (left out of its own peer list) */
   peerId: string;
@@ -77,11 +79,11 @@ export class ConfigReloader {
   }
 
   private async reloadOnce(): Promise<ReloadSummary> {
-    const { home, spec, peerId, network, log } = this.modules;
+    const { spec, peerId, network, log } = this.modules;
     if (this.closed) throw new LedgerError("NOT_READY", "the node is closing");
     try {
       // 1. Read and check everything; nothing has changed yet.
-      const next = await loadConfig(home);
+      const next = await this.modules.loadConfig();
       const peers = configuredPeers(next, spec, peerId);
       parsePeerList(peerId, peers); // throws CONFIG naming a bad entry
       const prepared: PreparedReload[] = [];

@@ -16,7 +16,19 @@ export const LAYERS = [
   { name: "services", paths: ["node/ledger/", "node/keys/"] },
   { name: "infrastructure", paths: ["node/db/", "node/network/", "node/sync/", "node/consensus/"] },
   { name: "interfaces", paths: ["node/rpc/", "node/audit/", "node/metrics.ts", "node/backup.ts"] },
-  { name: "node", paths: ["node/node.ts", "node/init.ts", "node/config.ts", "node/configured-peers.ts", "node/reload.ts", "node/admin-token.ts"] },
+  {
+    name: "node",
+    paths: [
+      "node/node.ts",
+      "node/init.ts",
+      "node/config.ts",
+      "node/config-layers.ts",
+      "node/config-resolve.ts",
+      "node/configured-peers.ts",
+      "node/reload.ts",
+      "node/admin-token.ts",
+    ],
+  },
   { name: "applications", paths: ["cli/", "testnet/", "bench/"] },
 ];
 

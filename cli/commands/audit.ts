@@ -103,15 +103,17 @@ interface Target {
 }
 
 /** Offline: --home (config, genesis, data) or --data with --genesis. */
-async function offlineTarget(args: ParsedArgs): Promise<Target> {
+async function offlineTarget(args: ParsedArgs, io: CliIo): Promise<Target> {
   const { loadGenesis } = await import("../../node/ledger/genesis-file.js");
   const { storeSource } = await import("../../node/audit/source.js");
   const home = stringFlag(NAME, args, "home");
   let dataDir = stringFlag(NAME, args, "data");
   let genesisFile = stringFlag(NAME, args, "genesis");
   if (home !== undefined) {
-    const { homePath, loadConfig } = await import("../../node/config.js");
-    const cfg = await loadConfig(home);
+    const { homePath } = await import("../../node/config.js");
+    const { resolveNodeSettings } = await import("../../node/config-resolve.js");
+    // The data directory and genesis the node runs on: config.toml with the CERTCHAIN_* environment over it.
+    const cfg = (await resolveNodeSettings(home, { env: io.env })).config;
     dataDir ??= homePath(home, cfg.dataDir);
     genesisFile ??= homePath(home, cfg.genesisFile);
   }
@@ -151,7 +153,7 @@ Usage: certchain audit --home DIR            a stopped node (reads its LevelDB d
        certchain audit --rpc URL [--genesis FILE]   a running node, through its RPC
 
 Options:
-  --home DIR      the node's home (config.json, genesis.json, data/)
+  --home DIR      the node's home (config.toml, genesis.json, data/)
   --data DIR      a data directory (LevelDB); needs --genesis
   --genesis FILE  the genesis to audit against (default: the home's; over RPC, the node's own)
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
@@ -180,7 +182,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     const batchBlocks = intFlag(NAME, args, "batch", defaultAuditOptions.batchBlocks, 1, 10_000);
     // The main thread replays while the workers verify: one thread per core in all.
     const verifyWorkers = intFlag(NAME, args, "workers", Math.max(1, availableParallelism() - 1), 0, 64);
-    const target = offline ? await offlineTarget(args) : await onlineTarget(args, io);
+    const target = offline ? await offlineTarget(args, io) : await onlineTarget(args, io);
     const tty = io === consoleIo && process.stderr.isTTY === true;
     const progress = new ProgressLine(
       args.values.quiet === true || !tty ? null : (text) => process.stderr.write(text),

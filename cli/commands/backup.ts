@@ -61,18 +61,20 @@ A restored validator then catches up from its peers when it starts.
 Usage: certchain restore --home DIR --in FILE
 
 Options:
-  --home DIR     the node's home (config.json, genesis.json); its data directory is rebuilt
+  --home DIR     the node's home (config.toml, genesis.json); its data directory is rebuilt
   --in FILE      a file written by certchain backup
   -h, --help     show this help`,
   async run(argv, io) {
     const args = parseCommandArgs("restore", argv, { home: { type: "string" }, in: { type: "string" } });
     const home = requiredFlag("restore", args, "home");
     const input = requiredFlag("restore", args, "in");
-    const { homePath, loadConfig } = await import("../../node/config.js");
+    const { homePath } = await import("../../node/config.js");
+    const { resolveNodeSettings } = await import("../../node/config-resolve.js");
     const { loadGenesis } = await import("../../node/ledger/genesis-file.js");
     const { LevelStore } = await import("../../node/db/level-store.js");
     const { restoreBackup } = await import("../../node/backup.js");
-    const cfg = await loadConfig(home);
+    // The data directory the node runs on: config.toml with the CERTCHAIN_* environment over it.
+    const cfg = (await resolveNodeSettings(home, { env: io.env })).config;
     const spec = await loadGenesis(homePath(home, cfg.genesisFile));
     const dataDir = homePath(home, cfg.dataDir);
     if (!(await isNewOrEmptyDir(dataDir)))

@@ -4,7 +4,7 @@
  */
 import { EXIT } from "../../node/errors.js";
 import type { CertchainNode } from "../../node/node.js";
-import { parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
+import { listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError, errorLine } from "../errors.js";
 import { formatReloadSummary } from "../format.js";
@@ -22,10 +22,15 @@ then close it cleanly (exit 0). A second signal forces an immediate exit. SIGHUP
 (kill -HUP PID): peers, log.level and the admin token change live, a bad config is refused and the
 node keeps its settings; options that need a restart are listed.
 
-Usage: certchain start --home DIR [--log-level LEVEL] [--enable-admin]
+Its settings: defaults, then DIR/config.toml, then CERTCHAIN_* environment variables
+(CERTCHAIN_MEMPOOL__MAX_TXS=5000), then --set; certchain config show prints the result.
+
+Usage: certchain start --home DIR [--set OPTION=VALUE]... [--log-level LEVEL] [--enable-admin]
 
 Options:
-  --home DIR           the node's home: config.json, genesis.json, keys, data/ (required)
+  --home DIR           the node's home: config.toml, genesis.json, keys, data/ (required)
+  --set OPTION=VALUE   set an option for this run, e.g. --set rpc.port=26701 --set mempool.maxTxs=5000
+                       (repeatable; arrays as JSON); wins over config.toml and the environment
   --log-level LEVEL    debug | info | warn | error | silent (default: $CERTCHAIN_LOG or info)
   --enable-admin       serve POST /admin/network (isolate the node from its peers) for fault
                        injection; unauthenticated: only with the RPC on loopback, never in production
@@ -35,6 +40,7 @@ Options:
       home: { type: "string" },
       "log-level": { type: "string" },
       "enable-admin": { type: "boolean" },
+      set: { type: "string", multiple: true },
     });
     const home = requiredFlag(NAME, args, "home");
     const logLevel = stringFlag(NAME, args, "log-level");
@@ -50,9 +56,10 @@ Options:
       else reloadAndReport(node, io);
     });
     const enableAdmin = args.values["enable-admin"] === true;
+    const layers = { env: io.env, overrides: listFlag(args, "set") };
     try {
       const { startNode } = await import("../../node/node.js");
-      node = await startNode(logLevel === undefined ? { home, enableAdmin } : { home, logLevel, enableAdmin });
+      node = await startNode(logLevel === undefined ? { home, enableAdmin, ...layers } : { home, logLevel, enableAdmin, ...layers });
     } catch (err) {
       stopReloading();
       throw err;

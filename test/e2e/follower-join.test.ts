@@ -12,14 +12,15 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/main.js";
 import { adminTokenPath, createAdminToken } from "../../node/admin-token.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
 import type { Transaction } from "../../node/chain/types.js";
-import { type NodeConfig, loadConfig, saveConfig } from "../../node/config.js";
+import { stringify } from "smol-toml";
+import { CONFIG_FILE, type NodeConfig, loadConfig, saveConfig } from "../../node/config.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { type KeyFile, loadKeyFile } from "../../node/keys/key-file.js";
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
@@ -174,10 +175,11 @@ describe("e2e: a follower joins without a validator restart", function () {
     // Node 1 (a process): an unknown key next to the follower's peer.
     const cfg1 = await loadConfig(home(0));
     const good1 = structuredClone(cfg1);
-    await saveConfig(home(0), { ...cfg1, p2p: { ...cfg1.p2p, peers: [...cfg1.p2p.peers, followerPeer] }, mempol: { maxTxs: 1 } } as NodeConfig);
+    // Written as text: saveConfig refuses a bad config.
+    await writeFile(join(home(0), CONFIG_FILE), stringify({ ...cfg1, p2p: { ...cfg1.p2p, peers: [...cfg1.p2p.peers, followerPeer] }, mempol: { maxTxs: 1 } }));
     process.kill(procs[0]?.pid as number, "SIGHUP");
     await waitFor("node 1 refuses the reload", async () => (await logOf(procs[0] as NodeProc)).includes("reload refused, settings unchanged: CONFIG"));
-    assert.match(await logOf(procs[0] as NodeProc), /reload refused, settings unchanged: CONFIG: .*config\.json: unknown key "mempol"/);
+    assert.match(await logOf(procs[0] as NodeProc), /reload refused, settings unchanged: CONFIG: .*config\.toml: unknown key "mempol"/);
     assert.ok(running(procs[0] as NodeProc), "SIGHUP does not stop node 1");
     // Node 3 (in this process): a peer entry that is not one.
     const cfg3 = await loadConfig(home(2));

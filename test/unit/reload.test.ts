@@ -11,7 +11,8 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { adminTokenPath, createAdminToken, readAdminToken } from "../../node/admin-token.js";
 import type { ReloadSummary } from "../../node/api/views.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";
-import { CONFIG_FILE, type NodeConfig, saveConfig } from "../../node/config.js";
+import { stringify } from "smol-toml";
+import { CONFIG_FILE, type NodeConfig, loadConfig, saveConfig } from "../../node/config.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
 import { type LogLevel, createLogger, currentLogLevel, setLogLevel } from "../../node/logger.js";
@@ -71,9 +72,18 @@ describe("config reload", () => {
       }
     }
 
-    const write = (cfg: unknown): Promise<void> => writeFile(join(home, CONFIG_FILE), JSON.stringify(cfg));
+    const write = (cfg: unknown): Promise<void> => writeFile(join(home, CONFIG_FILE), stringify(cfg));
     const make = (network: FakeNetwork, reloaders: Reloader[] = []): ConfigReloader =>
-      new ConfigReloader(base, { home, spec: {} as ChainSpec, peerId: self, network, log: silent, baseLogLevel: "error", reloaders });
+      new ConfigReloader(base, {
+        home,
+        loadConfig: () => loadConfig(home),
+        spec: {} as ChainSpec,
+        peerId: self,
+        network,
+        log: silent,
+        baseLogLevel: "error",
+        reloaders,
+      });
     const refused = async (promise: Promise<unknown>, code: string, names: RegExp): Promise<void> => {
       await assert.rejects(promise, (err: unknown) => err instanceof LedgerError && err.code === code && names.test(err.message));
     };
@@ -134,13 +144,13 @@ describe("config reload", () => {
 
     // [what is wrong, the config file's text, what the error names]
     const bad: Array<[string, (cfg: NodeConfig) => string, RegExp]> = [
-      ["not JSON", () => "{ name: ", /config\.json/],
-      ["an unknown key", (cfg) => JSON.stringify({ ...cfg, mempol: { maxTxs: 1 } }), /"mempol"/],
-      ["a wrong type", (cfg) => JSON.stringify({ ...cfg, mempool: { maxTxs: "many" } }), /mempool\.maxTxs/],
-      ["an unknown log level", (cfg) => JSON.stringify({ ...cfg, log: { level: "loud" } }), /log\.level/],
+      ["not TOML", () => "name = ", /config\.toml/],
+      ["an unknown key", (cfg) => stringify({ ...cfg, mempol: { maxTxs: 1 } }), /"mempol"/],
+      ["a wrong type", (cfg) => stringify({ ...cfg, mempool: { maxTxs: "many" } }), /mempool\.maxTxs/],
+      ["an unknown log level", (cfg) => stringify({ ...cfg, log: { level: "loud" } }), /log\.level/],
       [
         "a bad peer entry",
-        (cfg) => JSON.stringify({ ...cfg, p2p: { ...cfg.p2p, peers: [...cfg.p2p.peers, { peerId: "nobody", address: "/ip4/1.2.3.4/tcp/1" }] } }),
+        (cfg) => stringify({ ...cfg, p2p: { ...cfg.p2p, peers: [...cfg.p2p.peers, { peerId: "nobody", address: "/ip4/1.2.3.4/tcp/1" }] } }),
         /nobody/,
       ],
     ];
