@@ -20,7 +20,7 @@ import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
 import { loadOrCreatePeerKey } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
-import { createRpcServer } from "./rpc/server.js";
+import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { BlockSync } from "./sync/sync.js";
 import { createMetrics } from "./metrics.js";
 
@@ -85,6 +85,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
+      rpcConnections: () => rpcConnectionStats.get(rpc),
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
