@@ -20,6 +20,7 @@ import { defaultDriverOptions } from "./consensus/driver.js";
 import { LedgerError } from "./errors.js";
 import { defaultMempoolOptions } from "./ledger/mempool.js";
 import { defaultTxGossipOptions } from "./ledger/tx-gossip.js";
+import { LOG_LEVELS, defaultLogOptions, isLogLevel } from "./logger.js";
 import { defaultNetworkOptions } from "./network/network.js";
 import { type RpcServerOptions, defaultRpcServerOptions } from "./rpc/server.js";
 import { defaultSyncOptions } from "./sync/sync.js";
@@ -41,6 +42,7 @@ export const defaultModuleOptions = {
   rpc: defaultRpcTunables satisfies Omit<RpcServerOptions, "enableAdmin">,
   consensus: defaultDriverOptions,
   network: defaultNetworkTunables,
+  log: defaultLogOptions,
 };
 
 /** The options of every module, resolved. */
@@ -73,6 +75,7 @@ export interface NodeConfig {
   sync?: PartialOptions<ModuleOptions["sync"]>;
   consensus?: PartialOptions<ModuleOptions["consensus"]>;
   network?: PartialOptions<ModuleOptions["network"]>;
+  log?: PartialOptions<ModuleOptions["log"]>;
 }
 
 /** The members of config.json that are not module options, and what each must be. */
@@ -115,6 +118,7 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
     if (!modules.includes(key)) bad(`unknown key "${key}" (a module is one of ${modules.join(", ")})`);
     checkOptions(key, defaultModuleOptions[key as keyof ModuleOptions], value, bad);
   }
+  if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level)) bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);
   return cfg;
 }
 

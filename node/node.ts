@@ -16,7 +16,7 @@ import { FileSigningState, storeSigningState } from "./consensus/signing-state.j
 import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
-import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
+import { chooseLogLevel, createLogger, pinoInstance, setLogLevel } from "./logger.js";
 import { loadOrCreatePeerKey } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
@@ -42,11 +42,12 @@ export interface StartOptions {
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
 export async function startNode(options: StartOptions): Promise<CertchainNode> {
-  if (options.logLevel !== undefined) setLogLevel(options.logLevel as LogLevel);
   const clock = options.clock ?? systemClock;
   const home = options.home;
   const cfg = await loadConfig(home);
   const tunables = resolveModuleOptions(cfg);
+  const level = chooseLogLevel({ flag: options.logLevel, env: process.env.CERTCHAIN_LOG, config: cfg.log?.level });
+  if (level !== undefined) setLogLevel(level);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
 
@@ -94,6 +95,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
         clock,
+        log: log.child({ module: "network" }),
         onTransactions: (data) => txGossip.handleBatch(data),
         onConsensus: (data) => consensusGossip.validate(data),
         onRequest: (name, body) => sync.handleRequest(name, body),
@@ -149,7 +151,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
       },
     );
-    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx) });
+    const rpc = createRpcServer(
+      { ...tunables.rpc, enableAdmin: options.enableAdmin === true },
+      { backend, log: (msg, ctx) => log.warn(msg, ctx), logger: pinoInstance(log.child({ module: "rpc" })), accessLog: tunables.log.accessLog },
+    );
     await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
