@@ -118,7 +118,8 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
     if (!modules.includes(key)) bad(`unknown key "${key}" (a module is one of ${modules.join(", ")})`);
     checkOptions(key, defaultModuleOptions[key as keyof ModuleOptions], value, bad);
   }
-  if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level)) bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);
+  if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level))
+    bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);
   return cfg;
 }
 

@@ -104,9 +104,9 @@ function bound(bindings: Record<string, unknown>): PinoLogger {
   return new PinoLogger(root.child(bindings), bindings);
 }
 
-/** A logger for one module, e.g. createLogger("sync", { node: "node1" }). */
+/** A logger for one module, e.g. createLogger("sync", { node: "node1" }) (the module given wins over a `module` in the context). */
 export function createLogger(module: string, context: Record<string, unknown> = {}): Logger {
-  return bound({ module, ...context });
+  return bound({ ...context, module });
 }
 
 /** The pino instance behind a logger made here (for a library that takes one: fastify's `loggerInstance`). */
@@ -128,4 +128,3 @@ export function logLevel(): LogLevel {
 export function setLogDestination(stream: DestinationStream | null): void {
   destination.target = stream ?? stderr;
 }
-

@@ -116,8 +116,7 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   totalCounter("certchain_gossip_rejected_total", "Gossip messages rejected (peer penalised)", () => sources.gossip().rejected);
   totalCounter("certchain_gossip_published_total", "Gossip messages published", () => sources.gossip().published);
   totalCounter("certchain_signing_state_write_failures_total", "Failed writes of the signing state", () => sources.signing().failures);
-  const rpc = (): ConnectionStats =>
-    sources.rpcConnections?.() ?? { open: 0, refused: 0, evicted: 0, pipelineClosed: 0 };
+  const rpc = (): ConnectionStats => sources.rpcConnections?.() ?? { open: 0, refused: 0, evicted: 0, pipelineClosed: 0 };
   gauge("certchain_rpc_connections_open", "RPC sockets open", () => rpc().open);
   totalCounter("certchain_rpc_connections_refused_total", "RPC sockets refused (over the caps in total or per client)", () => rpc().refused);
   totalCounter("certchain_rpc_connections_evicted_total", "Idle RPC sockets closed to make room for a new one", () => rpc().evicted);

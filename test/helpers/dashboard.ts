@@ -27,7 +27,12 @@ export function promqlReferences(expr: string): PromqlReferences {
   });
   rest = rest.replace(/"(?:[^"\\]|\\.)*"/g, " ").replace(/\[[^\]]*\]/g, " ");
   rest = rest.replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_m, names: string) => {
-    labels.push(...names.split(",").map((n) => n.trim()).filter((n) => n !== ""));
+    labels.push(
+      ...names
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== ""),
+    );
     return " ";
   });
   const metrics: string[] = [];
@@ -71,10 +76,20 @@ export function dashboardQueries(dashboard: unknown = JSON.parse(readFileSync(DA
   return queries;
 }
 
-/** Metric names in a text exposition (histogram series as _bucket, _sum, _count) and the labels each carries. */
-export function exposedMetrics(text: string): Map<string, Set<string>> {
-  const exposed = new Map<string, Set<string>>();
+/**
+ * Metric names in a text exposition (histogram series as _bucket, _sum, _count) and the labels each
+ * series carries; null for a metric declared (# TYPE) without a series yet, e.g. a labelled counter
+ * never incremented: its labels cannot be read from the text.
+ */
+export function exposedMetrics(text: string): Map<string, Set<string> | null> {
+  const exposed = new Map<string, Set<string> | null>();
   for (const line of text.split("\n")) {
+    const declared = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)/.exec(line);
+    if (declared !== null) {
+      const names = declared[2] === "histogram" ? ["_bucket", "_sum", "_count"].map((s) => `${declared[1]}${s}`) : [declared[1] as string];
+      for (const name of names) if (!exposed.has(name)) exposed.set(name, null);
+      continue;
+    }
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s/.exec(line);
     if (m === null) continue;
     const labels = exposed.get(m[1] as string) ?? new Set<string>();
@@ -85,18 +100,20 @@ export function exposedMetrics(text: string): Map<string, Set<string>> {
 }
 
 /** What is wrong with the dashboard's queries against an exposition: unknown metrics, labels or functions. */
-export function dashboardProblems(queries: DashboardQuery[], exposed: Map<string, Set<string>>): string[] {
+export function dashboardProblems(queries: DashboardQuery[], exposed: Map<string, Set<string> | null>): string[] {
   const problems: string[] = [];
   for (const q of queries) {
     const refs = promqlReferences(q.expr);
     if (refs.metrics.length === 0) problems.push(`${q.where}: no metric in ${q.expr}`);
     const known = new Set(TARGET_LABELS);
+    let labelsKnown = true;
     for (const metric of refs.metrics) {
       const labels = exposed.get(metric);
       if (labels === undefined) problems.push(`${q.where}: no metric ${metric}`);
-      for (const l of labels ?? []) known.add(l);
+      else if (labels === null) labelsKnown = false;
+      else for (const l of labels) known.add(l);
     }
-    for (const label of refs.labels) if (!known.has(label)) problems.push(`${q.where}: no label ${label} on ${refs.metrics.join(", ")}`);
+    if (labelsKnown) for (const label of refs.labels) if (!known.has(label)) problems.push(`${q.where}: no label ${label} on ${refs.metrics.join(", ")}`);
     for (const f of refs.functions) if (!FUNCTIONS.has(f)) problems.push(`${q.where}: unknown function ${f}`);
   }
   return problems;

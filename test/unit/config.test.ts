@@ -33,6 +33,7 @@ describe("node config: partial options per module", () => {
         rpc: { host: "0.0.0.0", port: 8080, requestTimeoutMs: 5000 },
         consensus: { blockIntervalMs: 50 },
         network: { redialIntervalMs: 2000, penalties: { threshold: 3 } },
+        log: { level: "warn", accessLog: true },
       }),
       "config.json",
     );
@@ -44,6 +45,7 @@ describe("node config: partial options per module", () => {
     assert.deepEqual(resolved.consensus, { ...defaultModuleOptions.consensus, blockIntervalMs: 50 });
     assert.deepEqual(resolved.network.penalties, { ...defaultModuleOptions.network.penalties, threshold: 3 });
     assert.equal(resolved.network.redialIntervalMs, 2000);
+    assert.deepEqual(resolved.log, { level: "warn", accessLog: true });
     assert.equal(defaultModuleOptions.mempool.maxTxs, 50_000, "the defaults themselves are untouched");
   });
 
@@ -64,6 +66,9 @@ describe("node config: partial options per module", () => {
     ["a nested object that is not an object", withModules({ network: { penalties: 5 } }), "network.penalties must be an object of options"],
     ["the admin switch (a start flag, not an option)", withModules({ rpc: { ...base.rpc, enableAdmin: true } }), '"rpc.enableAdmin"'],
     ["a mistyped rpc tunable", withModules({ rpc: { ...base.rpc, txBodyLimit: "1mb" } }), "rpc.txBodyLimit must be a number"],
+    ["an unknown log level", withModules({ log: { level: "verbose" } }), "log.level must be one of debug, info, warn, error, silent"],
+    ["a string for the access log switch", withModules({ log: { accessLog: "yes" } }), "log.accessLog must be a boolean"],
+    ["an unknown log option", withModules({ log: { file: "node.log" } }), '"log.file"'],
   ];
   for (const [what, config, named] of refused) {
     it(`refuses ${what}, naming the key`, () => {
