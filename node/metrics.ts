@@ -1,9 +1,14 @@
 /**
- * Prometheus metrics (style.md §10): one typed object built on a registry, names with unit suffixes.
+ * Prometheus metrics (style.md §10): one typed object built on a registry. Names follow Prometheus's
+ * conventions: the `certchain_` prefix, base units as suffixes (`_seconds`, `_timestamp_seconds`,
+ * `_bytes`), `_total` on counters and only there. The process and Node.js metrics of prom-client keep
+ * their standard names (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`, …), as every
+ * client library exports them, so stock dashboards read them; docs/grafana/ has ours.
  * Counters and histograms are fed by the node as things happen; gauges read their source at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { StoredBlock } from "./ledger/store.js";
+import type { ConnectionStats } from "./rpc/connection-guard.js";
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {
@@ -15,6 +20,8 @@ export interface MetricsSources {
   peers(): { connected: number; configured: number };
   gossip(): { rejected: number; published: number; received: number; banned: number };
   syncing(): boolean;
+  /** The RPC server's socket counters (connection-guard.ts); undefined before it exists. */
+  rpcConnections?(): ConnectionStats | undefined;
 }
 
 export interface Metrics {
@@ -28,7 +35,7 @@ export interface Metrics {
 }
 
 export function createMetrics(sources: MetricsSources, registry = new Registry()): Metrics {
-  collectDefaultMetrics({ register: registry, prefix: "certchain_process_" });
+  collectDefaultMetrics({ register: registry });
   const blocks = new Counter({
     name: "certchain_blocks_committed_total",
     help: "Blocks committed, by how they arrived",
@@ -82,7 +89,7 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
     });
   };
   gauge("certchain_head_height", "Height of the last committed block", () => sources.head().height);
-  gauge("certchain_head_time_seconds", "Block time of the last committed block", () => sources.head().time / 1000);
+  gauge("certchain_head_timestamp_seconds", "Block time of the last committed block (Unix time)", () => sources.head().time / 1000);
   gauge("certchain_consensus_height", "Height consensus is working on", () => sources.consensus().height);
   gauge("certchain_consensus_round", "Round consensus is in", () => sources.consensus().round);
   gauge("certchain_mempool_transactions", "Pending transactions", () => sources.mempoolSize());
@@ -93,8 +100,8 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>
     sources.signing().writable ? 1 : 0,
   );
-  // Totals kept by the network layer, exposed as counters set at scrape time.
-  const gossipCounter = (name: string, help: string, read: () => number): void => {
+  // Totals kept elsewhere (the network layer, the driver, the RPC's connection guard), exposed as counters set at scrape time.
+  const totalCounter = (name: string, help: string, read: () => number): void => {
     new Counter({
       name,
       help,
@@ -105,10 +112,15 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
       },
     });
   };
-  gossipCounter("certchain_gossip_received_total", "Gossip messages validated", () => sources.gossip().received);
-  gossipCounter("certchain_gossip_rejected_total", "Gossip messages rejected (peer penalised)", () => sources.gossip().rejected);
-  gossipCounter("certchain_gossip_published_total", "Gossip messages published", () => sources.gossip().published);
-  gossipCounter("certchain_signing_state_write_failures_total", "Failed writes of the signing state", () => sources.signing().failures);
+  totalCounter("certchain_gossip_received_total", "Gossip messages validated", () => sources.gossip().received);
+  totalCounter("certchain_gossip_rejected_total", "Gossip messages rejected (peer penalised)", () => sources.gossip().rejected);
+  totalCounter("certchain_gossip_published_total", "Gossip messages published", () => sources.gossip().published);
+  totalCounter("certchain_signing_state_write_failures_total", "Failed writes of the signing state", () => sources.signing().failures);
+  const rpc = (): ConnectionStats => sources.rpcConnections?.() ?? { open: 0, refused: 0, evicted: 0, pipelineClosed: 0 };
+  gauge("certchain_rpc_connections_open", "RPC sockets open", () => rpc().open);
+  totalCounter("certchain_rpc_connections_refused_total", "RPC sockets refused (over the caps in total or per client)", () => rpc().refused);
+  totalCounter("certchain_rpc_connections_evicted_total", "Idle RPC sockets closed to make room for a new one", () => rpc().evicted);
+  totalCounter("certchain_rpc_connections_pipeline_closed_total", "RPC sockets closed for pipelining too many requests", () => rpc().pipelineClosed);
 
   return {
     registry,

@@ -21,13 +21,13 @@ import { FileSigningState, storeSigningState } from "./consensus/signing-state.j
 import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
-import { type LogLevel, createLogger, currentLogLevel, setLogLevel } from "./logger.js";
+import { type LogLevel, chooseLogLevel, createLogger, logLevel, pinoInstance, setLogLevel } from "./logger.js";
 import { loadOrCreatePeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { ConfigReloader, type Reloader } from "./reload.js";
 import { AdminAuth } from "./rpc/admin-auth.js";
 import { NodeBackend } from "./rpc/node-backend.js";
-import { createRpcServer } from "./rpc/server.js";
+import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { BlockSync } from "./sync/sync.js";
 import { createMetrics } from "./metrics.js";
 
@@ -64,8 +64,8 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   const layers = { env: options.env, overrides: options.overrides };
   const { config: cfg, modules: tunables } = await resolveNodeSettings(home, layers);
   // The --log-level flag wins over the config's log.level, which wins over CERTCHAIN_LOG.
-  const baseLogLevel = (options.logLevel as LogLevel | undefined) ?? currentLogLevel();
-  setLogLevel((options.logLevel as LogLevel | undefined) ?? cfg.log?.level ?? baseLogLevel);
+  const baseLogLevel = chooseLogLevel({ flag: options.logLevel, env: process.env.CERTCHAIN_LOG }) ?? logLevel();
+  setLogLevel(chooseLogLevel({ flag: options.logLevel, config: cfg.log?.level }) ?? baseLogLevel);
   const adminToken = await readAdminToken(home);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
@@ -105,6 +105,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
+      rpcConnections: () => rpcConnectionStats.get(rpc),
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
@@ -120,6 +121,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       },
       {
         clock,
+        log: log.child({ module: "network" }),
         onTransactions: (data) => txGossip.handleBatch(data),
         onConsensus: (data) => consensusGossip.validate(data),
         onRequest: (name, body) => sync.handleRequest(name, body),
@@ -197,7 +199,16 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         reload: () => reloader.reload(),
       },
     );
-    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx), adminAuth });
+    const rpc = createRpcServer(
+      { ...tunables.rpc, enableAdmin: options.enableAdmin === true },
+      {
+        backend,
+        log: (msg, ctx) => log.warn(msg, ctx),
+        adminAuth,
+        logger: pinoInstance(log.child({ module: "rpc" })),
+        accessLog: tunables.log.accessLog,
+      },
+    );
     await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");

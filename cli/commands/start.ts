@@ -3,6 +3,7 @@
  * SIGHUP reloads its config (CertchainNode.reload) and prints what changed.
  */
 import { EXIT } from "../../node/errors.js";
+import { LOG_LEVELS, createLogger, isLogLevel } from "../../node/logger.js";
 import type { CertchainNode } from "../../node/node.js";
 import { listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
@@ -12,7 +13,6 @@ import type { CliIo } from "../io.js";
 import { onReloadSignal, onStopSignal } from "../signals.js";
 
 const NAME = "start";
-const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
 
 export const startCommand: Command = {
   name: NAME,
@@ -31,7 +31,8 @@ Options:
   --home DIR           the node's home: config.toml, genesis.json, keys, data/ (required)
   --set OPTION=VALUE   set an option for this run, e.g. --set rpc.port=26701 --set mempool.maxTxs=5000
                        (repeatable; arrays as JSON); wins over config.toml and the environment
-  --log-level LEVEL    debug | info | warn | error | silent (default: $CERTCHAIN_LOG or info)
+  --log-level LEVEL    debug | info | warn | error | silent (default: config log.level, else
+                       $CERTCHAIN_LOG, else info); logs are JSON lines on stderr
   --enable-admin       serve POST /admin/network (isolate the node from its peers) for fault
                        injection; unauthenticated: only with the RPC on loopback, never in production
   -h, --help           show this help`,
@@ -44,7 +45,7 @@ Options:
     });
     const home = requiredFlag(NAME, args, "home");
     const logLevel = stringFlag(NAME, args, "log-level");
-    if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
+    if (logLevel !== undefined && !isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`, NAME);
 
     // SIGHUP reloads, from before the node's modules load: one that comes while it starts is applied once it runs.
     let node: CertchainNode | null = null;
@@ -64,6 +65,9 @@ Options:
       stopReloading();
       throw err;
     }
+    // The error that brings the process down is the last JSON line of its log (Node then prints it and exits 1).
+    const processLog = createLogger("process", { node: node.name });
+    process.on("uncaughtExceptionMonitor", (err, origin) => processLog.error("crashed", { err, origin }));
     io.out(`${node.name} running; RPC ${node.rpcUrl} (Ctrl-C stops it, SIGHUP reloads the config)`);
     if (reloadPending) reloadAndReport(node, io);
     const signal = await onStopSignal(() => {

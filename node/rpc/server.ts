@@ -5,10 +5,11 @@
  */
 import { getHeapStatistics } from "node:v8";
 import underPressure from "@fastify/under-pressure";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { BlockView } from "../api/views.js";
 import { LedgerError } from "../errors.js";
 import { type Clock, systemClock } from "../clock.js";
+import { RpcLogController } from "./access-log.js";
 import type { RpcBackend } from "./backend.js";
 import { ClientGuard, type ClientGuardOptions, defaultClientGuardOptions } from "./client-guard.js";
 import { onClientError } from "./client-errors.js";
@@ -89,6 +90,10 @@ export interface RpcServerModules {
   log?: (msg: string, ctx: Record<string, unknown>) => void;
   /** The admin token POST /admin/reload asks for; without it the route is not served. */
   adminAuth?: AdminAuth;
+  /** The pino logger fastify logs through (the node's, module "rpc"); none: fastify logs nothing. */
+  logger?: FastifyBaseLogger;
+  /** One access line per request on `logger` (the `log.accessLog` option). */
+  accessLog?: boolean;
 }
 
 export const defaultRpcServerOptions: RpcServerOptions = {
@@ -133,7 +138,8 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   const clock = modules.clock ?? systemClock;
   const opts: RpcServerOptions = { ...defaultRpcServerOptions, ...options };
   const app = Fastify({
-    logger: false,
+    ...(modules.logger === undefined ? { logger: false } : { loggerInstance: modules.logger }),
+    logController: new RpcLogController(modules.accessLog === true),
     bodyLimit: opts.verifyBodyLimit,
     requestTimeout: opts.requestTimeoutMs,
     keepAliveTimeout: opts.keepAliveTimeoutMs,

@@ -121,6 +121,9 @@ describe("node config: checked against the node fields and the module defaults",
     ["a missing rpc port", { ...base, rpc: { host: "127.0.0.1" } }, 'missing "rpc.port" (a number)'],
     ["a config without rpc", { ...base, rpc: undefined }, 'missing "rpc.host" (a string)'],
     ["an empty name", { ...base, name: "" }, "name must not be empty"],
+    ["an unknown log level", withModules({ log: { level: "verbose" } }), "log.level must be one of debug, info, warn, error, silent"],
+    ["a string for the access log switch", withModules({ log: { accessLog: "yes" } }), "log.accessLog must be a boolean"],
+    ["an unknown log option", withModules({ log: { file: "node.log" } }), '"log.file"'],
     ["not a table", [base], "not a table of settings"],
   ];
   for (const [what, config, named] of refused) {
@@ -158,6 +161,7 @@ describe("node config: partial options per module", () => {
         rpc: { host: "0.0.0.0", port: 8080, requestTimeoutMs: 5000 },
         consensus: { blockIntervalMs: 50 },
         network: { redialIntervalMs: 2000, penalties: { threshold: 3 } },
+        log: { level: "warn", accessLog: true },
       }),
       "config.toml",
     );
@@ -169,6 +173,7 @@ describe("node config: partial options per module", () => {
     assert.deepEqual(resolved.consensus, { ...defaultModuleOptions.consensus, blockIntervalMs: 50 });
     assert.deepEqual(resolved.network.penalties, { ...defaultModuleOptions.network.penalties, threshold: 3 });
     assert.equal(resolved.network.redialIntervalMs, 2000);
+    assert.deepEqual(resolved.log, { level: "warn", accessLog: true });
     assert.equal(defaultModuleOptions.mempool.maxTxs, 50_000, "the defaults themselves are untouched");
   });
 

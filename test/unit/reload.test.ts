@@ -15,7 +15,7 @@ import { stringify } from "smol-toml";
 import { CONFIG_FILE, type NodeConfig, loadConfig, saveConfig } from "../../node/config.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
-import { type LogLevel, createLogger, currentLogLevel, setLogLevel } from "../../node/logger.js";
+import { type LogLevel, createLogger, logLevel, setLogLevel } from "../../node/logger.js";
 import { peerIdOf } from "../../node/network/identity.js";
 import type { NetworkPeer, PeerSetDiff } from "../../node/network/network.js";
 import { diffPeerSets, parsePeerList } from "../../node/network/peers.js";
@@ -89,7 +89,7 @@ describe("config reload", () => {
     };
 
     beforeEach(async () => {
-      levelBefore = currentLogLevel();
+      levelBefore = logLevel();
       setLogLevel("error");
       home = await mkdtemp(join(tmpdir(), "certchain-reload-"));
       const ids = await Promise.all(Array.from({ length: 4 }, async () => peerIdOf(await generateKeyPair("Ed25519"))));
@@ -132,14 +132,14 @@ describe("config reload", () => {
       assert.deepEqual(summary.peers, { added: [added.peerId], removed: [], readdressed: [] });
       assert.deepEqual(summary.applied, ["p2p.peers: +1 -0 ~0 (3 configured)", "log.level: warn"]);
       assert.deepEqual(summary.needsRestart, ["mempool.maxTxs", "rpc.port"]);
-      assert.equal(currentLogLevel(), "warn");
+      assert.equal(logLevel(), "warn");
       const again = await reloader.reload();
       assert.deepEqual(again.applied, [], "nothing new to apply");
       assert.deepEqual(again.needsRestart, ["mempool.maxTxs", "rpc.port"], "still not running with them");
       // Taking log.level out of the config goes back to the level the node started with.
       await write({ ...base, p2p: { ...base.p2p, peers: [...base.p2p.peers, added] } });
       assert.deepEqual((await reloader.reload()).applied, ["log.level: error (none in the config)"]);
-      assert.equal(currentLogLevel(), "error");
+      assert.equal(logLevel(), "error");
     });
 
     // [what is wrong, the config file's text, what the error names]
@@ -163,7 +163,7 @@ describe("config reload", () => {
         await refused(reloader.reload(), "CONFIG", names);
         assert.equal(network.calls, 0, "the peer set was not touched");
         assert.equal(network.configuredPeerCount, 2);
-        assert.equal(currentLogLevel(), "error", "the log level was not touched");
+        assert.equal(logLevel(), "error", "the log level was not touched");
         assert.equal(applied, 0, "no reloader applied");
         // Fixed, the next reload goes through.
         await write({ ...base, p2p: { ...base.p2p, peers } });
