@@ -13,11 +13,11 @@ import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
-import { loadKeyFile } from "./keys/key-file.js";
+import { P2P_ROLE, loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
 import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
-import { loadOrCreatePeerKey } from "./network/identity.js";
+import { loadPeerKey } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
@@ -38,6 +38,10 @@ export interface StartOptions {
   clock?: Clock;
   /** Serve the fault-injection admin routes on the RPC (testnet chaos runs only). */
   enableAdmin?: boolean;
+  /** Unlocks the home's encrypted key files (consensus, p2p). */
+  passphrase?: string;
+  /** Accept key files that hold their private key in plaintext (local testnets and tests only). */
+  plaintextKeys?: boolean;
 }
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
@@ -49,10 +53,17 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   const tunables = resolveModuleOptions(cfg);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
+  const unlock = { ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), allowPlaintext: options.plaintextKeys === true };
 
+  // Both keys are unlocked (scrypt, side by side on the thread pool) before anything is opened.
+  const consensusKeyFile = cfg.consensusKeyFile === undefined ? undefined : homePath(home, cfg.consensusKeyFile);
+  const [key, peerKey] = await Promise.all([
+    consensusKeyFile === undefined ? null : loadKeyFile(consensusKeyFile, unlock),
+    loadPeerKey(homePath(home, cfg.p2pKeyFile), unlock),
+  ]);
   let signer: { index: number; privateKey: string } | null = null;
-  if (cfg.consensusKeyFile !== undefined) {
-    const key = await loadKeyFile(homePath(home, cfg.consensusKeyFile));
+  if (key !== null) {
+    if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
     const index = spec.validatorIndex(key.publicKey);
     if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
     signer = { index, privateKey: key.privateKey };
@@ -88,7 +99,6 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
-    const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
     const network = new Network(
       { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
       {

@@ -46,9 +46,17 @@ describe("e2e: a node takes its module options from config.json", function () {
   before(async () => {
     setLogLevel("error");
     dir = await mkdtemp(join(tmpdir(), "certchain-config-"));
-    net = await initNetwork({ dir, validators: 1, chainName: "config", host: "127.0.0.1", basePort: await freeBasePort(1), genesisTime: Date.now() });
+    net = await initNetwork({
+      dir,
+      validators: 1,
+      chainName: "config",
+      host: "127.0.0.1",
+      basePort: await freeBasePort(1),
+      genesisTime: Date.now(),
+      keys: { plaintext: true },
+    });
     spec = await loadGenesis(net.genesisFile);
-    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string);
+    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     home = net.nodes[0]?.home as string;
   });
 
@@ -63,7 +71,7 @@ describe("e2e: a node takes its module options from config.json", function () {
       cfg.mempool = { maxTransactions: 1 } as never;
     });
     await assert.rejects(
-      startNode({ home }),
+      startNode({ home, plaintextKeys: true }),
       (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && err.message.includes('"mempool.maxTransactions"'),
     );
   });
@@ -72,7 +80,7 @@ describe("e2e: a node takes its module options from config.json", function () {
     await editConfig((cfg) => {
       cfg.mempool = { maxTxs: 1 };
     });
-    node = await startNode({ home });
+    node = await startNode({ home, plaintextKeys: true });
     const url = net.nodes[0]?.rpcUrl as string;
     const reply = await rpc<{ results: Array<{ hash?: string; error?: { code: string } }> }>(url, "/txs", {
       body: { txs: [identityProof(), identityProof()] },
