@@ -57,10 +57,16 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
 
   // Both keys are unlocked (scrypt, side by side on the thread pool) before anything is opened.
   const consensusKeyFile = cfg.consensusKeyFile === undefined ? undefined : homePath(home, cfg.consensusKeyFile);
-  const [key, peerKey] = await Promise.all([
+  // Settled, not Promise.all: when both fail (a wrong passphrase) the error names the consensus key,
+  // whichever derivation finished first.
+  const [consensusLoad, peerLoad] = await Promise.allSettled([
     consensusKeyFile === undefined ? null : loadKeyFile(consensusKeyFile, unlock),
     loadPeerKey(homePath(home, cfg.p2pKeyFile), unlock),
   ]);
+  if (consensusLoad.status === "rejected") throw consensusLoad.reason;
+  if (peerLoad.status === "rejected") throw peerLoad.reason;
+  const key = consensusLoad.value;
+  const peerKey = peerLoad.value;
   let signer: { index: number; privateKey: string } | null = null;
   if (key !== null) {
     if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);

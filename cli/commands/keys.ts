@@ -79,7 +79,7 @@ Options:
     const args = parseCommandArgs(SHOW, argv, {}, 1);
     const file = args.positionals[0];
     if (file === undefined) throw new UsageError("missing key FILE", SHOW);
-    const info = await inspectKeyFile(file);
+    const info = await inspectKeyFile(file, { allowOpen: true });
     io.out(`public key   ${info.publicKey}`);
     io.out(`role         ${info.role ?? "(none)"}`);
     if (info.peerId !== undefined) io.out(`peer id      ${info.peerId}`);

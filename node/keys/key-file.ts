@@ -160,9 +160,13 @@ export async function loadKeyFile(path: string, unlock: KeyUnlock): Promise<KeyF
   return { ...header, privateKey };
 }
 
-/** A key file's public facts, without a passphrase (`keys show`); a too open file is read and its mode reported. */
-export async function inspectKeyFile(path: string): Promise<KeyFileInfo> {
-  const { text, mode } = await readPrivateFile(path, true);
+/**
+ * A key file's public facts, without a passphrase. A file group or others may access is refused like
+ * loadKeyFile refuses it (before anyone is asked for a passphrase), unless `allowOpen` (`keys show`,
+ * which reports the mode).
+ */
+export async function inspectKeyFile(path: string, options: { allowOpen?: boolean } = {}): Promise<KeyFileInfo> {
+  const { text, mode } = await readPrivateFile(path, options.allowOpen === true);
   const file = parseKeyFile(path, text);
   const encryption = file.encryption === undefined ? null : { N: file.encryption.N, r: file.encryption.r, p: file.encryption.p };
   return { ...headerOf(file, file.role, file.peerId), encryption, mode };

@@ -206,7 +206,13 @@ describe("key files", function () {
       await chmod(file, mode);
       const what = mode.toString(8);
       if (accepted) assert.equal((await loadKeyFile(file, { passphrase: PASS })).publicKey, pair.publicKey, what);
-      else await refused(loadKeyFile(file, { passphrase: PASS }), `permissions 0${what} for ${file} are too open; chmod 600 ${file}`, what);
+      else {
+        const line = `permissions 0${what} for ${file} are too open; chmod 600 ${file}`;
+        await refused(loadKeyFile(file, { passphrase: PASS }), line, what);
+        // Refused before a passphrase is asked for; `keys show` still reads it and reports the mode.
+        await refused(inspectKeyFile(file), line, `${what}: inspect`);
+      }
+      assert.equal((await inspectKeyFile(file, { allowOpen: true })).mode, mode, `${what}: mode reported`);
     }
   });
 
