@@ -51,6 +51,7 @@ export async function measureCatchUp(opts: {
   try {
     const net = await initNetwork({
       dir,
+      keys: { plaintext: true },
       validators: 4,
       chainName: "bench-catchup",
       host: "127.0.0.1",
@@ -58,8 +59,8 @@ export async function measureCatchUp(opts: {
       genesisTime: Date.now() - 6 * 3_600_000,
     });
     const spec = await loadGenesis(net.genesisFile);
-    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"))));
-    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string);
+    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"), { allowPlaintext: true })));
+    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     const [source, target] = [net.nodes[0], net.nodes[3]] as [(typeof net.nodes)[0], (typeof net.nodes)[0]];
     console.log(`catch-up: building ${opts.blocks} blocks of ${opts.txsPerBlock} transactions…`);
     const b0 = performance.now();
@@ -73,9 +74,14 @@ export async function measureCatchUp(opts: {
     });
     const buildSeconds = (performance.now() - b0) / 1000;
     const spawnNode = (n: typeof source): NodeProcess => {
-      const p = new NodeProcess(n.name, [process.execPath, opts.cli, "start", "--home", n.home, "--log-level", "warn"], join(dir, `${n.name}.log`), (exit) => {
-        console.error(`${n.name} exited unexpectedly: ${JSON.stringify(exit)}`);
-      });
+      const p = new NodeProcess(
+        n.name,
+        [process.execPath, opts.cli, "start", "--home", n.home, "--plaintext-keys", "--log-level", "warn"],
+        join(dir, `${n.name}.log`),
+        (exit) => {
+          console.error(`${n.name} exited unexpectedly: ${JSON.stringify(exit)}`);
+        },
+      );
       p.start();
       procs.push(p);
       return p;

@@ -12,7 +12,8 @@ import { type CliIo, consoleIo } from "./io.js";
 
 /** Exit codes, for the root help. */
 const EXIT_HELP = `Exit codes: 0 success / valid, 1 failure, 2 usage, 3 certificate not valid, 4 node unreachable.
-Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces);
+Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERTCHAIN_DEBUG=1 (stack traces),
+CERTCHAIN_PASSPHRASE_FILE (a file whose first line is the key passphrase);
 any node option as CERTCHAIN_<MODULE>__<OPTION>, e.g. CERTCHAIN_MEMPOOL__MAX_TXS (certchain config show).`;
 
 /** `certchain node …`: a node's own operations (reload, admin token; the setup ceremony joins them here). */
@@ -34,7 +35,7 @@ const root: Command = commandGroup(
   "certchain",
   "certchain: a permissioned ledger for government electronic certificates.",
   [
-    { name: "keys", summary: "generate and show Ed25519 key files", load: async () => (await import("./commands/keys.js")).keysCommand },
+    { name: "keys", summary: "generate, show and encrypt key files", load: async () => (await import("./commands/keys.js")).keysCommand },
     { name: "init", summary: "create a new chain: keys, genesis and node homes", load: async () => (await import("./commands/init.js")).initCommand },
     { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
     {

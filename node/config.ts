@@ -2,8 +2,8 @@
  * A node's home directory and configuration file. Layout:
  *   <home>/config.toml        NodeConfig (TOML, smol-toml)
  *   <home>/genesis.json       the chain's genesis
- *   <home>/consensus.key      Ed25519 consensus key (validators only; mode 0600)
- *   <home>/p2p.key            libp2p identity (mode 0600)
+ *   <home>/consensus.key      Ed25519 consensus key (validators only; mode 0600; keys/key-file.ts)
+ *   <home>/p2p.key            libp2p identity (mode 0600; a key file of role p2p)
  *   <home>/signing-state.json what the validator signed at the height in progress (outside data/ on purpose)
  *   <home>/data/              LevelDB
  *

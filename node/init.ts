@@ -9,7 +9,8 @@ import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
 import type { ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./chain/types.js";
 import { LedgerError } from "./errors.js";
 import { type NodeConfig, saveConfig } from "./config.js";
-import { generateKeyPair, saveKeyFile } from "./keys/key-file.js";
+import { type KeyProtection, generateKeyPair, saveKeyFile } from "./keys/key-file.js";
+import { makePrivateDir } from "./keys/private-file.js";
 import { createPeerKeyFile } from "./network/identity.js";
 
 export interface InitOptions {
@@ -26,9 +27,11 @@ export interface InitOptions {
   consensus?: Partial<ConsensusParams>;
   /** Automatic review rules of genesis (default DEFAULT_REVIEW_RULES; null: none). */
   reviewRules?: ReviewRuleSet | null;
+  /** How every private key is written: under one passphrase, or in plaintext (local testnets and tests only). */
+  keys: KeyProtection;
 }
 
-export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime"> = {
+export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime" | "keys"> = {
   validators: 4,
   followers: 0,
   chainName: "certchain-local",
@@ -52,13 +55,15 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
   }
   const followers = opts.followers ?? 0;
   if (!Number.isInteger(followers) || followers < 0 || followers > 32) throw new LedgerError("BAD_ARGUMENT", "followers must be an integer from 0 to 32");
-  await mkdir(join(opts.dir, "issuers"), { recursive: true });
+  await mkdir(opts.dir, { recursive: true });
+  // Directories that hold private keys: 0700 (key files themselves are 0600).
+  await makePrivateDir(join(opts.dir, "issuers"));
   const issuers: InitResult["issuers"] = [];
   const departments: Department[] = [];
   for (const d of DEFAULT_DEPARTMENTS) {
     const key = generateKeyPair();
     const keyFile = join(opts.dir, "issuers", `${d.id}.key`);
-    await saveKeyFile(keyFile, key, `issuer:${d.id}`);
+    await saveKeyFile(keyFile, key, opts.keys, `issuer:${d.id}`);
     issuers.push({ department: d.id, keyFile, publicKey: key.publicKey });
     departments.push({ id: d.id, name: d.name, issuerKeys: [key.publicKey], certificateTypes: d.certificateTypes });
   }
@@ -67,10 +72,10 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
   for (let i = 0; i < opts.validators; i++) {
     const name = `node${i + 1}`;
     const home = join(opts.dir, name);
-    await mkdir(home, { recursive: true });
+    await makePrivateDir(home);
     const consensusKey = generateKeyPair();
-    await saveKeyFile(join(home, "consensus.key"), consensusKey, "consensus");
-    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"));
+    await saveKeyFile(join(home, "consensus.key"), consensusKey, opts.keys, "consensus");
+    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"), opts.keys);
     const p2pPort = opts.basePort + i;
     const rpcPort = opts.basePort + 100 + i;
     const department = (DEFAULT_DEPARTMENTS[i % DEFAULT_DEPARTMENTS.length] as { id: string }).id;
@@ -81,8 +86,8 @@ export async function initNetwork(opts: InitOptions): Promise<InitResult> {
     const i = opts.validators + j;
     const name = `follower${j + 1}`;
     const home = join(opts.dir, name);
-    await mkdir(home, { recursive: true });
-    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"));
+    await makePrivateDir(home);
+    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"), opts.keys);
     homes.push({ home, name, p2pPort: opts.basePort + i, rpcPort: opts.basePort + 100 + i, peerId, validator: false });
   }
   const address = (h: { p2pPort: number }): string => `/ip4/${opts.host}/tcp/${h.p2pPort}`;

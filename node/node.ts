@@ -18,11 +18,11 @@ import { configuredPeers } from "./configured-peers.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
-import { loadKeyFile } from "./keys/key-file.js";
+import { P2P_ROLE, loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
 import { type LogLevel, chooseLogLevel, createLogger, logLevel, pinoInstance, setLogLevel } from "./logger.js";
-import { loadOrCreatePeerKey, peerIdOf } from "./network/identity.js";
+import { loadPeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { ConfigReloader, type Reloader } from "./reload.js";
 import { AdminAuth } from "./rpc/admin-auth.js";
@@ -55,6 +55,10 @@ export interface StartOptions {
   env?: Env;
   /** `--set path=value` items, laid over config.toml and the environment. */
   overrides?: readonly string[];
+  /** Unlocks the home's encrypted key files (consensus, p2p). */
+  passphrase?: string;
+  /** Accept key files that hold their private key in plaintext (local testnets and tests only). */
+  plaintextKeys?: boolean;
 }
 
 /** Start the node whose home directory is `home` (see config.ts for the layout). */
@@ -69,10 +73,23 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   const adminToken = await readAdminToken(home);
   const spec: ChainSpec = await loadGenesis(homePath(home, cfg.genesisFile));
   const log = createLogger("node", { node: cfg.name });
+  const unlock = { ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), allowPlaintext: options.plaintextKeys === true };
 
+  // Both keys are unlocked (scrypt, side by side on the thread pool) before anything is opened.
+  const consensusKeyFile = cfg.consensusKeyFile === undefined ? undefined : homePath(home, cfg.consensusKeyFile);
+  // Settled, not Promise.all: when both fail (a wrong passphrase) the error names the consensus key,
+  // whichever derivation finished first.
+  const [consensusLoad, peerLoad] = await Promise.allSettled([
+    consensusKeyFile === undefined ? null : loadKeyFile(consensusKeyFile, unlock),
+    loadPeerKey(homePath(home, cfg.p2pKeyFile), unlock),
+  ]);
+  if (consensusLoad.status === "rejected") throw consensusLoad.reason;
+  if (peerLoad.status === "rejected") throw peerLoad.reason;
+  const key = consensusLoad.value;
+  const peerKey = peerLoad.value;
   let signer: { index: number; privateKey: string } | null = null;
-  if (cfg.consensusKeyFile !== undefined) {
-    const key = await loadKeyFile(homePath(home, cfg.consensusKeyFile));
+  if (key !== null) {
+    if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
     const index = spec.validatorIndex(key.publicKey);
     if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
     signer = { index, privateKey: key.privateKey };
@@ -109,7 +126,6 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
-    const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
     const selfPeerId = peerIdOf(peerKey);
     const network = new Network(
       {

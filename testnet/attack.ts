@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     port: Number(url.port),
     pid: node.pid,
     spec: new ChainSpec(JSON.parse(readFileSync(info.genesisFile, "utf8")) as Genesis),
-    issuer: await loadKeyFile(issuerFile),
+    issuer: await loadKeyFile(issuerFile, { allowPlaintext: true }),
   };
   const seconds = Number(values.seconds);
   const maxRss = Number(values["max-rss-mib"]);

@@ -67,7 +67,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const issuers = new Map<string, KeyFile>();
-    for (const i of net.info.issuers) issuers.set(i.department, await loadKeyFile(i.keyFile));
+    for (const i of net.info.issuers) issuers.set(i.department, await loadKeyFile(i.keyFile, { allowPlaintext: true }));
     const load = new LoadGenerator(
       { rate: o.rate, batchMs: o.batchMs },
       { spec, issuers, urls, liveNodes: () => faults.liveNodes(), rng: new SeededRandom(o.seed, "load") },

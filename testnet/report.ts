@@ -22,6 +22,7 @@ export function printTestnet(info: TestnetInfo, opts: TestnetOptions): void {
   console.log(`chain ${info.chainId}: ${info.nodes.length} nodes up`);
   for (const n of info.nodes) console.log(`  ${n.name}  ${n.rpcUrl}  pid ${n.pid}  ${n.department}  log ${short(n.logFile)}`);
   console.log(`testnet.json: ${short(`${opts.dir}/testnet.json`)}`);
+  console.log(`keys are stored in plaintext: local testnet only (${short(opts.dir)})`);
   const first = info.nodes[0];
   const second = info.nodes[1] ?? first;
   const flags: string[] = [];

@@ -52,6 +52,8 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   await prepareTestnetDir(dir);
   const init = await initNetwork({
     dir,
+    // A local testnet: plaintext keys, said so by `certchain testnet`; nodes start with --plaintext-keys.
+    keys: { plaintext: true },
     validators: opts.nodes,
     followers: opts.followers,
     chainName: opts.chainName,
@@ -66,7 +68,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   for (const n of init.nodes) {
     const home = resolve(n.home);
     const cfg = await loadConfig(home);
-    const command = [process.execPath, BIN, "start", "--home", home, ...(opts.enableAdmin === true ? ["--enable-admin"] : [])];
+    const command = [process.execPath, BIN, "start", "--home", home, "--plaintext-keys", ...(opts.enableAdmin === true ? ["--enable-admin"] : [])];
     nodes.push({
       name: n.name,
       department: n.department,

@@ -5,6 +5,7 @@ import { intFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js"
 import type { Command } from "../command.js";
 import { CliError, UsageError } from "../errors.js";
 import { isNewOrEmptyDir } from "../fs.js";
+import { KEY_PROTECTION_OPTIONS, keyProtectionFrom, keyProtectionHelp } from "../passphrase.js";
 
 const NAME = "init";
 const CHAIN_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -15,9 +16,12 @@ export const initCommand: Command = {
   usage: `Create a new chain in DIR: an issuer key per department (DIR/issuers/), the genesis
 (DIR/genesis.json) and one home directory per validator (DIR/node<i>/) with its consensus key,
 libp2p identity and config, and per follower (DIR/follower<j>/: replicates and answers queries, never
-votes). Node i (validators first) listens for p2p on BASE+i and for RPC on BASE+100+i.
+votes). Node i (validators first) listens for p2p on BASE+i and for RPC on BASE+100+i. Every private
+key is encrypted under one passphrase (homes and DIR/issuers/ are mode 0700, key files 0600), or
+stored in plaintext with --plaintext-keys (a local testnet only).
 
 Usage: certchain init --dir DIR [--validators N] [--followers M] [--chain-name NAME] [--base-port P] [--host HOST]
+                      [--passphrase-file F | --plaintext-keys]
 
 Options:
   --dir DIR            where to write; must be new or empty (required)
@@ -26,6 +30,7 @@ Options:
   --chain-name NAME    [a-z0-9-], part of the chain id (default ${defaultInitOptions.chainName})
   --base-port P        first p2p port (default ${defaultInitOptions.basePort})
   --host HOST          address the nodes listen on (default ${defaultInitOptions.host})
+${keyProtectionHelp(23, "store every private key unencrypted (a local testnet only)")}
   -h, --help           show this help`,
   async run(argv, io) {
     const args = parseCommandArgs(NAME, argv, {
@@ -35,6 +40,7 @@ Options:
       "chain-name": { type: "string" },
       "base-port": { type: "string" },
       host: { type: "string" },
+      ...KEY_PROTECTION_OPTIONS,
     });
     const dir = requiredFlag(NAME, args, "dir");
     const validators = intFlag(NAME, args, "validators", defaultInitOptions.validators, 1, 64);
@@ -46,7 +52,9 @@ Options:
     if (!(await isNewOrEmptyDir(dir)))
       throw new CliError(`${dir} is not empty; init writes a new chain into a new or empty directory and never overwrites keys`);
 
-    const result = await initNetwork({ dir, validators, followers, chainName, host, basePort, genesisTime: Date.now() });
+    const keys = await keyProtectionFrom(NAME, io, args, `the keys in ${dir}`);
+    const plaintext = "plaintext" in keys;
+    const result = await initNetwork({ dir, validators, followers, chainName, host, basePort, genesisTime: Date.now(), keys });
     io.out(`chain id   ${result.chainId}`);
     io.out(`genesis    ${result.genesisFile}`);
     io.out("nodes");
@@ -54,7 +62,9 @@ Options:
     io.out("issuer keys (keep them safe: they sign certificates)");
     for (const k of result.issuers) io.out(`  ${k.department.padEnd(20)}  ${k.keyFile}`);
     io.out("");
-    io.out(`start each node with: certchain start --home ${result.nodes[0]?.home ?? `${dir}/node1`}`);
+    if (plaintext) io.out("keys are stored in plaintext: local testnet only");
+    const unlock = plaintext ? "--plaintext-keys" : "--passphrase-file FILE (or type the passphrase when asked)";
+    io.out(`start each node with: certchain start --home ${result.nodes[0]?.home ?? `${dir}/node1`} ${unlock}`);
     return EXIT.OK;
   },
 };

@@ -2,7 +2,10 @@
  * `certchain start`: run one node in the foreground until SIGINT or SIGTERM, then close it cleanly;
  * SIGHUP reloads its config (CertchainNode.reload) and prints what changed.
  */
+import { homePath } from "../../node/config.js";
+import { resolveNodeSettings } from "../../node/config-resolve.js";
 import { EXIT } from "../../node/errors.js";
+import { inspectKeyFile } from "../../node/keys/key-file.js";
 import { LOG_LEVELS, createLogger, isLogLevel } from "../../node/logger.js";
 import type { CertchainNode } from "../../node/node.js";
 import { listFlag, parseCommandArgs, requiredFlag, stringFlag } from "../args.js";
@@ -10,6 +13,7 @@ import type { Command } from "../command.js";
 import { UsageError, errorLine } from "../errors.js";
 import { formatReloadSummary } from "../format.js";
 import type { CliIo } from "../io.js";
+import { KEY_PROTECTION_OPTIONS, existingPassphrase, keyProtectionHelp } from "../passphrase.js";
 import { onReloadSignal, onStopSignal } from "../signals.js";
 
 const NAME = "start";
@@ -20,17 +24,21 @@ export const startCommand: Command = {
   usage: `Run the node whose home directory is DIR (made by certchain init) until Ctrl-C or SIGTERM,
 then close it cleanly (exit 0). A second signal forces an immediate exit. SIGHUP reloads the config
 (kill -HUP PID): peers, log.level and the admin token change live, a bad config is refused and the
-node keeps its settings; options that need a restart are listed.
+node keeps its settings; options that need a restart are listed. The passphrase of the home's
+encrypted key files (consensus, p2p) is asked for only when one is encrypted; a key file that group
+or others may read is refused.
 
 Its settings: defaults, then DIR/config.toml, then CERTCHAIN_* environment variables
 (CERTCHAIN_MEMPOOL__MAX_TXS=5000), then --set; certchain config show prints the result.
 
-Usage: certchain start --home DIR [--set OPTION=VALUE]... [--log-level LEVEL] [--enable-admin]
+Usage: certchain start --home DIR [--set OPTION=VALUE]... [--passphrase-file F] [--plaintext-keys]
+                       [--log-level LEVEL] [--enable-admin]
 
 Options:
   --home DIR           the node's home: config.toml, genesis.json, keys, data/ (required)
   --set OPTION=VALUE   set an option for this run, e.g. --set rpc.port=26701 --set mempool.maxTxs=5000
                        (repeatable; arrays as JSON); wins over config.toml and the environment
+${keyProtectionHelp(23, "accept key files that hold their private key in plaintext (local testnets)")}
   --log-level LEVEL    debug | info | warn | error | silent (default: config log.level, else
                        $CERTCHAIN_LOG, else info); logs are JSON lines on stderr
   --enable-admin       serve POST /admin/network (isolate the node from its peers) for fault
@@ -42,6 +50,7 @@ Options:
       "log-level": { type: "string" },
       "enable-admin": { type: "boolean" },
       set: { type: "string", multiple: true },
+      ...KEY_PROTECTION_OPTIONS,
     });
     const home = requiredFlag(NAME, args, "home");
     const logLevel = stringFlag(NAME, args, "log-level");
@@ -59,8 +68,16 @@ Options:
     const enableAdmin = args.values["enable-admin"] === true;
     const layers = { env: io.env, overrides: listFlag(args, "set") };
     try {
+      const passphrase = await homePassphrase(io, home, layers, stringFlag(NAME, args, "passphrase-file"));
       const { startNode } = await import("../../node/node.js");
-      node = await startNode(logLevel === undefined ? { home, enableAdmin, ...layers } : { home, logLevel, enableAdmin, ...layers });
+      node = await startNode({
+        home,
+        enableAdmin,
+        ...layers,
+        plaintextKeys: args.values["plaintext-keys"] === true,
+        ...(logLevel === undefined ? {} : { logLevel }),
+        ...(passphrase === undefined ? {} : { passphrase }),
+      });
     } catch (err) {
       stopReloading();
       throw err;
@@ -91,4 +108,18 @@ function reloadAndReport(node: CertchainNode, io: CliIo): void {
     },
     (err: unknown) => io.err(`${node.name}: reload refused, settings unchanged: ${errorLine(err).replace(/^certchain: /, "")}`),
   );
+}
+
+/** The passphrase of the home's key files, read or asked for only when one of them is encrypted. */
+async function homePassphrase(
+  io: CliIo,
+  home: string,
+  layers: { env: CliIo["env"]; overrides: string[] },
+  file: string | undefined,
+): Promise<string | undefined> {
+  const { config: cfg } = await resolveNodeSettings(home, layers);
+  const keyFiles = [cfg.consensusKeyFile, cfg.p2pKeyFile].flatMap((f) => (f === undefined ? [] : [homePath(home, f)]));
+  const encrypted = await Promise.all(keyFiles.map(async (f) => (await inspectKeyFile(f)).encryption !== null));
+  if (!encrypted.includes(true)) return undefined;
+  return existingPassphrase(NAME, io, file, `the keys of ${home}`);
 }

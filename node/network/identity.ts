@@ -1,53 +1,45 @@
 /**
- * The node's libp2p identity: an Ed25519 key kept (protobuf-encoded, mode 0600) in the home
- * directory, so the peer id is stable across restarts and can be listed in genesis.
+ * The node's libp2p identity: an Ed25519 key in a key file of the common format (keys/key-file.ts,
+ * role "p2p", the peer id in the clear next to the public key), so the peer id is stable across
+ * restarts, can be listed in genesis, and the private key is encrypted at rest like the others.
+ * The libp2p key is derived from the stored 32-byte seed.
  */
-import { chmod, readFile, writeFile } from "node:fs/promises";
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { hexToBytes } from "../crypto/bytes.js";
+import type { KeyPair } from "../crypto/keys.js";
 import { LedgerError } from "../errors.js";
+import { type KeyProtection, type KeyUnlock, P2P_ROLE, generateKeyPair, loadKeyFile, saveKeyFile } from "../keys/key-file.js";
 
 /** The peer id (base58) of a libp2p key. */
 export function peerIdOf(key: PrivateKey): string {
   return peerIdFromPrivateKey(key).toString();
 }
 
-async function writeNewKey(path: string, flag: "w" | "wx"): Promise<PrivateKey> {
-  const key = await generateKeyPair("Ed25519");
-  await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag });
-  // `mode` only applies when the file is created; make an overwritten file private too.
-  await chmod(path, 0o600);
-  return key;
+/** The libp2p Ed25519 key of a 32-byte seed (hex). */
+export async function libp2pKeyOf(seedHex: string): Promise<PrivateKey> {
+  return generateKeyPairFromSeed("Ed25519", hexToBytes(seedHex));
 }
 
-/** Generate a new identity and write it to `path`, replacing any file there. */
-export async function createPeerKeyFile(path: string): Promise<{ peerId: string }> {
-  return { peerId: peerIdOf(await writeNewKey(path, "w")) };
+/** Write `pair` as a p2p key file (role p2p, its peer id in the clear); returns the peer id. */
+export async function savePeerKeyFile(path: string, pair: KeyPair, protection: KeyProtection): Promise<{ peerId: string }> {
+  const peerId = peerIdOf(await libp2pKeyOf(pair.privateKey));
+  await saveKeyFile(path, pair, protection, P2P_ROLE, peerId);
+  return { peerId };
 }
 
-/** Load the identity at `path`, creating one if the file does not exist. */
-export async function loadOrCreatePeerKey(path: string): Promise<PrivateKey> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new LedgerError("CONFIG", `cannot read ${path}: ${(err as Error).message}`);
-    try {
-      // "wx": never replace an identity another process created in the meantime.
-      return await writeNewKey(path, "wx");
-    } catch (createErr) {
-      if ((createErr as NodeJS.ErrnoException).code !== "EEXIST") throw new LedgerError("CONFIG", `cannot create ${path}: ${(createErr as Error).message}`);
-      bytes = await readFile(path);
-    }
-  }
-  let key: PrivateKey;
-  try {
-    key = privateKeyFromProtobuf(bytes);
-  } catch (err) {
-    throw new LedgerError("CONFIG", `${path} is not a libp2p private key: ${(err as Error).message}`);
-  }
-  // Peer ids in genesis are Ed25519 ids; another key type would silently change the identity's shape.
-  if (key.type !== "Ed25519") throw new LedgerError("CONFIG", `${path} holds a ${key.type} key, expected Ed25519`);
+/** Generate a new identity and write it to `path` (mode 0600), replacing any file there. */
+export async function createPeerKeyFile(path: string, protection: KeyProtection): Promise<{ peerId: string }> {
+  return savePeerKeyFile(path, generateKeyPair(), protection);
+}
+
+/** Load the identity at `path`: a p2p key file whose key must have the peer id the file states. */
+export async function loadPeerKey(path: string, unlock: KeyUnlock): Promise<PrivateKey> {
+  const file = await loadKeyFile(path, unlock);
+  if (file.role !== P2P_ROLE || file.peerId === undefined) throw new LedgerError("CONFIG", `${path} is not a p2p key file (role ${file.role ?? "none"})`);
+  const key = await libp2pKeyOf(file.privateKey);
+  const peerId = peerIdOf(key);
+  if (peerId !== file.peerId) throw new LedgerError("CONFIG", `${path}: the key's peer id is ${peerId}, the file says ${file.peerId}`);
   return key;
 }

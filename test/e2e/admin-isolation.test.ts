@@ -65,12 +65,13 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
       host: "127.0.0.1",
       basePort: await freeBasePort(4),
       genesisTime: Date.now(),
+      keys: { plaintext: true },
       consensus: { roundTimeoutMs: 1000 },
     });
     spec = await loadGenesis(net.genesisFile);
-    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string);
+    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     // Node 4 serves the admin routes; the others do not.
-    for (let i = 0; i < 4; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string, enableAdmin: i === 3 }));
+    for (let i = 0; i < 4; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string, enableAdmin: i === 3, plaintextKeys: true }));
     await waitFor("full mesh", async () => {
       for (let i = 0; i < 4; i++) if ((await status(i)).peers.connected < 3) return false;
       return true;

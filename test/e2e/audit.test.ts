@@ -136,6 +136,7 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
     dir = await mkdtemp(join(tmpdir(), "certchain-audit-"));
     net = await initNetwork({
       dir,
+      keys: { plaintext: true },
       validators: 1,
       chainName: "audit",
       host: "127.0.0.1",
@@ -144,8 +145,8 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
       reviewRules: null,
     });
     spec = await loadGenesis(net.genesisFile);
-    market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
-    node = await startNode({ home: home() });
+    market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string, { allowPlaintext: true });
+    node = await startNode({ home: home(), plaintextKeys: true });
     // Four rounds of three issues: several blocks, several certificates per block.
     for (let round = 0; round < 4; round++) {
       const docs = [0, 1, 2].map((i) => document(round * 3 + i + 1));

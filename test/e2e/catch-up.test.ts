@@ -37,6 +37,7 @@ describe("e2e: catch-up of a wiped validator over 10,000 blocks", function () {
   it("syncs every block, checking each commit certificate, to the same head", async () => {
     const net = await initNetwork({
       dir,
+      keys: { plaintext: true },
       validators: 4,
       chainName: "catchup",
       host: "127.0.0.1",
@@ -44,8 +45,8 @@ describe("e2e: catch-up of a wiped validator over 10,000 blocks", function () {
       genesisTime: Date.now() - 3_600_000,
     });
     const spec = await loadGenesis(net.genesisFile);
-    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"))));
-    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string);
+    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"), { allowPlaintext: true })));
+    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     const source = net.nodes[0] as (typeof net.nodes)[number];
     const wiped = net.nodes[3] as (typeof net.nodes)[number];
     const tBuild = performance.now();
@@ -53,9 +54,9 @@ describe("e2e: catch-up of a wiped validator over 10,000 blocks", function () {
     assert.equal(chain.height, BLOCKS);
     console.log(`      built ${BLOCKS} blocks in ${((performance.now() - tBuild) / 1000).toFixed(1)} s`);
 
-    nodes.push(await startNode({ home: source.home }));
+    nodes.push(await startNode({ home: source.home, plaintextKeys: true }));
     const t0 = performance.now();
-    nodes.push(await startNode({ home: wiped.home }));
+    nodes.push(await startNode({ home: wiped.home, plaintextKeys: true }));
     await waitFor(
       "the wiped validator to reach the source's head",
       async () => ((await rpc(wiped.rpcUrl, "/status")).body as { head: { height: number } }).head.height >= BLOCKS,

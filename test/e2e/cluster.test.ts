@@ -84,7 +84,7 @@ describe("e2e: a 4-validator cluster and a follower over libp2p and LevelDB", fu
     return { height: view?.height as number };
   }
   const start = async (i: number): Promise<void> => {
-    nodes[i] = await startNode({ home: net.nodes[i]?.home as string });
+    nodes[i] = await startNode({ home: net.nodes[i]?.home as string, plaintextKeys: true });
   };
 
   before(async () => {
@@ -99,11 +99,12 @@ describe("e2e: a 4-validator cluster and a follower over libp2p and LevelDB", fu
       host: "127.0.0.1",
       basePort,
       genesisTime: Date.now(),
+      keys: { plaintext: true },
       consensus: { roundTimeoutMs: 1000 },
       reviewRules: null, // licences here have no legal representative's identity proof (stories.test.ts covers review)
     });
     spec = await loadGenesis(net.genesisFile);
-    market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
+    market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string, { allowPlaintext: true });
     for (let i = 0; i < 5; i++) await start(i); // 4 validators and a follower
     await waitFor("full mesh", async () => {
       for (let i = 0; i < 5; i++) if ((await rpc<{ peers: { connected: number } }>(url(i), "/status")).body.peers.connected < 4) return false;

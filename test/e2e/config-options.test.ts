@@ -68,9 +68,17 @@ describe("e2e: a node's settings from config.toml, the environment and --set", f
   before(async () => {
     setLogLevel("error");
     dir = await mkdtemp(join(tmpdir(), "certchain-config-"));
-    net = await initNetwork({ dir, validators: 1, chainName: "config", host: "127.0.0.1", basePort: await freeBasePort(1), genesisTime: Date.now() });
+    net = await initNetwork({
+      dir,
+      validators: 1,
+      chainName: "config",
+      host: "127.0.0.1",
+      basePort: await freeBasePort(1),
+      genesisTime: Date.now(),
+      keys: { plaintext: true },
+    });
     spec = await loadGenesis(net.genesisFile);
-    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string);
+    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     home = net.nodes[0]?.home as string;
     goodText = await readFile(join(home, CONFIG_FILE), "utf8");
   });
@@ -148,7 +156,7 @@ describe("e2e: a node's settings from config.toml, the environment and --set", f
   it("starts with config.toml's options under the environment's and --set's: the last layer caps the mempool", async () => {
     const cfg = await loadConfig(home);
     await saveConfig(home, { ...cfg, mempool: { maxTxs: 1000 } });
-    node = await startNode({ home, env: { CERTCHAIN_MEMPOOL__MAX_TXS: "500" }, overrides: ["mempool.maxTxs=1"] });
+    node = await startNode({ home, plaintextKeys: true, env: { CERTCHAIN_MEMPOOL__MAX_TXS: "500" }, overrides: ["mempool.maxTxs=1"] });
     const url = net.nodes[0]?.rpcUrl as string;
     const reply = await rpc<{ results: Array<{ hash?: string; error?: { code: string } }> }>(url, "/txs", {
       body: { txs: [identityProof(), identityProof()] },

@@ -64,7 +64,10 @@ describe("e2e: a follower joins without a validator restart", function () {
   async function spawnValidator(i: number): Promise<NodeProc> {
     const log = join(dir, `node${i + 1}.log`);
     const fd = openSync(log, "a");
-    const child = spawn(process.execPath, [BIN, "start", "--home", home(i)], { stdio: ["ignore", fd, fd], env: { ...process.env, CERTCHAIN_LOG: "info" } });
+    const child = spawn(process.execPath, [BIN, "start", "--home", home(i), "--plaintext-keys"], {
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, CERTCHAIN_LOG: "info" },
+    });
     closeSync(fd);
     assert.ok(child.pid !== undefined, `node${i + 1} spawned`);
     const proc = { child, pid: child.pid, log };
@@ -84,7 +87,7 @@ describe("e2e: a follower joins without a validator restart", function () {
   async function makeFollowerHome(): Promise<string> {
     const followerHome = join(dir, "follower1");
     await mkdir(followerHome, { recursive: true });
-    const { peerId } = await createPeerKeyFile(join(followerHome, "p2p.key"));
+    const { peerId } = await createPeerKeyFile(join(followerHome, "p2p.key"), { plaintext: true });
     await copyFile(net.genesisFile, join(followerHome, "genesis.json"));
     const address = `/ip4/127.0.0.1/tcp/${basePort + 4}`;
     const cfg: NodeConfig = {
@@ -130,14 +133,15 @@ describe("e2e: a follower joins without a validator restart", function () {
       basePort,
       genesisTime: Date.now(),
       consensus: { roundTimeoutMs: 1000 },
+      keys: { plaintext: true },
     });
     spec = await loadGenesis(net.genesisFile);
-    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string);
+    issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     // Node 1 is reloaded by SIGHUP and needs no token; the others by the admin call.
     for (const i of [1, 2, 3]) await createAdminToken(home(i));
     await spawnValidator(0);
     await spawnValidator(1);
-    for (const i of [2, 3]) inProcess.push(await startNode({ home: home(i) }));
+    for (const i of [2, 3]) inProcess.push(await startNode({ home: home(i), plaintextKeys: true }));
     await waitFor("full mesh of the four validators", async () => {
       for (let i = 0; i < 4; i++) if ((await status(url(i))).peers.connected < 3) return false;
       return true;
@@ -159,7 +163,7 @@ describe("e2e: a follower joins without a validator restart", function () {
 
   it("the validators refuse a follower they were not told about", async () => {
     await issueOn(0);
-    follower = await startNode({ home: await makeFollowerHome() });
+    follower = await startNode({ home: await makeFollowerHome(), plaintextKeys: true });
     // It dials the validators at once (as the lower id, or after its fallback interval): watch a while.
     const deadline = Date.now() + 2_500;
     while (Date.now() < deadline) {

@@ -30,9 +30,17 @@ describe("e2e: a node's logs and metrics", function () {
   before(async () => {
     saved = logLevel();
     dir = await mkdtemp(join(tmpdir(), "certchain-logging-"));
-    const net = await initNetwork({ dir, validators: 1, chainName: "logging", host: "127.0.0.1", basePort: await freeBasePort(1), genesisTime: Date.now() });
+    const net = await initNetwork({
+      dir,
+      validators: 1,
+      chainName: "logging",
+      host: "127.0.0.1",
+      basePort: await freeBasePort(1),
+      genesisTime: Date.now(),
+      keys: { plaintext: true },
+    });
     const spec = await loadGenesis(net.genesisFile);
-    const issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string);
+    const issuer = await loadKeyFile(net.issuers.find((k) => k.department === "public-security")?.keyFile as string, { allowPlaintext: true });
     const home = net.nodes[0]?.home as string;
     const url = net.nodes[0]?.rpcUrl as string;
     const cfg = await loadConfig(home);
@@ -41,7 +49,7 @@ describe("e2e: a node's logs and metrics", function () {
 
     setLogDestination({ write: (chunk: string) => raw.push(chunk) });
     try {
-      const node = await startNode({ home });
+      const node = await startNode({ home, plaintextKeys: true });
       try {
         const tx = identityProofTx(spec, issuer, "ID-LOGGING-1", "Holder One");
         const submitted = await rpc<{ hash: string }>(url, "/txs", { body: tx });

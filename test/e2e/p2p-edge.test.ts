@@ -23,7 +23,7 @@ import { signMessage } from "../../node/chain/messages.js";
 import { generateKeyPair, loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
-import { loadOrCreatePeerKey } from "../../node/network/identity.js";
+import { loadPeerKey } from "../../node/network/identity.js";
 import { Network } from "../../node/network/network.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
@@ -60,12 +60,13 @@ describe("e2e: the p2p edge", function () {
       host: "127.0.0.1",
       basePort: await freeBasePort(5),
       genesisTime: Date.now(),
+      keys: { plaintext: true },
       consensus: { roundTimeoutMs: 1000 },
       reviewRules: null, // licences without a legal representative's identity proof
     });
     spec = await loadGenesis(net.genesisFile);
     // Nodes 1-3 are honest; node 4's identity is taken over by a misbehaving process below.
-    for (let i = 0; i < 3; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string }));
+    for (let i = 0; i < 3; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string, plaintextKeys: true }));
   });
 
   after(async () => {
@@ -99,7 +100,7 @@ describe("e2e: the p2p edge", function () {
     const cfg = await loadConfig(home);
     const rogue = new Network(
       {
-        privateKey: await loadOrCreatePeerKey(join(home, "p2p.key")),
+        privateKey: await loadPeerKey(join(home, "p2p.key"), { allowPlaintext: true }),
         listen: cfg.p2p.listen,
         peers: cfg.p2p.peers,
         topicPrefix: `/certchain/${spec.chainId}`,
@@ -128,7 +129,7 @@ describe("e2e: the p2p edge", function () {
     await assert.rejects(rogue.publishConsensus(randomBytes(5 * 1024 * 1024)), /exceeds/, "the sender refuses oversized gossip too");
 
     // The honest three still make progress.
-    const market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string);
+    const market = await loadKeyFile(net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string, { allowPlaintext: true });
     const body: IssueTxBody = {
       ...newTxEnvelope(spec.chainId, "market-regulation", market.publicKey, Date.now()),
       kind: "issue",

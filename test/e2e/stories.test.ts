@@ -42,12 +42,12 @@ describe("e2e: the mission's stories on 4 validators", function () {
   const keyOf = (department: string): string => net.issuers.find((k) => k.department === department)?.keyFile as string;
   const file = (name: string): string => join(dir, name);
 
-  /** Run the CLI in-process against node `i`. */
+  /** Run the CLI in-process against node `i` (this network's issuer keys are plaintext: --key needs --plaintext-keys). */
   async function cli(i: number, argv: string[]): Promise<{ code: number; out: string; err: string }> {
     const out: string[] = [];
     const err: string[] = [];
     const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {} };
-    const code = await runCli([...argv, "--rpc", url(i)], io);
+    const code = await runCli([...argv, ...(argv.includes("--key") ? ["--plaintext-keys"] : []), "--rpc", url(i)], io);
     return { code, out: out.join("\n"), err: err.join("\n") };
   }
 
@@ -86,7 +86,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
 
   /** Sign and submit an issue built here (for validity periods the CLI does not offer). */
   async function submitIssue(i: number, doc: CertificateDocument, department: string): Promise<string> {
-    const key = await loadKeyFile(keyOf(department));
+    const key = await loadKeyFile(keyOf(department), { allowPlaintext: true });
     const body: IssueTxBody = { ...newTxEnvelope(spec.chainId, department, key.publicKey, Date.now()), kind: "issue", payload: issuePayloadFor(spec, doc) };
     const tx: Transaction = signTx(body, key.privateKey);
     const sent = await rpc<{ hash: string }>(url(i), "/txs", { body: tx });
@@ -100,6 +100,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
     dir = await mkdtemp(join(tmpdir(), "certchain-stories-"));
     net = await initNetwork({
       dir,
+      keys: { plaintext: true },
       validators: N,
       chainName: "stories",
       host: "127.0.0.1",
@@ -109,7 +110,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
     });
     spec = await loadGenesis(net.genesisFile);
     assert.equal(spec.reviewRules?.version, VERSION, "init writes the review rules into genesis");
-    for (let i = 0; i < N; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string }));
+    for (let i = 0; i < N; i++) nodes.push(await startNode({ home: net.nodes[i]?.home as string, plaintextKeys: true }));
     await waitFor("full mesh", async () => {
       for (let i = 0; i < N; i++) if ((await rpc<{ peers: { connected: number } }>(url(i), "/status")).body.peers.connected < N - 1) return false;
       return true;
@@ -183,7 +184,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       validFrom: Date.now(),
       validUntil: Date.now() + 90 * 86_400_000,
     };
-    const key = await loadKeyFile(keyOf("housing"));
+    const key = await loadKeyFile(keyOf("housing"), { allowPlaintext: true });
     const tx = signTx(
       { ...newTxEnvelope(spec.chainId, "housing", key.publicKey, Date.now()), kind: "issue", payload: issuePayloadFor(spec, doc) },
       key.privateKey,

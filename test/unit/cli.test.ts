@@ -366,20 +366,32 @@ describe("cli: the certchain binary", function () {
 
   it("keys generate writes a 0600 key file, refuses to overwrite it, and keys show prints the same public key", async () => {
     const file = join(dir, "issuer.key");
-    const gen = certchain("keys", "generate", "--out", file, "--role", "issuer:housing");
+    const gen = certchain("keys", "generate", "--out", file, "--role", "issuer:housing", "--plaintext-keys");
     assert.equal(gen.code, 0, gen.stderr);
     assert.match(gen.stdout.trim(), /^[0-9a-f]{64}$/);
+    assert.equal(gen.stderr.trim(), `${file}: the private key is stored in plaintext: local testnet only`, "says so");
     assert.equal((await stat(file)).mode & 0o777, 0o600, "owner-only");
-    const again = certchain("keys", "generate", "--out", file);
+    const again = certchain("keys", "generate", "--out", file, "--plaintext-keys");
     assert.deepEqual([again.code, again.stderr.trim()], [1, `certchain: ${file} exists; use --force to overwrite it`]);
     const show = certchain("keys", "show", file);
     assert.equal(show.code, 0, show.stderr);
-    assert.equal(show.stdout, gen.stdout, "same public key");
+    assert.equal(show.stdout.split("\n")[0], `public key   ${gen.stdout.trim()}`, "same public key");
+    assert.match(show.stdout, /^role {9}issuer:housing$/m);
+    assert.match(show.stdout, /^encrypted {4}no: the private key is in plaintext$/m);
     assert.ok(!show.stdout.includes("privateKey"), "no private key");
-    const forced = certchain("keys", "generate", "--out", file, "--force");
+    const forced = certchain("keys", "generate", "--out", file, "--force", "--plaintext-keys");
     assert.equal(forced.code, 0, forced.stderr);
     assert.notEqual(forced.stdout, gen.stdout, "a new key");
     assert.equal((await stat(file)).mode & 0o777, 0o600, "still owner-only");
+  });
+
+  it("keys generate without a passphrase source or a terminal is a usage error and writes nothing", async () => {
+    const file = join(dir, "nopass.key");
+    const r = certchain("keys", "generate", "--out", file);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /a new passphrase for .*nopass\.key is needed: give --passphrase-file FILE or set CERTCHAIN_PASSPHRASE_FILE/);
+    await assert.rejects(stat(file), "nothing written");
   });
 
   it("a node that cannot be reached exits 4", async () => {

@@ -10,6 +10,7 @@ import { fetchChainSpec } from "./chain.js";
 import { buildDocument, certificateTypeOf, newIdAndPeriod, parseFieldAssignments, validityFlags } from "./document.js";
 import { holderOfDocument, parseLinks } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
+import { KEY_PROTECTION_OPTIONS, keyProtectionHelp } from "../../passphrase.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
 import { defaultWaitOptions } from "./submit.js";
 
@@ -27,8 +28,8 @@ Usage: certchain cert issue --type TYPE (--holder-name NAME --holder-id-type T -
                                         | --holder-document FILE)
                             [--field name=value ...] [--link name=COMMITMENT|FILE ...]
                             [--id ID] [--valid-days N | --valid-until YYYY-MM-DD]
-                            [--key ISSUER.key] [--out FILE] [--qr FILE.png|FILE.svg ...] [--no-wait]
-                            [--timeout SEC] [--rpc URL]
+                            [--key ISSUER.key [--passphrase-file F | --plaintext-keys]]
+                            [--out FILE] [--qr FILE.png|FILE.svg ...] [--no-wait] [--timeout SEC] [--rpc URL]
 
 Options:
   --type TYPE             certificate type id, e.g. business-licence, identity-proof (required)
@@ -47,6 +48,7 @@ Options:
   --key FILE              issuer key file (default: <testnet>/issuers/<department>.key of a department
                           that may issue TYPE)
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
+${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}
   --out FILE              where to save the document (default ./<id>.json)
   --force                 overwrite --out if it exists
   --qr FILE               write the QR code of the verification link to FILE (.png or .svg); repeat
@@ -70,6 +72,7 @@ ${rpcOptionHelp(26)}
       "valid-until": { type: "string" },
       key: { type: "string" },
       testnet: { type: "string" },
+      ...KEY_PROTECTION_OPTIONS,
       ...PUBLISH_OPTIONS,
     });
     const typeId = requiredFlag(NAME, args, "type");
@@ -91,7 +94,7 @@ ${rpcOptionHelp(26)}
     const links = await parseLinks(NAME, spec, type, listFlag(args, "link"));
     const holderOf = holder === undefined ? await holderOfDocument(spec, holderDocument as string) : { holder, holderSalt: newSalt() };
     const mayIssue = spec.genesis.departments.filter((d) => d.certificateTypes.includes(type.id)).map((d) => d.id);
-    const issuer = await resolveIssuerKey(NAME, spec, stringFlag(NAME, args, "key"), stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, mayIssue);
+    const issuer = await resolveIssuerKey(NAME, io, args, spec, stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, mayIssue);
     if (!mayIssue.includes(issuer.department)) {
       throw new LedgerError(
         "TX_ISSUER_NOT_ALLOWED",

@@ -14,6 +14,7 @@ import { fetchChainSpec } from "./chain.js";
 import { buildDocument, certificateTypeOf, newIdAndPeriod, parseFieldAssignments, validityFlags } from "./document.js";
 import { readDocumentFile } from "./holder.js";
 import { resolveIssuerKey } from "./issuer-key.js";
+import { KEY_PROTECTION_OPTIONS, keyProtectionHelp } from "../../passphrase.js";
 import { PUBLISH_OPTIONS, publishDocument, publishFlags } from "./publish.js";
 import { defaultWaitOptions } from "./submit.js";
 
@@ -27,7 +28,8 @@ old one must be valid at block time; it becomes "superseded" and names its succe
 holder's document of the old certificate (its holder identity and salt carry over).
 
 Usage: certchain cert renew --document OLD.json [--id NEW-ID] [--valid-days N | --valid-until YYYY-MM-DD]
-                            [--field name=value ...] [--key ISSUER.key] [--out FILE] [--no-wait] [--rpc URL]
+                            [--field name=value ...] [--key ISSUER.key [--passphrase-file F | --plaintext-keys]]
+                            [--out FILE] [--no-wait] [--rpc URL]
 
 Options:
   --document FILE         the holder's document of the certificate to renew (required)
@@ -37,6 +39,7 @@ Options:
   --field name=value      change a field; the others are kept
   --key FILE              issuer key file of the issuing department (default: <testnet>/issuers/<department>.key)
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
+${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}
   --out FILE              where to save the new document (default ./<new id>.json)
   --force                 overwrite --out if it exists
   --qr FILE               write the QR code of the new verification link (.png or .svg)
@@ -54,6 +57,7 @@ ${rpcOptionHelp(26)}
       field: { type: "string", multiple: true },
       key: { type: "string" },
       testnet: { type: "string" },
+      ...KEY_PROTECTION_OPTIONS,
       ...PUBLISH_OPTIONS,
     });
     const documentFile = requiredFlag(NAME, args, "document");
@@ -65,9 +69,7 @@ ${rpcOptionHelp(26)}
     const old = await readDocumentFile(spec, documentFile);
     const type = certificateTypeOf(spec, old.certificateType);
     const changed = parseFieldAssignments(type, listFlag(args, "field"));
-    const issuer = await resolveIssuerKey(NAME, spec, stringFlag(NAME, args, "key"), stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, [
-      old.department,
-    ]);
+    const issuer = await resolveIssuerKey(NAME, io, args, spec, stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, [old.department]);
     if (issuer.department !== old.department) {
       throw new UsageError(`${issuer.file} belongs to ${issuer.department}; only ${old.department}, which issued ${old.certificateId}, may renew it`, NAME);
     }

@@ -11,6 +11,7 @@ import { RpcClient } from "../../rpc-client.js";
 import { fetchChainSpec } from "./chain.js";
 import { DEFAULT_TESTNET_DIR } from "./issue.js";
 import { resolveIssuerKey } from "./issuer-key.js";
+import { KEY_PROTECTION_OPTIONS, keyProtectionHelp } from "../../passphrase.js";
 import { defaultWaitOptions, submitTransaction, waitForCommit } from "./submit.js";
 
 const NAME = "cert revoke";
@@ -21,13 +22,14 @@ export const certRevokeCommand: Command = {
   summary: "revoke a certificate",
   usage: `Revoke a certificate. Only the department that issued it may; the reason is public, on chain.
 
-Usage: certchain cert revoke --id ID --reason TEXT [--key FILE] [--no-wait] [--timeout SEC] [--rpc URL]
+Usage: certchain cert revoke --id ID --reason TEXT [--key FILE [--passphrase-file F | --plaintext-keys]] [--no-wait] [--timeout SEC] [--rpc URL]
 
 Options:
   --id ID           the certificate (required)
   --reason TEXT     why, e.g. "business closed" (required, at most ${MAX_REASON} characters)
   --key FILE        issuer key file (default: <testnet>/issuers/<issuing department>.key)
   --testnet DIR     testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
+${keyProtectionHelp(20, "accept a --key file that holds its private key in plaintext")}
   --no-wait         return once the node accepted the transaction
   --timeout SEC     how long to wait for the commit (default ${defaultWaitOptions.timeoutMs / 1000})
 ${rpcOptionHelp(20)}
@@ -38,6 +40,7 @@ ${rpcOptionHelp(20)}
       reason: { type: "string" },
       key: { type: "string" },
       testnet: { type: "string" },
+      ...KEY_PROTECTION_OPTIONS,
       "no-wait": { type: "boolean" },
       timeout: { type: "string" },
       ...RPC_OPTION,
@@ -54,7 +57,7 @@ ${rpcOptionHelp(20)}
     if (certificate === null) throw new LedgerError("TX_CERT_UNKNOWN", `unknown certificate ${id}`);
     const department = certificate.record.department;
     if (certificate.record.revoked) throw new LedgerError("TX_ALREADY_REVOKED", `${id} is already revoked: ${certificate.record.revocationReason ?? ""}`);
-    const issuer = await resolveIssuerKey(NAME, spec, stringFlag(NAME, args, "key"), stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, [department]);
+    const issuer = await resolveIssuerKey(NAME, io, args, spec, stringFlag(NAME, args, "testnet") ?? DEFAULT_TESTNET_DIR, [department]);
     if (issuer.department !== department)
       throw new LedgerError("TX_NOT_ISSUER", `${id} was issued by ${department}; ${issuer.file} belongs to ${issuer.department}`);
 
