@@ -1,8 +1,10 @@
 /**
- * A node's home directory and configuration file. Layout:
+ * A node's home directory and configuration file. Layout (the home is 0700):
  *   <home>/config.json        NodeConfig
- *   <home>/genesis.json       the chain's genesis
+ *   <home>/card.json          the node card: its public facts, signed (ceremony/)
+ *   <home>/genesis.json       the chain's genesis (installed by `node join`)
  *   <home>/consensus.key      Ed25519 consensus key (validators only; mode 0600)
+ *   <home>/issuer.key         the department's Ed25519 issuer key (validators only; mode 0600; the node never reads it)
  *   <home>/p2p.key            libp2p identity (mode 0600)
  *   <home>/signing-state.json what the validator signed at the height in progress (outside data/ on purpose)
  *   <home>/data/              LevelDB
@@ -16,11 +18,12 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ChainSpec } from "./chain/genesis.js";
 import { defaultDriverOptions } from "./consensus/driver.js";
 import { LedgerError } from "./errors.js";
 import { defaultMempoolOptions } from "./ledger/mempool.js";
 import { defaultTxGossipOptions } from "./ledger/tx-gossip.js";
-import { defaultNetworkOptions } from "./network/network.js";
+import { type NetworkPeer, defaultNetworkOptions } from "./network/network.js";
 import { type RpcServerOptions, defaultRpcServerOptions } from "./rpc/server.js";
 import { defaultSyncOptions } from "./sync/sync.js";
 
@@ -55,15 +58,25 @@ type Widen<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? 
 /** What config.json holds. Paths are relative to the home directory unless absolute. */
 export interface NodeConfig {
   name: string;
+  /** The department that runs the node (on its card). */
+  department: string;
   genesisFile: string;
   /** Absent for a follower node. */
   consensusKeyFile?: string;
+  /** The department's issuer key (validators); the node never reads it, `cert issue --key` does. */
+  issuerKeyFile?: string;
   p2pKeyFile: string;
   dataDir: string;
   p2p: {
+    /** Where libp2p listens (may be /ip4/0.0.0.0/tcp/PORT). */
     listen: string[];
-    /** Static peers; only these may connect. */
-    peers: Array<{ peerId: string; address: string }>;
+    /** The public address on the node's card, which other nodes dial (never 0.0.0.0). */
+    announce?: string;
+    /**
+     * This home's own extra peers: the followers a validator admits, a follower's bootstrap peers. The
+     * validators of genesis are peers without being listed (configuredPeers); only peers may connect.
+     */
+    peers: NetworkPeer[];
   };
   /** Where the RPC listens (required), and any of its other tunables. */
   rpc: { host: string; port: number } & PartialOptions<ModuleOptions["rpc"]>;
@@ -76,7 +89,8 @@ export interface NodeConfig {
 }
 
 /** The members of config.json that are not module options, and what each must be. */
-const NODE_KEYS = ["name", "genesisFile", "consensusKeyFile", "p2pKeyFile", "dataDir", "p2p"];
+const NODE_KEYS = ["name", "department", "genesisFile", "consensusKeyFile", "issuerKeyFile", "p2pKeyFile", "dataDir", "p2p"];
+const P2P_KEYS = ["listen", "announce", "peers"];
 
 export const CONFIG_FILE = "config.json";
 export const SIGNING_STATE_FILE = "signing-state.json";
@@ -106,8 +120,15 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
   if (!isPlainObject(raw)) return bad("not a JSON object");
   const cfg = raw as unknown as NodeConfig;
   if (typeof cfg.name !== "string" || cfg.name.length === 0) bad("name");
+  if (typeof cfg.department !== "string" || cfg.department.length === 0) bad("department must be a department id");
   if (typeof cfg.genesisFile !== "string" || typeof cfg.p2pKeyFile !== "string" || typeof cfg.dataDir !== "string") bad("file paths");
-  if (!cfg.p2p || !Array.isArray(cfg.p2p.listen) || !Array.isArray(cfg.p2p.peers)) bad("p2p.listen and p2p.peers");
+  for (const key of ["consensusKeyFile", "issuerKeyFile"] as const) if (cfg[key] !== undefined && typeof cfg[key] !== "string") bad(`${key} must be a path`);
+  if (!isPlainObject(cfg.p2p) || !Array.isArray(cfg.p2p.listen) || !cfg.p2p.listen.every((a) => typeof a === "string")) bad("p2p.listen must be an array of multiaddrs");
+  const unknownP2p = Object.keys(cfg.p2p).find((k) => !P2P_KEYS.includes(k));
+  if (unknownP2p !== undefined) bad(`unknown key "p2p.${unknownP2p}" (known: ${P2P_KEYS.join(", ")})`);
+  if (cfg.p2p.announce !== undefined && typeof cfg.p2p.announce !== "string") bad("p2p.announce must be a multiaddr");
+  if (!Array.isArray(cfg.p2p.peers) || !cfg.p2p.peers.every((p) => isPlainObject(p) && typeof p.peerId === "string" && typeof p.address === "string"))
+    bad("p2p.peers must be an array of {peerId, address}");
   if (!cfg.rpc || typeof cfg.rpc.host !== "string" || !Number.isInteger(cfg.rpc.port)) bad("rpc.host and rpc.port");
   const modules = Object.keys(defaultModuleOptions);
   for (const [key, value] of Object.entries(raw)) {
@@ -166,6 +187,20 @@ function mergeOptions<T extends object>(base: T, over: PartialOptions<T>): T {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The peers of a node: the validators of genesis (their public addresses and peer ids), then this
+ * home's extra peers (cfg.p2p.peers: admitted followers, bootstrap peers); an extra peer with a
+ * validator's peer id replaces that validator's address (e.g. a private route). Itself left out. The
+ * one place the list is made: the node at start and on reload.
+ */
+export function configuredPeers(cfg: NodeConfig, spec: ChainSpec, selfPeerId: string): NetworkPeer[] {
+  const peers = new Map<string, NetworkPeer>();
+  for (const v of spec.validators) peers.set(v.peerId, { peerId: v.peerId, address: v.address });
+  for (const p of cfg.p2p.peers) peers.set(p.peerId, { peerId: p.peerId, address: p.address });
+  peers.delete(selfPeerId);
+  return [...peers.values()];
 }
 
 /** Write <home>/config.json. */

@@ -9,7 +9,7 @@ import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
 import { type Clock, systemClock } from "./clock.js";
 import { join } from "node:path";
-import { SIGNING_STATE_FILE, homePath, loadConfig, resolveModuleOptions } from "./config.js";
+import { SIGNING_STATE_FILE, configuredPeers, homePath, loadConfig, resolveModuleOptions } from "./config.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import { ConsensusGossipValidator } from "./consensus/gossip-validator.js";
 import { FileSigningState, storeSigningState } from "./consensus/signing-state.js";
@@ -17,7 +17,7 @@ import { loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
 import { type LogLevel, createLogger, setLogLevel } from "./logger.js";
-import { loadOrCreatePeerKey } from "./network/identity.js";
+import { loadOrCreatePeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer } from "./rpc/server.js";
@@ -82,15 +82,17 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
-      peers: () => ({ connected: network.connectedPeers().length, configured: cfg.p2p.peers.length }),
+      peers: () => ({ connected: network.connectedPeers().length, configured: peers.length }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
     });
     const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
     closers.push(async () => mempool.close());
     const peerKey = await loadOrCreatePeerKey(homePath(home, cfg.p2pKeyFile));
+    // The validators of genesis and this home's extra peers (admitted followers, bootstrap peers).
+    const peers = configuredPeers(cfg, spec, peerIdOf(peerKey));
     const network = new Network(
-      { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers: cfg.p2p.peers, topicPrefix: `/certchain/${spec.chainId}` },
+      { ...tunables.network, privateKey: peerKey, listen: cfg.p2p.listen, peers, topicPrefix: `/certchain/${spec.chainId}` },
       {
         clock,
         onTransactions: (data) => txGossip.handleBatch(data),
@@ -144,7 +146,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         driver,
         sync,
         txGossip,
-        peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+        peers: { connected: () => network.connectedPeers().length, configured: peers.length },
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
       },
     );

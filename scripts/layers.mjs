@@ -16,7 +16,7 @@ export const LAYERS = [
   { name: "services", paths: ["node/ledger/", "node/keys/"] },
   { name: "infrastructure", paths: ["node/db/", "node/network/", "node/sync/", "node/consensus/"] },
   { name: "interfaces", paths: ["node/rpc/", "node/audit/", "node/metrics.ts", "node/backup.ts"] },
-  { name: "node", paths: ["node/node.ts", "node/init.ts", "node/config.ts"] },
+  { name: "node", paths: ["node/node.ts", "node/init.ts", "node/config.ts", "node/ceremony/"] },
   { name: "applications", paths: ["cli/", "testnet/", "bench/"] },
 ];
 

@@ -18,12 +18,12 @@ import { signTx } from "../../node/chain/tx.js";
 import { newTxEnvelope } from "../../node/ledger/fresh.js";
 import type { IssueTxBody } from "../../node/chain/types.js";
 import { systemClock } from "../../node/clock.js";
-import { loadConfig } from "../../node/config.js";
+import { configuredPeers, loadConfig } from "../../node/config.js";
 import { signMessage } from "../../node/chain/messages.js";
 import { generateKeyPair, loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
-import { loadOrCreatePeerKey } from "../../node/network/identity.js";
+import { loadOrCreatePeerKey, peerIdOf } from "../../node/network/identity.js";
 import { Network } from "../../node/network/network.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
@@ -97,11 +97,12 @@ describe("e2e: the p2p edge", function () {
   it("rejects garbage from a configured peer and keeps committing", async () => {
     const home = net.nodes[3]?.home as string;
     const cfg = await loadConfig(home);
+    const privateKey = await loadOrCreatePeerKey(join(home, "p2p.key"));
     const rogue = new Network(
       {
-        privateKey: await loadOrCreatePeerKey(join(home, "p2p.key")),
+        privateKey,
         listen: cfg.p2p.listen,
-        peers: cfg.p2p.peers,
+        peers: configuredPeers(cfg, spec, peerIdOf(privateKey)),
         topicPrefix: `/certchain/${spec.chainId}`,
         redialIntervalMs: 200,
       },

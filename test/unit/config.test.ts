@@ -5,6 +5,7 @@ import { LedgerError } from "../../node/errors.js";
 
 const base = {
   name: "node1",
+  department: "public-security",
   genesisFile: "genesis.json",
   consensusKeyFile: "consensus.key",
   p2pKeyFile: "p2p.key",
