@@ -94,7 +94,8 @@ export function intFlag(command: string, args: ParsedArgs, name: string, fallbac
 export function hostsFlag(command: string, value: string | undefined, nodes: number): string[] | undefined {
   if (value === undefined) return undefined;
   const hosts = value.split(",").map((h) => h.trim());
-  if (hosts.length !== nodes || hosts.some((h) => h.length === 0)) throw new UsageError(`--hosts must name ${nodes} addresses, one per node, comma-separated`, command);
+  if (hosts.length !== nodes || hosts.some((h) => h.length === 0))
+    throw new UsageError(`--hosts must name ${nodes} addresses, one per node, comma-separated`, command);
   return hosts;
 }
 

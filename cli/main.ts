@@ -22,7 +22,11 @@ const root: Command = commandGroup(
     { name: "keys", summary: "generate and show Ed25519 key files", load: async () => (await import("./commands/keys.js")).keysCommand },
     { name: "node", summary: "one node's home: init, card, join, admit", load: async () => (await import("./commands/node.js")).nodeCommand },
     { name: "genesis", summary: "build a chain's genesis from node cards", load: async () => (await import("./commands/genesis.js")).genesisCommand },
-    { name: "init", summary: "create a whole chain on this machine: node homes, genesis, joins", load: async () => (await import("./commands/init.js")).initCommand },
+    {
+      name: "init",
+      summary: "create a whole chain on this machine: node homes, genesis, joins",
+      load: async () => (await import("./commands/init.js")).initCommand,
+    },
     { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
     {

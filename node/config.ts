@@ -123,7 +123,8 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
   if (typeof cfg.department !== "string" || cfg.department.length === 0) bad("department must be a department id");
   if (typeof cfg.genesisFile !== "string" || typeof cfg.p2pKeyFile !== "string" || typeof cfg.dataDir !== "string") bad("file paths");
   for (const key of ["consensusKeyFile", "issuerKeyFile"] as const) if (cfg[key] !== undefined && typeof cfg[key] !== "string") bad(`${key} must be a path`);
-  if (!isPlainObject(cfg.p2p) || !Array.isArray(cfg.p2p.listen) || !cfg.p2p.listen.every((a) => typeof a === "string")) bad("p2p.listen must be an array of multiaddrs");
+  if (!isPlainObject(cfg.p2p) || !Array.isArray(cfg.p2p.listen) || !cfg.p2p.listen.every((a) => typeof a === "string"))
+    bad("p2p.listen must be an array of multiaddrs");
   const unknownP2p = Object.keys(cfg.p2p).find((k) => !P2P_KEYS.includes(k));
   if (unknownP2p !== undefined) bad(`unknown key "p2p.${unknownP2p}" (known: ${P2P_KEYS.join(", ")})`);
   if (cfg.p2p.announce !== undefined && typeof cfg.p2p.announce !== "string") bad("p2p.announce must be a multiaddr");

@@ -82,6 +82,9 @@ Options:
   },
 };
 
-export const genesisCommand: Command = commandGroup("genesis", "build a chain's genesis from node cards", "The genesis of a new chain, built from node cards.", [
-  { name: "build", summary: genesisBuildCommand.summary, load: async () => genesisBuildCommand },
-]);
+export const genesisCommand: Command = commandGroup(
+  "genesis",
+  "build a chain's genesis from node cards",
+  "The genesis of a new chain, built from node cards.",
+  [{ name: "build", summary: genesisBuildCommand.summary, load: async () => genesisBuildCommand }],
+);

@@ -84,7 +84,11 @@ Options:
     const publicUrl = stringFlag(INIT, args, "public-url");
     const bootstrap = listFlag(args, "bootstrap").map((b) => parseBootstrap(INIT, b));
     const { initNode } = await import("../../node/ceremony/node-init.js");
-    const { home: made, card, cardFile } = await initNode({
+    const {
+      home: made,
+      card,
+      cardFile,
+    } = await initNode({
       home,
       department,
       name,

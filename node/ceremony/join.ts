@@ -47,7 +47,10 @@ export async function joinChain(home: string, genesisFile: string): Promise<Join
   if (await exists(target)) {
     const installed = (await readGenesis(target)).spec;
     if (installed.genesisHash === spec.genesisHash) return { ...result, alreadyJoined: true };
-    throw new LedgerError("CONFIG", `${target} already holds chain ${installed.chainId}; a node's genesis never changes (make a new home to join another chain)`);
+    throw new LedgerError(
+      "CONFIG",
+      `${target} already holds chain ${installed.chainId}; a node's genesis never changes (make a new home to join another chain)`,
+    );
   }
   await writeFileAtomic(target, bytes);
   return { ...result, alreadyJoined: false };

@@ -109,7 +109,8 @@ export function cardInGenesisProblem(spec: ChainSpec, card: NodeCard): string | 
   const differs = (["name", "department", "peerId", "address"] as const).filter((k) => v[k] !== card[k]);
   if (differs.length > 0) return `validator ${v.name} in this genesis differs from this node's card in ${differs.join(", ")}`;
   const missing = card.issuerKeys.filter((k) => spec.departmentOfIssuerKey(k) !== card.department);
-  if (missing.length > 0) return `issuer key ${(missing[0] as string).slice(0, 16)}… of this node's card is not a ${card.department} issuer key in this genesis`;
+  if (missing.length > 0)
+    return `issuer key ${(missing[0] as string).slice(0, 16)}… of this node's card is not a ${card.department} issuer key in this genesis`;
   return null;
 }
 

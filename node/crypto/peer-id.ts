@@ -26,7 +26,13 @@ function base58Encode(bytes: Uint8Array): string {
   }
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  return "1".repeat(zeros) + digits.reverse().map((d) => ALPHABET[d]).join("");
+  return (
+    "1".repeat(zeros) +
+    digits
+      .reverse()
+      .map((d) => ALPHABET[d])
+      .join("")
+  );
 }
 
 function base58Decode(text: string): Uint8Array | null {

@@ -41,7 +41,10 @@ export async function resolveIssuerKey(
     const known = await testnetIssuerKeyFiles(testnetDir);
     file = departments.map((d) => known.get(d)).find((f) => f !== undefined);
     if (file === undefined) {
-      throw new UsageError(`no --key given and ${join(testnetDir, TESTNET_FILE)} lists no issuer key of ${departments.join(" or ") || "any department"}`, command);
+      throw new UsageError(
+        `no --key given and ${join(testnetDir, TESTNET_FILE)} lists no issuer key of ${departments.join(" or ") || "any department"}`,
+        command,
+      );
     }
   }
   const key = await loadKeyFile(file);
