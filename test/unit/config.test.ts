@@ -65,6 +65,9 @@ describe("node config: partial options per module", () => {
     ["a nested object that is not an object", withModules({ network: { penalties: 5 } }), "network.penalties must be an object of options"],
     ["the admin switch (a start flag, not an option)", withModules({ rpc: { ...base.rpc, enableAdmin: true } }), '"rpc.enableAdmin"'],
     ["a mistyped rpc tunable", withModules({ rpc: { ...base.rpc, txBodyLimit: "1mb" } }), "rpc.txBodyLimit must be a number"],
+    ["a config without its department", { ...base, department: undefined }, "department must be a department id"],
+    ["an unknown p2p key", withModules({ p2p: { ...base.p2p, bootstrap: [] } }), '"p2p.bootstrap"'],
+    ["a peer without an address", withModules({ p2p: { ...base.p2p, peers: [{ peerId: "12D3KooW" }] } }), "p2p.peers must be an array of {peerId, address}"],
   ];
   for (const [what, config, named] of refused) {
     it(`refuses ${what}, naming the key`, () => {
