@@ -90,6 +90,15 @@ export function intFlag(command: string, args: ParsedArgs, name: string, fallbac
   return n;
 }
 
+/** --hosts A,B,C → one host per node, or undefined. */
+export function hostsFlag(command: string, value: string | undefined, nodes: number): string[] | undefined {
+  if (value === undefined) return undefined;
+  const hosts = value.split(",").map((h) => h.trim());
+  if (hosts.length !== nodes || hosts.some((h) => h.length === 0))
+    throw new UsageError(`--hosts must name ${nodes} addresses, one per node, comma-separated`, command);
+  return hosts;
+}
+
 export { DEFAULT_RPC_URL };
 
 /** The node RPC URL: --rpc, else $CERTCHAIN_RPC, else node 1 of a default local testnet. */

@@ -6,7 +6,7 @@
 import "../node/polyfill.js";
 import { readFileSync } from "node:fs";
 import { EXIT } from "../node/errors.js";
-import { type Command, type CommandEntry, commandGroup, runCommand } from "./command.js";
+import { type Command, commandGroup, runCommand } from "./command.js";
 import { errorLine, exitCodeFor } from "./errors.js";
 import { type CliIo, consoleIo } from "./io.js";
 
@@ -16,33 +16,20 @@ Environment: CERTCHAIN_RPC (default --rpc), CERTCHAIN_LOG (node log level), CERT
 CERTCHAIN_PASSPHRASE_FILE (a file whose first line is the key passphrase);
 any node option as CERTCHAIN_<MODULE>__<OPTION>, e.g. CERTCHAIN_MEMPOOL__MAX_TXS (certchain config show).`;
 
-/** `certchain node …`: a node's own operations (reload, admin token; the setup ceremony joins them here). */
-const nodeCommands: CommandEntry[] = [
-  {
-    name: "reload",
-    summary: "make a running node reload its config (peers, log level, admin token)",
-    load: async () => (await import("./commands/node-reload.js")).nodeReloadCommand,
-  },
-  {
-    name: "token",
-    summary: "create the admin token POST /admin/reload asks for",
-    load: async () => (await import("./commands/node-reload.js")).nodeTokenCommand,
-  },
-];
-
 const root: Command = commandGroup(
   "",
   "certchain",
   "certchain: a permissioned ledger for government electronic certificates.",
   [
     { name: "keys", summary: "generate, show and encrypt key files", load: async () => (await import("./commands/keys.js")).keysCommand },
-    { name: "init", summary: "create a new chain: keys, genesis and node homes", load: async () => (await import("./commands/init.js")).initCommand },
-    { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
+    { name: "node", summary: "one node's home: init, card, join, admit, reload, token", load: async () => (await import("./commands/node.js")).nodeCommand },
+    { name: "genesis", summary: "build a chain's genesis from node cards", load: async () => (await import("./commands/genesis.js")).genesisCommand },
     {
-      name: "node",
-      summary: "operate a node: reload its config, create its admin token",
-      load: async () => commandGroup("node", "operate a node", "certchain node: operations on one node's home.", nodeCommands),
+      name: "init",
+      summary: "create a whole chain on this machine: node homes, genesis, joins",
+      load: async () => (await import("./commands/init.js")).initCommand,
     },
+    { name: "start", summary: "run a node from its home directory", load: async () => (await import("./commands/start.js")).startCommand },
     { name: "config", summary: "show and check a node's settings", load: async () => (await import("./commands/config.js")).configCommand },
     { name: "testnet", summary: "run a local N-node testnet in the foreground", load: async () => (await import("./commands/testnet.js")).testnetCommand },
     {

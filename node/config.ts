@@ -1,8 +1,10 @@
 /**
- * A node's home directory and configuration file. Layout:
+ * A node's home directory and configuration file. Layout (the home is 0700):
  *   <home>/config.toml        NodeConfig (TOML, smol-toml)
- *   <home>/genesis.json       the chain's genesis
+ *   <home>/card.json          the node card: its public facts, signed (ceremony/)
+ *   <home>/genesis.json       the chain's genesis (installed by `node join`)
  *   <home>/consensus.key      Ed25519 consensus key (validators only; mode 0600; keys/key-file.ts)
+ *   <home>/issuer.key         the department's Ed25519 issuer key (validators only; mode 0600; the node never reads it)
  *   <home>/p2p.key            libp2p identity (mode 0600; a key file of role p2p)
  *   <home>/signing-state.json what the validator signed at the height in progress (outside data/ on purpose)
  *   <home>/data/              LevelDB
@@ -27,7 +29,7 @@ import { LedgerError } from "./errors.js";
 import { defaultMempoolOptions } from "./ledger/mempool.js";
 import { defaultTxGossipOptions } from "./ledger/tx-gossip.js";
 import { LOG_LEVELS, defaultLogOptions, isLogLevel } from "./logger.js";
-import { defaultNetworkOptions } from "./network/network.js";
+import { type NetworkPeer, defaultNetworkOptions } from "./network/network.js";
 import { type RpcServerOptions, defaultRpcServerOptions } from "./rpc/server.js";
 import { defaultSyncOptions } from "./sync/sync.js";
 
@@ -63,15 +65,25 @@ type Widen<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? 
 /** What config.toml holds. Paths are relative to the home directory unless absolute. */
 export interface NodeConfig {
   name: string;
+  /** The department that runs the node (on its card). */
+  department: string;
   genesisFile: string;
   /** Absent for a follower node. */
   consensusKeyFile?: string;
+  /** The department's issuer key (validators); the node never reads it, `cert issue --key` does. */
+  issuerKeyFile?: string;
   p2pKeyFile: string;
   dataDir: string;
   p2p: {
+    /** Where libp2p listens (may be /ip4/0.0.0.0/tcp/PORT). */
     listen: string[];
-    /** Static peers; only these may connect. */
-    peers: Array<{ peerId: string; address: string }>;
+    /** The public address on the node's card, which other nodes dial (never 0.0.0.0). */
+    announce?: string;
+    /**
+     * This home's own extra peers: the followers a validator admits, a follower's bootstrap peers. The
+     * validators of genesis are peers without being listed (configuredPeers); only peers may connect.
+     */
+    peers: NetworkPeer[];
   };
   /** Where the RPC listens (required), and any of its other tunables. */
   rpc: { host: string; port: number } & PartialOptions<ModuleOptions["rpc"]>;
@@ -92,18 +104,31 @@ export interface NodeConfig {
  */
 export const nodeFieldExamples = {
   name: "node1",
+  department: "market-regulation",
   genesisFile: "genesis.json",
   consensusKeyFile: "consensus.key",
+  issuerKeyFile: "issuer.key",
   p2pKeyFile: "p2p.key",
   dataDir: "data",
   p2p: {
     listen: ["/ip4/127.0.0.1/tcp/26600"],
+    announce: "/ip4/127.0.0.1/tcp/26600",
     peers: [{ peerId: "12D3KooW…", address: "/ip4/127.0.0.1/tcp/26601" }],
   },
 };
 
 /** What config.toml must set (dotted paths): the rest has a default or may be absent. */
-export const REQUIRED_FIELDS: readonly string[] = ["name", "genesisFile", "p2pKeyFile", "dataDir", "p2p.listen", "p2p.peers", "rpc.host", "rpc.port"];
+export const REQUIRED_FIELDS: readonly string[] = [
+  "name",
+  "department",
+  "genesisFile",
+  "p2pKeyFile",
+  "dataDir",
+  "p2p.listen",
+  "p2p.peers",
+  "rpc.host",
+  "rpc.port",
+];
 
 /** Every key config.toml may hold, with its type given by a default (module options) or an example (node fields). */
 export const configSchema: Readonly<Record<string, unknown>> = { ...nodeFieldExamples, ...defaultModuleOptions };
@@ -159,6 +184,7 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
     if (valueAt(raw, path) === undefined) bad(`missing "${path}" (${typeName(valueAt(configSchema, path))})`);
   }
   if (raw.name === "") bad("name must not be empty");
+  if (raw.department === "") bad("department must be a department id");
   const cfg = raw as unknown as NodeConfig;
   if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level))
     bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);

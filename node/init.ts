@@ -1,31 +1,44 @@
 /**
- * `certchain init`: keys, genesis and one home directory per validator, for a new chain. Also used by
- * the testnet and by tests.
+ * `certchain init`: a new chain on one machine, made by the very steps departments on their own
+ * servers take (ceremony/): a `node init` per node, a genesis built from the validators' cards, a
+ * `node join` per home, and each follower admitted by the validators (and the other followers). Also
+ * used by the testnet and by tests, so every run exercises the ceremony.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS, DEFAULT_REVIEW_RULES } from "./chain/certificate-types.js";
-import { ChainSpec, defaultConsensusParams } from "./chain/genesis.js";
-import type { ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./chain/types.js";
+import { publicAddressProblem } from "./chain/card.js";
+import type { GenesisTemplate } from "./chain/template.js";
+import type { ConsensusParams, ReviewRuleSet } from "./chain/types.js";
 import { LedgerError } from "./errors.js";
-import { type NodeConfig, saveConfig } from "./config.js";
-import { type KeyProtection, generateKeyPair, saveKeyFile } from "./keys/key-file.js";
-import { makePrivateDir } from "./keys/private-file.js";
-import { createPeerKeyFile } from "./network/identity.js";
+import { admitFollower } from "./ceremony/admit.js";
+import { buildGenesisFile } from "./ceremony/genesis-build.js";
+import { joinChain } from "./ceremony/join.js";
+import { type NodeInitResult, initNode } from "./ceremony/node-init.js";
+import { KEY_FILES } from "./ceremony/keys.js";
+import type { KeyProtection } from "./keys/key-file.js";
+import { loadTemplate } from "./ledger/template-file.js";
 
 export interface InitOptions {
-  /** Where to write: <dir>/genesis.json, <dir>/node<i>/, <dir>/issuers/<department>.key */
+  /** Where to write: <dir>/genesis.json and one home per node, <dir>/node<i>/ and <dir>/follower<j>/. */
   dir: string;
   validators: number;
   /** Follower nodes: replicate and serve queries, never vote (no consensus key). */
   followers?: number;
   chainName: string;
+  /** The address every node listens on and announces, unless `hosts` names one per node. */
   host: string;
+  /** One address per node (validators first, then followers), e.g. 127.0.0.11, 127.0.0.12, …. */
+  hosts?: string[];
   /** Node i (validators first, then followers) listens for p2p on basePort + i and RPC on basePort + 100 + i. */
   basePort: number;
   genesisTime: number;
+  /** Genesis template file (default templates/default.json). */
+  templateFile?: string;
+  /** Validator i's department (default: the template's departments in order, repeating). */
+  departments?: string[];
+  /** Consensus parameters laid over the template's. */
   consensus?: Partial<ConsensusParams>;
-  /** Automatic review rules of genesis (default DEFAULT_REVIEW_RULES; null: none). */
+  /** Automatic review rules of genesis (default: the template's; null: none). */
   reviewRules?: ReviewRuleSet | null;
   /** How every private key is written: under one passphrase, or in plaintext (local testnets and tests only). */
   keys: KeyProtection;
@@ -43,93 +56,126 @@ export const defaultInitOptions: Omit<InitOptions, "dir" | "genesisTime" | "keys
 export interface InitResult {
   genesisFile: string;
   chainId: string;
-  /** Validators first (in genesis order), then followers (department "follower"). */
-  nodes: Array<{ name: string; home: string; peerId: string; p2pAddress: string; rpcUrl: string; department: string }>;
+  /** Validators first (in genesis order), then followers. */
+  nodes: Array<{ name: string; home: string; peerId: string; p2pAddress: string; rpcUrl: string; department: string; role: "validator" | "follower" }>;
+  /** Per department with a validator: the issuer key of its first validator in genesis order. */
   issuers: Array<{ department: string; keyFile: string; publicKey: string }>;
 }
 
-/** Generate keys, genesis and node homes for a new chain of `validators` nodes. */
-export async function initNetwork(opts: InitOptions): Promise<InitResult> {
-  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 64) {
-    throw new LedgerError("BAD_ARGUMENT", "validators must be an integer from 1 to 64");
-  }
-  const followers = opts.followers ?? 0;
-  if (!Number.isInteger(followers) || followers < 0 || followers > 32) throw new LedgerError("BAD_ARGUMENT", "followers must be an integer from 0 to 32");
-  await mkdir(opts.dir, { recursive: true });
-  // Directories that hold private keys: 0700 (key files themselves are 0600).
-  await makePrivateDir(join(opts.dir, "issuers"));
-  const issuers: InitResult["issuers"] = [];
-  const departments: Department[] = [];
-  for (const d of DEFAULT_DEPARTMENTS) {
-    const key = generateKeyPair();
-    const keyFile = join(opts.dir, "issuers", `${d.id}.key`);
-    await saveKeyFile(keyFile, key, opts.keys, `issuer:${d.id}`);
-    issuers.push({ department: d.id, keyFile, publicKey: key.publicKey });
-    departments.push({ id: d.id, name: d.name, issuerKeys: [key.publicKey], certificateTypes: d.certificateTypes });
-  }
-  const validators: ValidatorInfo[] = [];
-  const homes: Array<{ home: string; name: string; p2pPort: number; rpcPort: number; peerId: string; validator: boolean }> = [];
-  for (let i = 0; i < opts.validators; i++) {
-    const name = `node${i + 1}`;
-    const home = join(opts.dir, name);
-    await makePrivateDir(home);
-    const consensusKey = generateKeyPair();
-    await saveKeyFile(join(home, "consensus.key"), consensusKey, opts.keys, "consensus");
-    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"), opts.keys);
-    const p2pPort = opts.basePort + i;
-    const rpcPort = opts.basePort + 100 + i;
-    const department = (DEFAULT_DEPARTMENTS[i % DEFAULT_DEPARTMENTS.length] as { id: string }).id;
-    validators.push({ name, department, publicKey: consensusKey.publicKey, peerId, address: `/ip4/${opts.host}/tcp/${p2pPort}` });
-    homes.push({ home, name, p2pPort, rpcPort, peerId, validator: true });
-  }
-  for (let j = 0; j < followers; j++) {
-    const i = opts.validators + j;
-    const name = `follower${j + 1}`;
-    const home = join(opts.dir, name);
-    await makePrivateDir(home);
-    const { peerId } = await createPeerKeyFile(join(home, "p2p.key"), opts.keys);
-    homes.push({ home, name, p2pPort: opts.basePort + i, rpcPort: opts.basePort + 100 + i, peerId, validator: false });
-  }
-  const address = (h: { p2pPort: number }): string => `/ip4/${opts.host}/tcp/${h.p2pPort}`;
-  const genesis: Genesis = {
-    chainName: opts.chainName,
-    genesisTime: opts.genesisTime,
-    validators,
-    departments,
-    certificateTypes: DEFAULT_CERTIFICATE_TYPES,
-    consensus: { ...defaultConsensusParams, ...opts.consensus },
+/** A node init of the plan, before it runs. */
+interface PlannedNode {
+  name: string;
+  department: string;
+  host: string;
+  p2pPort: number;
+  rpcPort: number;
+  follower: boolean;
+}
+
+/** The template with init's overrides of consensus parameters and review rules. */
+function withOverrides(template: GenesisTemplate, opts: InitOptions): GenesisTemplate {
+  const t: GenesisTemplate = { ...template, consensus: { ...template.consensus, ...opts.consensus } };
+  if (opts.reviewRules === null) delete t.reviewRules;
+  else if (opts.reviewRules !== undefined) t.reviewRules = opts.reviewRules;
+  return t;
+}
+
+/** Plan every node and check the whole plan before anything is written. */
+function planNodes(opts: InitOptions, template: GenesisTemplate): PlannedNode[] {
+  const bad = (msg: string): never => {
+    throw new LedgerError("BAD_ARGUMENT", msg);
   };
-  const reviewRules = opts.reviewRules === undefined ? DEFAULT_REVIEW_RULES : opts.reviewRules;
-  if (reviewRules !== null) genesis.reviewRules = reviewRules;
-  const spec = new ChainSpec(genesis);
-  const genesisText = `${JSON.stringify(genesis, null, 2)}\n`;
-  const genesisFile = join(opts.dir, "genesis.json");
-  await writeFile(genesisFile, genesisText);
-  const nodes: InitResult["nodes"] = [];
-  for (const [i, h] of homes.entries()) {
-    await writeFile(join(h.home, "genesis.json"), genesisText);
-    const cfg: NodeConfig = {
-      name: h.name,
-      genesisFile: "genesis.json",
-      p2pKeyFile: "p2p.key",
-      dataDir: "data",
-      p2p: {
-        listen: [address(h)],
-        // Every node of this network, validators and followers: only these may connect.
-        peers: homes.filter((_, j) => j !== i).map((o) => ({ peerId: o.peerId, address: address(o) })),
-      },
-      rpc: { host: opts.host, port: h.rpcPort },
-    };
-    if (h.validator) cfg.consensusKeyFile = "consensus.key";
-    await saveConfig(h.home, cfg);
-    nodes.push({
-      name: h.name,
-      home: h.home,
-      peerId: h.peerId,
-      p2pAddress: `/ip4/${opts.host}/tcp/${h.p2pPort}/p2p/${h.peerId}`,
-      rpcUrl: `http://${opts.host}:${h.rpcPort}`,
-      department: h.validator ? (validators[i] as ValidatorInfo).department : "follower",
+  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > 64) bad("validators must be an integer from 1 to 64");
+  const followers = opts.followers ?? 0;
+  if (!Number.isInteger(followers) || followers < 0 || followers > 32) bad("followers must be an integer from 0 to 32");
+  const total = opts.validators + followers;
+  if (opts.hosts !== undefined && opts.hosts.length !== total) bad(`hosts names ${opts.hosts.length} addresses for ${total} nodes`);
+  const departments = template.departments.map((d) => d.id);
+  if (opts.departments !== undefined) {
+    if (opts.departments.length !== opts.validators) bad(`departments names ${opts.departments.length} departments for ${opts.validators} validators`);
+    const unknown = opts.departments.find((d) => !departments.includes(d));
+    if (unknown !== undefined) bad(`department "${unknown}" is not in the template (it has ${departments.join(", ")})`);
+  }
+  const plan: PlannedNode[] = [];
+  for (let i = 0; i < total; i++) {
+    const follower = i >= opts.validators;
+    const j = follower ? i - opts.validators : i;
+    const host = opts.hosts?.[i] ?? opts.host;
+    const problem = publicAddressProblem(`/ip4/${host}/tcp/${opts.basePort + i}`);
+    const name = follower ? `follower${j + 1}` : `node${j + 1}`;
+    if (problem !== null) bad(`${name}: ${problem}`);
+    plan.push({
+      name,
+      department: (follower ? departments[j % departments.length] : (opts.departments?.[j] ?? departments[j % departments.length])) as string,
+      host,
+      p2pPort: opts.basePort + i,
+      rpcPort: opts.basePort + 100 + i,
+      follower,
     });
   }
-  return { genesisFile, chainId: spec.chainId, nodes, issuers };
+  return plan;
+}
+
+/** Make a new chain of `validators` nodes (and followers) in `dir` through the ceremony's steps. */
+export async function initNetwork(opts: InitOptions): Promise<InitResult> {
+  const template = withOverrides(await loadTemplate(opts.templateFile), opts);
+  const plan = planNodes(opts, template);
+  await mkdir(opts.dir, { recursive: true });
+
+  // 1. Each node inits its own home: keys, config, card.
+  const inits: Array<{ plan: PlannedNode; init: NodeInitResult }> = [];
+  for (const p of plan) {
+    const init = await initNode({
+      home: join(opts.dir, p.name),
+      department: p.department,
+      name: p.name,
+      p2p: `/ip4/${p.host}/tcp/${p.p2pPort}`,
+      rpc: { host: p.host, port: p.rpcPort },
+      follower: p.follower,
+      keys: opts.keys,
+    });
+    inits.push({ plan: p, init });
+  }
+  const validators = inits.filter((n) => !n.plan.follower);
+  const followers = inits.filter((n) => n.plan.follower);
+
+  // 2. Genesis from the validators' cards (public facts only).
+  const genesisFile = join(opts.dir, "genesis.json");
+  const built = await buildGenesisFile({
+    cardFiles: validators.map((n) => n.init.cardFile),
+    template,
+    chainName: opts.chainName,
+    genesisTime: opts.genesisTime,
+    out: genesisFile,
+  });
+  const spec = built.spec;
+
+  // 3. Every home checks its card is in genesis and installs it; followers are admitted.
+  for (const n of inits) await joinChain(n.init.home, genesisFile);
+  for (const n of inits) {
+    for (const f of followers) if (f !== n) await admitFollower(n.init.home, f.init.cardFile);
+  }
+
+  const byPeer = new Map(validators.map((n) => [n.init.card.peerId, n]));
+  const ordered = [...spec.validators.map((v) => byPeer.get(v.peerId) as (typeof inits)[number]), ...followers];
+  const issuers: InitResult["issuers"] = [];
+  for (const n of ordered) {
+    const key = n.init.card.issuerKeys[0];
+    if (key === undefined || issuers.some((i) => i.department === n.plan.department)) continue;
+    issuers.push({ department: n.plan.department, keyFile: join(n.init.home, KEY_FILES.issuer), publicKey: key });
+  }
+  return {
+    genesisFile,
+    chainId: spec.chainId,
+    nodes: ordered.map(({ plan: p, init }) => ({
+      name: p.name,
+      home: init.home,
+      peerId: init.card.peerId,
+      p2pAddress: `${init.card.address}/p2p/${init.card.peerId}`,
+      rpcUrl: `http://${p.host}:${p.rpcPort}`,
+      department: p.department,
+      role: p.follower ? "follower" : "validator",
+    })),
+    issuers,
+  };
 }

@@ -27,6 +27,7 @@ export const LAYERS = [
       "node/configured-peers.ts",
       "node/reload.ts",
       "node/admin-token.ts",
+      "node/ceremony/",
     ],
   },
   { name: "applications", paths: ["cli/", "testnet/", "bench/"] },

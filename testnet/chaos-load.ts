@@ -129,12 +129,17 @@ export class LoadGenerator {
   private offerLoop: Promise<void> | null = null;
   private confirmLoop: Promise<void> | null = null;
   private seq = 0;
+  /** The samples whose department has an issuer key on this testnet (identity proofs always). */
+  private readonly samples: Sample[];
 
   constructor(
     private readonly options: LoadOptions,
     private readonly modules: LoadModules,
   ) {
-    for (const s of SAMPLES) if (!modules.issuers.has(s.department)) throw new LedgerError("CONFIG", `no issuer key for department ${s.department}`);
+    // A testnet of fewer validators than departments has issuer keys for some departments only.
+    this.samples = SAMPLES.filter((s) => modules.issuers.has(s.department));
+    const identity = SAMPLES[0] as Sample;
+    if (!modules.issuers.has(identity.department)) throw new LedgerError("CONFIG", `no issuer key for department ${identity.department}`);
   }
 
   /** Begin offering load and confirming commits. */
@@ -174,7 +179,7 @@ export class LoadGenerator {
   /** Create the next issue transaction, rotating through the departments (within the review rules). */
   private nextTx(): { tx: Transaction; certificateId: string; identity?: PendingTx["identity"] } {
     const n = ++this.seq;
-    let s = SAMPLES[n % SAMPLES.length] as Sample;
+    let s = this.samples[n % this.samples.length] as Sample;
     let holder: PendingTx["identity"] = {
       holder: { name: `Holder ${n}`, idType: "resident-id", idNumber: `33010619900307${(n % 10_000).toString().padStart(4, "0")}` },
       holderSalt: newSalt(),

@@ -10,7 +10,10 @@ export interface TestnetOptions {
   dir: string;
   /** Node i: p2p on basePort + i, RPC on basePort + 100 + i. */
   basePort: number;
+  /** The address every node listens on and announces, unless `hosts` names one per node. */
   host: string;
+  /** One address per node (validators first, then followers), e.g. 127.0.0.11, 127.0.0.12, …. */
+  hosts?: string[];
   chainName: string;
   /** How long every node has to answer GET /status after it is spawned. */
   readyTimeoutMs: number;

@@ -10,9 +10,10 @@ function canListen(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** Node i uses basePort + i (p2p) and basePort + 100 + i (RPC). */
-export async function assertPortsFree(host: string, basePort: number, nodes: number): Promise<void> {
+/** Node i uses basePort + i (p2p) and basePort + 100 + i (RPC), on its own host or the common one. */
+export async function assertPortsFree(hosts: string | string[], basePort: number, nodes: number): Promise<void> {
   for (let i = 0; i < nodes; i++) {
+    const host = typeof hosts === "string" ? hosts : (hosts[i] as string);
     for (const port of [basePort + i, basePort + 100 + i]) {
       if (!(await canListen(port, host))) {
         throw new TestnetError(`port ${port} on ${host} is in use (another testnet or node?); stop it or choose another --base-port`);

@@ -48,7 +48,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   } catch {
     throw new TestnetError(`cannot find ${BIN}; the testnet spawns nodes through it`);
   }
-  await assertPortsFree(opts.host, opts.basePort, opts.nodes + opts.followers);
+  await assertPortsFree(opts.hosts ?? opts.host, opts.basePort, opts.nodes + opts.followers);
   await prepareTestnetDir(dir);
   const init = await initNetwork({
     dir,
@@ -58,6 +58,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     followers: opts.followers,
     chainName: opts.chainName,
     host: opts.host,
+    ...(opts.hosts === undefined ? {} : { hosts: opts.hosts }),
     basePort: opts.basePort,
     genesisTime: Date.now(),
     ...(opts.consensus === undefined ? {} : { consensus: opts.consensus }),

@@ -1,6 +1,7 @@
 /** `certchain testnet`: N local nodes as separate processes, in the foreground until Ctrl-C. */
-import { intFlag, parseCommandArgs, stringFlag } from "../args.js";
+import { hostsFlag, intFlag, parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../errors.js";
 import { defaultTestnetOptions } from "../../testnet/options.js";
 
 const NAME = "testnet";
@@ -12,7 +13,7 @@ export const testnetCommand: Command = {
 testnet.json is refused), one process per node on ${defaultTestnetOptions.host}, logs in DIR/node<i>/node.log,
 everything needed to use it in DIR/testnet.json. Ctrl-C or SIGTERM stops all nodes cleanly.
 
-Usage: certchain testnet [--nodes N] [--followers M] [--dir DIR] [--base-port P] [--host HOST]
+Usage: certchain testnet [--nodes N] [--followers M] [--dir DIR] [--base-port P] [--host HOST | --hosts H1,H2,…]
 
 Options:
   --nodes N          validators, 1-64 (default ${defaultTestnetOptions.nodes})
@@ -20,6 +21,7 @@ Options:
   --dir DIR          data directory (default ${defaultTestnetOptions.dir})
   --base-port P      node i: p2p P+i, RPC P+100+i (default ${defaultTestnetOptions.basePort})
   --host HOST        listen address (default ${defaultTestnetOptions.host})
+  --hosts H1,H2,…    one listen address per node, validators first (e.g. 127.0.0.11,127.0.0.12,…)
   -h, --help         show this help`,
   async run(argv) {
     const args = parseCommandArgs(NAME, argv, {
@@ -28,15 +30,19 @@ Options:
       dir: { type: "string" },
       "base-port": { type: "string" },
       host: { type: "string" },
+      hosts: { type: "string" },
     });
     const nodes = intFlag(NAME, args, "nodes", defaultTestnetOptions.nodes, 1, 64);
     const followers = intFlag(NAME, args, "followers", defaultTestnetOptions.followers, 0, 32);
+    if (args.values.host !== undefined && args.values.hosts !== undefined) throw new UsageError("give --host or --hosts, not both", NAME);
+    const hosts = hostsFlag(NAME, stringFlag(NAME, args, "hosts"), nodes + followers);
     const options = {
       nodes,
       followers,
       dir: stringFlag(NAME, args, "dir") ?? defaultTestnetOptions.dir,
       basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes - followers),
       host: stringFlag(NAME, args, "host") ?? defaultTestnetOptions.host,
+      ...(hosts === undefined ? {} : { hosts }),
     };
     const { runTestnet } = await import("../../testnet/testnet.js");
     return runTestnet(options);

@@ -124,11 +124,29 @@ export function checkGenesis(g: Genesis): void {
   if (typeof g.chainName !== "string" || !ID.test(g.chainName)) fail("chainName must match [a-z0-9-]");
   if (!Number.isSafeInteger(g.genesisTime)) fail("genesisTime must be an integer (ms)");
   if (!Array.isArray(g.validators) || g.validators.length === 0) fail("at least one validator is needed");
+  checkChainContent(g, fail);
+  const consensusKeys = new Set<string>();
+  for (const v of g.validators) {
+    if (!isPublicKeyHex(v.publicKey) || consensusKeys.has(v.publicKey)) fail(`validator ${v.name}: key invalid or repeated`);
+    consensusKeys.add(v.publicKey);
+    if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${v.name}: peerId and address`);
+  }
+}
+
+/** What a chain's rules are made of besides its validators: what a genesis template gives. */
+export type ChainContent = Pick<Genesis, "departments" | "certificateTypes" | "reviewRules" | "consensus">;
+
+/**
+ * Check certificate types, review rules, departments and consensus parameters (genesis and genesis
+ * templates alike); `fail` names the first problem.
+ */
+export function checkChainContent(g: ChainContent, fail: (msg: string) => never): void {
   if (!Array.isArray(g.departments) || !Array.isArray(g.certificateTypes)) fail("departments and certificateTypes must be arrays");
   const types = new Map<string, CertificateType>();
   for (const t of g.certificateTypes) {
-    if (!ID.test(t.id) || types.has(t.id)) fail(`certificate type id "${t.id}" is invalid or repeated`);
+    if (typeof t !== "object" || t === null || !ID.test(t.id) || types.has(t.id)) fail(`certificate type id "${t?.id}" is invalid or repeated`);
     types.set(t.id, t);
+    if (!isLocalized(t.name)) fail(`type ${t.id}: name must be {en, zh}`);
     if (!Array.isArray(t.fields)) fail(`type ${t.id}: fields must be an array`);
     if (!Number.isSafeInteger(t.defaultValidityDays) || t.defaultValidityDays <= 0) fail(`type ${t.id}: defaultValidityDays`);
     if (!Number.isSafeInteger(t.maxValidityDays) || t.maxValidityDays < t.defaultValidityDays)
@@ -146,19 +164,15 @@ export function checkGenesis(g: Genesis): void {
   const deptIds = new Set<string>();
   const keys = new Set<string>();
   for (const d of g.departments) {
-    if (!ID.test(d.id) || deptIds.has(d.id)) fail(`department id "${d.id}" is invalid or repeated`);
+    if (typeof d !== "object" || d === null || !ID.test(d.id) || deptIds.has(d.id)) fail(`department id "${d?.id}" is invalid or repeated`);
     deptIds.add(d.id);
+    if (!isLocalized(d.name)) fail(`department ${d.id}: name must be {en, zh}`);
+    if (!Array.isArray(d.issuerKeys) || !Array.isArray(d.certificateTypes)) fail(`department ${d.id}: issuerKeys and certificateTypes must be arrays`);
     for (const k of d.issuerKeys) {
       if (!isPublicKeyHex(k) || keys.has(k)) fail(`department ${d.id}: issuer key ${k} invalid or repeated`);
       keys.add(k);
     }
     for (const t of d.certificateTypes) if (!typeIds.has(t)) fail(`department ${d.id}: unknown type ${t}`);
-  }
-  const consensusKeys = new Set<string>();
-  for (const v of g.validators) {
-    if (!isPublicKeyHex(v.publicKey) || consensusKeys.has(v.publicKey)) fail(`validator ${v.name}: key invalid or repeated`);
-    consensusKeys.add(v.publicKey);
-    if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${v.name}: peerId and address`);
   }
   const c = g.consensus;
   // A block must fit the largest transaction, or one big transaction would block the mempool forever.
@@ -171,4 +185,9 @@ export function checkGenesis(g: Genesis): void {
   for (const t of g.certificateTypes) {
     if (t.maxValidityDays * DAY_MS < limits.minValidityMs) fail(`type ${t.id}: maxValidityDays is shorter than minValidityMs`);
   }
+}
+
+function isLocalized(value: unknown): boolean {
+  const v = value as { en?: unknown; zh?: unknown } | null;
+  return typeof v === "object" && v !== null && typeof v.en === "string" && typeof v.zh === "string";
 }

@@ -13,6 +13,7 @@ export const Domain = {
   DOCUMENT: "certchain/document/v1",
   VALIDATORS: "certchain/validators/v1",
   RECEIPT: "certchain/receipt/v1",
+  NODE_CARD: "certchain/node-card/v1",
 } as const;
 
 export type DomainTag = (typeof Domain)[keyof typeof Domain];

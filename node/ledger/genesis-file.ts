@@ -12,6 +12,8 @@ export async function loadGenesis(path: string): Promise<ChainSpec> {
   try {
     parsed = JSON.parse(await readFile(path, "utf8")) as Genesis;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      throw new LedgerError("CONFIG", `no genesis at ${path} (a new home gets it from certchain node join)`);
     throw new LedgerError("CONFIG", `cannot read genesis ${path}: ${(err as Error).message}`);
   }
   return new ChainSpec(parsed);

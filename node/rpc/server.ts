@@ -31,6 +31,8 @@ export interface RpcServerOptions {
   /** Where the node listens (it passes them to `listen`). */
   host: string;
   port: number;
+  /** The URL the public reaches this RPC at ("" = none; `node init --public-url` writes it). */
+  publicUrl: string;
   /** Largest body of POST /txs (a batch of transactions). */
   txBodyLimit: number;
   /** Largest body of POST /verify (one certificate document). */
@@ -99,6 +101,7 @@ export interface RpcServerModules {
 export const defaultRpcServerOptions: RpcServerOptions = {
   host: "127.0.0.1",
   port: 26700,
+  publicUrl: "",
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,

@@ -138,6 +138,7 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
       dir,
       keys: { plaintext: true },
       validators: 1,
+      departments: ["market-regulation"], // the one validator's department issues the licences
       chainName: "audit",
       host: "127.0.0.1",
       basePort: await freeBasePort(1),

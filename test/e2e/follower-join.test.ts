@@ -92,6 +92,7 @@ describe("e2e: a follower joins without a validator restart", function () {
     const address = `/ip4/127.0.0.1/tcp/${basePort + 4}`;
     const cfg: NodeConfig = {
       name: "follower1",
+      department: "housing",
       genesisFile: "genesis.json",
       p2pKeyFile: "p2p.key",
       dataDir: "data",

@@ -19,11 +19,12 @@ import { newTxEnvelope } from "../../node/ledger/fresh.js";
 import type { IssueTxBody } from "../../node/chain/types.js";
 import { systemClock } from "../../node/clock.js";
 import { loadConfig } from "../../node/config.js";
+import { configuredPeers } from "../../node/configured-peers.js";
 import { signMessage } from "../../node/chain/messages.js";
 import { generateKeyPair, loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
-import { loadPeerKey } from "../../node/network/identity.js";
+import { loadPeerKey, peerIdOf } from "../../node/network/identity.js";
 import { Network } from "../../node/network/network.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
@@ -98,11 +99,12 @@ describe("e2e: the p2p edge", function () {
   it("rejects garbage from a configured peer and keeps committing", async () => {
     const home = net.nodes[3]?.home as string;
     const cfg = await loadConfig(home);
+    const privateKey = await loadPeerKey(join(home, "p2p.key"), { allowPlaintext: true });
     const rogue = new Network(
       {
-        privateKey: await loadPeerKey(join(home, "p2p.key"), { allowPlaintext: true }),
+        privateKey,
         listen: cfg.p2p.listen,
-        peers: cfg.p2p.peers,
+        peers: configuredPeers(cfg, spec, peerIdOf(privateKey)),
         topicPrefix: `/certchain/${spec.chainId}`,
         redialIntervalMs: 200,
       },

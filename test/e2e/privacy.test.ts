@@ -11,14 +11,13 @@ import { join } from "node:path";
 import { Level } from "level";
 import { applyBlock } from "../../node/ledger/apply.js";
 import { blockHash, buildBlock, commitSealBytes, genesisTip, nextBlockTime } from "../../node/chain/block.js";
-import { DEFAULT_REVIEW_RULES } from "../../node/chain/certificate-types.js";
 import type { CertificateDocument } from "../../node/chain/document.js";
 import { executeBlock } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { Transaction } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { LevelStore } from "../../node/db/level-store.js";
-import { DAY, T0, type TestPerson, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
+import { DEFAULT_REVIEW_RULES, DAY, T0, type TestPerson, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
 
 const chain = makeTestChain(4, "privacy", { reviewRules: DEFAULT_REVIEW_RULES });
 

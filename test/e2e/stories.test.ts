@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/main.js";
 import type { CliIo } from "../../cli/io.js";
-import { DEFAULT_REVIEW_RULES } from "../../node/chain/certificate-types.js";
+import { DEFAULT_REVIEW_RULES } from "../helpers/chain.js";
 import { type CertificateDocument, issuePayloadFor } from "../../node/chain/document.js";
 import { newSalt } from "../../node/ledger/fresh.js";
 import type { ChainSpec } from "../../node/chain/genesis.js";

@@ -1,5 +1,4 @@
 /** A small in-memory chain for unit tests: genesis with the default types, keys, and tx builders. */
-import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_DEPARTMENTS } from "../../node/chain/certificate-types.js";
 import { type CertificateDocument, type HolderIdentity, holderCommitment, issuePayloadFor } from "../../node/chain/document.js";
 import { newSalt } from "../../node/ledger/fresh.js";
 import { ChainSpec, defaultConsensusParams } from "../../node/chain/genesis.js";
@@ -8,6 +7,12 @@ import { newTxEnvelope } from "../../node/ledger/fresh.js";
 import type { Genesis, IssueTxBody, PublicFieldValue, Receipt, ReviewRuleSet, RevokeTxBody, Transaction } from "../../node/chain/types.js";
 import type { KeyPair } from "../../node/crypto/keys.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
+import { loadDefaultTemplateSync } from "../../node/ledger/template-file.js";
+
+/** The default genesis template (templates/default.json): the mission's departments, types and review rules. */
+export const DEFAULT_TEMPLATE = loadDefaultTemplateSync();
+/** The default template's review rules. */
+export const DEFAULT_REVIEW_RULES = DEFAULT_TEMPLATE.reviewRules as ReviewRuleSet;
 
 export interface TestChain {
   spec: ChainSpec;
@@ -28,17 +33,17 @@ export function makeTestChain(validators = 4, chainName = "test-chain", options:
     genesisTime: T0,
     validators: validatorKeys.map((k, i) => ({
       name: `node${i + 1}`,
-      department: (DEFAULT_DEPARTMENTS[i % DEFAULT_DEPARTMENTS.length] as { id: string }).id,
+      department: (DEFAULT_TEMPLATE.departments[i % DEFAULT_TEMPLATE.departments.length] as { id: string }).id,
       publicKey: k.publicKey,
       peerId: `peer-${i}`,
       address: `/ip4/127.0.0.1/tcp/${20000 + i}`,
     })),
-    departments: DEFAULT_DEPARTMENTS.map((d) => {
+    departments: DEFAULT_TEMPLATE.departments.map((d) => {
       const key = generateKeyPair();
       issuers.set(d.id, key);
       return { id: d.id, name: d.name, issuerKeys: [key.publicKey], certificateTypes: d.certificateTypes };
     }),
-    certificateTypes: DEFAULT_CERTIFICATE_TYPES,
+    certificateTypes: DEFAULT_TEMPLATE.certificateTypes,
     consensus: { ...defaultConsensusParams },
   };
   if (options.reviewRules !== undefined) genesis.reviewRules = options.reviewRules;

@@ -1,23 +1,24 @@
 /** Free loopback ports for e2e tests. */
 import { createServer } from "node:net";
 
-function canListen(port: number): Promise<boolean> {
+function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
 }
 
 /**
- * A base port B such that B..B+count-1 and B+100..B+100+count-1 are free on 127.0.0.1 (the layout
- * initNetwork uses for p2p and RPC ports).
+ * A base port B such that B..B+count-1 and B+100..B+100+count-1 are free (the layout initNetwork uses
+ * for p2p and RPC ports): on 127.0.0.1, or port B+i on hosts[i] when each node has its own address.
  */
-export async function freeBasePort(count: number): Promise<number> {
+export async function freeBasePort(count: number, hosts?: string[]): Promise<number> {
+  const hostOf = (i: number): string => hosts?.[i] ?? "127.0.0.1";
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     let ok = true;
-    for (let i = 0; i < count && ok; i++) ok = (await canListen(base + i)) && (await canListen(base + 100 + i));
+    for (let i = 0; i < count && ok; i++) ok = (await canListen(base + i, hostOf(i))) && (await canListen(base + 100 + i, hostOf(i)));
     if (ok) return base;
   }
   throw new Error("no free port range found");

@@ -12,6 +12,7 @@ import { LedgerError } from "../../node/errors.js";
 const cfg: NodeConfig = checkConfig(
   {
     name: "node1",
+    department: "public-security",
     genesisFile: "genesis.json",
     p2pKeyFile: "p2p.key",
     dataDir: "data",

@@ -5,6 +5,7 @@ import { LedgerError } from "../../node/errors.js";
 
 const base = {
   name: "node1",
+  department: "public-security",
   genesisFile: "genesis.json",
   consensusKeyFile: "consensus.key",
   p2pKeyFile: "p2p.key",
@@ -17,6 +18,7 @@ const withModules = (extra: Record<string, unknown>): unknown => ({ ...base, ...
 
 /** base as TOML; lines appended to it land in its last table, [rpc]. */
 const BASE_TOML = `name = "node1"
+department = "public-security"
 genesisFile = "genesis.json"
 consensusKeyFile = "consensus.key"
 p2pKeyFile = "p2p.key"
@@ -116,11 +118,15 @@ describe("node config: checked against the node fields and the module defaults",
     ["a mistyped array item", withModules({ p2p: { listen: [7], peers: [] } }), "p2p.listen[0] must be a string, not 7"],
     ["a peer without an address", withModules({ p2p: { listen: [], peers: [{ peerId: "x" }] } }), 'missing "p2p.peers[0].address" (a string)'],
     ["a peer with an unknown key", withModules({ p2p: { listen: [], peers: [{ peerId: "x", address: "y", port: 1 }] } }), 'unknown key "p2p.peers[0].port"'],
-    ["an unknown key under p2p", withModules({ p2p: { ...base.p2p, lisen: [] } }), 'unknown key "p2p.lisen" (known in p2p: listen, peers)'],
+    ["an unknown key under p2p", withModules({ p2p: { ...base.p2p, lisen: [] } }), 'unknown key "p2p.lisen" (known in p2p: listen, announce, peers)'],
     ["a missing required field", { ...base, dataDir: undefined }, 'missing "dataDir" (a string)'],
     ["a missing rpc port", { ...base, rpc: { host: "127.0.0.1" } }, 'missing "rpc.port" (a number)'],
     ["a config without rpc", { ...base, rpc: undefined }, 'missing "rpc.host" (a string)'],
     ["an empty name", { ...base, name: "" }, "name must not be empty"],
+    ["a config without its department", { ...base, department: undefined }, 'missing "department" (a string)'],
+    ["an empty department", { ...base, department: "" }, "department must be a department id"],
+    ["an unknown p2p key", withModules({ p2p: { ...base.p2p, bootstrap: [] } }), 'unknown key "p2p.bootstrap"'],
+    ["a non-string announce address", withModules({ p2p: { ...base.p2p, announce: 5 } }), "p2p.announce must be a string, not 5"],
     ["an unknown log level", withModules({ log: { level: "verbose" } }), "log.level must be one of debug, info, warn, error, silent"],
     ["a string for the access log switch", withModules({ log: { accessLog: "yes" } }), "log.accessLog must be a boolean"],
     ["an unknown log option", withModules({ log: { file: "node.log" } }), '"log.file"'],

@@ -6,7 +6,6 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { resultsRoot } from "../../node/chain/block.js";
-import { DEFAULT_CERTIFICATE_TYPES, DEFAULT_REVIEW_RULES } from "../../node/chain/certificate-types.js";
 import { ChainSpec } from "../../node/chain/genesis.js";
 import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
@@ -20,7 +19,7 @@ import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import { verifyBundle } from "../../node/chain/proof/verify.js";
 import { renderVerifyPage } from "../../node/rpc/page/page-html.js";
 import { certificateView, verdictOf } from "../../node/rpc/certificate-view.js";
-import { DAY, T0, type TestPerson, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
+import { DEFAULT_REVIEW_RULES, DEFAULT_TEMPLATE, DAY, T0, type TestPerson, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
 import { commitNext } from "../helpers/proof-chain.js";
 
 const chain = makeTestChain(4, "lifecycle", { reviewRules: DEFAULT_REVIEW_RULES });
@@ -374,7 +373,7 @@ describe("genesis: certificate types and review rules", () => {
   }
 
   it("the default types each have a default and a maximum validity; an issue beyond the maximum is refused statelessly", () => {
-    for (const t of DEFAULT_CERTIFICATE_TYPES) assert.ok(t.maxValidityDays >= t.defaultValidityDays, t.id);
+    for (const t of DEFAULT_TEMPLATE.certificateTypes) assert.ok(t.maxValidityDays >= t.defaultValidityDays, t.id);
     const tooLong = qualification(person("Long", "110101198001010004"), { validUntil: T0 + 366 * DAY });
     assert.throws(
       () => check(issueTx(chain, tooLong)),

@@ -77,7 +77,7 @@ describe("config reload", () => {
       new ConfigReloader(base, {
         home,
         loadConfig: () => loadConfig(home),
-        spec: {} as ChainSpec,
+        spec: { validators: [] } as unknown as ChainSpec, // no genesis validators: every peer comes from the config
         peerId: self,
         network,
         log: silent,
@@ -97,6 +97,7 @@ describe("config reload", () => {
       peers = ids.slice(1).map((peerId, i) => ({ peerId, address: `/ip4/127.0.0.1/tcp/${7001 + i}` }));
       base = {
         name: "node1",
+        department: "public-security",
         genesisFile: "genesis.json",
         p2pKeyFile: "p2p.key",
         dataDir: "data",

@@ -45,7 +45,7 @@ Options:
   --id ID                 certificate id (default <TYPE-PREFIX>-<YYYYMMDD>-<8 hex>, e.g. BL-20261123-1A2B3C4D)
   --valid-days N          valid for N days from now (default: the type's default validity)
   --valid-until DATE      valid until the end of DATE (UTC)
-  --key FILE              issuer key file (default: <testnet>/issuers/<department>.key of a department
+  --key FILE              issuer key file (default: the testnet's issuer key of a department
                           that may issue TYPE)
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
 ${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}

@@ -3,12 +3,13 @@
  * the terminal; plaintext: only with --plaintext-keys), or the testnet's key of the department, which
  * the testnet writes in plaintext on purpose (so the quick start needs no flags).
  */
-import { access } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChainSpec } from "../../../node/chain/genesis.js";
 import type { KeyFile } from "../../../node/keys/key-file.js";
 import { LedgerError } from "../../../node/errors.js";
 import { type ParsedArgs, stringFlag } from "../../args.js";
+import { TESTNET_FILE, type TestnetInfo } from "../../../testnet/info.js";
 import { UsageError } from "../../errors.js";
 import type { CliIo } from "../../io.js";
 import { loadKeyFileFrom } from "../../passphrase.js";
@@ -20,23 +21,20 @@ export interface IssuerKey {
   department: string;
 }
 
-/** Where a testnet keeps a department's issuer key. */
-export function testnetIssuerKeyFile(testnetDir: string, department: string): string {
-  return join(testnetDir, "issuers", `${department}.key`);
-}
-
-async function readable(path: string): Promise<boolean> {
+/** The issuer key files a testnet's testnet.json lists, by department (none when there is no testnet.json). */
+export async function testnetIssuerKeyFiles(testnetDir: string): Promise<Map<string, string>> {
+  let info: Partial<TestnetInfo>;
   try {
-    await access(path);
-    return true;
+    info = JSON.parse(await readFile(join(testnetDir, TESTNET_FILE), "utf8")) as Partial<TestnetInfo>;
   } catch {
-    return false;
+    return new Map();
   }
+  return new Map((info.issuers ?? []).map((i) => [i.department, i.keyFile]));
 }
 
 /**
- * Load the --key file, or else the first of `departments` whose testnet key file exists, and check the
- * key is an issuer key of this chain.
+ * Load `keyFile`, or else the testnet's issuer key (its validator's home, as testnet.json lists it) of
+ * the first of `departments` it has, and check the key is an issuer key of this chain.
  */
 export async function resolveIssuerKey(
   command: string,
@@ -49,14 +47,14 @@ export async function resolveIssuerKey(
   const keyFile = stringFlag(command, args, "key");
   let file = keyFile;
   if (file === undefined) {
-    const candidates = departments.map((d) => testnetIssuerKeyFile(testnetDir, d));
-    for (const c of candidates) {
-      if (await readable(c)) {
-        file = c;
-        break;
-      }
+    const known = await testnetIssuerKeyFiles(testnetDir);
+    file = departments.map((d) => known.get(d)).find((f) => f !== undefined);
+    if (file === undefined) {
+      throw new UsageError(
+        `no --key given and ${join(testnetDir, TESTNET_FILE)} lists no issuer key of ${departments.join(" or ") || "any department"}`,
+        command,
+      );
     }
-    if (file === undefined) throw new UsageError(`no --key given and no issuer key at ${candidates.join(" or ") || `${testnetDir}/issuers/`}`, command);
   }
   const key = await loadKeyFileFrom(command, io, args, file, keyFile === undefined);
   const department = spec.departmentOfIssuerKey(key.publicKey);

@@ -37,7 +37,7 @@ Options:
   --valid-days N          valid for N days from now (default: the type's default validity)
   --valid-until DATE      valid until the end of DATE (UTC)
   --field name=value      change a field; the others are kept
-  --key FILE              issuer key file of the issuing department (default: <testnet>/issuers/<department>.key)
+  --key FILE              issuer key file of the issuing department (default: the testnet's key of the department)
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
 ${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}
   --out FILE              where to save the new document (default ./<new id>.json)

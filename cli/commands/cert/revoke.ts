@@ -27,7 +27,7 @@ Usage: certchain cert revoke --id ID --reason TEXT [--key FILE [--passphrase-fil
 Options:
   --id ID           the certificate (required)
   --reason TEXT     why, e.g. "business closed" (required, at most ${MAX_REASON} characters)
-  --key FILE        issuer key file (default: <testnet>/issuers/<issuing department>.key)
+  --key FILE        issuer key file (default: the testnet's key of the issuing department)
   --testnet DIR     testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
 ${keyProtectionHelp(20, "accept a --key file that holds its private key in plaintext")}
   --no-wait         return once the node accepted the transaction
