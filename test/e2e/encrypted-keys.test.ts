@@ -134,9 +134,9 @@ describe("e2e: keys encrypted at rest", function () {
     const r = await cli(["init", "--dir", net, "--validators", "1", "--followers", "1", "--base-port", String(base), "--passphrase-file", pass]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes("plaintext"), "no plaintext warning");
-    for (const d of ["node1", "follower1", "issuers"]) assert.equal((await stat(join(net, d))).mode & 0o777, 0o700, `${d} is 0700`);
+    for (const d of ["node1", "follower1"]) assert.equal((await stat(join(net, d))).mode & 0o777, 0o700, `${d} is 0700`);
     const keyFiles = (await filesUnder(net)).filter((f) => f.endsWith(".key"));
-    assert.equal(keyFiles.length, 4 + 1 + 2, "4 issuer keys, 1 consensus key, 2 p2p keys");
+    assert.equal(keyFiles.length, 1 + 1 + 2, "the validator's department's issuer key, 1 consensus key, 2 p2p keys");
     for (const f of keyFiles) {
       assert.equal((await stat(f)).mode & 0o777, 0o600, `${f} is 0600`);
       assert.ok(!("privateKey" in JSON.parse(await readFile(f, "utf8"))), `${f} is encrypted`);
@@ -183,7 +183,7 @@ describe("e2e: keys encrypted at rest", function () {
     assert.match(show.stdout, new RegExp(`^peer id {6}${status.body.node.peerId}$`, "m"), "keys show p2p.key names the running node's peer id");
     assert.match(show.stdout, /^encrypted {4}yes: scrypt N=65536 r=8 p=1, AES-256-GCM$/m);
 
-    const issuerKey = join(net, "issuers", "public-security.key");
+    const issuerKey = join(home("node1"), "issuer.key"); // node1 is public security's (the template's first department)
     const issue = (extra: string[]): Promise<CliResult> =>
       cli([
         ...["cert", "issue", "--rpc", rpcUrl(0), "--json", "--type", "identity-proof", "--holder-name", "Zhang San"],
@@ -235,7 +235,7 @@ describe("e2e: keys encrypted at rest", function () {
         async (f) => (await loadKeyFile(f, { passphrase: f.endsWith("spare.key") ? "a new passphrase" : "correct horse battery staple" })).privateKey,
       ),
     );
-    assert.equal(seeds.length, 8, "the home's seven keys and the spare one");
+    assert.equal(seeds.length, 5, "the homes' four keys and the spare one");
     assert.ok(
       files.some((f) => f.includes(`${join("node1", "data")}`)),
       "the scan covers LevelDB",
