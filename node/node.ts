@@ -29,6 +29,8 @@ export interface CertchainNode {
   readonly name: string;
   readonly rpcUrl: string;
   readonly peerId: string;
+  /** Re-read the RPC's TLS certificate and key (e.g. on SIGHUP); false when the RPC serves plain HTTP. Throws CONFIG for a bad file. */
+  reloadTls(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -144,15 +146,20 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         driver,
         sync,
         txGossip,
-        peers: { connected: () => network.connectedPeers().length, configured: cfg.p2p.peers.length },
+        peers: { connected: () => network.connectedPeers(), configured: cfg.p2p.peers.length },
+        clock,
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
       },
     );
-    const rpc = createRpcServer({ ...tunables.rpc, enableAdmin: options.enableAdmin === true }, { backend, log: (msg, ctx) => log.warn(msg, ctx) });
+    const rpcTls = rpcTlsFiles(home, tunables.rpc.tls);
+    const rpc = createRpcServer(
+      { ...tunables.rpc, tls: rpcTls, enableAdmin: options.enableAdmin === true },
+      { backend, log: (msg, ctx) => log.warn(msg, ctx) },
+    );
     await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
-    const rpcUrl = `http://${tunables.rpc.host}:${tunables.rpc.port}`;
+    const rpcUrl = `${rpcTls.certFile === "" ? "http" : "https"}://${tunables.rpc.host}:${tunables.rpc.port}`;
     log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
 
     let closing: Promise<void> | null = null;
@@ -160,6 +167,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       name: cfg.name,
       rpcUrl,
       peerId: network.peerId,
+      reloadTls: () => rpc.reloadTls(),
       close: () => {
         closing ??= closeAll().then(() => log.info("node stopped"));
         return closing;
@@ -169,4 +177,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     await closeAll();
     throw err;
   }
+}
+
+/** The RPC's TLS files with paths relative to the home resolved ("" stays "": plain HTTP). */
+function rpcTlsFiles(home: string, tls: { certFile: string; keyFile: string }): { certFile: string; keyFile: string } {
+  const resolve = (path: string): string => (path === "" ? "" : homePath(home, path));
+  return { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) };
 }

@@ -21,12 +21,13 @@ import type {
   FeedPosition,
   IssuedCertificate,
   NetworkAdminState,
-  NodeStatus,
+  ReadinessFacts,
   SubmitResult,
   TxView,
   VerificationResult,
 } from "../api/views.js";
-import type { RpcBackend } from "./backend.js";
+import type { Clock } from "../clock.js";
+import type { BackendStatus, RpcBackend } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -45,7 +46,9 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  peers: { connected(): number; configured: number };
+  /** Connected peers (their ids) and how many are configured. */
+  peers: { connected(): string[]; configured: number };
+  clock: Pick<Clock, "now">;
   /** The network's isolation switch, for the admin routes. */
   isolation: { set(isolated: boolean): void; get(): boolean };
 }
@@ -57,7 +60,7 @@ export class NodeBackend implements RpcBackend {
     private readonly modules: NodeBackendModules,
   ) {}
 
-  async status(): Promise<NodeStatus> {
+  async status(): Promise<BackendStatus> {
     const { spec, driver } = this.modules;
     const tip = driver.tip();
     const idx = this.options.validatorIndex;
@@ -69,7 +72,7 @@ export class NodeBackend implements RpcBackend {
       validator: v === undefined || idx === null ? null : { index: idx, name: v.name, department: v.department },
       head: { height: tip.height, hash: tip.hash, time: tip.time },
       consensus: driver.position(),
-      peers: { connected: this.modules.peers.connected(), configured: this.modules.peers.configured },
+      peers: { connected: this.modules.peers.connected().length, configured: this.modules.peers.configured },
       mempool: { size: this.modules.mempool.size },
       syncing: this.modules.sync.syncing,
       version: NODE_VERSION,
@@ -166,7 +169,29 @@ export class NodeBackend implements RpcBackend {
   }
 
   async networkAdminState(): Promise<NetworkAdminState> {
-    return { isolated: this.modules.isolation.get(), connected: this.modules.peers.connected() };
+    return { isolated: this.modules.isolation.get(), connected: this.modules.peers.connected().length };
+  }
+
+  async readiness(): Promise<ReadinessFacts> {
+    const { spec, driver, sync, mempool, clock } = this.modules;
+    const connected = this.modules.peers.connected();
+    const ids = new Set(connected);
+    const self = this.options.validatorIndex;
+    const connectedValidators = spec.validators.filter((v, i) => i !== self && ids.has(v.peerId)).length;
+    const waitingSince = Math.max(driver.lastCommitAt(), mempool.pendingSince ?? 0);
+    return {
+      head: driver.tip().height,
+      syncing: sync.syncing,
+      peersHead: sync.peersHead(connected),
+      connectedPeers: connected.length,
+      validator: self !== null,
+      validators: spec.validators.length,
+      connectedValidators,
+      pendingTxs: mempool.size,
+      waitingMs: mempool.size === 0 ? 0 : Math.max(0, clock.now() - waitingSince),
+      roundTimeoutMs: spec.consensus.roundTimeoutMs,
+      maxRoundTimeoutMs: spec.consensus.maxRoundTimeoutMs,
+    };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {

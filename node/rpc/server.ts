@@ -3,9 +3,12 @@
  * limits, and every error answered as `{"error": {"code", "message"}}` (mapped in http-errors.ts).
  * It calls only the RpcBackend contract, so tests run it against an in-memory backend.
  */
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Server as TlsServer } from "node:tls";
 import { getHeapStatistics } from "node:v8";
 import underPressure from "@fastify/under-pressure";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { BlockView } from "../api/views.js";
 import { LedgerError } from "../errors.js";
 import { type Clock, systemClock } from "../clock.js";
@@ -15,12 +18,18 @@ import { onClientError } from "./client-errors.js";
 import { type ConnectionStats, effectiveMaxConnections, guardConnections } from "./connection-guard.js";
 import { httpError, notFound, sendHttpError, toHttpError } from "./http-errors.js";
 import { JsonCache } from "./json-cache.js";
+import { NODE_VERSION } from "./node-backend.js";
+import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
+import { type RateLimitOptions, defaultRateLimitOptions, limitRates, registerCors, registerRateLimitPlugin } from "./public-access.js";
+import { type ReadinessOptions, defaultReadinessOptions, registerHealthRoutes } from "./readiness.js";
+import { blockSchema, certificateSchema, genesisSchema, metricsSchema, statusSchema, txSchema, verifyDocumentSchema } from "./route-schemas.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerTxRoutes } from "./routes/txs.js";
-import { blockHeightParams, certificateIdParams, formatSchemaErrors, txHashParams } from "./schemas.js";
+import { formatSchemaErrors } from "./schemas.js";
+import { type TlsMaterial, type TlsOptions, defaultTlsOptions, readTlsFiles, readTlsFilesSync, tlsEnabled } from "./tls.js";
 import { WorkLimit } from "./work-limit.js";
 
 export type { BatchItemResult } from "./routes/txs.js";
@@ -29,6 +38,19 @@ export interface RpcServerOptions {
   /** Where the node listens (it passes them to `listen`). */
   host: string;
   port: number;
+  /**
+   * The URL the public reaches this RPC at (e.g. https://certs.example.gov.cn, behind a reverse proxy):
+   * the base of every verification link and QR code, reported by GET /status. "": the listen address.
+   */
+  publicUrl: string;
+  /** Serve HTTPS with this certificate and key (both "" = plain HTTP); reloaded by `reloadTls()`. */
+  tls: TlsOptions;
+  /** Origins whose pages may read the public GET routes (CORS): ["*"] any, [] none, else exact origins. */
+  corsOrigins: string[];
+  /** Per-client rate limits of writes and expensive reads (429 RATE_LIMITED + Retry-After). */
+  rateLimit: RateLimitOptions;
+  /** What GET /readyz tolerates (blocks behind a peer, round timers without a commit). */
+  readiness: ReadinessOptions;
   /** Largest body of POST /txs (a batch of transactions). */
   txBodyLimit: number;
   /** Largest body of POST /verify (one certificate document). */
@@ -91,6 +113,11 @@ export interface RpcServerModules {
 export const defaultRpcServerOptions: RpcServerOptions = {
   host: "127.0.0.1",
   port: 26700,
+  publicUrl: "",
+  tls: defaultTlsOptions,
+  corsOrigins: ["*"],
+  rateLimit: defaultRateLimitOptions,
+  readiness: defaultReadinessOptions,
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,
@@ -118,17 +145,28 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   enableAdmin: false,
 };
 
-/** Routes answered even under load shedding: an operator must be able to see why the node sheds. */
-const NEVER_SHED = new Set(["/status", "/metrics"]);
+/** Routes answered even under load shedding: an operator must be able to see why the node sheds; probes must not flap. */
+const NEVER_SHED = new Set(["/status", "/metrics", "/healthz", "/readyz"]);
 
 /** The live counters of a server built by createRpcServer (for tests and the attack script). */
 export const rpcConnectionStats = new WeakMap<FastifyInstance, ConnectionStats>();
 
-/** Build (not start) the RPC server; the caller `listen`s and `close`s it. */
-export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): FastifyInstance {
+/** The RPC server: a fastify instance that can re-read its TLS certificate and key. */
+export type RpcServer = FastifyInstance & {
+  /**
+   * Re-read the TLS files and serve new connections with them (no restart); false when TLS is off.
+   * Throws CONFIG, naming the file, when they cannot be read or do not form a pair (the old ones stay).
+   */
+  reloadTls(): Promise<boolean>;
+};
+
+/** Build (not start) the RPC server; the caller `listen`s and `close`s it. Throws CONFIG for a bad TLS file or public URL. */
+export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): RpcServer {
   const { backend, log } = modules;
   const clock = modules.clock ?? systemClock;
   const opts: RpcServerOptions = { ...defaultRpcServerOptions, ...options };
+  const publicBase = checkPublicUrl(opts.publicUrl);
+  const tls = tlsEnabled(opts.tls) ? readTlsFilesSync(opts.tls) : null;
   const app = Fastify({
     logger: false,
     bodyLimit: opts.verifyBodyLimit,
@@ -136,13 +174,14 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     keepAliveTimeout: opts.keepAliveTimeoutMs,
     connectionTimeout: opts.idleSocketTimeoutMs,
     maxRequestsPerSocket: opts.maxRequestsPerSocket,
-    http: { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes },
+    ...transportOptions(opts, tls),
     clientErrorHandler: onClientError,
     // Schemas check, never repair: no type coercion, no defaults, no silently dropped members.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
     frameworkErrors: (err, _req, reply) => sendError(reply, err),
-  });
+    // Typed as HTTP: with TLS the server is an https.Server, which serves the same requests and replies.
+  } as FastifyHttpOptions<HttpServer>);
   // JSON only: a text/plain body is an unsupported media type (415), not a string to validate.
   app.removeContentTypeParser("text/plain");
 
@@ -157,7 +196,8 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   app.setNotFoundHandler((req, reply) => sendHttpError(reply, httpError("NOT_FOUND", `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}`)));
 
   // Sockets: caps in total and per client, pipelined requests answered one at a time (connection-guard.ts).
-  const connections = guardConnections(app.server, {
+  // (With TLS, app.server is an https.Server: the same 'connection' events and limits.)
+  const connections = guardConnections(app.server as HttpServer, {
     maxConnections: effectiveMaxConnections(opts.maxConnections),
     maxConnectionsPerClient: opts.maxConnectionsPerClient,
     maxPipelined: opts.maxPipelined,
@@ -186,9 +226,51 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   const blockJson = new JsonCache<number>(opts.blockCacheBytes);
   const guard = new ClientGuard(opts.clientGuard);
 
+  // Before any route: the OpenAPI document sees every route; CORS on the public reads; rate-limit store.
+  registerOpenApi(app, { version: NODE_VERSION });
+  registerCors(app, opts);
+  registerRateLimitPlugin(app, opts.rateLimit);
+  const publicUrl = (): string => publicBase ?? listenUrl(app, opts, tls !== null);
+
   // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
-  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log }));
-  return app;
+  app.register(async (api) => {
+    limitRates(api, opts.rateLimit);
+    registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log, publicUrl });
+  });
+  app.decorate("reloadTls", async (): Promise<boolean> => {
+    if (tls === null) return false;
+    (app.server as unknown as TlsServer).setSecureContext(await readTlsFiles(opts.tls));
+    return true;
+  });
+  return app as unknown as RpcServer;
+}
+
+/** How fastify builds the node server: HTTP, or HTTPS with the same timeouts and header limit. */
+function transportOptions(opts: RpcServerOptions, tls: TlsMaterial | null): { http: object } | { https: object } {
+  const http = { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes };
+  return tls === null ? { http } : { https: { ...http, ...tls } };
+}
+
+/** The configured public URL without trailing slashes, or null for none; CONFIG for anything but an http(s) URL. */
+function checkPublicUrl(raw: string): string | null {
+  if (raw === "") return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // below
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "")
+    throw new LedgerError("CONFIG", `rpc.publicUrl must be an http(s) URL without query or fragment, not ${JSON.stringify(raw.slice(0, 200))}`);
+  return raw.replace(/\/+$/, "");
+}
+
+/** The listen address as a URL (the public URL when none is configured): the bound port once listening. */
+function listenUrl(app: FastifyInstance, opts: RpcServerOptions, https: boolean): string {
+  const bound = app.server.address() as AddressInfo | string | null;
+  const port = typeof bound === "object" && bound !== null ? bound.port : opts.port;
+  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return `${https ? "https" : "http"}://${host}:${port}`;
 }
 
 interface RouteModules {
@@ -198,24 +280,28 @@ interface RouteModules {
   guard: ClientGuard;
   clock: Pick<Clock, "now">;
   log?: (msg: string, ctx: Record<string, unknown>) => void;
+  /** The base of verification links (rpc.publicUrl or the listen address). */
+  publicUrl: () => string;
 }
 
 function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
   const { reads, blockJson } = m;
 
-  app.get("/status", async () => backend.status());
+  app.get("/status", { schema: statusSchema }, async () => ({ ...(await backend.status()), publicUrl: m.publicUrl() }));
+  registerHealthRoutes(app, backend, opts.readiness);
+  registerOpenApiRoute(app, m.publicUrl);
   // Genesis never changes: serialize it once.
   const genesisJson = JSON.stringify(backend.genesis());
-  app.get("/genesis", async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
+  app.get("/genesis", { schema: genesisSchema }, async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
 
   registerTxRoutes(app, { backend, guard: m.guard, submissions: m.submissions, clock: m.clock, log: m.log }, opts);
 
-  app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
+  app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: txSchema }, async (req, reply) => {
     const view = await reads.run(() => backend.getTransaction(req.params.hash.toLowerCase()));
     return view ?? sendHttpError(reply, notFound(`transaction ${req.params.hash}`));
   });
 
-  app.get<{ Params: { height: string } }>("/blocks/:height", { schema: { params: blockHeightParams } }, async (req, reply) => {
+  app.get<{ Params: { height: string } }>("/blocks/:height", { schema: blockSchema }, async (req, reply) => {
     const raw = req.params.height;
     const height = raw === "latest" ? "latest" : Number(raw);
     if (height !== "latest" && !Number.isSafeInteger(height)) {
@@ -228,16 +314,16 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
     return reply.type("application/json; charset=utf-8").send(json);
   });
 
-  app.get<{ Params: { id: string } }>("/certificates/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/certificates/:id", { schema: certificateSchema }, async (req, reply) => {
     const view = await backend.getCertificate(req.params.id);
     return view ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // A verification is an answer, valid or not: 200 either way; 400 DOC_MALFORMED for a non-document.
-  app.post("/verify", { bodyLimit: opts.verifyBodyLimit }, async (req) => backend.verifyDocument(req.body));
+  app.post("/verify", { bodyLimit: opts.verifyBodyLimit, schema: verifyDocumentSchema }, async (req) => backend.verifyDocument(req.body));
 
   // GET /verify/:id (JSON, or the HTML page for browsers), GET /certificates/:id/proof, page assets.
-  registerProofRoutes(app, backend, reads);
+  registerProofRoutes(app, backend, reads, { publicUrl: m.publicUrl });
 
   registerEvidenceRoutes(app, backend, reads);
 
@@ -246,7 +332,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
-    app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
+    app.get("/metrics", { schema: metricsSchema }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
   }
 }
 
