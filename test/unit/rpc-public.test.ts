@@ -160,7 +160,7 @@ describe("RPC for the public internet", () => {
         assert.deepEqual(verdict.checks, checks, name);
         assert.equal(verdict.ready, reasons.length === 0, name);
         assert.equal(verdict.reasons.length, reasons.length, `${name}: ${verdict.reasons.join(" | ")}`);
-        reasons.forEach((re, i) => assert.match(verdict.reasons[i] as string, re, name));
+        for (const [i, re] of reasons.entries()) assert.match(verdict.reasons[i] as string, re, name);
       });
     }
 
