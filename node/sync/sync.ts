@@ -64,7 +64,7 @@ export class BlockSync {
   syncedBlocks = 0;
   /** True while a catch-up is under way. */
   syncing = false;
-  /** The head each peer last reported (dropped when the peer failed to serve blocks up to it). */
+  /** The head each connected peer last reported (dropped when it disconnects or fails to serve blocks up to it). */
   private readonly peerHeads = new Map<string, number>();
 
   constructor(
@@ -143,6 +143,8 @@ export class BlockSync {
 
   private async run(): Promise<void> {
     const peers = this.modules.network.connectedPeers();
+    // A peer that went away forgets its head: after a reconnection it must report again.
+    for (const peer of this.peerHeads.keys()) if (!peers.includes(peer)) this.peerHeads.delete(peer);
     if (peers.length === 0) return;
     // Round-robin over peers so one slow or lying peer cannot stall us.
     for (let i = 0; i < peers.length && !this.stopped; i++) {
