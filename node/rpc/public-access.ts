@@ -62,6 +62,9 @@ export function requestClient(req: FastifyRequest): string {
 
 /** Register @fastify/rate-limit on the root (no route limited by it directly: see limitRates). */
 export function registerRateLimitPlugin(app: FastifyInstance, options: RateLimitOptions): void {
+  // (The config check cannot type the items of an array whose default is empty.)
+  if (!options.exemptClients.every((c) => typeof c === "string"))
+    throw new LedgerError("CONFIG", "rpc.rateLimit.exemptClients must be an array of strings (client addresses)");
   app.register(rateLimit, {
     global: false,
     keyGenerator: requestClient,

@@ -47,6 +47,28 @@ describe("node config: partial options per module", () => {
     assert.equal(defaultModuleOptions.mempool.maxTxs, 50_000, "the defaults themselves are untouched");
   });
 
+  it("the RPC's public-internet options: TLS, public URL, CORS, rate limits and readiness, each partial", () => {
+    const cfg = checkConfig(
+      withModules({
+        rpc: {
+          ...base.rpc,
+          publicUrl: "https://certs.example.gov.cn",
+          tls: { certFile: "rpc.crt", keyFile: "rpc.key" },
+          corsOrigins: [],
+          rateLimit: { expensiveReads: 30 },
+          readiness: { stallRounds: 5 },
+        },
+      }),
+      "config.json",
+    );
+    const rpc = resolveModuleOptions(cfg).rpc;
+    assert.equal(rpc.publicUrl, "https://certs.example.gov.cn");
+    assert.deepEqual(rpc.tls, { certFile: "rpc.crt", keyFile: "rpc.key" });
+    assert.deepEqual(rpc.corsOrigins, []);
+    assert.deepEqual(rpc.rateLimit, { ...defaultModuleOptions.rpc.rateLimit, expensiveReads: 30 });
+    assert.deepEqual(rpc.readiness, { ...defaultModuleOptions.rpc.readiness, stallRounds: 5 });
+  });
+
   it("a later layer wins over an earlier one", () => {
     const resolved = resolveModuleOptions({ mempool: { maxTxs: 7 } }, { mempool: { maxTxs: 9 } }, { sync: {} });
     assert.equal(resolved.mempool.maxTxs, 9);
@@ -64,6 +86,11 @@ describe("node config: partial options per module", () => {
     ["a nested object that is not an object", withModules({ network: { penalties: 5 } }), "network.penalties must be an object of options"],
     ["the admin switch (a start flag, not an option)", withModules({ rpc: { ...base.rpc, enableAdmin: true } }), '"rpc.enableAdmin"'],
     ["a mistyped rpc tunable", withModules({ rpc: { ...base.rpc, txBodyLimit: "1mb" } }), "rpc.txBodyLimit must be a number"],
+    ["a TLS file that is not a path", withModules({ rpc: { ...base.rpc, tls: { certFile: 5 } } }), "rpc.tls.certFile must be a string"],
+    ["an unknown TLS option", withModules({ rpc: { ...base.rpc, tls: { caFile: "ca.pem" } } }), '"rpc.tls.caFile"'],
+    ["CORS origins as one string", withModules({ rpc: { ...base.rpc, corsOrigins: "*" } }), "rpc.corsOrigins must be an array of strings"],
+    ["a rate limit as a string", withModules({ rpc: { ...base.rpc, rateLimit: { writes: "600" } } }), "rpc.rateLimit.writes must be a number"],
+    ["a public URL that is not a string", withModules({ rpc: { ...base.rpc, publicUrl: true } }), "rpc.publicUrl must be a string"],
   ];
   for (const [what, config, named] of refused) {
     it(`refuses ${what}, naming the key`, () => {

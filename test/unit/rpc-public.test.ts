@@ -469,6 +469,13 @@ describe("RPC for the public internet", () => {
       }
     });
 
+    it("exempt clients must be addresses (strings): one CONFIG error", () => {
+      assert.throws(
+        () => createRpcServer({ rateLimit: { ...limits, exemptClients: [127] as unknown as string[] } }, { backend: new FullBackend(pc) }),
+        (err: Error & { code?: string }) => err.code === "CONFIG" && err.message.startsWith("rpc.rateLimit.exemptClients must be an array of strings"),
+      );
+    });
+
     it("0 turns a class's limit off", async () => {
       const { app } = await serve({ rateLimit: { ...limits, expensiveReads: 0 } });
       try {
