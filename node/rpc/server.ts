@@ -4,7 +4,6 @@
  * It calls only the RpcBackend contract, so tests run it against an in-memory backend.
  */
 import type { Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import { getHeapStatistics } from "node:v8";
 import underPressure from "@fastify/under-pressure";
@@ -20,6 +19,7 @@ import { httpError, notFound, sendHttpError, toHttpError } from "./http-errors.j
 import { JsonCache } from "./json-cache.js";
 import { NODE_VERSION } from "./node-backend.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
+import { checkPublicUrl, listenUrl } from "./public-url.js";
 import { type RateLimitOptions, defaultRateLimitOptions, limitRates, registerCors, registerRateLimitPlugin } from "./public-access.js";
 import { type ReadinessOptions, defaultReadinessOptions, registerHealthRoutes } from "./readiness.js";
 import { blockSchema, certificateSchema, genesisSchema, metricsSchema, statusSchema, txSchema, verifyDocumentSchema } from "./route-schemas.js";
@@ -211,8 +211,11 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     maxEventLoopDelay: opts.shedEventLoopDelayMs,
     maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * opts.shedHeapUsedFraction),
     // Resolving lets the request through; a rejection goes to the error handler (503 + Retry-After).
-    pressureHandler: async (req, _reply, type) => {
+    pressureHandler: async (req, _reply, type, value) => {
       if (NEVER_SHED.has(req.routeOptions.url ?? "")) return;
+      // An infinite delay is under-pressure's "no sample yet" (the histogram is empty when the loop was busy
+      // from start-up until the first sampling): nothing measured, nothing shed. Real lag is finite.
+      if (value === Number.POSITIVE_INFINITY) return;
       throw new LedgerError("RPC_OVERLOADED", `the node is overloaded (${type}); try again later`, { retryAfterSeconds: opts.retryAfterSeconds });
     },
   });
@@ -230,7 +233,7 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   registerOpenApi(app, { version: NODE_VERSION });
   registerCors(app, opts);
   registerRateLimitPlugin(app, opts.rateLimit);
-  const publicUrl = (): string => publicBase ?? listenUrl(app, opts, tls !== null);
+  const publicUrl = (): string => publicBase ?? listenUrl(app.server.address(), opts, tls !== null);
 
   // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
   app.register(async (api) => {
@@ -249,28 +252,6 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
 function transportOptions(opts: RpcServerOptions, tls: TlsMaterial | null): { http: object } | { https: object } {
   const http = { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes };
   return tls === null ? { http } : { https: { ...http, ...tls } };
-}
-
-/** The configured public URL without trailing slashes, or null for none; CONFIG for anything but an http(s) URL. */
-function checkPublicUrl(raw: string): string | null {
-  if (raw === "") return null;
-  let url: URL | null = null;
-  try {
-    url = new URL(raw);
-  } catch {
-    // below
-  }
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "")
-    throw new LedgerError("CONFIG", `rpc.publicUrl must be an http(s) URL without query or fragment, not ${JSON.stringify(raw.slice(0, 200))}`);
-  return raw.replace(/\/+$/, "");
-}
-
-/** The listen address as a URL (the public URL when none is configured): the bound port once listening. */
-function listenUrl(app: FastifyInstance, opts: RpcServerOptions, https: boolean): string {
-  const bound = app.server.address() as AddressInfo | string | null;
-  const port = typeof bound === "object" && bound !== null ? bound.port : opts.port;
-  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-  return `${https ? "https" : "http"}://${host}:${port}`;
 }
 
 interface RouteModules {

@@ -21,6 +21,15 @@ import { verdictOf } from "../../node/rpc/certificate-view.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { StoreBackend } from "../helpers/store-backend.js";
 
+/** Poll `cond` every 20 ms (at most 10 s). */
+async function waitUntil(cond: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in 10 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Facts of a ready validator of four, everyone at head 10. */
 const READY: ReadinessFacts = {
   head: 10,
@@ -486,6 +495,37 @@ describe("RPC for the public internet", () => {
     });
   });
 
+  describe("load shedding at start-up (under-pressure)", () => {
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // a synchronous start-up: schemas compiled, files read, keys loaded
+      }
+    };
+    const delay = (app: RpcServer): number => (app as unknown as { memoryUsage(): { eventLoopDelay: number } }).memoryUsage().eventLoopDelay;
+
+    it("a loop busy from start until the first sample is 'not measured', not overloaded; real lag is shed", async () => {
+      const { app } = await serve({ shedEventLoopDelayMs: 50 });
+      try {
+        busy(1500);
+        await waitUntil(() => delay(app) !== 0);
+        assert.equal(delay(app), Number.POSITIVE_INFINITY, "under-pressure reports an empty histogram as an infinite delay");
+        assert.equal((await app.inject({ method: "GET", url: "/genesis" })).statusCode, 200, "not shed for it");
+        // Lag the loop for real: 300 ms blocks between turns, until a finite delay over the bound is measured.
+        await waitUntil(async () => {
+          busy(300);
+          await new Promise((r) => setImmediate(r));
+          return Number.isFinite(delay(app)) && delay(app) > 50;
+        });
+        const shed = await app.inject({ method: "GET", url: "/genesis" });
+        assert.deepEqual([shed.statusCode, shed.json().error.code], [503, "RPC_OVERLOADED"]);
+        assert.equal((await app.inject({ method: "GET", url: "/readyz" })).statusCode, 200, "probes are never shed");
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe("public URL", () => {
     it("GET /status reports rpc.publicUrl; the page links to itself under it", async () => {
       const { app } = await serve({ publicUrl: "https://certs.example.gov.cn/" });
@@ -513,7 +553,13 @@ describe("RPC for the public internet", () => {
     });
 
     it("anything but an http(s) URL is one CONFIG error", () => {
-      for (const bad of ["certs.example.gov.cn", "ftp://certs.example.gov.cn", "https://certs.example.gov.cn/?a=1", "https://x/#frag"]) {
+      for (const bad of [
+        "certs.example.gov.cn",
+        "ftp://certs.example.gov.cn",
+        "https://certs.example.gov.cn/?a=1",
+        "https://x/#frag",
+        "https://certs.example.gov.cn/?",
+      ]) {
         assert.throws(
           () => createRpcServer({ publicUrl: bad }, { backend: new FullBackend(pc) }),
           (err: Error & { code?: string }) => err.code === "CONFIG" && /^rpc\.publicUrl must be an http\(s\) URL/.test(err.message),
