@@ -28,7 +28,7 @@ export interface RateLimitOptions {
 
 export const defaultRateLimitOptions: RateLimitOptions = {
   windowMs: 60_000,
-  writes: 600,
+  writes: 1200,
   expensiveReads: 600,
   exemptClients: [],
   maxTrackedClients: 10_000,
