@@ -119,17 +119,25 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   return EXIT.OK;
 }
 
-/**
- * The base of the verification link and QR codes: the node's public URL (GET /status `publicUrl`, its
- * rpc.publicUrl or listen address), else the --rpc URL (a node from before publicUrl, or a bad value).
- */
+/** The base of the verification link and QR codes, asked of the node before anything is written or sent. */
 async function publicBase(client: RpcClient, rpc: string): Promise<string> {
-  const reported = (await client.get<Partial<NodeStatus>>("/status")).publicUrl;
+  return linkBase((await client.get<Partial<NodeStatus>>("/status")).publicUrl, rpc);
+}
+
+/**
+ * The node's public URL as `GET /status` reports it (its rpc.publicUrl, else its listen address), unless
+ * that is no link a holder could open — absent (a node from before publicUrl), not an http(s) URL, or a
+ * wildcard listen address (0.0.0.0, ::) — then the --rpc URL the command used.
+ */
+export function linkBase(reported: unknown, rpc: string): string {
   if (typeof reported !== "string") return rpc;
+  let url: URL;
   try {
-    const url = new URL(reported);
-    return url.protocol === "http:" || url.protocol === "https:" ? reported : rpc;
+    url = new URL(reported);
   } catch {
     return rpc;
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return rpc;
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") return rpc;
+  return reported;
 }
