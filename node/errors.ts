@@ -47,6 +47,12 @@ export const ERRORS = {
   RPC_OVERLOADED: { status: 503, verdict: "ignore", exit: FAILURE, meaning: "the node sheds load (event-loop lag or heap); retry after Retry-After" },
   RPC_CLIENT_THROTTLED: { status: 429, verdict: "ignore", exit: FAILURE, meaning: "this client sent bad signatures: one submission at a time" },
   RPC_CLIENT_BANNED: { status: 429, verdict: "ignore", exit: FAILURE, meaning: "this client sent too many bad signatures: refused until Retry-After" },
+  RATE_LIMITED: {
+    status: 429,
+    verdict: "ignore",
+    exit: FAILURE,
+    meaning: "this client sent more writes or expensive reads than its limit per window; retry after Retry-After",
+  },
   // transactions
   TX_MALFORMED: { status: 400, verdict: "reject", exit: FAILURE, meaning: "a transaction does not have the transaction structure" },
   TX_TOO_LARGE: { status: 413, verdict: "reject", exit: FAILURE, meaning: "a transaction is larger than the maximum" },

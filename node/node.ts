@@ -3,6 +3,7 @@
  * consensus driver → network → sync → RPC — and close in reverse order.
  */
 import "./polyfill.js";
+import type { Server as TlsServer } from "node:tls";
 import { adminTokenPath, readAdminToken } from "./admin-token.js";
 import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
@@ -28,6 +29,7 @@ import { ConfigReloader, type Reloader } from "./reload.js";
 import { AdminAuth } from "./rpc/admin-auth.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
+import { type TlsMaterial, type TlsOptions, readTlsFiles, tlsEnabled } from "./rpc/tls.js";
 import { BlockSync } from "./sync/sync.js";
 import { createMetrics } from "./metrics.js";
 
@@ -42,6 +44,8 @@ export interface CertchainNode {
    * and changes nothing. Reloads run one at a time.
    */
   reload(): Promise<ReloadSummary>;
+  /** Re-read the RPC's TLS certificate and key (e.g. on SIGHUP); false when the RPC serves plain HTTP. Throws CONFIG for a bad file. */
+  reloadTls(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -206,17 +210,19 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         sync,
         txGossip,
         peers: {
-          connected: () => network.connectedPeers().length,
+          connected: () => network.connectedPeers(),
           get configured() {
             return network.configuredPeerCount;
           },
         },
+        clock,
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
         reload: () => reloader.reload(),
       },
     );
+    const rpcTls = rpcTlsFiles(home, tunables.rpc.tls);
     const rpc = createRpcServer(
-      { ...tunables.rpc, enableAdmin: options.enableAdmin === true },
+      { ...tunables.rpc, tls: rpcTls, enableAdmin: options.enableAdmin === true },
       {
         backend,
         log: (msg, ctx) => log.warn(msg, ctx),
@@ -227,9 +233,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     );
     await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     closers.push(() => rpc.close());
+    reloaders.push(tlsReloader(rpcTls, (material) => (rpc.server as unknown as TlsServer).setSecureContext(material)));
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
     if (adminAuth.enabled) log.info("POST /admin/reload served to holders of the admin token", { file: adminTokenPath(home) });
-    const rpcUrl = `http://${tunables.rpc.host}:${tunables.rpc.port}`;
+    const rpcUrl = `${rpcTls.certFile === "" ? "http" : "https"}://${tunables.rpc.host}:${tunables.rpc.port}`;
     log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
 
     let closing: Promise<void> | null = null;
@@ -238,6 +245,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       rpcUrl,
       peerId: network.peerId,
       reload: () => reloader.reload(),
+      reloadTls: () => rpc.reloadTls(),
       close: () => {
         closing ??= closeAll().then(() => log.info("node stopped"));
         return closing;
@@ -272,4 +280,26 @@ function adminTokenReloader(home: string, auth: AdminAuth, atStart: string | nul
       };
     },
   };
+}
+
+/**
+ * Re-reads the RPC's TLS certificate and key on every reload (a renewed certificate at the same paths):
+ * checked while preparing (a bad file refuses the whole reload), swapped in for new connections when
+ * applied. New paths need a restart (reported as such: rpc.tls is not a live key).
+ */
+function tlsReloader(files: TlsOptions, setSecureContext: (material: TlsMaterial) => void): Reloader {
+  return {
+    keys: [],
+    async prepare() {
+      if (!tlsEnabled(files)) return null;
+      const material = await readTlsFiles(files); // throws CONFIG naming a missing or mismatched file
+      return { summary: "rpc.tls: certificate and key re-read", apply: () => setSecureContext(material) };
+    },
+  };
+}
+
+/** The RPC's TLS files with paths relative to the home resolved ("" stays "": plain HTTP). */
+function rpcTlsFiles(home: string, tls: { certFile: string; keyFile: string }): { certFile: string; keyFile: string } {
+  const resolve = (path: string): string => (path === "" ? "" : homePath(home, path));
+  return { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) };
 }

@@ -14,7 +14,7 @@ export function formatStatus(s: NodeStatus, rpcUrl: string): string[] {
   return [
     `chain      ${s.chainId}`,
     `node       ${s.node.name}, ${role}, version ${s.version}`,
-    `rpc        ${rpcUrl}`,
+    `rpc        ${rpcUrl}${s.publicUrl !== undefined && s.publicUrl !== rpcUrl ? ` (public ${s.publicUrl})` : ""}`,
     `peer id    ${s.node.peerId}`,
     `head       height ${s.head.height}, hash ${s.head.hash.slice(0, 16)}…, ${s.head.height === 0 ? "genesis" : isoTime(s.head.time)}`,
     `consensus  height ${s.consensus.height}, round ${s.consensus.round}, ${s.consensus.active ? "active" : "idle"}${s.syncing ? ", syncing" : ""}`,

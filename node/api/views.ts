@@ -16,6 +16,49 @@ export interface NodeStatus {
   mempool: { size: number };
   syncing: boolean;
   version: string;
+  /** The base URL of verification links and QR codes: the node's configured rpc.publicUrl, else its listen address. */
+  publicUrl: string;
+}
+
+/** What a node reports for its readiness verdict (GET /readyz; judged by node/rpc/readiness.ts). */
+export interface ReadinessFacts {
+  /** Committed head height. */
+  head: number;
+  /** A catch-up is under way. */
+  syncing: boolean;
+  /** The highest head a connected peer reported; null when none has yet. */
+  peersHead: number | null;
+  /** Peers connected now (validators and followers). */
+  connectedPeers: number;
+  /** This node is a validator (else a follower). */
+  validator: boolean;
+  /** Validators in genesis. */
+  validators: number;
+  /** Other validators connected now. */
+  connectedValidators: number;
+  /** Transactions waiting in the mempool. */
+  pendingTxs: number;
+  /** Ms since the later of the last commit and the moment transactions began waiting (0 when none wait). */
+  waitingMs: number;
+  /** Genesis round timer: round r waits min(roundTimeoutMs * 2^r, maxRoundTimeoutMs). */
+  roundTimeoutMs: number;
+  maxRoundTimeoutMs: number;
+}
+
+/** GET /readyz: 200 when ready, 503 with a reason per failed check otherwise. */
+export interface Readiness {
+  ready: boolean;
+  /** One line per failed check; empty when ready. */
+  reasons: string[];
+  checks: {
+    /** Not behind the highest head a connected peer reported (by more than the tolerated lag). */
+    synced: boolean;
+    /** A validator: connected to a quorum of validators counting itself; a follower: to at least one. */
+    connected: boolean;
+    /** A block committed within the stall bound, or nothing waiting to be committed. */
+    progressing: boolean;
+  };
+  facts: ReadinessFacts;
 }
 
 export interface SubmitResult {

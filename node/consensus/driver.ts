@@ -146,6 +146,11 @@ export class ConsensusDriver {
     return this.outbox.health();
   }
 
+  /** When the last block was committed (or the driver started), by the node's clock. */
+  lastCommitAt(): number {
+    return this.committer.lastCommitAt;
+  }
+
   /** Inputs waiting in the queue. */
   get backlog(): number {
     return this.queue.backlog;

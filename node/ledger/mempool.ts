@@ -89,6 +89,8 @@ export class Mempool {
   /** How many pending transactions depend on each state key (see keysOf). */
   private readonly users = new Map<string, number>();
   private closed = false;
+  /** When the pending set last went from empty to non-empty (node clock); null while empty or without a clock. */
+  private firstPendingAt: number | null = null;
   /** Bumped when a block starts and ends committing; admissions that read state across it read again. */
   private epoch = 0;
   /** Settles when the block being committed has reached the mempool; null when none is. */
@@ -111,6 +113,11 @@ export class Mempool {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Since when transactions have been waiting without the pending set emptying (null: none wait, or no clock). */
+  get pendingSince(): number | null {
+    return this.firstPendingAt;
   }
 
   has(hash: string): boolean {
@@ -229,6 +236,7 @@ export class Mempool {
   private insert(checked: CheckedTx, view: ReviewState, time: number): "accepted" {
     if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
     const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
+    if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
     this.pending.set(checked.hash, checked);
     this.changes.set(checked.hash, t);
     for (const k of keysOf(this.spec, checked)) this.users.set(k, (this.users.get(k) ?? 0) + 1);
@@ -324,6 +332,7 @@ export class Mempool {
    */
   private forget(tx: CheckedTx): void {
     this.pending.delete(tx.hash);
+    if (this.pending.size === 0) this.firstPendingAt = null;
     for (const k of keysOf(this.spec, tx)) {
       const n = (this.users.get(k) ?? 1) - 1;
       if (n === 0) this.users.delete(k);

@@ -10,6 +10,7 @@ import type {
   IssuedCertificate,
   NetworkAdminState,
   NodeStatus,
+  ReadinessFacts,
   ReloadSummary,
   SubmitResult,
   TxView,
@@ -20,9 +21,14 @@ import type { ProofBundle } from "../chain/proof/bundle.js";
 import type { Genesis } from "../chain/types.js";
 import type { LedgerError } from "../errors.js";
 
+/** GET /status as the backend knows it; the server adds where it is reached (`publicUrl`). */
+export type BackendStatus = Omit<NodeStatus, "publicUrl">;
+
 /** The node's answers behind every route. */
 export interface RpcBackend {
-  status(): Promise<NodeStatus>;
+  status(): Promise<BackendStatus>;
+  /** Facts for GET /readyz (judged by readiness.ts). Optional: without it the server has no /readyz. */
+  readiness?(): Promise<ReadinessFacts>;
   /** The chain's genesis document (clients derive the chain id and type schemas from it). */
   genesis(): Genesis;
   /** Admit an untrusted transaction to the mempool; throws LedgerError (TX_*) when it is not admissible. */

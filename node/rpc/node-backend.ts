@@ -23,11 +23,13 @@ import type {
   NetworkAdminState,
   NodeStatus,
   ReloadSummary,
+  ReadinessFacts,
   SubmitResult,
   TxView,
   VerificationResult,
 } from "../api/views.js";
-import type { RpcBackend } from "./backend.js";
+import type { Clock } from "../clock.js";
+import type { BackendStatus, RpcBackend } from "./backend.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -46,8 +48,9 @@ export interface NodeBackendModules {
   driver: ConsensusDriver;
   sync: BlockSync;
   txGossip: TxGossip;
-  /** Configured peers connected now, and configured now (the set can change by a reload). */
-  peers: { connected(): number; readonly configured: number };
+  /** Connected peers (their ids) now, and how many are configured now (the set can change by a reload). */
+  peers: { connected(): string[]; readonly configured: number };
+  clock: Pick<Clock, "now">;
   /** The network's isolation switch, for the admin routes. */
   isolation: { set(isolated: boolean): void; get(): boolean };
   /** The node's reload (CertchainNode.reload), for POST /admin/reload. */
@@ -61,7 +64,7 @@ export class NodeBackend implements RpcBackend {
     private readonly modules: NodeBackendModules,
   ) {}
 
-  async status(): Promise<NodeStatus> {
+  async status(): Promise<BackendStatus> {
     const { spec, driver } = this.modules;
     const tip = driver.tip();
     const idx = this.options.validatorIndex;
@@ -73,7 +76,7 @@ export class NodeBackend implements RpcBackend {
       validator: v === undefined || idx === null ? null : { index: idx, name: v.name, department: v.department },
       head: { height: tip.height, hash: tip.hash, time: tip.time },
       consensus: driver.position(),
-      peers: { connected: this.modules.peers.connected(), configured: this.modules.peers.configured },
+      peers: { connected: this.modules.peers.connected().length, configured: this.modules.peers.configured },
       mempool: { size: this.modules.mempool.size },
       syncing: this.modules.sync.syncing,
       version: NODE_VERSION,
@@ -176,7 +179,29 @@ export class NodeBackend implements RpcBackend {
   }
 
   async networkAdminState(): Promise<NetworkAdminState> {
-    return { isolated: this.modules.isolation.get(), connected: this.modules.peers.connected() };
+    return { isolated: this.modules.isolation.get(), connected: this.modules.peers.connected().length };
+  }
+
+  async readiness(): Promise<ReadinessFacts> {
+    const { spec, driver, sync, mempool, clock } = this.modules;
+    const connected = this.modules.peers.connected();
+    const ids = new Set(connected);
+    const self = this.options.validatorIndex;
+    const connectedValidators = spec.validators.filter((v, i) => i !== self && ids.has(v.peerId)).length;
+    const waitingSince = Math.max(driver.lastCommitAt(), mempool.pendingSince ?? 0);
+    return {
+      head: driver.tip().height,
+      syncing: sync.syncing,
+      peersHead: sync.peersHead(connected),
+      connectedPeers: connected.length,
+      validator: self !== null,
+      validators: spec.validators.length,
+      connectedValidators,
+      pendingTxs: mempool.size,
+      waitingMs: mempool.size === 0 ? 0 : Math.max(0, clock.now() - waitingSince),
+      roundTimeoutMs: spec.consensus.roundTimeoutMs,
+      maxRoundTimeoutMs: spec.consensus.maxRoundTimeoutMs,
+    };
   }
 
   private verdict(certificate: CertificateView): VerificationResult {

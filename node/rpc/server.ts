@@ -3,9 +3,11 @@
  * limits, and every error answered as `{"error": {"code", "message"}}` (mapped in http-errors.ts).
  * It calls only the RpcBackend contract, so tests run it against an in-memory backend.
  */
+import type { Server as HttpServer } from "node:http";
+import type { Server as TlsServer } from "node:tls";
 import { getHeapStatistics } from "node:v8";
 import underPressure from "@fastify/under-pressure";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { BlockView } from "../api/views.js";
 import { LedgerError } from "../errors.js";
 import { type Clock, systemClock } from "../clock.js";
@@ -17,12 +19,19 @@ import { type ConnectionStats, effectiveMaxConnections, guardConnections } from 
 import { httpError, notFound, sendHttpError, toHttpError } from "./http-errors.js";
 import { JsonCache } from "./json-cache.js";
 import type { AdminAuth } from "./admin-auth.js";
+import { NODE_VERSION } from "./node-backend.js";
+import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
+import { checkPublicUrl, listenUrl } from "./public-url.js";
+import { type RateLimitOptions, defaultRateLimitOptions, limitRates, registerCors, registerRateLimitPlugin } from "./public-access.js";
+import { type ReadinessOptions, defaultReadinessOptions, registerHealthRoutes } from "./readiness.js";
+import { blockSchema, certificateSchema, genesisSchema, metricsSchema, statusSchema, txSchema, verifyDocumentSchema } from "./route-schemas.js";
 import { registerAdminRoutes, registerReloadRoute } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerTxRoutes } from "./routes/txs.js";
-import { blockHeightParams, certificateIdParams, formatSchemaErrors, txHashParams } from "./schemas.js";
+import { formatSchemaErrors } from "./schemas.js";
+import { type TlsMaterial, type TlsOptions, defaultTlsOptions, readTlsFiles, readTlsFilesSync, tlsEnabled } from "./tls.js";
 import { WorkLimit } from "./work-limit.js";
 
 export type { BatchItemResult } from "./routes/txs.js";
@@ -31,8 +40,19 @@ export interface RpcServerOptions {
   /** Where the node listens (it passes them to `listen`). */
   host: string;
   port: number;
-  /** The URL the public reaches this RPC at ("" = none; `node init --public-url` writes it). */
+  /**
+   * The URL the public reaches this RPC at (e.g. https://certs.example.gov.cn, behind a reverse proxy):
+   * the base of every verification link and QR code, reported by GET /status. "": the listen address.
+   */
   publicUrl: string;
+  /** Serve HTTPS with this certificate and key (both "" = plain HTTP); reloaded by `reloadTls()`. */
+  tls: TlsOptions;
+  /** Origins whose pages may read the public GET routes (CORS): ["*"] any, [] none, else exact origins. */
+  corsOrigins: string[];
+  /** Per-client rate limits of writes and expensive reads (429 RATE_LIMITED + Retry-After). */
+  rateLimit: RateLimitOptions;
+  /** What GET /readyz tolerates (blocks behind a peer, round timers without a commit). */
+  readiness: ReadinessOptions;
   /** Largest body of POST /txs (a batch of transactions). */
   txBodyLimit: number;
   /** Largest body of POST /verify (one certificate document). */
@@ -102,6 +122,10 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   host: "127.0.0.1",
   port: 26700,
   publicUrl: "",
+  tls: defaultTlsOptions,
+  corsOrigins: ["*"],
+  rateLimit: defaultRateLimitOptions,
+  readiness: defaultReadinessOptions,
   txBodyLimit: 1024 * 1024,
   verifyBodyLimit: 256 * 1024,
   requestTimeoutMs: 30_000,
@@ -129,17 +153,28 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   enableAdmin: false,
 };
 
-/** Routes answered even under load shedding: an operator must be able to see why the node sheds, and to reload it. */
-const NEVER_SHED = new Set(["/status", "/metrics", "/admin/reload"]);
+/** Routes answered even under load shedding: an operator must see why the node sheds and reload it; probes must not flap. */
+const NEVER_SHED = new Set(["/status", "/metrics", "/healthz", "/readyz", "/admin/reload"]);
 
 /** The live counters of a server built by createRpcServer (for tests and the attack script). */
 export const rpcConnectionStats = new WeakMap<FastifyInstance, ConnectionStats>();
 
-/** Build (not start) the RPC server; the caller `listen`s and `close`s it. */
-export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): FastifyInstance {
+/** The RPC server: a fastify instance that can re-read its TLS certificate and key. */
+export type RpcServer = FastifyInstance & {
+  /**
+   * Re-read the TLS files and serve new connections with them (no restart); false when TLS is off.
+   * Throws CONFIG, naming the file, when they cannot be read or do not form a pair (the old ones stay).
+   */
+  reloadTls(): Promise<boolean>;
+};
+
+/** Build (not start) the RPC server; the caller `listen`s and `close`s it. Throws CONFIG for a bad TLS file or public URL. */
+export function createRpcServer(options: Partial<RpcServerOptions>, modules: RpcServerModules): RpcServer {
   const { backend, log } = modules;
   const clock = modules.clock ?? systemClock;
   const opts: RpcServerOptions = { ...defaultRpcServerOptions, ...options };
+  const publicBase = checkPublicUrl(opts.publicUrl);
+  const tls = tlsEnabled(opts.tls) ? readTlsFilesSync(opts.tls) : null;
   const app = Fastify({
     ...(modules.logger === undefined ? { logger: false } : { loggerInstance: modules.logger }),
     logController: new RpcLogController(modules.accessLog === true),
@@ -148,13 +183,14 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     keepAliveTimeout: opts.keepAliveTimeoutMs,
     connectionTimeout: opts.idleSocketTimeoutMs,
     maxRequestsPerSocket: opts.maxRequestsPerSocket,
-    http: { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes },
+    ...transportOptions(opts, tls),
     clientErrorHandler: onClientError,
     // Schemas check, never repair: no type coercion, no defaults, no silently dropped members.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
     frameworkErrors: (err, _req, reply) => sendError(reply, err),
-  });
+    // Typed as HTTP: with TLS the server is an https.Server, which serves the same requests and replies.
+  } as FastifyHttpOptions<HttpServer>);
   // JSON only: a text/plain body is an unsupported media type (415), not a string to validate.
   app.removeContentTypeParser("text/plain");
 
@@ -169,7 +205,8 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   app.setNotFoundHandler((req, reply) => sendHttpError(reply, httpError("NOT_FOUND", `no route ${req.method} ${(req.url.split("?")[0] ?? "").slice(0, 200)}`)));
 
   // Sockets: caps in total and per client, pipelined requests answered one at a time (connection-guard.ts).
-  const connections = guardConnections(app.server, {
+  // (With TLS, app.server is an https.Server: the same 'connection' events and limits.)
+  const connections = guardConnections(app.server as HttpServer, {
     maxConnections: effectiveMaxConnections(opts.maxConnections),
     maxConnectionsPerClient: opts.maxConnectionsPerClient,
     maxPipelined: opts.maxPipelined,
@@ -183,8 +220,11 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     maxEventLoopDelay: opts.shedEventLoopDelayMs,
     maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * opts.shedHeapUsedFraction),
     // Resolving lets the request through; a rejection goes to the error handler (503 + Retry-After).
-    pressureHandler: async (req, _reply, type) => {
+    pressureHandler: async (req, _reply, type, value) => {
       if (NEVER_SHED.has(req.routeOptions.url ?? "")) return;
+      // An infinite delay is under-pressure's "no sample yet" (the histogram is empty when the loop was busy
+      // from start-up until the first sampling): nothing measured, nothing shed. Real lag is finite.
+      if (value === Number.POSITIVE_INFINITY) return;
       throw new LedgerError("RPC_OVERLOADED", `the node is overloaded (${type}); try again later`, { retryAfterSeconds: opts.retryAfterSeconds });
     },
   });
@@ -198,10 +238,30 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
   const blockJson = new JsonCache<number>(opts.blockCacheBytes);
   const guard = new ClientGuard(opts.clientGuard);
 
+  // Before any route: the OpenAPI document sees every route; CORS on the public reads; rate-limit store.
+  registerOpenApi(app, { version: NODE_VERSION });
+  registerCors(app, opts);
+  registerRateLimitPlugin(app, opts.rateLimit);
+  const publicUrl = (): string => publicBase ?? listenUrl(app.server.address(), opts, tls !== null);
+
   // Routes inside a plugin registered after under-pressure, so its onRequest hook covers all of them.
   const adminAuth = modules.adminAuth;
-  app.register(async (api) => registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log, adminAuth }));
-  return app;
+  app.register(async (api) => {
+    limitRates(api, opts.rateLimit);
+    registerRoutes(api, backend, opts, { reads, submissions, blockJson, guard, clock, log, publicUrl, adminAuth });
+  });
+  app.decorate("reloadTls", async (): Promise<boolean> => {
+    if (tls === null) return false;
+    (app.server as unknown as TlsServer).setSecureContext(await readTlsFiles(opts.tls));
+    return true;
+  });
+  return app as unknown as RpcServer;
+}
+
+/** How fastify builds the node server: HTTP, or HTTPS with the same timeouts and header limit. */
+function transportOptions(opts: RpcServerOptions, tls: TlsMaterial | null): { http: object } | { https: object } {
+  const http = { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: opts.timeoutCheckIntervalMs, maxHeaderSize: opts.maxHeaderBytes };
+  return tls === null ? { http } : { https: { ...http, ...tls } };
 }
 
 interface RouteModules {
@@ -212,24 +272,28 @@ interface RouteModules {
   clock: Pick<Clock, "now">;
   log?: (msg: string, ctx: Record<string, unknown>) => void;
   adminAuth: AdminAuth | undefined;
+  /** The base of verification links (rpc.publicUrl or the listen address). */
+  publicUrl: () => string;
 }
 
 function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServerOptions, m: RouteModules): void {
   const { reads, blockJson } = m;
 
-  app.get("/status", async () => backend.status());
+  app.get("/status", { schema: statusSchema }, async () => ({ ...(await backend.status()), publicUrl: m.publicUrl() }));
+  registerHealthRoutes(app, backend, opts.readiness);
+  registerOpenApiRoute(app, m.publicUrl);
   // Genesis never changes: serialize it once.
   const genesisJson = JSON.stringify(backend.genesis());
-  app.get("/genesis", async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
+  app.get("/genesis", { schema: genesisSchema }, async (_req, reply) => reply.type("application/json; charset=utf-8").send(genesisJson));
 
   registerTxRoutes(app, { backend, guard: m.guard, submissions: m.submissions, clock: m.clock, log: m.log }, opts);
 
-  app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: { params: txHashParams } }, async (req, reply) => {
+  app.get<{ Params: { hash: string } }>("/txs/:hash", { schema: txSchema }, async (req, reply) => {
     const view = await reads.run(() => backend.getTransaction(req.params.hash.toLowerCase()));
     return view ?? sendHttpError(reply, notFound(`transaction ${req.params.hash}`));
   });
 
-  app.get<{ Params: { height: string } }>("/blocks/:height", { schema: { params: blockHeightParams } }, async (req, reply) => {
+  app.get<{ Params: { height: string } }>("/blocks/:height", { schema: blockSchema }, async (req, reply) => {
     const raw = req.params.height;
     const height = raw === "latest" ? "latest" : Number(raw);
     if (height !== "latest" && !Number.isSafeInteger(height)) {
@@ -242,16 +306,16 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
     return reply.type("application/json; charset=utf-8").send(json);
   });
 
-  app.get<{ Params: { id: string } }>("/certificates/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/certificates/:id", { schema: certificateSchema }, async (req, reply) => {
     const view = await backend.getCertificate(req.params.id);
     return view ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // A verification is an answer, valid or not: 200 either way; 400 DOC_MALFORMED for a non-document.
-  app.post("/verify", { bodyLimit: opts.verifyBodyLimit }, async (req) => backend.verifyDocument(req.body));
+  app.post("/verify", { bodyLimit: opts.verifyBodyLimit, schema: verifyDocumentSchema }, async (req) => backend.verifyDocument(req.body));
 
   // GET /verify/:id (JSON, or the HTML page for browsers), GET /certificates/:id/proof, page assets.
-  registerProofRoutes(app, backend, reads);
+  registerProofRoutes(app, backend, reads, { publicUrl: m.publicUrl });
 
   registerEvidenceRoutes(app, backend, reads);
 
@@ -261,7 +325,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
 
   const metrics = backend.metrics?.bind(backend);
   if (metrics !== undefined) {
-    app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
+    app.get("/metrics", { schema: metricsSchema }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(await metrics()));
   }
 }
 

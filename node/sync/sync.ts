@@ -64,6 +64,8 @@ export class BlockSync {
   syncedBlocks = 0;
   /** True while a catch-up is under way. */
   syncing = false;
+  /** The head each connected peer last reported (dropped when it disconnects or fails to serve blocks up to it). */
+  private readonly peerHeads = new Map<string, number>();
 
   constructor(
     private readonly options: SyncOptions,
@@ -103,6 +105,16 @@ export class BlockSync {
       });
   }
 
+  /** The highest head one of `connected` reported, or null when none has (readiness: are we behind?). */
+  peersHead(connected: readonly string[]): number | null {
+    let best: number | null = null;
+    for (const peer of connected) {
+      const h = this.peerHeads.get(peer);
+      if (h !== undefined && (best === null || h > best)) best = h;
+    }
+    return best;
+  }
+
   /** Answer a peer's request ("status" or "blocks"). */
   async handleRequest(name: string, body: Uint8Array): Promise<Uint8Array> {
     if (name === "status") {
@@ -131,6 +143,8 @@ export class BlockSync {
 
   private async run(): Promise<void> {
     const peers = this.modules.network.connectedPeers();
+    // A peer that went away forgets its head: after a reconnection it must report again.
+    for (const peer of this.peerHeads.keys()) if (!peers.includes(peer)) this.peerHeads.delete(peer);
     if (peers.length === 0) return;
     // Round-robin over peers so one slow or lying peer cannot stall us.
     for (let i = 0; i < peers.length && !this.stopped; i++) {
@@ -142,14 +156,18 @@ export class BlockSync {
         this.modules.log.debug("status request failed", { peer, err });
         continue;
       }
-      if (!Number.isSafeInteger(head?.height) || head.height <= this.modules.driver.tip().height) continue;
+      if (!Number.isSafeInteger(head?.height)) continue;
+      this.peerHeads.set(peer, head.height);
+      if (head.height <= this.modules.driver.tip().height) continue;
       this.peerCursor = (this.peerCursor + i + 1) % peers.length;
-      await this.fetchFrom(peer, head.height);
+      // A peer that claims a head it does not serve does not keep this node "behind".
+      if (!(await this.fetchFrom(peer, head.height))) this.peerHeads.delete(peer);
       return;
     }
   }
 
-  private async fetchFrom(peer: string, target: number): Promise<void> {
+  /** Fetch blocks from `peer` up to `target`; false when it stopped serving them before (or served an invalid one). */
+  private async fetchFrom(peer: string, target: number): Promise<boolean> {
     this.syncing = true;
     const startedAt = this.modules.clock.now();
     const startHeight = this.modules.driver.tip().height;
@@ -159,11 +177,11 @@ export class BlockSync {
         const res = decode(await this.modules.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }))) as {
           blocks?: unknown;
         };
-        if (!Array.isArray(res?.blocks) || res.blocks.length === 0) return;
+        if (!Array.isArray(res?.blocks) || res.blocks.length === 0) break;
         const before = this.modules.driver.tip().height;
-        if (!(await this.applyBatch(peer, res.blocks as CommittedBlock[]))) return;
+        if (!(await this.applyBatch(peer, res.blocks as CommittedBlock[]))) break;
         // A peer that claims a higher head but serves nothing new is stalling us: try the others.
-        if (this.modules.driver.tip().height === before) return;
+        if (this.modules.driver.tip().height === before) break;
       }
     } catch (err) {
       this.modules.log.debug("block request failed", { peer, err });
@@ -173,6 +191,7 @@ export class BlockSync {
       if (applied > 0)
         this.modules.log.info("caught up", { peer, from: startHeight + 1, to: this.modules.driver.tip().height, ms: this.modules.clock.now() - startedAt });
     }
+    return this.stopped || this.modules.driver.tip().height >= target;
   }
 
   /**

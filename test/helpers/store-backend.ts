@@ -8,8 +8,8 @@ import type { ChainStore } from "../../node/ledger/store.js";
 import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import type { ProofBundle } from "../../node/chain/proof/bundle.js";
-import type { BlockView, CertificateView, NodeStatus, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
-import type { RpcBackend } from "../../node/rpc/backend.js";
+import type { BlockView, CertificateView, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
+import type { BackendStatus, RpcBackend } from "../../node/rpc/backend.js";
 import { certificateView, verdictOf } from "../../node/rpc/certificate-view.js";
 
 export class StoreBackend implements RpcBackend {
@@ -19,7 +19,7 @@ export class StoreBackend implements RpcBackend {
     private readonly now: () => number,
   ) {}
 
-  async status(): Promise<NodeStatus> {
+  async status(): Promise<BackendStatus> {
     const head = this.store.head() ?? { height: 0, hash: this.spec.genesisHash, time: this.spec.genesis.genesisTime };
     return {
       chainId: this.spec.chainId,

@@ -22,6 +22,7 @@ import type { CliIo } from "../../cli/io.js";
 import { runCli } from "../../cli/main.js";
 import { parseLinks } from "../../cli/commands/cert/holder.js";
 import { formatCertificate } from "../../cli/commands/cert/show.js";
+import { linkBase } from "../../cli/commands/cert/publish.js";
 import { DAY, T0, documentFor, makeTestChain, person } from "../helpers/chain.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/certchain.js", import.meta.url));
@@ -231,6 +232,21 @@ describe("cli: building a certificate document", () => {
     ];
     for (const [change, message] of bad) usageError(() => buildDocument(chain.spec, { ...input, ...change }), message, JSON.stringify(change));
   });
+});
+
+describe("cli: the verification link's base (cert issue, cert renew)", () => {
+  const rpc = "http://127.0.0.1:26700";
+  const cases: Array<[string, unknown, string]> = [
+    ["the node's public URL", "https://certs.example.gov.cn", "https://certs.example.gov.cn"],
+    ["a public URL with a path", "https://gov.example.cn/certs", "https://gov.example.cn/certs"],
+    ["the node's listen address", "http://10.0.0.5:26700", "http://10.0.0.5:26700"],
+    ["a wildcard listen address is no link", "http://0.0.0.0:26700", rpc],
+    ["nor is an IPv6 wildcard", "http://[::]:26700", rpc],
+    ["a node from before publicUrl", undefined, rpc],
+    ["not a URL", "certs.example.gov.cn", rpc],
+    ["not http(s)", "javascript:alert(1)", rpc],
+  ];
+  for (const [name, reported, expected] of cases) it(name, () => assert.equal(linkBase(reported, rpc), expected, name));
 });
 
 describe("cli: errors and exit codes", () => {

@@ -123,6 +123,11 @@ describe("node config: checked against the node fields and the module defaults",
     ["a missing rpc port", { ...base, rpc: { host: "127.0.0.1" } }, 'missing "rpc.port" (a number)'],
     ["a config without rpc", { ...base, rpc: undefined }, 'missing "rpc.host" (a string)'],
     ["an empty name", { ...base, name: "" }, "name must not be empty"],
+    ["a TLS file that is not a path", withModules({ rpc: { ...base.rpc, tls: { certFile: 5 } } }), "rpc.tls.certFile must be a string"],
+    ["an unknown TLS option", withModules({ rpc: { ...base.rpc, tls: { caFile: "ca.pem" } } }), '"rpc.tls.caFile"'],
+    ["CORS origins as one string", withModules({ rpc: { ...base.rpc, corsOrigins: "*" } }), "rpc.corsOrigins must be an array of strings"],
+    ["a rate limit as a string", withModules({ rpc: { ...base.rpc, rateLimit: { writes: "600" } } }), "rpc.rateLimit.writes must be a number"],
+    ["a public URL that is not a string", withModules({ rpc: { ...base.rpc, publicUrl: true } }), "rpc.publicUrl must be a string"],
     ["a config without its department", { ...base, department: undefined }, 'missing "department" (a string)'],
     ["an empty department", { ...base, department: "" }, "department must be a department id"],
     ["an unknown p2p key", withModules({ p2p: { ...base.p2p, bootstrap: [] } }), 'unknown key "p2p.bootstrap"'],
@@ -181,6 +186,28 @@ describe("node config: partial options per module", () => {
     assert.equal(resolved.network.redialIntervalMs, 2000);
     assert.deepEqual(resolved.log, { level: "warn", accessLog: true });
     assert.equal(defaultModuleOptions.mempool.maxTxs, 50_000, "the defaults themselves are untouched");
+  });
+
+  it("the RPC's public-internet options: TLS, public URL, CORS, rate limits and readiness, each partial", () => {
+    const cfg = checkConfig(
+      withModules({
+        rpc: {
+          ...base.rpc,
+          publicUrl: "https://certs.example.gov.cn",
+          tls: { certFile: "rpc.crt", keyFile: "rpc.key" },
+          corsOrigins: [],
+          rateLimit: { expensiveReads: 30 },
+          readiness: { stallRounds: 5 },
+        },
+      }),
+      "config.json",
+    );
+    const rpc = resolveModuleOptions(cfg).rpc;
+    assert.equal(rpc.publicUrl, "https://certs.example.gov.cn");
+    assert.deepEqual(rpc.tls, { certFile: "rpc.crt", keyFile: "rpc.key" });
+    assert.deepEqual(rpc.corsOrigins, []);
+    assert.deepEqual(rpc.rateLimit, { ...defaultModuleOptions.rpc.rateLimit, expensiveReads: 30 });
+    assert.deepEqual(rpc.readiness, { ...defaultModuleOptions.rpc.readiness, stallRounds: 5 });
   });
 
   it("a later layer wins over an earlier one", () => {

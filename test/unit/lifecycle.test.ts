@@ -244,6 +244,7 @@ describe("renewal (supersede)", () => {
       genesis: chain.spec.genesis,
       chainId: chain.spec.chainId,
       genesisHash: chain.spec.genesisHash,
+      publicUrl: "https://certs.example.gov.cn",
     });
     assert.match(page, new RegExp(`Superseded by</span>.*${renewal.certificateId}`, "s"));
     assert.equal(statusAt(after as NonNullable<typeof after>, T0 + DAY), "valid");

@@ -236,3 +236,25 @@ describe("mempool: createdAt freshness at admission (the node's clock)", () => {
     assert.equal(pool.size, 0, "not admitted");
   });
 });
+
+describe("mempool: since when transactions wait (readiness: is the node stalled?)", () => {
+  it("from the first transaction into an empty pool until the pool empties again", async () => {
+    let now = T0;
+    const store = new MemoryStore();
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store, clock: { now: () => now } });
+    assert.equal(pool.pendingSince, null, "empty");
+    const first = issueTx(chain, licenceDocument(chain));
+    const second = issueTx(chain, licenceDocument(chain));
+    await pool.admit(first);
+    now += 5000;
+    await pool.admit(second);
+    assert.equal(pool.pendingSince, T0, "the first arrival, not the latest");
+    await commitBlock(pool, store, [checkTransaction(chain.spec, first)]);
+    assert.equal(pool.pendingSince, T0, "one still waits: the wait goes on (the later of it and the last commit is the readiness bound)");
+    await commitBlock(pool, store, [checkTransaction(chain.spec, second)]);
+    assert.equal(pool.pendingSince, null, "empty again");
+    now += 1000;
+    await pool.admit(issueTx(chain, licenceDocument(chain)));
+    assert.equal(pool.pendingSince, T0 + 6000);
+  });
+});

@@ -12,8 +12,8 @@ import { statusAt, transition } from "../../node/chain/state.js";
 import { checkTransaction, signTx } from "../../node/chain/tx.js";
 import type { CertificateRecord, Genesis, IssueTxBody, Transaction } from "../../node/chain/types.js";
 import { ERRORS, LedgerError } from "../../node/errors.js";
-import type { BlockView, CertificateView, NodeStatus, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
-import type { RpcBackend } from "../../node/rpc/backend.js";
+import type { BlockView, CertificateView, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
+import type { BackendStatus, RpcBackend } from "../../node/rpc/backend.js";
 import { type Evidence, checkEvidence, evidenceOf } from "../../node/chain/evidence.js";
 import { type BlockMessage, signMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
@@ -39,7 +39,7 @@ class MemoryBackend implements RpcBackend {
     this.tip = genesisTip(chain.spec);
   }
 
-  async status(): Promise<NodeStatus> {
+  async status(): Promise<BackendStatus> {
     if (this.failStatus) throw new Error("disk exploded at /var/secret/path");
     const { spec } = this.chain;
     return {

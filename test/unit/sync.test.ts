@@ -43,14 +43,17 @@ function honestChain(lieAt = 0): CommittedBlock[] {
 }
 
 /** A follower's driver and sync, fetching from one peer whose answers `request` makes up. */
-async function follower(request: SyncNetwork["request"]): Promise<{ store: MemoryStore; sync: BlockSync; stop: () => Promise<void> }> {
+async function follower(
+  request: SyncNetwork["request"],
+  connectedPeers: () => string[] = () => ["peer"],
+): Promise<{ store: MemoryStore; sync: BlockSync; stop: () => Promise<void> }> {
   const store = new MemoryStore();
   const clock = new ManualClock(T0 + 10_000);
   const mempool = new Mempool(defaultMempoolOptions, { spec, state: store });
   const log = createLogger("test");
   const driver = new ConsensusDriver(defaultDriverOptions, { spec, store, mempool, clock, log, signer: null, publish: async () => undefined });
   await driver.start();
-  const sync = new BlockSync(defaultSyncOptions, { spec, store, driver, cache: mempool, clock, log, network: { connectedPeers: () => ["peer"], request } });
+  const sync = new BlockSync(defaultSyncOptions, { spec, store, driver, cache: mempool, clock, log, network: { connectedPeers, request } });
   const stop = async (): Promise<void> => {
     await sync.stop();
     await driver.stop();
@@ -128,6 +131,27 @@ describe("catch-up checks what peers serve", () => {
     assert.equal(f.store.head()?.height, 1, "the one real block is applied");
     assert.equal(f.sync.syncing, false, "the round ends instead of looping");
     assert.ok(requests <= 4, `requests to the stalling peer: ${requests}`);
+    assert.equal(f.sync.peersHead(["peer"]), null, "a head the peer does not serve is not believed (readiness)");
+    await f.stop();
+  });
+
+  it("knows the head each connected peer reported, and forgets it when the peer goes away (readiness)", async () => {
+    const served = honestChain();
+    let peers = ["peer"];
+    const f = await follower(
+      async (_peer, name) => answer(name === "status" ? { height: served.length, hash: "x" } : { blocks: served }),
+      () => peers,
+    );
+    assert.equal(f.sync.peersHead(["peer"]), null, "nothing reported yet");
+    f.sync.trigger();
+    await settle(50);
+    assert.equal(f.store.head()?.height, 2);
+    assert.equal(f.sync.peersHead(["peer"]), 2, "the peer's head");
+    assert.equal(f.sync.peersHead(["other"]), null, "only connected peers count");
+    peers = [];
+    f.sync.trigger();
+    await settle(50);
+    assert.equal(f.sync.peersHead(["peer"]), null, "forgotten once disconnected: after a reconnection it must report again");
     await f.stop();
   });
 });

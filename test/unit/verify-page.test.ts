@@ -62,6 +62,7 @@ describe("verification page: escaping", () => {
       genesis: chain.spec.genesis,
       chainId: chain.spec.chainId,
       genesisHash: chain.spec.genesisHash,
+      publicUrl: "https://certs.example.gov.cn",
     });
     assert.ok(!html.includes("<script>alert"), "no injected script element");
     assert.ok(!html.includes("<img"), "no injected element");

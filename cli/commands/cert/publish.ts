@@ -7,6 +7,8 @@ import type { ChainSpec } from "../../../node/chain/genesis.js";
 import { checkTransaction, signTx } from "../../../node/chain/tx.js";
 import { newTxEnvelope } from "../../../node/ledger/fresh.js";
 import type { IssueTxBody } from "../../../node/chain/types.js";
+import { verificationLink } from "../../../node/api/links.js";
+import type { NodeStatus } from "../../../node/api/views.js";
 import { EXIT } from "../../../node/errors.js";
 import { type OptionSpecs, type ParsedArgs, RPC_OPTION, intFlag, listFlag, rpcUrlFlag, stringFlag } from "../../args.js";
 import { NodeError } from "../../errors.js";
@@ -72,6 +74,8 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   };
   const tx = signTx(body, issuer.key.privateKey);
   checkTransaction(spec, tx); // the node's own stateless checks, before anything leaves this machine
+  // Asked before anything is written or sent: the link must not be lost to a node that stops answering later.
+  const verifyUrl = verificationLink(await publicBase(o.client, o.rpc), doc.certificateId);
 
   // Save the holder's document before submitting: once the transaction commits, it is the only copy.
   await writeDocumentFile(o.out, doc, o.force);
@@ -88,7 +92,6 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
     throw err;
   }
 
-  const verifyUrl = `${o.rpc}/verify/${encodeURIComponent(doc.certificateId)}`;
   for (const qr of o.qrFiles) await writeQrCode(qr.path, qr.format, verifyUrl);
   if (o.json) {
     const result = {
@@ -114,4 +117,27 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   io.out(`  verify       ${verifyUrl}`);
   for (const qr of o.qrFiles) io.out(`  qr code      ${qr.path}`);
   return EXIT.OK;
+}
+
+/** The base of the verification link and QR codes, asked of the node before anything is written or sent. */
+async function publicBase(client: RpcClient, rpc: string): Promise<string> {
+  return linkBase((await client.get<Partial<NodeStatus>>("/status")).publicUrl, rpc);
+}
+
+/**
+ * The node's public URL as `GET /status` reports it (its rpc.publicUrl, else its listen address), unless
+ * that is no link a holder could open — absent (a node from before publicUrl), not an http(s) URL, or a
+ * wildcard listen address (0.0.0.0, ::) — then the --rpc URL the command used.
+ */
+export function linkBase(reported: unknown, rpc: string): string {
+  if (typeof reported !== "string") return rpc;
+  let url: URL;
+  try {
+    url = new URL(reported);
+  } catch {
+    return rpc;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return rpc;
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") return rpc;
+  return reported;
 }

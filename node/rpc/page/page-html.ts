@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
 import type { VerificationResult } from "../../api/views.js";
 import { isoDay, utcMinute } from "../../chain/time.js";
+import { verificationLink } from "../../api/links.js";
 
 /** Where the page's static files are served. */
 export const ASSETS_PATH = "/verify-assets";
@@ -75,6 +76,8 @@ export interface VerifyPageInput {
   genesis: Genesis;
   chainId: string;
   genesisHash: string;
+  /** The node's public URL (rpc.publicUrl or its listen address): the page's own link is built on it. */
+  publicUrl: string;
 }
 
 /** The whole HTML document for one certificate id (known or not). */
@@ -83,6 +86,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
   const c = v.certificate;
   const status = c === undefined ? "unknown" : v.status;
   const statusText = STATUS_TEXT[status] ?? { zh: status, en: status };
+  const link = verificationLink(input.publicUrl, input.certificateId);
   const facts: string[] = [];
   if (c !== undefined) {
     const type = input.genesis.certificateTypes.find((t) => t.id === c.type.id);
@@ -135,6 +139,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>证书核验 Certificate verification · ${escapeHtml(input.certificateId)}</title>
+<link rel="canonical" href="${escapeHtml(link)}">
 <link rel="stylesheet" href="${ASSETS_PATH}/page.css">
 <script type="importmap">${IMPORT_MAP}</script>
 <script type="module" src="${ASSETS_PATH}/app/${PAGE_ENTRY}"></script>
@@ -155,6 +160,7 @@ ${proofSection}
 <footer>
   <p>链 <span lang="en">Chain</span> <code>${escapeHtml(input.chainId)}</code></p>
   <p>创世哈希 <span lang="en">Genesis hash</span> <code>${escapeHtml(input.genesisHash)}</code></p>
+  <p>核验链接 <span lang="en">Verification link</span> <a id="verification-link" href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
 </footer>
 </main>
 </body>

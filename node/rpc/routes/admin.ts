@@ -10,6 +10,7 @@ import { LedgerError } from "../../errors.js";
 import type { AdminAuth } from "../admin-auth.js";
 import type { RpcBackend } from "../backend.js";
 import { httpError, sendHttpError } from "../http-errors.js";
+import { adminIsolateSchema, adminStateSchema } from "../route-schemas.js";
 
 export interface AdminRouteOptions {
   /** Serve the admin routes (off unless the operator asks). */
@@ -30,8 +31,8 @@ export function registerAdminRoutes(app: FastifyInstance, backend: RpcBackend, o
   const isolate = backend.setNetworkIsolated?.bind(backend);
   const state = backend.networkAdminState?.bind(backend);
   if (isolate === undefined || state === undefined) throw new LedgerError("CONFIG", "admin routes enabled but the backend cannot isolate the node");
-  app.get("/admin/network", async () => state());
-  app.post("/admin/network", { schema: { body: networkBody } }, async (req) => isolate((req.body as { isolated: boolean }).isolated));
+  app.get("/admin/network", { schema: adminStateSchema }, async () => state());
+  app.post("/admin/network", { schema: { ...adminIsolateSchema, body: networkBody } }, async (req) => isolate((req.body as { isolated: boolean }).isolated));
 }
 
 /**

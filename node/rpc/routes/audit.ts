@@ -11,7 +11,7 @@ import { certificateHistory } from "../../audit/history.js";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
 import { notFound, sendHttpError } from "../http-errors.js";
-import { certificateIdParams } from "../schemas.js";
+import { departmentsSchema, feedSchema, historySchema } from "../route-schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
 export interface AuditRouteOptions {
@@ -47,19 +47,19 @@ function feedQuery(query: unknown, opts: AuditRouteOptions): { limit: number; af
 export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, options: Partial<AuditRouteOptions> = {}): void {
   const opts: AuditRouteOptions = { ...defaultAuditRouteOptions, ...options };
 
-  app.get<{ Params: { id: string } }>("/certificates/:id/history", { schema: { params: certificateIdParams } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/certificates/:id/history", { schema: historySchema }, async (req, reply) => {
     const certificate = await backend.getCertificate(req.params.id);
     if (certificate === null) return sendHttpError(reply, notFound(`certificate ${req.params.id}`));
     return reads.run(() => certificateHistory(certificate, (h) => backend.getBlock(h)));
   });
 
-  app.get("/departments", async () => ({
+  app.get("/departments", { schema: departmentsSchema }, async () => ({
     departments: backend.genesis().departments.map((d) => ({ id: d.id, name: d.name, certificateTypes: d.certificateTypes, issuerKeys: d.issuerKeys.length })),
   }));
 
   const issued = backend.issuedCertificates?.bind(backend);
   if (issued === undefined) return;
-  app.get<{ Params: { id: string } }>("/departments/:id/certificates", async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/departments/:id/certificates", { schema: feedSchema }, async (req, reply) => {
     if (!DEPARTMENT_ID.test(req.params.id))
       throw new LedgerError("BAD_REQUEST", "a department id is 1-64 characters of a-z 0-9 - starting with a letter or digit");
     const department = backend.genesis().departments.find((d) => d.id === req.params.id);

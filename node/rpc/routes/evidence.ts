@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Evidence } from "../../chain/evidence.js";
 import { evidenceKey } from "../../chain/evidence.js";
 import type { RpcBackend } from "../backend.js";
+import { evidenceSchema } from "../route-schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
 export const MAX_EVIDENCE_PAGE = 100;
@@ -30,13 +31,17 @@ export interface EvidencePage {
 export function registerEvidenceRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit): void {
   const list = backend.listEvidence?.bind(backend);
   if (list === undefined) return;
-  app.get<{ Querystring: { validator?: string; limit?: string; cursor?: string } }>("/evidence", { schema: { querystring: evidenceQuery } }, async (req) => {
-    const limit = Math.min(Number(req.query.limit ?? 50), MAX_EVIDENCE_PAGE);
-    const validator = req.query.validator === undefined ? undefined : Number(req.query.validator);
-    const evidence = await reads.run(() => list({ validator, limit: limit + 1, after: req.query.cursor }));
-    const page: EvidencePage = { evidence: evidence.slice(0, limit) };
-    const last = page.evidence.at(-1);
-    if (evidence.length > limit && last !== undefined) page.next = evidenceKey(last);
-    return page;
-  });
+  app.get<{ Querystring: { validator?: string; limit?: string; cursor?: string } }>(
+    "/evidence",
+    { schema: { ...evidenceSchema, querystring: evidenceQuery } },
+    async (req) => {
+      const limit = Math.min(Number(req.query.limit ?? 50), MAX_EVIDENCE_PAGE);
+      const validator = req.query.validator === undefined ? undefined : Number(req.query.validator);
+      const evidence = await reads.run(() => list({ validator, limit: limit + 1, after: req.query.cursor }));
+      const page: EvidencePage = { evidence: evidence.slice(0, limit) };
+      const last = page.evidence.at(-1);
+      if (evidence.length > limit && last !== undefined) page.next = evidenceKey(last);
+      return page;
+    },
+  );
 }

@@ -15,7 +15,7 @@ import { PAGE_CSS } from "../page/page-style.js";
 import { chainIdentity } from "../../chain/proof/verify.js";
 import type { RpcBackend } from "../backend.js";
 import { httpError, notFound, sendHttpError } from "../http-errors.js";
-import { certificateIdParams } from "../schemas.js";
+import { nobleModuleSchema, pageCssSchema, pageModuleSchema, proofSchema, verifyByIdSchema } from "../route-schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
 /** The compiled output's root (this file is dist/node/rpc/routes/proof.js). */
@@ -76,8 +76,13 @@ async function sendModule(reply: FastifyReply, file: string): Promise<FastifyRep
   return reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").header("x-content-type-options", "nosniff").send(source);
 }
 
+export interface ProofRouteOptions {
+  /** The base of the page's own link (rpc.publicUrl or the listen address). */
+  publicUrl: () => string;
+}
+
 /** Register the proof routes on the RPC server. */
-export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit): void {
+export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, options: ProofRouteOptions): void {
   const pageModules = moduleClosure(PAGE_ENTRY);
   // A Map, not an object: a package named "constructor" or "__proto__" must be unknown, not Object's.
   const noble = new Map<string, string>([
@@ -85,18 +90,18 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
     ["hashes", packageDir("@noble/hashes/sha2.js")],
   ]);
 
-  app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: { params: certificateIdParams } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: proofSchema }, async (req, reply) => {
     const build = backend.proofBundle?.bind(backend);
     const bundle = build === undefined ? null : await reads.run(() => build(req.params.id));
     return bundle ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
   });
 
   // JSON stays the answer for API clients; a browser (Accept prefers text/html) gets the page.
-  app.get<{ Params: { id: string } }>("/verify/:id", { schema: { params: certificateIdParams } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>("/verify/:id", { schema: verifyByIdSchema }, async (req, reply) => {
     const verification = await reads.run(() => backend.verifyById(req.params.id));
     if (!prefersHtml(req.headers.accept)) return verification;
     const genesis = backend.genesis();
-    const html = renderVerifyPage({ certificateId: req.params.id, verification, genesis, ...chainIdentity(genesis) });
+    const html = renderVerifyPage({ certificateId: req.params.id, verification, genesis, ...chainIdentity(genesis), publicUrl: options.publicUrl() });
     return reply
       .code(verification.certificate === undefined ? 404 : 200)
       .type("text/html; charset=utf-8")
@@ -107,15 +112,17 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
       .send(html);
   });
 
-  app.get(`${ASSETS_PATH}/page.css`, async (_req, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "no-cache").send(PAGE_CSS));
+  app.get(`${ASSETS_PATH}/page.css`, { schema: pageCssSchema }, async (_req, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "no-cache").send(PAGE_CSS),
+  );
 
-  app.get<{ Params: { "*": string } }>(`${ASSETS_PATH}/app/*`, async (req, reply) => {
+  app.get<{ Params: { "*": string } }>(`${ASSETS_PATH}/app/*`, { schema: pageModuleSchema }, async (req, reply) => {
     const path = req.params["*"];
     if (!pageModules.has(path)) return sendHttpError(reply, notFound(`asset ${path.slice(0, 100)}`));
     return sendModule(reply, join(DIST_ROOT, path));
   });
 
-  app.get<{ Params: { pkg: string; "*": string } }>(`${ASSETS_PATH}/noble/:pkg/*`, async (req, reply) => {
+  app.get<{ Params: { pkg: string; "*": string } }>(`${ASSETS_PATH}/noble/:pkg/*`, { schema: nobleModuleSchema }, async (req, reply) => {
     const dir = noble.get(req.params.pkg);
     const path = req.params["*"];
     if (dir === undefined || !SAFE_PATH.test(path) || path.split("/").some((s) => s.startsWith("."))) {

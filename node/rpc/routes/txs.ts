@@ -15,7 +15,7 @@ import type { SubmitResult } from "../../api/views.js";
 import type { ClientGuard } from "../client-guard.js";
 import { clientKey } from "../connection-guard.js";
 import { type ErrorBody, toHttpError } from "../http-errors.js";
-import { submitBody } from "../schemas.js";
+import { submitTxSchema } from "../route-schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
 /** One item of a batch submission's answer. */
@@ -64,7 +64,7 @@ export function registerTxRoutes(app: FastifyInstance, modules: TxRouteModules, 
     return out;
   };
 
-  app.post("/txs", { bodyLimit: opts.txBodyLimit, schema: { body: submitBody }, onRequest: refuseEarly }, async (req, reply) => {
+  app.post("/txs", { bodyLimit: opts.txBodyLimit, schema: submitTxSchema, onRequest: refuseEarly }, async (req, reply) => {
     const who = client(req);
     // [THROTTLE] a suspicious address gets one submission at a time
     if (!guard.enter(who, modules.clock.now()))
