@@ -180,7 +180,7 @@ describe("e2e: the RPC on the public internet (readiness, rate limits, public UR
     const code = await runCli(
       [
         ...["cert", "issue", "--type", "identity-proof", "--holder-name", "张三 Zhang San", "--holder-id-type", "resident-id"],
-        ...["--holder-id", "110101199003070011", "--field", "dateOfBirth=1990-03-07", "--key", keyFile, "--out", document, "--rpc", url(0)],
+        ...["--holder-id", "110101199003070011", "--field", "dateOfBirth=1990-03-07", "--key", keyFile, "--plaintext-keys", "--out", document, "--rpc", url(0)],
       ],
       io,
     );
