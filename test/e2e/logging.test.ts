@@ -1,5 +1,5 @@
 /**
- * A real node's logs and metrics: a one-validator chain whose config.json sets `log.level` debug and
+ * A real node's logs and metrics: a one-validator chain whose config.toml sets `log.level` debug and
  * the access log on; while it starts, commits a certificate and closes, every line it writes is one
  * JSON object carrying its name and a module (fastify's too), and its GET /metrics has every metric
  * and label the Grafana dashboard uses.
@@ -86,7 +86,7 @@ describe("e2e: a node's logs and metrics", function () {
     for (const m of ["node", "consensus", "network", "rpc"]) assert.ok(modules.has(m), `lines of module ${m} (seen: ${[...modules].join(", ")})`);
   });
 
-  it("config.json's log.level applies (debug lines), and the access log has the submission", () => {
+  it("config.toml's log.level applies (debug lines), and the access log has the submission", () => {
     const lines = raw.map((chunk) => JSON.parse(chunk) as Record<string, unknown>);
     assert.ok(
       lines.some((l) => l.level === "debug"),

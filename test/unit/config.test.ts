@@ -200,7 +200,7 @@ describe("node config: partial options per module", () => {
           readiness: { stallRounds: 5 },
         },
       }),
-      "config.json",
+      "config.toml",
     );
     const rpc = resolveModuleOptions(cfg).rpc;
     assert.equal(rpc.publicUrl, "https://certs.example.gov.cn");

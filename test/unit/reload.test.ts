@@ -330,11 +330,11 @@ describe("config reload", () => {
 
     it("answers a refused reload with its CONFIG error", async () => {
       outcome = async () => {
-        throw new LedgerError("CONFIG", 'config.json: unknown key "mempol"');
+        throw new LedgerError("CONFIG", 'config.toml: unknown key "mempol"');
       };
       const res = await post(`Bearer ${token}`);
       assert.equal(res.statusCode, 500);
-      assert.deepEqual(res.json().error, { code: "CONFIG", message: 'config.json: unknown key "mempol"' });
+      assert.deepEqual(res.json().error, { code: "CONFIG", message: 'config.toml: unknown key "mempol"' });
     });
   });
 });
