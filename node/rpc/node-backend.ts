@@ -30,6 +30,7 @@ import type {
 } from "../api/views.js";
 import type { Clock } from "../clock.js";
 import type { BackendStatus, RpcBackend } from "./backend.js";
+import type { StatusListService } from "./status-list.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -55,14 +56,22 @@ export interface NodeBackendModules {
   isolation: { set(isolated: boolean): void; get(): boolean };
   /** The node's reload (CertchainNode.reload), for POST /admin/reload. */
   reload?: () => Promise<ReloadSummary>;
+  /** A validator's status lists, signed with its consensus key; absent on a follower. */
+  statusLists?: StatusListService;
 }
 
 /** The RPC backend of a running node: reads the store, admits into the mempool, reports consensus. */
 export class NodeBackend implements RpcBackend {
+  /** GET /status-lists/:department: only a validator has a key of genesis to sign with. */
+  readonly statusListToken?: (department: string, uri: string) => Promise<string>;
+
   constructor(
     private readonly options: NodeBackendOptions,
     private readonly modules: NodeBackendModules,
-  ) {}
+  ) {
+    const lists = modules.statusLists;
+    if (lists !== undefined) this.statusListToken = (department, uri) => lists.token(department, uri);
+  }
 
   async status(): Promise<BackendStatus> {
     const { spec, driver } = this.modules;

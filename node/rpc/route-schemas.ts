@@ -272,6 +272,12 @@ export const feedSchema = read(
     querystring: { type: "object", properties: { limit: { description: "page size, 1-500" }, cursor: { description: "nextCursor of the previous page" } } },
   },
 );
+export const statusListSchema = read(
+  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate, 1 revoked or superseded; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
+  ["audit"],
+  { 200: text("application/statuslist+jwt", "a compact JWT, typ statuslist+jwt") },
+  { params: idParams("department", "department id: 1-64 of a-z 0-9 - starting with a letter or digit") },
+);
 export const evidenceSchema = read("equivocation evidence this node holds, oldest first, paged", ["audit"], {
   200: obj({ evidence: { type: "array", items: anyObject("two conflicting signed votes of one validator") }, next: str }, ["evidence"]),
 });
