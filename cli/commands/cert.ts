@@ -9,8 +9,16 @@ export const certCommand: Command = commandGroup(
     { name: "issue", summary: "issue a certificate and save the holder's document", load: async () => (await import("./cert/issue.js")).certIssueCommand },
     { name: "revoke", summary: "revoke a certificate", load: async () => (await import("./cert/revoke.js")).certRevokeCommand },
     { name: "renew", summary: "renew a certificate: a new one that supersedes it", load: async () => (await import("./cert/renew.js")).certRenewCommand },
-    { name: "export", summary: "write a committed certificate as an SD-JWT VC for wallets", load: async () => (await import("./cert/export.js")).certExportCommand },
-    { name: "present", summary: "make an SD-JWT VC presentation that discloses only some claims", load: async () => (await import("./cert/present.js")).certPresentCommand },
+    {
+      name: "export",
+      summary: "write a committed certificate as an SD-JWT VC for wallets",
+      load: async () => (await import("./cert/export.js")).certExportCommand,
+    },
+    {
+      name: "present",
+      summary: "make an SD-JWT VC presentation that discloses only some claims",
+      load: async () => (await import("./cert/present.js")).certPresentCommand,
+    },
     { name: "show", summary: "show a certificate's on-chain record", load: async () => (await import("./cert/show.js")).certShowCommand },
     { name: "verify", summary: "check that a certificate is valid", load: async () => (await import("./cert/verify.js")).certVerifyCommand },
     { name: "history", summary: "list every transaction that touched a certificate", load: async () => (await import("./cert/history.js")).certHistoryCommand },

@@ -79,10 +79,22 @@ describe("SD-JWT VC and Token Status List", function () {
     // Two licences first, so the qualification's and licence's entries are not all 0.
     const docs = [
       documentFor(chain, "business-licence", li),
-      ...TYPES.map((t) => documentFor(chain, t, li, t === "home-purchase-qualification" ? { fields: { city: "Hangzhou", householdType: "family", maxHomes: 1 } } : {})),
+      ...TYPES.map((t) =>
+        documentFor(chain, t, li, t === "home-purchase-qualification" ? { fields: { city: "Hangzhou", householdType: "family", maxHomes: 1 } } : {}),
+      ),
     ];
-    await commitNext(chain, store, docs.slice(0, 3).map((d) => issueTx(chain, d)), T0 + DAY);
-    await commitNext(chain, store, docs.slice(3).map((d) => issueTx(chain, d)), T0 + DAY + 60_000);
+    await commitNext(
+      chain,
+      store,
+      docs.slice(0, 3).map((d) => issueTx(chain, d)),
+      T0 + DAY,
+    );
+    await commitNext(
+      chain,
+      store,
+      docs.slice(3).map((d) => issueTx(chain, d)),
+      T0 + DAY + 60_000,
+    );
     const positions = new Map<string, number>();
     for (const doc of docs) {
       const idx = positions.get(doc.department) ?? 0;

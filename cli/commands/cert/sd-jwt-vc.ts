@@ -84,7 +84,12 @@ function disclosureFrame(claims: CertificateClaims): DisclosureFrame<Certificate
 }
 
 /** Issue the SD-JWT VC of `doc`, signed with the department's issuer key (all disclosures attached). */
-export async function issueCredential(doc: CertificateDocument, issuer: { publicKey: string; privateKey: string }, status: StatusReference, issuedAt: number): Promise<string> {
+export async function issueCredential(
+  doc: CertificateDocument,
+  issuer: { publicKey: string; privateKey: string },
+  status: StatusReference,
+  issuedAt: number,
+): Promise<string> {
   const sdjwt = new SDJwtVcInstance({
     signer: (data: string) => b64(signBytes(issuer.privateKey, new TextEncoder().encode(data))),
     signAlg: "EdDSA",

@@ -110,9 +110,21 @@ export async function verifySdJwtPresentation(
     ref?.idx !== undefined && statusValue !== undefined && listBasis !== undefined ? { idx: ref.idx, value: statusValue, ...listBasis } : undefined;
   if (status === undefined) return { valid: false, line: `NOT VALID: ${id} names no status list`, exitCode: EXIT.INVALID, disclosed };
   if (status.value !== 0) {
-    return { valid: false, line: `NOT VALID: ${id} is revoked or superseded (status list entry ${status.idx} is ${status.value} at block ${status.height})`, exitCode: EXIT.INVALID, disclosed, status };
+    return {
+      valid: false,
+      line: `NOT VALID: ${id} is revoked or superseded (status list entry ${status.idx} is ${status.value} at block ${status.height})`,
+      exitCode: EXIT.INVALID,
+      disclosed,
+      status,
+    };
   }
   const type = String(payload.vct).split(":").pop() ?? "";
   const until = typeof payload.exp === "number" ? isoDate(payload.exp * 1000) : "?";
-  return { valid: true, line: `VALID: ${id} ${type} issued by ${String(payload.department)}, valid until ${until} (status list at block ${status.height})`, exitCode: EXIT.OK, disclosed, status };
+  return {
+    valid: true,
+    line: `VALID: ${id} ${type} issued by ${String(payload.department)}, valid until ${until} (status list at block ${status.height})`,
+    exitCode: EXIT.OK,
+    disclosed,
+    status,
+  };
 }

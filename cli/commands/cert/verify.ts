@@ -87,9 +87,15 @@ ${rpcOptionHelp(21)}
     const offline = stringFlag(NAME, args, "offline");
     const sdJwt = stringFlag(NAME, args, "sd-jwt");
     if (sdJwt !== undefined) {
-      if (id !== undefined || document !== undefined || offline !== undefined) throw new UsageError("--sd-jwt checks the presentation alone: no --id, --document or --offline", NAME);
+      if (id !== undefined || document !== undefined || offline !== undefined)
+        throw new UsageError("--sd-jwt checks the presentation alone: no --id, --document or --offline", NAME);
       const { verifySdJwtFile } = await import("./verify-sd-jwt-file.js");
-      const v = await verifySdJwtFile(sdJwt, stringFlag(NAME, args, "genesis"), args.values.rpc === undefined ? undefined : rpcUrlFlag(NAME, args, io.env), rpcUrlFlag(NAME, args, io.env));
+      const v = await verifySdJwtFile(
+        sdJwt,
+        stringFlag(NAME, args, "genesis"),
+        args.values.rpc === undefined ? undefined : rpcUrlFlag(NAME, args, io.env),
+        rpcUrlFlag(NAME, args, io.env),
+      );
       if (args.values.json === true) io.out(JSON.stringify({ valid: v.valid, line: v.line, disclosed: v.disclosed, status: v.status ?? null }, null, 2));
       else {
         io.out(v.line);
