@@ -86,10 +86,15 @@ export class StatusListService {
 
   /** The token of `department` at the current head, its `sub` being `uri`. */
   async token(department: string, uri: string): Promise<string> {
-    const head = this.store.head() ?? genesisTip(this.spec);
+    let head = this.store.head() ?? genesisTip(this.spec);
     const cached = this.cache.get(department);
     if (cached !== undefined && cached.headHash === head.hash && cached.uri === uri) return cached.token;
-    const statuses = await departmentStatuses(this.store, department);
+    let statuses = await departmentStatuses(this.store, department);
+    // A commit during the read may have changed state before the head: read again until the head held still.
+    for (let current = this.store.head() ?? genesisTip(this.spec); current.hash !== head.hash; current = this.store.head() ?? genesisTip(this.spec)) {
+      head = current;
+      statuses = await departmentStatuses(this.store, department);
+    }
     const basis: StatusListBasis = { chainId: this.spec.chainId, department, height: head.height, blockHash: head.hash, issued: statuses.length };
     // iat is the head block's time: the same head gives the same token on every validator but for the signature.
     const token = statusListToken(statuses, basis, this.signer, uri, head.time);

@@ -8,7 +8,10 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { webcrypto } from "node:crypto";
+import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
+import { digest } from "@sd-jwt/crypto-nodejs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/main.js";
@@ -30,6 +33,13 @@ import { freeBasePort, waitFor } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
 
 const N = 4;
+
+/** An Ed25519 verifier of WebCrypto for a public key of genesis (hex), as any JOSE library builds one from a JWK. */
+async function webcryptoVerifier(publicKeyHex: string): Promise<(data: string, signature: string) => Promise<boolean>> {
+  const jwk = { kty: "OKP", crv: "Ed25519", x: Buffer.from(publicKeyHex, "hex").toString("base64url") };
+  const key = await webcrypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["verify"]);
+  return async (data, signature) => webcrypto.subtle.verify({ name: "Ed25519" }, key, Buffer.from(signature, "base64url"), new TextEncoder().encode(data));
+}
 const VERSION = DEFAULT_REVIEW_RULES.version;
 
 describe("e2e: the mission's stories on 4 validators", function () {
@@ -154,6 +164,47 @@ describe("e2e: the mission's stories on 4 validators", function () {
     assert.equal((await everyNode(certificateId)).status, "valid");
   });
 
+  it("the qualification is also an SD-JWT VC: only its city presented, checked by the CLI and by the @sd-jwt libraries; every validator serves one status list", async () => {
+    const errors: string[] = [];
+    const io: CliIo = { out: () => {}, err: (l) => errors.push(l), env: {} };
+    const presented = await runCli(
+      ["cert", "present", "--sd-jwt", file("qualification.sd-jwt"), "--disclose", "fields.city", "--out", file("city.sd-jwt")],
+      io,
+    );
+    assert.equal(presented, 0, errors.join("\n"));
+    const checked = await cli(2, ["cert", "verify", "--sd-jwt", file("city.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(checked.code, 0, checked.out);
+    assert.match(checked.out, new RegExp(`^VALID: ${qualificationId} home-purchase-qualification issued by housing`));
+    assert.match(checked.out, /fields\.city = "Hangzhou"/);
+    assert.doesNotMatch(checked.out, /Zhang San|householdType|holder\./, "nothing else disclosed");
+
+    // The libraries alone: keys from genesis, the status list fetched from the URI in the credential.
+    const presentation = (await readFile(file("city.sd-jwt"), "utf8")).trim();
+    const housingKey = spec.department("housing")?.issuerKeys[0] as string;
+    const uriNode = spec.validators.findIndex((v) => v.name === net.nodes[1]?.name);
+    assert.ok(uriNode >= 0, "the issuing node is a validator");
+    const sdjwt = new SDJwtVcInstance({
+      hasher: digest,
+      hashAlg: "sha-256",
+      verifier: await webcryptoVerifier(housingKey),
+      statusVerifier: await webcryptoVerifier(spec.validators[uriNode]?.publicKey as string),
+    });
+    const { payload } = await sdjwt.verify(presentation);
+    assert.deepEqual((payload as unknown as { fields: unknown }).fields, { city: "Hangzhou" });
+    assert.equal(payload.status?.status_list.uri, `${url(1)}/status-lists/housing`, "the list of the node the issuer used");
+
+    // Every validator derives the same list from the chain; only the signer (kid) differs.
+    await sameHead();
+    const lists = await Promise.all(nodes.map((_, i) => fetch(`${url(i)}/status-lists/housing`)));
+    const tokens = await Promise.all(lists.map((r) => r.text()));
+    for (const [i, r] of lists.entries()) {
+      assert.equal(r.headers.get("content-type"), "application/statuslist+jwt", `node ${i + 1}`);
+      const claims = JSON.parse(Buffer.from(tokens[i]?.split(".")[1] as string, "base64url").toString("utf8")) as Record<string, unknown>;
+      const first = JSON.parse(Buffer.from(tokens[0]?.split(".")[1] as string, "base64url").toString("utf8")) as Record<string, unknown>;
+      assert.deepEqual([claims.status_list, claims.certchain], [first.status_list, first.certchain], `node ${i + 1} serves node 1's list`);
+    }
+  });
+
   it("refuses a qualification for a holder without an identity proof, with its reason code, on every node", async () => {
     const stranger = ["--holder-name", "李四 Li Si", "--holder-id-type", "resident-id", "--holder-id", "110101199504040022"];
     const refused = await cli(2, [
@@ -230,10 +281,41 @@ describe("e2e: the mission's stories on 4 validators", function () {
   });
 
   it("market regulation revokes the licence; every node says revoked", async () => {
+    const exported = await cli(1, [
+      "cert",
+      "export",
+      "--id",
+      licenceId,
+      "--document",
+      file("licence.json"),
+      "--key",
+      keyOf("market-regulation"),
+      "--out",
+      file("licence-again.sd-jwt"),
+    ]);
+    assert.equal(exported.code, 0, exported.err);
+    const before = await cli(3, ["cert", "verify", "--sd-jwt", file("licence-again.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(before.code, 0, `cert export writes a credential that verifies: ${before.out}`);
+    const foreign = await cli(1, [
+      "cert",
+      "export",
+      "--id",
+      licenceId,
+      "--document",
+      file("licence.json"),
+      "--key",
+      keyOf("housing"),
+      "--out",
+      file("x.sd-jwt"),
+    ]);
+    assert.notEqual(foreign.code, 0, "another department's key exports nothing");
     const r = await cli(3, ["cert", "revoke", "--id", licenceId, "--reason", "business closed", "--key", keyOf("market-regulation")]);
     assert.equal(r.code, 0, r.err);
     const view = await everyNode(licenceId);
     assert.deepEqual([view.status, view.revoked?.reason], ["revoked", "business closed"]);
+    const credential = await cli(0, ["cert", "verify", "--sd-jwt", file("licence.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(credential.code, 3, "the licence's SD-JWT VC is refused: its status list entry flipped");
+    assert.match(credential.out, /revoked or superseded \(status list entry \d+ is 1/);
   });
 
   it("a certificate expires by block time: valid until a block after its validUntil is committed, then expired everywhere", async () => {
@@ -295,5 +377,9 @@ describe("e2e: the mission's stories on 4 validators", function () {
     const verify = await cli(1, ["cert", "verify", "--id", qualificationId]);
     assert.equal(verify.code, 3, "a superseded certificate is not valid");
     assert.match(verify.out, /superseded/);
+    const oldVc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(oldVc.code, 3, "nor its SD-JWT VC");
+    const newVc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification-renewed.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(newVc.code, 0, `the renewal's SD-JWT VC: ${newVc.out}`);
   });
 });

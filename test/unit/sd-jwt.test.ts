@@ -15,6 +15,8 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import { EXIT } from "../../node/errors.js";
 import { StatusListService } from "../../node/rpc/status-list.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
+import { createRpcServer } from "../../node/rpc/server.js";
+import { StoreBackend } from "../helpers/store-backend.js";
 import { issueCredential, presentCredential, vctOf } from "../../cli/commands/cert/sd-jwt-vc.js";
 import { presentationFrame } from "../../cli/commands/cert/present.js";
 import { verifySdJwtPresentation } from "../../cli/commands/cert/verify-sd-jwt.js";
@@ -198,5 +200,30 @@ describe("SD-JWT VC and Token Status List", function () {
     const other = await new StatusListService(chain.spec, store, chain.validatorKeys[2] as { publicKey: string; privateKey: string }).token("housing", uri);
     assert.equal(other.split(".")[1], after.split(".")[1], "same payload");
     assert.notEqual(other.split(".")[0], after.split(".")[0], "another kid");
+  });
+
+  it("GET /status-lists/:department: the token on a validator; 404 saying why on a follower; 404 for an unknown department", async () => {
+    const follower = new StoreBackend(chain.spec, store, () => NOW);
+    const validator = Object.assign(new StoreBackend(chain.spec, store, () => NOW), {
+      statusListToken: (department: string, uri: string) => lists.token(department, uri),
+    });
+    for (const [backend, expected] of [
+      [validator, 200],
+      [follower, 404],
+    ] as const) {
+      const app = createRpcServer({ publicUrl: BASE }, { backend });
+      try {
+        const res = await app.inject({ method: "GET", url: "/status-lists/housing" });
+        assert.equal(res.statusCode, expected, res.body);
+        if (expected === 200) {
+          assert.equal(res.headers["content-type"], "application/statuslist+jwt");
+          assert.equal(res.body, tokens.get(`${BASE}/status-lists/housing`), "the token whose sub is the public URL's");
+        } else assert.match(res.body, /follower/);
+        assert.equal((await app.inject({ method: "GET", url: "/status-lists/no-such" })).statusCode, 404);
+        assert.equal((await app.inject({ method: "GET", url: "/status-lists/Bad_Id" })).statusCode, 400);
+      } finally {
+        await app.close();
+      }
+    }
   });
 });
