@@ -16,6 +16,8 @@ import { EXIT } from "../../node/errors.js";
 import { StatusListService } from "../../node/rpc/status-list.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 import { createRpcServer } from "../../node/rpc/server.js";
+import { inflateSync } from "node:zlib";
+import { base64urlBytes, bytesToBase64url, checkPresentation, checkStatusListToken, statusEntry } from "../../node/chain/sd-jwt.js";
 import { StoreBackend } from "../helpers/store-backend.js";
 import { issueCredential, presentCredential, vctOf } from "../../cli/commands/cert/sd-jwt-vc.js";
 import { presentationFrame } from "../../cli/commands/cert/present.js";
@@ -225,5 +227,53 @@ describe("SD-JWT VC and Token Status List", function () {
         await app.close();
       }
     }
+  });
+
+  it("the page's pure check (node/chain/sd-jwt.ts) agrees with the @sd-jwt libraries on every credential, presentation and forgery", async () => {
+    for (const bytes of [[], [0], [255, 1], [1, 2, 3], [250, 251, 252, 253]]) {
+      const b = Uint8Array.from(bytes);
+      assert.equal(bytesToBase64url(b), Buffer.from(b).toString("base64url"), `base64url of ${bytes}`);
+      assert.deepEqual([...base64urlBytes(Buffer.from(b).toString("base64url"))], bytes, `round trip of ${bytes}`);
+    }
+    for (const { doc, credential, idx, uri } of issued.values()) {
+      const what = `${doc.certificateType} ${doc.certificateId}`;
+      const checked = checkPresentation(chain.spec, credential, NOW);
+      assert.ok(checked.ok, `${what}: ${checked.ok ? "" : checked.reason}`);
+      assert.deepEqual(
+        [checked.certificateId, checked.certificateType, checked.department, checked.status],
+        [doc.certificateId, doc.certificateType, doc.department, { idx, uri }],
+        what,
+      );
+      assert.equal(checked.disclosed["holder.name"], doc.holder.name, what);
+      const token = tokens.get(uri) as string;
+      const list = checkStatusListToken(chain.spec, token, doc.department);
+      assert.ok(list.ok, what);
+      assert.equal(
+        statusEntry(inflateSync(list.compressed), list.bits, idx),
+        getListFromStatusListJWT(token).getStatus(idx),
+        `${what}: the same entry as @sd-jwt/jwt-status-list`,
+      );
+      assert.equal(checkStatusListToken(chain.spec, token, "public-security").ok, doc.department === "public-security", `${what}: another department's list`);
+    }
+    const { credential } = ofType("home-purchase-qualification");
+    const city = await presentCredential(credential, { fields: { city: true } });
+    const checked = checkPresentation(chain.spec, city, NOW);
+    assert.deepEqual(checked.ok ? checked.disclosed : checked.reason, { "fields.city": "Hangzhou" });
+    const [jwt, disclosure] = city.split("~") as [string, string];
+    const [salt] = JSON.parse(Buffer.from(disclosure, "base64url").toString("utf8")) as [string];
+    const forged = `${jwt}~${Buffer.from(JSON.stringify([salt, "city", "Beijing"])).toString("base64url")}~`;
+    const refusals: Array<[string, string, number, RegExp]> = [
+      ["tampered disclosure", forged, NOW, /referenced by no digest/],
+      ["signature byte changed", `${jwt.slice(0, -2)}${jwt.endsWith("AA") ? "BA" : "AA"}~`, NOW, /signature does not verify/],
+      ["expired", city, ofType("home-purchase-qualification").doc.validUntil + 1, /expired/],
+      ["not a presentation", jwt, NOW, /not an SD-JWT presentation/],
+    ];
+    for (const [what, presentation, at, reason] of refusals) {
+      const r = checkPresentation(chain.spec, presentation, at);
+      assert.ok(!r.ok && reason.test(r.reason), `${what}: ${r.ok ? "accepted" : r.reason}`);
+    }
+    const rogue = await new StatusListService(chain.spec, store, generateKeyPair()).token("housing", `${BASE}/status-lists/housing`);
+    const r = checkStatusListToken(chain.spec, rogue, "housing");
+    assert.ok(!r.ok && /not signed by a validator/.test(r.reason));
   });
 });
