@@ -14,7 +14,7 @@ import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
 import { buildProofBundle } from "../ledger/proof-build.js";
 import type { ProofBundle } from "../chain/proof/bundle.js";
-import { certificateView, verdictOf } from "./certificate-view.js";
+import { certificateView, verdictOf, withBasis } from "./certificate-view.js";
 import type {
   BlockView,
   CertificateView,
@@ -151,14 +151,14 @@ export class NodeBackend implements RpcBackend {
 
   async getCertificate(id: string): Promise<CertificateView | null> {
     const record = await this.modules.store.getCertificate(id);
-    return record === null ? null : this.view(record);
+    return record === null ? null : withBasis(this.modules.spec, this.view(record), this.modules.store);
   }
 
   async verifyDocument(value: unknown): Promise<VerificationResult> {
     const doc = checkDocument(this.modules.spec, value);
     const record = await this.modules.store.getCertificate(doc.certificateId);
     if (record === null) return { valid: false, status: "unknown", reason: `no certificate ${doc.certificateId} on this chain` };
-    const certificate = this.view(record);
+    const certificate = await withBasis(this.modules.spec, this.view(record), this.modules.store);
     const mismatch = documentMismatch(this.modules.spec, doc, record);
     if (mismatch !== null) return { valid: false, status: "mismatch", reason: mismatch, certificate };
     return this.verdict(certificate);

@@ -118,6 +118,13 @@ const certificateView = obj(
     issued: blockEvent,
     revoked: obj({ height: int, time: ms, txHash: hex64, reason: str }),
     superseded: obj({ height: int, time: ms, txHash: hex64, by: str }),
+    basis: {
+      type: "array",
+      description:
+        "what its automatic review rested on: the certificates that satisfied each requires-valid rule of genesis at its issue, with their status now (absent when no such rule reviewed its type)",
+      items: obj({ rule: str, id: str, certificateType: str, status: certificateStatus }),
+    },
+    basisRevoked: { type: "boolean", description: "a certificate of its basis was revoked since" },
   },
   ["record", "status", "checkedAt", "checkedAtHeight", "department", "type", "issued"],
 );

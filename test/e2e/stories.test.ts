@@ -142,6 +142,8 @@ describe("e2e: the mission's stories on 4 validators", function () {
   const enterprise = ["--holder-name", "Hangzhou Example Tech Co., Ltd.", "--holder-id-type", "uscc", "--holder-id", "91330100MA2XXXXX1X"];
   let qualificationId = "";
   let licenceId = "";
+  let identityId = "";
+  let renewedId = "";
 
   it("a citizen gets an identity proof from public security", async () => {
     const { certificateId, receipt } = await issueWithCli(0, [
@@ -149,6 +151,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       ...["--key", keyOf("public-security"), "--out", file("citizen-identity.json")],
     ]);
     assert.deepEqual([receipt.status, receipt.code, receipt.review], ["applied", "REVIEW_APPROVED", { version: VERSION, passed: [] }]);
+    identityId = certificateId;
     const view = await everyNode(certificateId);
     assert.equal(view.status, "valid");
   });
@@ -366,6 +369,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       ...["--key", keyOf("housing"), "--out", file("qualification-renewed.json")],
     ]);
     assert.equal(receipt.code, "REVIEW_APPROVED", "the unique-qualification rule excepts the certificate being renewed");
+    renewedId = certificateId;
     const old = await everyNode(qualificationId);
     const renewed = await everyNode(certificateId);
     assert.deepEqual([old.status, old.record.supersededBy, old.superseded?.by], ["superseded", certificateId, certificateId]);
@@ -381,5 +385,20 @@ describe("e2e: the mission's stories on 4 validators", function () {
     assert.equal(oldVc.code, 3, "nor its SD-JWT VC");
     const newVc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification-renewed.sd-jwt"), "--genesis", net.genesisFile]);
     assert.equal(newVc.code, 0, `the renewal's SD-JWT VC: ${newVc.out}`);
+  });
+
+  it("revoking the identity proof flags the qualification approved on it, on every node: basis revoked", async () => {
+    const before = await everyNode(renewedId);
+    assert.deepEqual(before.basis, [{ rule: "qualification-holder-identity", id: identityId, certificateType: "identity-proof", status: "valid" }]);
+    assert.equal(before.basisRevoked, false);
+    const r = await cli(0, ["cert", "revoke", "--id", identityId, "--reason", "forged papers", "--key", keyOf("public-security")]);
+    assert.equal(r.code, 0, r.err);
+    const after = await everyNode(renewedId);
+    assert.deepEqual([after.status, after.basisRevoked, after.basis?.[0]?.status], ["valid", true, "revoked"], "the qualification stands, flagged");
+    const verify = await cli(3, ["cert", "verify", "--id", renewedId]);
+    assert.equal(verify.code, 0);
+    assert.match(verify.out, new RegExp(`basis revoked: ${identityId} \\(identity-proof\\)`));
+    const page = await fetch(`${url(2)}/verify/${renewedId}`, { headers: { accept: "text/html" } });
+    assert.match(await page.text(), /data-basis-status="revoked"[\s\S]*basis revoked/);
   });
 });

@@ -276,4 +276,12 @@ describe("SD-JWT VC and Token Status List", function () {
     const r = checkStatusListToken(chain.spec, rogue, "housing");
     assert.ok(!r.ok && /not signed by a validator/.test(r.reason));
   });
+
+  it("cert present's --disclose paths: holder, fields and links members only", () => {
+    assert.deepEqual(presentationFrame(["fields.city", "holder.name", "fields.maxHomes"]), { fields: { city: true, maxHomes: true }, holder: { name: true } });
+    assert.deepEqual(presentationFrame([]), {});
+    for (const bad of ["city", "status.idx", "fields.", "fields.a.b", "vct.x"]) {
+      assert.throws(() => presentationFrame([bad]), /--disclose takes holder\.NAME, fields\.NAME or links\.NAME/, bad);
+    }
+  });
 });

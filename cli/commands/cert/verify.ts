@@ -18,8 +18,10 @@ export type Verdict = VerificationResult | { valid: false; status: "malformed"; 
 export function verdictLine(v: Verdict, id: string): { line: string; exitCode: ExitCode } {
   if (v.valid && "certificate" in v && v.certificate !== undefined) {
     const c = v.certificate;
+    const gone = (c.basis ?? []).filter((b) => b.status === "revoked");
+    const basisNote = gone.length === 0 ? "" : `; basis revoked: ${gone.map((b) => `${b.id} (${b.certificateType})`).join(", ")}`;
     return {
-      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}`,
+      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}${basisNote}`,
       exitCode: EXIT.OK,
     };
   }

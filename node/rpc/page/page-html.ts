@@ -113,6 +113,23 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       );
     }
     if (c.record.supersedes !== undefined) facts.push(fact({ zh: "换发自", en: "Renews" }, escapeHtml(c.record.supersedes)));
+    for (const b of c.basis ?? []) {
+      const s = STATUS_TEXT[b.status] ?? { zh: b.status, en: b.status };
+      const typeName = input.genesis.certificateTypes.find((t) => t.id === b.certificateType)?.name ?? { zh: b.certificateType, en: b.certificateType };
+      facts.push(
+        fact(
+          { zh: "审核依据", en: "Approved on" },
+          `${escapeHtml(b.id)} · ${both(typeName)} · <span class="basis basis-${escapeHtml(b.status)}" data-basis-status="${escapeHtml(b.status)}">${both(s)}</span>`,
+        ),
+      );
+    }
+    if (c.basisRevoked === true)
+      facts.push(
+        fact(
+          { zh: "注意", en: "Note" },
+          `<span class="basis-revoked">${both({ zh: "审核依据的证书已被撤销", en: "basis revoked: a certificate this approval rested on was revoked" })}</span>`,
+        ),
+      );
     for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {
       const label = type?.fields.find((f) => f.name === name)?.label ?? { zh: name, en: name };
       facts.push(fact(label, escapeHtml(value)));
