@@ -27,6 +27,7 @@ import { loadPeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { ConfigReloader, type Reloader } from "./reload.js";
 import { AdminAuth } from "./rpc/admin-auth.js";
+import { StatusListService } from "./rpc/status-list.js";
 import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { type TlsMaterial, type TlsOptions, readTlsFiles, tlsEnabled } from "./rpc/tls.js";
@@ -91,12 +92,12 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   if (peerLoad.status === "rejected") throw peerLoad.reason;
   const key = consensusLoad.value;
   const peerKey = peerLoad.value;
-  let signer: { index: number; privateKey: string } | null = null;
+  let signer: { index: number; publicKey: string; privateKey: string } | null = null;
   if (key !== null) {
     if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
     const index = spec.validatorIndex(key.publicKey);
     if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
-    signer = { index, privateKey: key.privateKey };
+    signer = { index, publicKey: key.publicKey, privateKey: key.privateKey };
   }
 
   const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
@@ -218,6 +219,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         clock,
         isolation: { set: (isolated) => network.setIsolated(isolated), get: () => network.isIsolated },
         reload: () => reloader.reload(),
+        ...(signer === null ? {} : { statusLists: new StatusListService(spec, store, signer) }),
       },
     );
     const rpcTls = rpcTlsFiles(home, tunables.rpc.tls);

@@ -98,6 +98,13 @@ export interface CertificateView {
   revoked?: { height: number; time: number; txHash: string; reason: string };
   /** The renewal that replaced it. */
   superseded?: { height: number; time: number; txHash: string; by: string };
+  /**
+   * What its automatic review rested on (chain/basis.ts): the certificates that satisfied each
+   * `requires-valid` rule of genesis at its issue, with their status now; absent when no such rule
+   * reviewed its type. `basisRevoked`: one of them was revoked since ("basis revoked").
+   */
+  basis?: Array<{ rule: string; id: string; certificateType: string; status: CertificateStatus }>;
+  basisRevoked?: boolean;
 }
 
 export interface VerificationResult {

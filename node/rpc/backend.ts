@@ -49,6 +49,8 @@ export interface RpcBackend {
   proofBundle?(id: string): Promise<ProofBundle | null>;
   /** Up to `limit` certificates a department issued after `after`, oldest first, with their status now. */
   issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;
+  /** A department's Status List Token (status-list.ts) whose `sub` is `uri`; absent on a follower (no key of genesis to sign with). */
+  statusListToken?(department: string, uri: string): Promise<string>;
   /** Admin (fault injection): cut the node off from all peers, or reconnect it. Served only with --enable-admin. */
   setNetworkIsolated?(isolated: boolean): Promise<NetworkAdminState>;
   networkAdminState?(): Promise<NetworkAdminState>;

@@ -8,6 +8,20 @@ import { statusAt } from "../chain/state.js";
 import { isoDay } from "../chain/time.js";
 import type { CertificateRecord } from "../chain/types.js";
 import type { CertificateView, VerificationResult } from "../api/views.js";
+import { approvalBasis, revokedBasis } from "../chain/basis.js";
+import type { StateReader } from "../chain/state.js";
+
+/** `view` with what its approval rested on (chain/basis.ts), when a requires-valid rule reviewed its type. */
+export async function withBasis(
+  spec: ChainSpec,
+  view: CertificateView,
+  reader: Pick<StateReader, "getCertificates" | "getHolderCertificates">,
+): Promise<CertificateView> {
+  const reviewed = (spec.reviewRules?.rules ?? []).some((r) => r.kind === "requires-valid" && r.certificateType === view.record.certificateType);
+  if (!reviewed) return view;
+  const basis = await approvalBasis(spec, view.record, reader, view.checkedAt);
+  return { ...view, basis, basisRevoked: revokedBasis(basis).length > 0 };
+}
 
 /** The view of a record at `at`: the time and height of the latest committed block (state.ts headTime). */
 export function certificateView(spec: ChainSpec, record: CertificateRecord, at: { time: number; height: number }): CertificateView {
@@ -39,5 +53,7 @@ export function verdictOf(certificate: CertificateView): VerificationResult {
     expired: `expired on ${isoDay(certificate.record.validUntil)}`,
     "not-yet-valid": `valid from ${isoDay(certificate.record.validFrom)}`,
   };
-  return { valid: certificate.status === "valid", status: certificate.status, reason: reasons[certificate.status], certificate };
+  const gone = revokedBasis(certificate.basis ?? []);
+  const basisNote = gone.length === 0 ? "" : `; basis revoked: ${gone.map((b) => `${b.id} (${b.certificateType})`).join(", ")}`;
+  return { valid: certificate.status === "valid", status: certificate.status, reason: `${reasons[certificate.status]}${basisNote}`, certificate };
 }

@@ -14,7 +14,7 @@ import type { Metrics } from "../metrics.js";
 import type { BlockSync } from "../sync/sync.js";
 import { buildProofBundle } from "../ledger/proof-build.js";
 import type { ProofBundle } from "../chain/proof/bundle.js";
-import { certificateView, verdictOf } from "./certificate-view.js";
+import { certificateView, verdictOf, withBasis } from "./certificate-view.js";
 import type {
   BlockView,
   CertificateView,
@@ -30,6 +30,7 @@ import type {
 } from "../api/views.js";
 import type { Clock } from "../clock.js";
 import type { BackendStatus, RpcBackend } from "./backend.js";
+import type { StatusListService } from "./status-list.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -55,14 +56,22 @@ export interface NodeBackendModules {
   isolation: { set(isolated: boolean): void; get(): boolean };
   /** The node's reload (CertchainNode.reload), for POST /admin/reload. */
   reload?: () => Promise<ReloadSummary>;
+  /** A validator's status lists, signed with its consensus key; absent on a follower. */
+  statusLists?: StatusListService;
 }
 
 /** The RPC backend of a running node: reads the store, admits into the mempool, reports consensus. */
 export class NodeBackend implements RpcBackend {
+  /** GET /status-lists/:department: only a validator has a key of genesis to sign with. */
+  readonly statusListToken?: (department: string, uri: string) => Promise<string>;
+
   constructor(
     private readonly options: NodeBackendOptions,
     private readonly modules: NodeBackendModules,
-  ) {}
+  ) {
+    const lists = modules.statusLists;
+    if (lists !== undefined) this.statusListToken = (department, uri) => lists.token(department, uri);
+  }
 
   async status(): Promise<BackendStatus> {
     const { spec, driver } = this.modules;
@@ -142,14 +151,14 @@ export class NodeBackend implements RpcBackend {
 
   async getCertificate(id: string): Promise<CertificateView | null> {
     const record = await this.modules.store.getCertificate(id);
-    return record === null ? null : this.view(record);
+    return record === null ? null : withBasis(this.modules.spec, this.view(record), this.modules.store);
   }
 
   async verifyDocument(value: unknown): Promise<VerificationResult> {
     const doc = checkDocument(this.modules.spec, value);
     const record = await this.modules.store.getCertificate(doc.certificateId);
     if (record === null) return { valid: false, status: "unknown", reason: `no certificate ${doc.certificateId} on this chain` };
-    const certificate = this.view(record);
+    const certificate = await withBasis(this.modules.spec, this.view(record), this.modules.store);
     const mismatch = documentMismatch(this.modules.spec, doc, record);
     if (mismatch !== null) return { valid: false, status: "mismatch", reason: mismatch, certificate };
     return this.verdict(certificate);

@@ -44,6 +44,7 @@ export const RATE_CLASSES: Readonly<Record<string, RateClass>> = {
   "GET /certificates/:id/proof": "expensiveReads",
   "GET /certificates/:id/history": "expensiveReads",
   "GET /departments/:id/certificates": "expensiveReads",
+  "GET /status-lists/:department": "expensiveReads",
   "GET /evidence": "expensiveReads",
 };
 

@@ -118,6 +118,13 @@ const certificateView = obj(
     issued: blockEvent,
     revoked: obj({ height: int, time: ms, txHash: hex64, reason: str }),
     superseded: obj({ height: int, time: ms, txHash: hex64, by: str }),
+    basis: {
+      type: "array",
+      description:
+        "what its automatic review rested on: the certificates that satisfied each requires-valid rule of genesis at its issue, with their status now (absent when no such rule reviewed its type)",
+      items: obj({ rule: str, id: str, certificateType: str, status: certificateStatus }),
+    },
+    basisRevoked: { type: "boolean", description: "a certificate of its basis was revoked since" },
   },
   ["record", "status", "checkedAt", "checkedAtHeight", "department", "type", "issued"],
 );
@@ -271,6 +278,12 @@ export const feedSchema = read(
     params: idParams("id", "department id: 1-64 of a-z 0-9 - starting with a letter or digit"),
     querystring: { type: "object", properties: { limit: { description: "page size, 1-500" }, cursor: { description: "nextCursor of the previous page" } } },
   },
+);
+export const statusListSchema = read(
+  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate, 1 revoked or superseded; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
+  ["audit"],
+  { 200: text("application/statuslist+jwt", "a compact JWT, typ statuslist+jwt") },
+  { params: idParams("department", "department id: 1-64 of a-z 0-9 - starting with a letter or digit") },
 );
 export const evidenceSchema = read("equivocation evidence this node holds, oldest first, paged", ["audit"], {
   200: obj({ evidence: { type: "array", items: anyObject("two conflicting signed votes of one validator") }, next: str }, ["evidence"]),

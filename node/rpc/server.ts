@@ -319,7 +319,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
 
   registerEvidenceRoutes(app, backend, reads);
 
-  registerAuditRoutes(app, backend, reads);
+  registerAuditRoutes(app, backend, reads, {}, m.publicUrl);
   registerAdminRoutes(app, backend, opts);
   registerReloadRoute(app, backend, m.adminAuth);
 

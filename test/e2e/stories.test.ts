@@ -8,7 +8,10 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { webcrypto } from "node:crypto";
+import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
+import { digest } from "@sd-jwt/crypto-nodejs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/main.js";
@@ -30,6 +33,13 @@ import { freeBasePort, waitFor } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
 
 const N = 4;
+
+/** An Ed25519 verifier of WebCrypto for a public key of genesis (hex), as any JOSE library builds one from a JWK. */
+async function webcryptoVerifier(publicKeyHex: string): Promise<(data: string, signature: string) => Promise<boolean>> {
+  const jwk = { kty: "OKP", crv: "Ed25519", x: Buffer.from(publicKeyHex, "hex").toString("base64url") };
+  const key = await webcrypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["verify"]);
+  return async (data, signature) => webcrypto.subtle.verify({ name: "Ed25519" }, key, Buffer.from(signature, "base64url"), new TextEncoder().encode(data));
+}
 const VERSION = DEFAULT_REVIEW_RULES.version;
 
 describe("e2e: the mission's stories on 4 validators", function () {
@@ -132,6 +142,8 @@ describe("e2e: the mission's stories on 4 validators", function () {
   const enterprise = ["--holder-name", "Hangzhou Example Tech Co., Ltd.", "--holder-id-type", "uscc", "--holder-id", "91330100MA2XXXXX1X"];
   let qualificationId = "";
   let licenceId = "";
+  let identityId = "";
+  let renewedId = "";
 
   it("a citizen gets an identity proof from public security", async () => {
     const { certificateId, receipt } = await issueWithCli(0, [
@@ -139,6 +151,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       ...["--key", keyOf("public-security"), "--out", file("citizen-identity.json")],
     ]);
     assert.deepEqual([receipt.status, receipt.code, receipt.review], ["applied", "REVIEW_APPROVED", { version: VERSION, passed: [] }]);
+    identityId = certificateId;
     const view = await everyNode(certificateId);
     assert.equal(view.status, "valid");
   });
@@ -152,6 +165,47 @@ describe("e2e: the mission's stories on 4 validators", function () {
     assert.deepEqual(receipt.review, { version: VERSION, passed: ["qualification-holder-identity", "qualification-one-per-holder"] });
     qualificationId = certificateId;
     assert.equal((await everyNode(certificateId)).status, "valid");
+  });
+
+  it("the qualification is also an SD-JWT VC: only its city presented, checked by the CLI and by the @sd-jwt libraries; every validator serves one status list", async () => {
+    const errors: string[] = [];
+    const io: CliIo = { out: () => {}, err: (l) => errors.push(l), env: {} };
+    const presented = await runCli(
+      ["cert", "present", "--sd-jwt", file("qualification.sd-jwt"), "--disclose", "fields.city", "--out", file("city.sd-jwt")],
+      io,
+    );
+    assert.equal(presented, 0, errors.join("\n"));
+    const checked = await cli(2, ["cert", "verify", "--sd-jwt", file("city.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(checked.code, 0, checked.out);
+    assert.match(checked.out, new RegExp(`^VALID: ${qualificationId} home-purchase-qualification issued by housing`));
+    assert.match(checked.out, /fields\.city = "Hangzhou"/);
+    assert.doesNotMatch(checked.out, /Zhang San|householdType|holder\./, "nothing else disclosed");
+
+    // The libraries alone: keys from genesis, the status list fetched from the URI in the credential.
+    const presentation = (await readFile(file("city.sd-jwt"), "utf8")).trim();
+    const housingKey = spec.department("housing")?.issuerKeys[0] as string;
+    const uriNode = spec.validators.findIndex((v) => v.name === net.nodes[1]?.name);
+    assert.ok(uriNode >= 0, "the issuing node is a validator");
+    const sdjwt = new SDJwtVcInstance({
+      hasher: digest,
+      hashAlg: "sha-256",
+      verifier: await webcryptoVerifier(housingKey),
+      statusVerifier: await webcryptoVerifier(spec.validators[uriNode]?.publicKey as string),
+    });
+    const { payload } = await sdjwt.verify(presentation);
+    assert.deepEqual((payload as unknown as { fields: unknown }).fields, { city: "Hangzhou" });
+    assert.equal(payload.status?.status_list.uri, `${url(1)}/status-lists/housing`, "the list of the node the issuer used");
+
+    // Every validator derives the same list from the chain; only the signer (kid) differs.
+    await sameHead();
+    const lists = await Promise.all(nodes.map((_, i) => fetch(`${url(i)}/status-lists/housing`)));
+    const tokens = await Promise.all(lists.map((r) => r.text()));
+    for (const [i, r] of lists.entries()) {
+      assert.equal(r.headers.get("content-type"), "application/statuslist+jwt", `node ${i + 1}`);
+      const claims = JSON.parse(Buffer.from(tokens[i]?.split(".")[1] as string, "base64url").toString("utf8")) as Record<string, unknown>;
+      const first = JSON.parse(Buffer.from(tokens[0]?.split(".")[1] as string, "base64url").toString("utf8")) as Record<string, unknown>;
+      assert.deepEqual([claims.status_list, claims.certchain], [first.status_list, first.certchain], `node ${i + 1} serves node 1's list`);
+    }
   });
 
   it("refuses a qualification for a holder without an identity proof, with its reason code, on every node", async () => {
@@ -230,10 +284,41 @@ describe("e2e: the mission's stories on 4 validators", function () {
   });
 
   it("market regulation revokes the licence; every node says revoked", async () => {
+    const exported = await cli(1, [
+      "cert",
+      "export",
+      "--id",
+      licenceId,
+      "--document",
+      file("licence.json"),
+      "--key",
+      keyOf("market-regulation"),
+      "--out",
+      file("licence-again.sd-jwt"),
+    ]);
+    assert.equal(exported.code, 0, exported.err);
+    const before = await cli(3, ["cert", "verify", "--sd-jwt", file("licence-again.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(before.code, 0, `cert export writes a credential that verifies: ${before.out}`);
+    const foreign = await cli(1, [
+      "cert",
+      "export",
+      "--id",
+      licenceId,
+      "--document",
+      file("licence.json"),
+      "--key",
+      keyOf("housing"),
+      "--out",
+      file("x.sd-jwt"),
+    ]);
+    assert.notEqual(foreign.code, 0, "another department's key exports nothing");
     const r = await cli(3, ["cert", "revoke", "--id", licenceId, "--reason", "business closed", "--key", keyOf("market-regulation")]);
     assert.equal(r.code, 0, r.err);
     const view = await everyNode(licenceId);
     assert.deepEqual([view.status, view.revoked?.reason], ["revoked", "business closed"]);
+    const credential = await cli(0, ["cert", "verify", "--sd-jwt", file("licence.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(credential.code, 3, "the licence's SD-JWT VC is refused: its status list entry flipped");
+    assert.match(credential.out, /revoked or superseded \(status list entry \d+ is 1/);
   });
 
   it("a certificate expires by block time: valid until a block after its validUntil is committed, then expired everywhere", async () => {
@@ -284,6 +369,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       ...["--key", keyOf("housing"), "--out", file("qualification-renewed.json")],
     ]);
     assert.equal(receipt.code, "REVIEW_APPROVED", "the unique-qualification rule excepts the certificate being renewed");
+    renewedId = certificateId;
     const old = await everyNode(qualificationId);
     const renewed = await everyNode(certificateId);
     assert.deepEqual([old.status, old.record.supersededBy, old.superseded?.by], ["superseded", certificateId, certificateId]);
@@ -295,5 +381,24 @@ describe("e2e: the mission's stories on 4 validators", function () {
     const verify = await cli(1, ["cert", "verify", "--id", qualificationId]);
     assert.equal(verify.code, 3, "a superseded certificate is not valid");
     assert.match(verify.out, /superseded/);
+    const oldVc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(oldVc.code, 3, "nor its SD-JWT VC");
+    const newVc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification-renewed.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(newVc.code, 0, `the renewal's SD-JWT VC: ${newVc.out}`);
+  });
+
+  it("revoking the identity proof flags the qualification approved on it, on every node: basis revoked", async () => {
+    const before = await everyNode(renewedId);
+    assert.deepEqual(before.basis, [{ rule: "qualification-holder-identity", id: identityId, certificateType: "identity-proof", status: "valid" }]);
+    assert.equal(before.basisRevoked, false);
+    const r = await cli(0, ["cert", "revoke", "--id", identityId, "--reason", "forged papers", "--key", keyOf("public-security")]);
+    assert.equal(r.code, 0, r.err);
+    const after = await everyNode(renewedId);
+    assert.deepEqual([after.status, after.basisRevoked, after.basis?.[0]?.status], ["valid", true, "revoked"], "the qualification stands, flagged");
+    const verify = await cli(3, ["cert", "verify", "--id", renewedId]);
+    assert.equal(verify.code, 0);
+    assert.match(verify.out, new RegExp(`basis revoked: ${identityId} \\(identity-proof\\)`));
+    const page = await fetch(`${url(2)}/verify/${renewedId}`, { headers: { accept: "text/html" } });
+    assert.match(await page.text(), /data-basis-status="revoked"[\s\S]*basis revoked/);
   });
 });

@@ -17,6 +17,9 @@ import { launchChromium } from "../helpers/browser.js";
 import { createRpcServer } from "../../node/rpc/server.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { StoreBackend } from "../helpers/store-backend.js";
+import { StatusListService } from "../../node/rpc/status-list.js";
+import { issueCredential, presentCredential } from "../../cli/commands/cert/sd-jwt-vc.js";
+import type { CertificateDocument } from "../../node/chain/document.js";
 
 describe("e2e: the verification page in Chromium", () => {
   let pc: ProofChain;
@@ -30,7 +33,12 @@ describe("e2e: the verification page in Chromium", () => {
     pc = await makeProofChain("page-chain");
     const head = pc.store.head()?.time as number;
     // The node's clock at the newest block: its answer and the proof's "as of" status agree.
-    app = createRpcServer({}, { backend: new StoreBackend(pc.chain.spec, pc.store, () => head) });
+    // A validator's backend: it also serves the departments' status lists, signed by validator 1.
+    const lists = new StatusListService(pc.chain.spec, pc.store, pc.chain.validatorKeys[0] as { publicKey: string; privateKey: string });
+    const backend = Object.assign(new StoreBackend(pc.chain.spec, pc.store, () => head), {
+      statusListToken: (department: string, uri: string) => lists.token(department, uri),
+    });
+    app = createRpcServer({}, { backend });
     await app.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     profile = await mkdtemp(join(tmpdir(), "certchain-chromium-"));
@@ -122,6 +130,43 @@ describe("e2e: the verification page in Chromium", () => {
       await page.waitForFunction(() => document.getElementById("document-check")?.dataset.state !== "idle");
       assert.equal(await attr(page, "#document-check", "data-state"), state, (await page.textContent("#document-result")) ?? "");
       assert.match((await page.textContent("#document-result")) ?? "", pattern);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  /** The licence's SD-JWT VC (entry `idx` of market-regulation's list), presented with its enterprise name only. */
+  async function presentation(doc: CertificateDocument, idx: number): Promise<string> {
+    const key = pc.chain.issuers.get("market-regulation") as { publicKey: string; privateKey: string };
+    const credential = await issueCredential(doc, key, { idx, uri: `${base}/status-lists/market-regulation` }, Date.now());
+    return presentCredential(credential, { fields: { enterpriseName: true } });
+  }
+  const tamper = (p: string): string => {
+    const [jwt, d] = p.split("~") as [string, string];
+    const [salt, name] = JSON.parse(Buffer.from(d, "base64url").toString("utf8")) as [string, string];
+    return `${jwt}~${Buffer.from(JSON.stringify([salt, name, "Forged Ltd."])).toString("base64url")}~`;
+  };
+  const presentations: Array<[string, (p: ProofChain) => CertificateDocument, (p: string) => string, number, string, RegExp]> = [
+    ["the valid licence's enterprise name alone", (p) => p.valid, (x) => x, 0, "ok", /Credential verified: signed by market-regulation, not revoked/],
+    ["the revoked licence's", (p) => p.revoked, (x) => x, 1, "failed", /revoked or superseded/],
+    ["a tampered disclosure", (p) => p.valid, tamper, 0, "failed", /referenced by no digest/],
+  ];
+  for (const [name, docOf, change, idx, state, pattern] of presentations) {
+    it(`SD-JWT VC presentation: ${name} → ${state}`, async () => {
+      const doc = docOf(pc);
+      const page = await open(doc.certificateId);
+      await page.waitForSelector("#sd-jwt-file:not([disabled])");
+      const file = change(await presentation(doc, idx));
+      await page.setInputFiles("#sd-jwt-file", { name: "licence.sd-jwt", mimeType: "text/plain", buffer: Buffer.from(file) });
+      await page.waitForFunction(() => document.getElementById("sd-jwt-check")?.dataset.state !== "idle");
+      const result = (await page.textContent("#sd-jwt-result")) ?? "";
+      assert.equal(await attr(page, "#sd-jwt-check", "data-state"), state, result);
+      assert.match(result, pattern);
+      if (state === "ok") {
+        const details = (await page.textContent("#sd-jwt-details")) ?? "";
+        assert.match(details, /fields\.enterpriseName/);
+        assert.doesNotMatch(details, /Zhang San|holder\./, "only what was disclosed");
+      }
       assert.deepEqual(problems, []);
       await page.close();
     });

@@ -10,7 +10,7 @@ import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import type { ProofBundle } from "../../node/chain/proof/bundle.js";
 import type { BlockView, CertificateView, SubmitResult, TxView, VerificationResult } from "../../node/api/views.js";
 import type { BackendStatus, RpcBackend } from "../../node/rpc/backend.js";
-import { certificateView, verdictOf } from "../../node/rpc/certificate-view.js";
+import { certificateView, verdictOf, withBasis } from "../../node/rpc/certificate-view.js";
 
 export class StoreBackend implements RpcBackend {
   constructor(
@@ -49,7 +49,9 @@ export class StoreBackend implements RpcBackend {
   }
   async getCertificate(id: string): Promise<CertificateView | null> {
     const record = await this.store.getCertificate(id);
-    return record === null ? null : certificateView(this.spec, record, { time: this.now(), height: this.store.head()?.height ?? 0 });
+    return record === null
+      ? null
+      : withBasis(this.spec, certificateView(this.spec, record, { time: this.now(), height: this.store.head()?.height ?? 0 }), this.store);
   }
   async verifyDocument(): Promise<VerificationResult> {
     throw new LedgerError("NOT_READY", "read-only backend");

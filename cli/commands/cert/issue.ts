@@ -22,14 +22,16 @@ export const certIssueCommand: Command = {
   summary: "issue a certificate and save the holder's document",
   usage: `Issue a certificate: build the holder's document, sign an issue transaction with the department's
 issuer key, submit it, wait until it is committed, and save the document (mode 0600: it holds personal
-data; only its digest and a salted commitment to the holder go on chain).
+data; only its digest and a salted commitment to the holder go on chain) and the same certificate as an
+SD-JWT VC for wallets (docs/sd-jwt-vc.md), signed with the same key.
 
 Usage: certchain cert issue --type TYPE (--holder-name NAME --holder-id-type T --holder-id ID
                                         | --holder-document FILE)
                             [--field name=value ...] [--link name=COMMITMENT|FILE ...]
                             [--id ID] [--valid-days N | --valid-until YYYY-MM-DD]
                             [--key ISSUER.key [--passphrase-file F | --plaintext-keys]]
-                            [--out FILE] [--qr FILE.png|FILE.svg ...] [--no-wait] [--timeout SEC] [--rpc URL]
+                            [--out FILE] [--sd-jwt-out FILE] [--qr FILE.png|FILE.svg ...] [--no-wait]
+                            [--timeout SEC] [--rpc URL]
 
 Options:
   --type TYPE             certificate type id, e.g. business-licence, identity-proof (required)
@@ -50,7 +52,10 @@ Options:
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
 ${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}
   --out FILE              where to save the document (default ./<id>.json)
-  --force                 overwrite --out if it exists
+  --sd-jwt-out FILE       where to save the certificate as an SD-JWT VC (IETF, application/dc+sd-jwt)
+                          once committed (default: --out with .sd-jwt for .json; mode 0600); not with
+                          --no-wait (then: certchain cert export)
+  --force                 overwrite --out (and --sd-jwt-out) if it exists
   --qr FILE               write the QR code of the verification link to FILE (.png or .svg); repeat
                           for both
   --no-wait               return once the node accepted the transaction

@@ -16,12 +16,15 @@ import type { CliIo } from "../../io.js";
 import type { RpcClient } from "../../rpc-client.js";
 import { discardDocumentFile, writeDocumentFile } from "./document-file.js";
 import type { IssuerKey } from "./issuer-key.js";
+import { committedCredential, credentialPathFor, writeCredentialFile } from "./credential.js";
+import { SD_JWT_VC_MEDIA_TYPE } from "./sd-jwt-vc.js";
 import { type QrFormat, qrFormatOf, writeQrCode } from "./qr.js";
 import { type Committed, defaultWaitOptions, submitTransaction, waitForCommit } from "./submit.js";
 
 /** The options `cert issue` and `cert renew` share: where the document goes, QR codes, waiting, output, RPC. */
 export const PUBLISH_OPTIONS = {
   out: { type: "string" },
+  "sd-jwt-out": { type: "string" },
   force: { type: "boolean" },
   qr: { type: "string", multiple: true },
   "no-wait": { type: "boolean" },
@@ -35,6 +38,8 @@ export interface PublishFlags {
   rpc: string;
   /** Where the holder's document is saved (default ./<id>.json); `force` overwrites. */
   out: string | undefined;
+  /** Where the SD-JWT VC is saved once committed (default: the document's path, .sd-jwt for .json). */
+  sdJwtOut: string | undefined;
   force: boolean;
   wait: boolean;
   timeoutMs: number;
@@ -47,6 +52,7 @@ export function publishFlags(command: string, args: ParsedArgs, env: Readonly<Re
   return {
     rpc: rpcUrlFlag(command, args, env),
     out: stringFlag(command, args, "out"),
+    sdJwtOut: stringFlag(command, args, "sd-jwt-out"),
     force: args.values.force === true,
     wait: args.values["no-wait"] !== true,
     timeoutMs: intFlag(command, args, "timeout", defaultWaitOptions.timeoutMs / 1000, 1, 3600) * 1000,
@@ -75,7 +81,8 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   const tx = signTx(body, issuer.key.privateKey);
   checkTransaction(spec, tx); // the node's own stateless checks, before anything leaves this machine
   // Asked before anything is written or sent: the link must not be lost to a node that stops answering later.
-  const verifyUrl = verificationLink(await publicBase(o.client, o.rpc), doc.certificateId);
+  const base = await publicBase(o.client, o.rpc);
+  const verifyUrl = verificationLink(base, doc.certificateId);
 
   // Save the holder's document before submitting: once the transaction commits, it is the only copy.
   await writeDocumentFile(o.out, doc, o.force);
@@ -93,6 +100,7 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   }
 
   for (const qr of o.qrFiles) await writeQrCode(qr.path, qr.format, verifyUrl);
+  const credential = committed === null ? null : await saveCredential(io, o, base);
   if (o.json) {
     const result = {
       certificateId: doc.certificateId,
@@ -103,6 +111,7 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
       document: o.out,
       verifyUrl,
       qr: o.qrFiles.map((q) => q.path),
+      credential,
       ...(doc.supersedes === undefined ? {} : { supersedes: doc.supersedes }),
     };
     io.out(JSON.stringify(result, null, 2));
@@ -115,12 +124,29 @@ export async function publishDocument(io: CliIo, options: PublishOptions): Promi
   io.out(`  block        ${committed === null ? "not waited for (--no-wait)" : committed.height}`);
   io.out(`  document     ${o.out} (the holder's copy; personal data, mode 0600)`);
   io.out(`  verify       ${verifyUrl}`);
+  if (credential !== null) io.out(`  credential   ${credential} (SD-JWT VC, ${SD_JWT_VC_MEDIA_TYPE}; personal data, mode 0600)`);
+  else if (committed === null) io.out(`  credential   none yet: once committed, certchain cert export --id ${doc.certificateId} --document ${o.out}`);
   for (const qr of o.qrFiles) io.out(`  qr code      ${qr.path}`);
   return EXIT.OK;
 }
 
+/**
+ * The SD-JWT VC of the committed certificate, saved next to the document; its path, or null when it
+ * could not be made (the certificate stands: the error is reported with the command that retries).
+ */
+async function saveCredential(io: CliIo, o: PublishOptions & { out: string }, base: string): Promise<string | null> {
+  const path = o.sdJwtOut ?? credentialPathFor(o.out);
+  try {
+    await writeCredentialFile(path, await committedCredential(o.client, o.spec, o.issuer, o.doc, base), o.force);
+    return path;
+  } catch (err) {
+    io.err(`no SD-JWT VC written (${(err as Error).message}); retry with certchain cert export --id ${o.doc.certificateId} --document ${o.out}`);
+    return null;
+  }
+}
+
 /** The base of the verification link and QR codes, asked of the node before anything is written or sent. */
-async function publicBase(client: RpcClient, rpc: string): Promise<string> {
+export async function publicBase(client: RpcClient, rpc: string): Promise<string> {
   return linkBase((await client.get<Partial<NodeStatus>>("/status")).publicUrl, rpc);
 }
 

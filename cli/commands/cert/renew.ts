@@ -29,7 +29,7 @@ holder's document of the old certificate (its holder identity and salt carry ove
 
 Usage: certchain cert renew --document OLD.json [--id NEW-ID] [--valid-days N | --valid-until YYYY-MM-DD]
                             [--field name=value ...] [--key ISSUER.key [--passphrase-file F | --plaintext-keys]]
-                            [--out FILE] [--no-wait] [--rpc URL]
+                            [--out FILE] [--sd-jwt-out FILE] [--no-wait] [--rpc URL]
 
 Options:
   --document FILE         the holder's document of the certificate to renew (required)
@@ -41,7 +41,9 @@ Options:
   --testnet DIR           testnet directory for the default key (default ${DEFAULT_TESTNET_DIR})
 ${keyProtectionHelp(26, "accept a --key file that holds its private key in plaintext")}
   --out FILE              where to save the new document (default ./<new id>.json)
-  --force                 overwrite --out if it exists
+  --sd-jwt-out FILE       where to save the new certificate's SD-JWT VC once committed (default: --out
+                          with .sd-jwt for .json)
+  --force                 overwrite --out (and --sd-jwt-out) if it exists
   --qr FILE               write the QR code of the new verification link (.png or .svg)
   --no-wait               return once the node accepted the transaction
   --timeout SEC           how long to wait for the commit (default ${defaultWaitOptions.timeoutMs / 1000})

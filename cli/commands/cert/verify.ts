@@ -18,8 +18,10 @@ export type Verdict = VerificationResult | { valid: false; status: "malformed"; 
 export function verdictLine(v: Verdict, id: string): { line: string; exitCode: ExitCode } {
   if (v.valid && "certificate" in v && v.certificate !== undefined) {
     const c = v.certificate;
+    const gone = (c.basis ?? []).filter((b) => b.status === "revoked");
+    const basisNote = gone.length === 0 ? "" : `; basis revoked: ${gone.map((b) => `${b.id} (${b.certificateType})`).join(", ")}`;
     return {
-      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}`,
+      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}${basisNote}`,
       exitCode: EXIT.OK,
     };
   }
@@ -54,15 +56,22 @@ With --offline, no node is asked: a proof bundle (saved from GET /certificates/I
 against your own copy of the chain's genesis — commit certificates, Merkle proofs, signatures, receipts
 (docs/proof-format.md) — and the status is derived as of the bundle's newest block.
 
+With --sd-jwt, an SD-JWT VC or a presentation of one (cert present, or a wallet's) is checked: the
+issuer's signature against the department's issuer key in genesis (--genesis FILE, else the node's),
+each disclosure, the validity period, and its status in the department's status list, fetched from the
+URI it names (from the --rpc node instead when --rpc is given) and signed by a validator of genesis.
+
 Usage: certchain cert verify (--id ID | --document FILE) [--rpc URL] [--json]
        certchain cert verify --offline BUNDLE --genesis GENESIS [--document FILE] [--json]
+       certchain cert verify --sd-jwt FILE [--genesis GENESIS] [--rpc URL] [--json]
 
 Options:
   --id ID            the certificate id
   --document FILE    the holder's certificate document (JSON)
 ${rpcOptionHelp(21)}
   --offline BUNDLE   check a proof bundle file with no network
-  --genesis FILE     the trusted genesis for --offline
+  --genesis FILE     the trusted genesis for --offline (and --sd-jwt)
+  --sd-jwt FILE      check an SD-JWT VC presentation (docs/sd-jwt-vc.md)
   --json             print the verification result as JSON
   -h, --help         show this help`,
   async run(argv, io) {
@@ -70,6 +79,7 @@ ${rpcOptionHelp(21)}
       id: { type: "string" },
       document: { type: "string" },
       offline: { type: "string" },
+      "sd-jwt": { type: "string" },
       genesis: { type: "string" },
       json: { type: "boolean" },
       ...RPC_OPTION,
@@ -77,6 +87,24 @@ ${rpcOptionHelp(21)}
     const id = stringFlag(NAME, args, "id");
     const document = stringFlag(NAME, args, "document");
     const offline = stringFlag(NAME, args, "offline");
+    const sdJwt = stringFlag(NAME, args, "sd-jwt");
+    if (sdJwt !== undefined) {
+      if (id !== undefined || document !== undefined || offline !== undefined)
+        throw new UsageError("--sd-jwt checks the presentation alone: no --id, --document or --offline", NAME);
+      const { verifySdJwtFile } = await import("./verify-sd-jwt-file.js");
+      const v = await verifySdJwtFile(
+        sdJwt,
+        stringFlag(NAME, args, "genesis"),
+        args.values.rpc === undefined ? undefined : rpcUrlFlag(NAME, args, io.env),
+        rpcUrlFlag(NAME, args, io.env),
+      );
+      if (args.values.json === true) io.out(JSON.stringify({ valid: v.valid, line: v.line, disclosed: v.disclosed, status: v.status ?? null }, null, 2));
+      else {
+        io.out(v.line);
+        for (const [path, value] of Object.entries(v.disclosed)) io.out(`  ${path} = ${JSON.stringify(value)}`);
+      }
+      return v.exitCode;
+    }
     if (offline !== undefined) {
       if (id !== undefined) throw new UsageError("--offline checks the bundle's certificate: no --id", NAME);
       const genesis = stringFlag(NAME, args, "genesis");

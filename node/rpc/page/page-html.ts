@@ -113,6 +113,23 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       );
     }
     if (c.record.supersedes !== undefined) facts.push(fact({ zh: "换发自", en: "Renews" }, escapeHtml(c.record.supersedes)));
+    for (const b of c.basis ?? []) {
+      const s = STATUS_TEXT[b.status] ?? { zh: b.status, en: b.status };
+      const typeName = input.genesis.certificateTypes.find((t) => t.id === b.certificateType)?.name ?? { zh: b.certificateType, en: b.certificateType };
+      facts.push(
+        fact(
+          { zh: "审核依据", en: "Approved on" },
+          `${escapeHtml(b.id)} · ${both(typeName)} · <span class="basis basis-${escapeHtml(b.status)}" data-basis-status="${escapeHtml(b.status)}">${both(s)}</span>`,
+        ),
+      );
+    }
+    if (c.basisRevoked === true)
+      facts.push(
+        fact(
+          { zh: "注意", en: "Note" },
+          `<span class="basis-revoked">${both({ zh: "审核依据的证书已被撤销", en: "basis revoked: a certificate this approval rested on was revoked" })}</span>`,
+        ),
+      );
     for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {
       const label = type?.fields.find((f) => f.name === name)?.label ?? { zh: name, en: name };
       facts.push(fact(label, escapeHtml(value)));
@@ -132,6 +149,14 @@ export function renderVerifyPage(input: VerifyPageInput): string {
   <label class="file" for="document-file">选择证书文件 <span lang="en">Choose the document (JSON)</span></label>
   <input type="file" id="document-file" accept="application/json,.json" disabled>
   <p id="document-result" aria-live="polite"></p>
+</section>
+<section id="sd-jwt-check" class="check" data-state="idle">
+  <h2>核对数字凭证 <span lang="en">Check a wallet credential (SD-JWT VC)</span></h2>
+  <p class="hint">凭证只在您的浏览器中核对，不会上传；只显示持有人选择出示的信息。<span lang="en">Checked in your browser, never uploaded; only what the holder chose to disclose is shown.</span></p>
+  <label class="file" for="sd-jwt-file">选择凭证文件 <span lang="en">Choose the presentation (.sd-jwt)</span></label>
+  <input type="file" id="sd-jwt-file" accept=".sd-jwt,application/dc+sd-jwt,text/plain" disabled>
+  <p id="sd-jwt-result" aria-live="polite"></p>
+  <dl id="sd-jwt-details" class="facts"></dl>
 </section>`;
   return `<!doctype html>
 <html lang="zh-CN">

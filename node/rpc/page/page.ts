@@ -2,8 +2,8 @@
 /**
  * The verification page's script, run in the browser as an ES module: fetches the certificate's
  * proof bundle and re-checks it with the same verifier as `cert verify --offline` (verify.ts), shows
- * whether that agrees with the node's answer, and checks a document file the holder picks — all
- * locally, nothing uploaded. Writes text only (textContent), never HTML.
+ * whether that agrees with the node's answer, and checks a document file or an SD-JWT VC presentation
+ * (sd-jwt.ts) the holder picks — all locally, nothing uploaded. Writes text only (textContent), never HTML.
  */
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
@@ -11,6 +11,8 @@ import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
 import { utcMinute } from "../../chain/time.js";
+import { ChainSpec } from "../../chain/genesis.js";
+import { checkPresentation, checkStatusListToken, statusEntry } from "../../chain/sd-jwt.js";
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -102,6 +104,81 @@ function watchDocument(genesis: Genesis, proven: ProvenCertificate): void {
   });
 }
 
+/** zlib inflate of a status list, by the browser's DecompressionStream ("deflate" is the zlib format). */
+async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The status list entry of a checked presentation, from this node's list of its department; null when it serves none. */
+async function statusOf(spec: ChainSpec, department: string, idx: number): Promise<{ value: number; height: number } | null> {
+  const res = await fetch(`/status-lists/${encodeURIComponent(department)}`, { headers: { accept: "application/statuslist+jwt" }, cache: "no-store" });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new LedgerError("BAD_ANSWER", `the node answered ${res.status} for the status list`);
+  const list = checkStatusListToken(spec, await res.text(), department);
+  if (!list.ok) throw new LedgerError("PROOF_INVALID", list.reason);
+  const value = statusEntry(await inflate(list.compressed), list.bits, idx);
+  if (value === null) throw new LedgerError("PROOF_INVALID", `the status list has no entry ${idx}`);
+  return { value, height: list.height };
+}
+
+/** Check an SD-JWT VC presentation the holder picks: signature against genesis, disclosures, validity, status list. */
+function watchPresentation(genesis: Genesis, id: string): void {
+  const spec = new ChainSpec(genesis);
+  const input = byId<HTMLInputElement>("sd-jwt-file");
+  const section = byId("sd-jwt-check");
+  const line = byId("sd-jwt-result");
+  const details = byId("sd-jwt-details");
+  input.disabled = false;
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (file === undefined) return;
+    details.textContent = "";
+    const checked = checkPresentation(spec, await file.text(), Date.now());
+    if (!checked.ok) {
+      show(section, line, "failed", "✘ 凭证核验未通过：", `The credential is refused: ${checked.reason}`);
+      return;
+    }
+    if (checked.certificateId !== id) {
+      show(section, line, "failed", "✘ 这是另一份证书的凭证。", `This is a credential of ${checked.certificateId}, not ${id}.`);
+      return;
+    }
+    for (const [path, value] of Object.entries(checked.disclosed)) addFact(details, "出示的信息", path, String(value));
+    let status: { value: number; height: number } | null;
+    try {
+      status = await statusOf(spec, checked.department, checked.status.idx);
+    } catch (err) {
+      show(section, line, "failed", "✘ 状态列表核验未通过：", `The status list is refused: ${(err as Error).message}`);
+      return;
+    }
+    if (status === null) {
+      show(
+        section,
+        line,
+        "differs",
+        "凭证签名有效，但本节点不提供状态列表。",
+        "The credential's signature holds, but this node serves no status list (ask a validator).",
+      );
+    } else if (status.value !== 0) {
+      show(
+        section,
+        line,
+        "failed",
+        "✘ 凭证签名有效，但证书已撤销或被取代。",
+        `The signature holds, but the certificate is revoked or superseded (status list at block ${status.height}).`,
+      );
+    } else {
+      show(
+        section,
+        line,
+        "ok",
+        "✔ 凭证核验通过：签发部门签名有效，证书未撤销。",
+        `Credential verified: signed by ${checked.department}, not revoked (status list at block ${status.height}).`,
+      );
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const root = byId("verify");
   const id = root.dataset.certificateId ?? "";
@@ -135,6 +212,7 @@ async function main(): Promise<void> {
     );
   }
   watchDocument(bundle.genesis, proven);
+  watchPresentation(bundle.genesis, id);
 }
 
 main().catch((err: unknown) => {

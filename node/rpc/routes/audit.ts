@@ -3,6 +3,7 @@
  *   GET /certificates/:id/history           every event of a certificate, with its block's hash
  *   GET /departments                         the departments of genesis
  *   GET /departments/:id/certificates        a department's issuance feed, paged (?limit=&cursor=)
+ *   GET /status-lists/:department            a department's Status List Token (status-list.ts)
  */
 import type { FastifyInstance } from "fastify";
 import { decodeCursor, encodeCursor } from "../../audit/feed.js";
@@ -10,8 +11,9 @@ import type { FeedPosition } from "../../api/views.js";
 import { certificateHistory } from "../../audit/history.js";
 import { LedgerError } from "../../errors.js";
 import type { RpcBackend } from "../backend.js";
-import { notFound, sendHttpError } from "../http-errors.js";
-import { departmentsSchema, feedSchema, historySchema } from "../route-schemas.js";
+import { httpError, notFound, sendHttpError } from "../http-errors.js";
+import { departmentsSchema, feedSchema, historySchema, statusListSchema } from "../route-schemas.js";
+import { STATUS_LIST_MEDIA_TYPE } from "../status-list.js";
 import type { WorkLimit } from "../work-limit.js";
 
 export interface AuditRouteOptions {
@@ -44,8 +46,15 @@ function feedQuery(query: unknown, opts: AuditRouteOptions): { limit: number; af
 }
 
 /** Register the audit routes on the RPC server. */
-export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, options: Partial<AuditRouteOptions> = {}): void {
+export function registerAuditRoutes(
+  app: FastifyInstance,
+  backend: RpcBackend,
+  reads: WorkLimit,
+  options: Partial<AuditRouteOptions> = {},
+  publicUrl: () => string = () => "",
+): void {
   const opts: AuditRouteOptions = { ...defaultAuditRouteOptions, ...options };
+  registerStatusListRoute(app, backend, reads, publicUrl);
 
   app.get<{ Params: { id: string } }>("/certificates/:id/history", { schema: historySchema }, async (req, reply) => {
     const certificate = await backend.getCertificate(req.params.id);
@@ -71,5 +80,20 @@ export function registerAuditRoutes(app: FastifyInstance, backend: RpcBackend, r
     const last = items[items.length - 1];
     const nextCursor = page.items.length > limit && last !== undefined ? encodeCursor({ height: last.height, index: last.index }) : null;
     return { department: department.id, checkedAt: page.checkedAt, items, nextCursor };
+  });
+}
+
+/** GET /status-lists/:department: on a validator, the department's token; on a follower, 404 saying why. */
+function registerStatusListRoute(app: FastifyInstance, backend: RpcBackend, reads: WorkLimit, publicUrl: () => string): void {
+  app.get<{ Params: { department: string } }>("/status-lists/:department", { schema: statusListSchema }, async (req, reply) => {
+    if (!DEPARTMENT_ID.test(req.params.department))
+      throw new LedgerError("BAD_REQUEST", "a department id is 1-64 characters of a-z 0-9 - starting with a letter or digit");
+    const department = backend.genesis().departments.find((d) => d.id === req.params.department);
+    if (department === undefined) return sendHttpError(reply, notFound(`department ${req.params.department}`));
+    const token = backend.statusListToken?.bind(backend);
+    if (token === undefined)
+      return sendHttpError(reply, httpError("NOT_FOUND", "this node is a follower: it holds no key of genesis to sign a status list; ask a validator"));
+    const jwt = await reads.run(() => token(department.id, `${publicUrl()}/status-lists/${department.id}`));
+    return reply.type(STATUS_LIST_MEDIA_TYPE).send(jwt);
   });
 }
