@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { FaultRecord } from "./chaos-faults.js";
 import type { LoadStats } from "./chaos-load.js";
 import type { HeadSample, HealCheck, Violation } from "./chaos-monitor.js";
-import { FAULT_KINDS, type FaultKind } from "./chaos-options.js";
+import { FAULT_KINDS, type FaultKind, NODE_FAULT_KINDS } from "./chaos-options.js";
+import type { LinkConditions } from "./fault-proxy.js";
 
 export const SUMMARY_FILE = "chaos-summary.json";
 
@@ -16,6 +17,8 @@ export interface ChaosSummary {
   faulty: number;
   durationS: number;
   rate: number;
+  /** The conditions of every link through the fault proxy, or null for direct links. */
+  link: Partial<LinkConditions> | null;
   faults: Record<FaultKind, number>;
   faultsTotal: number;
   /** Height of the common head at the end (or the highest seen when the nodes never agreed). */
@@ -48,16 +51,28 @@ export function countFaults(records: readonly FaultRecord[]): Record<FaultKind, 
   return counts;
 }
 
+/** Link conditions in words, e.g. "50 ms ± 10 ms one way (100 ms round trip)". */
+export function describeLink(c: Partial<LinkConditions>): string {
+  const latency = c.latencyMs ?? 0;
+  const parts = [`${latency} ms${(c.jitterMs ?? 0) > 0 ? ` + 0–${c.jitterMs} ms jitter` : ""} one way (${2 * latency} ms round trip)`];
+  if ((c.bandwidthBytesPerSecond ?? 0) > 0) parts.push(`${Math.round((c.bandwidthBytesPerSecond ?? 0) / 1024)} KiB/s per direction`);
+  if ((c.slowReadMs ?? 0) > 0) parts.push(`slow reads every ${c.slowReadMs} ms`);
+  return parts.join(", ");
+}
+
 const seconds = (s: number | null): string => (s === null ? "n/a" : `${s.toFixed(1)} s`);
 
 /** The human summary, one fact per line. */
 export function formatSummary(s: ChaosSummary): string {
-  const kinds = FAULT_KINDS.map((k) => `${k} ${s.faults[k]}`).join(", ");
+  const kinds = FAULT_KINDS.filter((k) => s.faults[k] > 0 || (NODE_FAULT_KINDS as readonly string[]).includes(k))
+    .map((k) => `${k} ${s.faults[k]}`)
+    .join(", ");
   const lines = [
     "chaos summary",
     `  seed           ${s.seed}`,
     `  nodes          ${s.nodes} (at most ${s.faulty} faulty at once)`,
     `  duration       ${s.durationS} s under ${s.rate} tx/s of issuing load`,
+    `  links          ${s.link === null ? "direct" : `fault proxy: ${describeLink(s.link)}`}`,
     `  faults         ${s.faultsTotal}: ${kinds}`,
     `  blocks         ${s.blocks}`,
     `  acknowledged   ${s.acknowledged} certificates (submitted ${s.load.submitted}, unconfirmed ${s.load.unconfirmed}, refused ${s.load.refused}, resubmitted ${s.load.resubmitted})`,

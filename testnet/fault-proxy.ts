@@ -175,7 +175,9 @@ export class FaultProxy {
     const link: Link = { endpoints, server: createServer(), connections: new Set() };
     link.server.on("connection", (socket) => this.accept(link, socket));
     await new Promise<void>((resolve, reject) => {
-      link.server.once("error", (err) => reject(new TestnetError(`fault proxy: cannot listen on ${endpoints.listenHost}:${endpoints.listenPort}: ${err.message}`)));
+      link.server.once("error", (err) =>
+        reject(new TestnetError(`fault proxy: cannot listen on ${endpoints.listenHost}:${endpoints.listenPort}: ${err.message}`)),
+      );
       link.server.listen({ host: endpoints.listenHost, port: endpoints.listenPort, exclusive: true }, () => resolve());
     });
     this.links.set(key, link);
@@ -198,6 +200,11 @@ export class FaultProxy {
   /** Change the conditions of data flowing from `from` to `to` (on whichever side's connection it travels). */
   set(from: string, to: string, change: Partial<LinkConditions>): void {
     this.conditions.set(directionKey(from, to), { ...this.conditionsOf(from, to), ...change });
+  }
+
+  /** Back to the conditions every direction has (setAll) for data flowing from `from` to `to`. */
+  clear(from: string, to: string): void {
+    this.conditions.delete(directionKey(from, to));
   }
 
   /** The conditions of data flowing from `from` to `to` now. */
