@@ -5,7 +5,7 @@ import type { FaultRecord } from "./chaos-faults.js";
 import type { LoadStats } from "./chaos-load.js";
 import type { HeadSample, HealCheck, Violation } from "./chaos-monitor.js";
 import { FAULT_KINDS, type FaultKind, NODE_FAULT_KINDS } from "./chaos-options.js";
-import type { LinkConditions } from "./fault-proxy.js";
+import { describeLink, type LinkConditions } from "./fault-proxy.js";
 
 export const SUMMARY_FILE = "chaos-summary.json";
 
@@ -49,15 +49,6 @@ export function countFaults(records: readonly FaultRecord[]): Record<FaultKind, 
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   for (const r of records) counts[r.kind]++;
   return counts;
-}
-
-/** Link conditions in words, e.g. "50 ms ± 10 ms one way (100 ms round trip)". */
-export function describeLink(c: Partial<LinkConditions>): string {
-  const latency = c.latencyMs ?? 0;
-  const parts = [`${latency} ms${(c.jitterMs ?? 0) > 0 ? ` + 0–${c.jitterMs} ms jitter` : ""} one way (${2 * latency} ms round trip)`];
-  if ((c.bandwidthBytesPerSecond ?? 0) > 0) parts.push(`${Math.round((c.bandwidthBytesPerSecond ?? 0) / 1024)} KiB/s per direction`);
-  if ((c.slowReadMs ?? 0) > 0) parts.push(`slow reads every ${c.slowReadMs} ms`);
-  return parts.join(", ");
 }
 
 const seconds = (s: number | null): string => (s === null ? "n/a" : `${s.toFixed(1)} s`);

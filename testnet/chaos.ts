@@ -13,7 +13,8 @@ import { LoadGenerator } from "./chaos-load.js";
 import { ProgressMonitor, type Violation } from "./chaos-monitor.js";
 import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, FAULT_KINDS, maxFaulty } from "./chaos-options.js";
 import { SeededRandom, randomSeed } from "./chaos-random.js";
-import { type ChaosSummary, countFaults, describeLink, writeSummary } from "./chaos-report.js";
+import { type ChaosSummary, countFaults, writeSummary } from "./chaos-report.js";
+import { describeLink } from "./fault-proxy.js";
 import { sleep } from "./chaos-rpc.js";
 import { startTestnet } from "./testnet.js";
 

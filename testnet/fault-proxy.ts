@@ -28,6 +28,15 @@ export interface LinkConditions {
 /** A perfect loopback link. */
 export const PERFECT_LINK: LinkConditions = { latencyMs: 0, jitterMs: 0, bandwidthBytesPerSecond: 0, blackhole: false, slowReadMs: 0 };
 
+/** Link conditions in words, e.g. "50 ms ± 10 ms one way (100 ms round trip)". */
+export function describeLink(c: Partial<LinkConditions>): string {
+  const latency = c.latencyMs ?? 0;
+  const parts = [`${latency} ms${(c.jitterMs ?? 0) > 0 ? ` + 0–${c.jitterMs} ms jitter` : ""} one way (${2 * latency} ms round trip)`];
+  if ((c.bandwidthBytesPerSecond ?? 0) > 0) parts.push(`${Math.round((c.bandwidthBytesPerSecond ?? 0) / 1024)} KiB/s per direction`);
+  if ((c.slowReadMs ?? 0) > 0) parts.push(`slow reads every ${c.slowReadMs} ms`);
+  return parts.join(", ");
+}
+
 /** Queued bytes per direction above which the proxy stops reading from the sender (and resumes below half). */
 const HIGH_WATER_BYTES = 1 << 20;
 
