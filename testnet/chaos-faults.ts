@@ -44,6 +44,8 @@ export class FaultInjector {
   private readonly faulty = new Set<number>();
   /** The repeating resets of `reset` faults in progress, by node. */
   private readonly resetTimers = new Map<number, NodeJS.Timeout>();
+  /** Blackhole and slow faults in force, by node. */
+  private readonly linkFaults = new Map<number, "blackhole" | "slow">();
 
   constructor(private readonly modules: FaultModules) {}
 
@@ -152,7 +154,9 @@ export class FaultInjector {
         return;
       }
       case "blackhole":
-        for (const other of this.others(node)) this.proxy().set(this.name(node), other, { blackhole: true });
+      case "slow":
+        this.linkFaults.set(node, kind);
+        this.applyLinkFault(node, kind);
         return;
       case "reset": {
         const name = this.name(node);
@@ -163,12 +167,17 @@ export class FaultInjector {
         );
         return;
       }
-      case "slow":
-        for (const other of this.others(node)) {
-          this.proxy().set(this.name(node), other, SLOW_LINK);
-          this.proxy().set(other, this.name(node), SLOW_LINK);
-        }
-        return;
+    }
+  }
+
+  /** Shape the node's links for a blackhole (what it sends) or slow fault (both ways). */
+  private applyLinkFault(node: number, kind: "blackhole" | "slow"): void {
+    for (const other of this.others(node)) {
+      if (kind === "blackhole") this.proxy().set(this.name(node), other, { blackhole: true });
+      else {
+        this.proxy().set(this.name(node), other, SLOW_LINK);
+        this.proxy().set(other, this.name(node), SLOW_LINK);
+      }
     }
   }
 
@@ -205,10 +214,13 @@ export class FaultInjector {
         return;
       case "blackhole":
       case "slow":
+        this.linkFaults.delete(node);
         for (const other of this.others(node)) {
           this.proxy().clear(this.name(node), other);
           this.proxy().clear(other, this.name(node));
         }
+        // Another lane's link fault shares these links (--faulty 2 and more): keep it in force.
+        for (const [other, k] of this.linkFaults) this.applyLinkFault(other, k);
         return;
       case "reset":
         clearInterval(this.resetTimers.get(node));

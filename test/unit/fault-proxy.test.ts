@@ -150,13 +150,14 @@ describe("fault proxy (real sockets on 127.0.0.1)", () => {
 
   it("reads slowly: a sender's burst stays mostly in its own buffers, then arrives whole", async () => {
     await setUp(false);
-    proxy.set("a", "b", { slowReadMs: 150 });
+    proxy.set("a", "b", { slowReadMs: 2_000 });
     const c = await dial(port);
     open.push(c.socket);
     const payload = Buffer.alloc(512 * 1024, 3);
     c.socket.write(payload);
     await waitFor("the first bytes", () => target.received.length > 0, 10_000, 5);
     assert.ok(proxy.bytesFrom("a", "b") < payload.length, `the proxy read ${proxy.bytesFrom("a", "b")} bytes in its first read`);
+    proxy.set("a", "b", { slowReadMs: 0 }); // the next read comes after the pause already begun, then at full speed
     await waitFor("all bytes", () => Buffer.concat(target.received).length === payload.length, 60_000, 20);
     assert.ok(Buffer.concat(target.received).equals(payload));
   });
