@@ -8,7 +8,7 @@
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
-import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
+import { type ProvenCertificate, verifyServedBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
 import { utcMinute } from "../../chain/time.js";
 
@@ -113,10 +113,7 @@ async function main(): Promise<void> {
   let bundle: ProofBundle;
   try {
     bundle = (await fetchBundle(id)) as ProofBundle;
-    proven = verifyBundle(bundle);
-    // [REFUSE] the proof must be of the chain this page names
-    if (proven.chainId !== root.dataset.chainId)
-      throw new LedgerError("PROOF_INVALID", `the proof is of chain ${proven.chainId}, the page names ${root.dataset.chainId}`);
+    proven = verifyServedBundle(bundle, root.dataset.chainId);
   } catch (err) {
     show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
     return;
