@@ -81,3 +81,12 @@ export function isoSecond(ms: number): string {
   const s = iso(ms);
   return s === null ? `invalid time (${String(ms)})` : `${s.slice(0, 19)}Z`;
 }
+
+/** Beijing time (China Standard Time): UTC+8 all year, no daylight saving since 1991. */
+export const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** YYYY-MM-DD HH:MM at a fixed offset from UTC, without a zone name; never throws. */
+export function offsetMinute(ms: number, offsetMs: number): string {
+  const s = typeof ms === "number" && Math.abs(ms) <= DATE_RANGE_MS ? iso(ms + offsetMs) : null;
+  return s === null ? `invalid time (${String(ms)})` : s.slice(0, 16).replace("T", " ");
+}

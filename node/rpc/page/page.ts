@@ -10,7 +10,10 @@ import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyServedBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
-import { utcMinute } from "../../chain/time.js";
+import { beijingText, zonedText } from "./page-time.js";
+
+/** The reader's time zone (IANA name), as the browser reports it. */
+const READER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -39,7 +42,27 @@ function show(section: HTMLElement, line: HTMLElement, state: string, zh: string
   line.append(strong, span);
 }
 
-function addFact(list: HTMLElement, zh: string, en: string, value: string): void {
+/** A time as the server renders it (page-html.ts when()), with the English part in the reader's zone. */
+function timeElement(ms: number): HTMLElement {
+  const time = document.createElement("time");
+  time.dateTime = new Date(ms).toISOString();
+  const reader = document.createElement("span");
+  reader.lang = "en";
+  reader.className = "reader-time";
+  reader.textContent = zonedText(ms, READER_ZONE);
+  time.append(`${beijingText(ms)} `, reader);
+  return time;
+}
+
+/** Rewrite the server-rendered English times (UTC) into the reader's own time zone. */
+function localizeTimes(): void {
+  for (const time of document.querySelectorAll<HTMLElement>("time[data-ms]")) {
+    const reader = time.querySelector(".reader-time");
+    if (reader !== null) reader.textContent = zonedText(Number(time.dataset.ms), READER_ZONE);
+  }
+}
+
+function addFact(list: HTMLElement, zh: string, en: string, value: string | Array<string | Node>): void {
   const row = document.createElement("div");
   row.className = "fact";
   const dt = document.createElement("dt");
@@ -49,7 +72,8 @@ function addFact(list: HTMLElement, zh: string, en: string, value: string): void
   span.textContent = en;
   dt.append(span);
   const dd = document.createElement("dd");
-  dd.textContent = value;
+  if (typeof value === "string") dd.textContent = value;
+  else dd.append(...value);
   row.append(dt, dd);
   list.append(row);
 }
@@ -63,7 +87,7 @@ async function fetchBundle(id: string): Promise<unknown> {
 function describeProven(list: HTMLElement, p: ProvenCertificate): void {
   const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
   addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
-  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utcMinute(p.asOf.time)}`);
+  addFact(list, "截至区块", "As of block", [`${p.asOf.height} · `, timeElement(p.asOf.time)]);
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
@@ -103,6 +127,7 @@ function watchDocument(genesis: Genesis, proven: ProvenCertificate): void {
 }
 
 async function main(): Promise<void> {
+  localizeTimes();
   const root = byId("verify");
   const id = root.dataset.certificateId ?? "";
   const nodeStatus = root.dataset.nodeStatus ?? "unknown";
