@@ -2,6 +2,7 @@
  * The wire and view types a node answers with: the RPC serves them, the CLI, the audit's RPC source
  * and the verification page read them. Types only (the pure layer), so every layer may import them.
  */
+import type { Freshness } from "../chain/freshness.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
 export interface NodeStatus {
@@ -98,6 +99,10 @@ export interface CertificateView {
   revoked?: { height: number; time: number; txHash: string; reason: string };
   /** The renewal that replaced it. */
   superseded?: { height: number; time: number; txHash: string; by: string };
+  /** The age of the newest block (checkedAtHeight) by the answering node's clock (chain/freshness.ts). */
+  freshness?: Freshness;
+  /** Set when that block is stale: the answer may miss later changes. */
+  warning?: string;
 }
 
 export interface VerificationResult {

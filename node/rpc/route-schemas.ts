@@ -118,6 +118,12 @@ const certificateView = obj(
     issued: blockEvent,
     revoked: obj({ height: int, time: ms, txHash: hex64, reason: str }),
     superseded: obj({ height: int, time: ms, txHash: hex64, by: str }),
+    freshness: obj(
+      { newestBlockHeight: int, newestBlockTime: ms, ageMs: int, staleAfterMs: int, stale: bool },
+      ["newestBlockHeight", "newestBlockTime", "ageMs", "staleAfterMs", "stale"],
+      { description: "how old the newest block (checkedAtHeight) is by this node's clock; stale past 2 heartbeat intervals + the longest round timeout" },
+    ),
+    warning: { type: "string", description: "set when the newest block is stale: the answer may miss later changes" },
   },
   ["record", "status", "checkedAt", "checkedAtHeight", "department", "type", "issued"],
 );

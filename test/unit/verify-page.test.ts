@@ -3,7 +3,7 @@ import { utcMinute } from "../../node/chain/time.js";
 import assert from "node:assert/strict";
 import type { VerificationResult } from "../../node/api/views.js";
 import { escapeHtml, renderVerifyPage } from "../../node/rpc/page/page-html.js";
-import { beijingText, zonedText } from "../../node/rpc/page/page-time.js";
+import { beijingText, zonedText } from "../../node/chain/time.js";
 import { prefersHtml } from "../../node/rpc/routes/proof.js";
 import { makeTestChain } from "../helpers/chain.js";
 
@@ -84,7 +84,7 @@ describe("times on the page and in answers (chain/time.ts), never thrown", () =>
   }
 });
 
-describe("times on the page: Beijing time in Chinese, the reader's zone in English, each named (page-time.ts)", () => {
+describe("times on the page: Beijing time in Chinese, the reader's zone in English, each named (chain/time.ts)", () => {
   const t = 1_764_577_800_000; // 2025-12-01 08:30 UTC
   const cases: Array<[string, () => string, string]> = [
     ["Beijing time", () => beijingText(t), "2025-12-01 16:30 北京时间"],

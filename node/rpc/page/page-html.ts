@@ -9,7 +9,8 @@ import QRCode from "qrcode";
 import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
 import type { VerificationResult } from "../../api/views.js";
 import { isoSecond, utcMinute } from "../../chain/time.js";
-import { beijingText } from "./page-time.js";
+import { beijingText } from "../../chain/time.js";
+import { describeAge } from "../../chain/freshness.js";
 import { verificationLink } from "../../api/links.js";
 
 /** Where the page's static files are served. */
@@ -66,7 +67,7 @@ const STATUS_TEXT: Record<string, LocalizedText> = {
 const both = (t: LocalizedText): string => `${escapeHtml(t.zh)} <span lang="en">${escapeHtml(t.en)}</span>`;
 /**
  * A time: Beijing time in the Chinese text, and in the English text UTC, which the page's script
- * replaces with the reader's own zone (page-time.ts). Never throws: a stored record may hold any number.
+ * replaces with the reader's own zone (chain/time.ts). Never throws: a stored record may hold any number.
  */
 function when(ms: number): string {
   const data = Number.isSafeInteger(ms) ? ` datetime="${escapeHtml(isoSecond(ms))}" data-ms="${escapeHtml(ms)}"` : "";
@@ -89,6 +90,16 @@ export function qrSvg(text: string): string {
 
 function fact(label: LocalizedText, value: string): string {
   return `<div class="fact"><dt>${both(label)}</dt><dd>${value}</dd></div>`;
+}
+
+/** When the node's answer was true: its newest block, how old, and a warning when that is stale. */
+function freshnessLine(c: VerificationResult["certificate"]): string {
+  const f = c?.freshness;
+  if (c === undefined || f === undefined) return "";
+  const line = `<p class="freshness" data-stale="${f.stale}">截至区块 <span lang="en">as of block</span> ${escapeHtml(f.newestBlockHeight)} · ${when(f.newestBlockTime)} · ${escapeHtml(describeAge(f.ageMs))} 前 <span lang="en">ago</span></p>`;
+  if (!f.stale) return line;
+  return `${line}
+  <p class="stale-warning" role="alert">⚠ 最新区块已过久，答复可能遗漏之后的变更（撤销、过期）。 <span lang="en">Warning: ${escapeHtml(c.warning ?? "the newest block is stale")}</span></p>`;
 }
 
 /** What the page needs to render. */
@@ -173,6 +184,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
 <section id="node-status" class="status status-${escapeHtml(status)}" data-status="${escapeHtml(status)}">
   <p class="verdict">${both(statusText)}</p>
   <p class="reason" lang="en">${escapeHtml(v.reason)}</p>
+${freshnessLine(c)}
   <p class="source">本节点的答复 <span lang="en">This node's answer</span></p>
 </section>
 ${facts.length > 0 ? `<dl class="facts">${facts.join("")}</dl>` : ""}

@@ -32,6 +32,8 @@ footer { font-size: 0.8rem; color: var(--muted); word-break: break-all; }
 code { font-family: ui-monospace, monospace; }
 time { white-space: normal; }
 .print-only { display: none; }
+.status .freshness { margin: 0.25rem 0 0; font-size: 0.85rem; }
+.stale-warning { margin: 0.5rem 0 0; padding: 0.5rem; border: 1px solid var(--warn); color: var(--warn); font-weight: 600; }
 @media (min-width: 40rem) {
   main { padding: 2rem; }
   .fact { display: grid; grid-template-columns: 12rem 1fr; gap: 1rem; }

@@ -10,7 +10,8 @@ import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
 import { type ProvenCertificate, verifyServedBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
-import { beijingText, zonedText } from "./page-time.js";
+import { beijingText, zonedText } from "../../chain/time.js";
+import { describeAge, freshnessOf } from "../../chain/freshness.js";
 
 /** The reader's time zone (IANA name), as the browser reports it. */
 const READER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -84,10 +85,20 @@ async function fetchBundle(id: string): Promise<unknown> {
   return res.json();
 }
 
-function describeProven(list: HTMLElement, p: ProvenCertificate): void {
+function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Genesis["consensus"]): void {
   const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
   addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
   addFact(list, "截至区块", "As of block", [`${p.asOf.height} · `, timeElement(p.asOf.time)]);
+  // How old that block is by the reader's clock; stale beyond what a live chain's heartbeat allows.
+  const f = freshnessOf(consensus, p.asOf, Date.now());
+  addFact(
+    list,
+    "区块时长",
+    "Age of that block",
+    f.stale
+      ? `⚠ ${describeAge(f.ageMs)} — 已超过正常链的 ${describeAge(f.staleAfterMs)}，证明可能遗漏之后的变更 · older than the ${describeAge(f.staleAfterMs)} a live chain allows: later changes may be missing`
+      : `${describeAge(f.ageMs)}`,
+  );
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
@@ -143,7 +154,7 @@ async function main(): Promise<void> {
     show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
     return;
   }
-  describeProven(byId("proof-details"), proven);
+  describeProven(byId("proof-details"), proven, bundle.genesis.consensus);
   const [zh, en] = STATUS[proven.status] ?? [proven.status, proven.status];
   if (proven.status === nodeStatus) {
     show(section, line, "ok", `✔ 区块链证明核验通过，与节点答复一致：${zh}。`, `Proof verified in your browser; it agrees with the node: ${en}.`);
