@@ -2,6 +2,7 @@
  * The wire and view types a node answers with: the RPC serves them, the CLI, the audit's RPC source
  * and the verification page read them. Types only (the pure layer), so every layer may import them.
  */
+import type { Freshness } from "../chain/freshness.js";
 import type { CertificateRecord, CertificateStatus, CommittedBlock, LocalizedText, Receipt, Transaction } from "../chain/types.js";
 
 export interface NodeStatus {
@@ -105,6 +106,10 @@ export interface CertificateView {
    */
   basis?: Array<{ rule: string; id: string; certificateType: string; status: CertificateStatus }>;
   basisRevoked?: boolean;
+  /** The age of the newest block (checkedAtHeight) by the answering node's clock (chain/freshness.ts). */
+  freshness?: Freshness;
+  /** Set when that block is stale: the answer may miss later changes. */
+  warning?: string;
 }
 
 export interface VerificationResult {

@@ -114,6 +114,10 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   const txs = value.txs as unknown[];
   if (h.txCount !== txs.length) fail("txCount does not match");
   if (txs.length > spec.consensus.maxBlockTxs) fail(`more than ${spec.consensus.maxBlockTxs} transactions`);
+  // [REJECT] an empty block is a heartbeat: only once the chain has been idle for the interval
+  if (txs.length === 0 && h.time - parent.time < spec.heartbeatIntervalMs) {
+    fail(`an empty block ${h.time - parent.time} ms after its parent; the heartbeat interval is ${spec.heartbeatIntervalMs} ms`);
+  }
   const checked: CheckedTx[] = [];
   const seen = new Set<string>();
   let bytes = 0;

@@ -8,6 +8,7 @@ import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
 import { MAX_TX_BYTES } from "./limits.js";
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatIntervalOf } from "./freshness.js";
 import { type TimeLimits, defaultTimeLimits, timeLimitsOf, timeLimitsProblem } from "./time.js";
 import type { CertificateType, ConsensusParams, Department, Genesis, ReviewRuleSet, ValidatorInfo } from "./types.js";
 
@@ -21,7 +22,11 @@ export const defaultConsensusParams: ConsensusParams = {
   // Written into new genesis files so a chain states its own limits (chain/time.ts has the defaults
   // that apply to genesis files without them).
   ...defaultTimeLimits,
+  // An idle chain makes an empty block this often (chain/freshness.ts).
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
 };
+
+const MIN_HEARTBEAT_INTERVAL_MS = 100;
 
 const DAY_MS = 86_400_000;
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -37,6 +42,8 @@ export class ChainSpec {
   readonly faultTolerance: number;
   /** The time range of transactions and the shortest validity, defaults filled in. */
   readonly timeLimits: TimeLimits;
+  /** Least header time between a parent and an empty block; an idle chain makes one then. */
+  readonly heartbeatIntervalMs: number;
   private readonly departments = new Map<string, Department>();
   private readonly types = new Map<string, CertificateType>();
   private readonly issuerKeys = new Map<string, string>(); // key -> department id
@@ -51,6 +58,7 @@ export class ChainSpec {
     this.quorum = quorum(genesis.validators.length);
     this.faultTolerance = maxFaulty(genesis.validators.length);
     this.timeLimits = timeLimitsOf(genesis.consensus);
+    this.heartbeatIntervalMs = heartbeatIntervalOf(genesis.consensus);
     for (const d of genesis.departments) {
       this.departments.set(d.id, d);
       for (const k of d.issuerKeys) this.issuerKeys.set(k, d.id);
@@ -178,6 +186,10 @@ export function checkChainContent(g: ChainContent, fail: (msg: string) => never)
   // A block must fit the largest transaction, or one big transaction would block the mempool forever.
   if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes >= MAX_TX_BYTES) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
     fail("consensus parameters");
+  }
+  const heartbeat = heartbeatIntervalOf(c);
+  if (!Number.isSafeInteger(heartbeat) || heartbeat < MIN_HEARTBEAT_INTERVAL_MS || heartbeat > DAY_MS) {
+    fail(`heartbeatIntervalMs must be integer milliseconds from ${MIN_HEARTBEAT_INTERVAL_MS} to ${DAY_MS}`);
   }
   const limits = timeLimitsOf(c);
   const timeProblem = timeLimitsProblem(limits);

@@ -69,3 +69,21 @@ export function merkleRootFromProof(leaf: string, proof: MerkleStep[]): string {
 export function verifyMerkleProof(leaf: string, proof: MerkleStep[], root: string): boolean {
   return merkleRootFromProof(leaf, proof) === root;
 }
+
+/**
+ * The sides of the inclusion proof of leaf `index` in a tree of `count` leaves, from the leaf up: the
+ * tree's shape alone fixes them, so a proof whose sides differ is not a proof of leaf `index` (this is
+ * what binds a proof bundle event's `index` to its Merkle path). Null when index is not below count.
+ */
+export function merkleProofSides(index: number, count: number): Array<MerkleStep["side"]> | null {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || index >= count) return null;
+  const sides: Array<MerkleStep["side"]> = [];
+  let i = index;
+  for (let size = count; size > 1; size = Math.ceil(size / 2)) {
+    if (i % 2 === 1) sides.push("left");
+    else if (i + 1 < size) sides.push("right");
+    // else: the odd last node is promoted, no step
+    i = Math.floor(i / 2);
+  }
+  return sides;
+}

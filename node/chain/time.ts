@@ -81,3 +81,49 @@ export function isoSecond(ms: number): string {
   const s = iso(ms);
   return s === null ? `invalid time (${String(ms)})` : `${s.slice(0, 19)}Z`;
 }
+
+/** Beijing time (China Standard Time): UTC+8 all year, no daylight saving since 1991. */
+export const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** YYYY-MM-DD HH:MM at a fixed offset from UTC, without a zone name; never throws. */
+export function offsetMinute(ms: number, offsetMs: number): string {
+  const s = typeof ms === "number" && Math.abs(ms) <= DATE_RANGE_MS ? iso(ms + offsetMs) : null;
+  return s === null ? `invalid time (${String(ms)})` : s.slice(0, 16).replace("T", " ");
+}
+
+// The verification page's times: the Chinese text in Beijing time, the English text in the reader's own
+// zone, each with its zone named. The node renders Beijing time and UTC; the page's script replaces the
+// UTC text with the reader's zone, which only the browser knows.
+
+/** "YYYY-MM-DD HH:MM 北京时间": the Chinese text of a time. */
+export function beijingText(ms: number): string {
+  const s = offsetMinute(ms, BEIJING_OFFSET_MS);
+  return s.startsWith("invalid") ? s : `${s} 北京时间`;
+}
+
+/**
+ * "YYYY-MM-DD HH:MM <IANA zone> (GMT+1)": a time in `timeZone` (the reader's, from
+ * Intl.DateTimeFormat().resolvedOptions()), never throws; UTC for a zone Intl does not know.
+ */
+export function zonedText(ms: number, timeZone: string): string {
+  if (!Number.isSafeInteger(ms) || isoSecond(ms).startsWith("invalid")) return utcMinute(ms);
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "shortOffset",
+    }).formatToParts(ms);
+  } catch {
+    return utcMinute(ms);
+  }
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? "";
+  const offset = part("timeZoneName");
+  if (timeZone === "UTC" || timeZone === "Etc/UTC") return utcMinute(ms);
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")} ${timeZone} (${offset})`;
+}

@@ -115,6 +115,11 @@ export interface ConsensusParams {
   maxTime?: number;
   /** Shortest validity period of an issue or renewal; absent: one hour. */
   minValidityMs?: number;
+  /**
+   * Heartbeat: an empty block is valid only this long (ms, by header time) after its parent, and an
+   * idle chain makes one then, so expiry takes effect and "as of" stays bounded; absent: 5 minutes.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 /** The genesis document: its hash is part of the chain id. */

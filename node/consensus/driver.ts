@@ -77,6 +77,8 @@ export class ConsensusDriver {
   private readonly proposer: Proposer | null;
   private readonly committer: BlockCommitter;
   private readonly timer: RoundTimer;
+  /** Wakes an idle validator when the head is a heartbeat interval old (proposer.ts builds the empty block). */
+  private heartbeatTimer: unknown = null;
   private readonly signing: SigningStateStore;
 
   constructor(
@@ -121,11 +123,31 @@ export class ConsensusDriver {
     this.core = this.cores.start(this.tip().height + 1, await this.signing.load());
     this.committer.lastCommitAt = this.modules.clock.now();
     if (this.modules.mempool.size > 0) this.queue.enqueue(() => this.input({ type: "activate" }));
+    this.scheduleHeartbeat();
+  }
+
+  /**
+   * An idle chain still makes a block: once the head is `heartbeatIntervalMs` old (by its header
+   * time), every validator starts the height as if a transaction had arrived, and the proposer builds
+   * an empty block if there is still nothing to propose.
+   */
+  private scheduleHeartbeat(): void {
+    const { clock, spec, signer } = this.modules;
+    if (this.heartbeatTimer !== null) clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    if (signer === null) return; // followers propose nothing
+    const delay = Math.max(0, this.tip().time + spec.heartbeatIntervalMs - clock.now());
+    this.heartbeatTimer = clock.setTimeout(() => {
+      this.heartbeatTimer = null;
+      this.queue.enqueue(() => this.input({ type: "activate" }));
+    }, delay);
   }
 
   /** Stop timers and wait for the queue to drain. */
   async stop(): Promise<void> {
     this.timer.clear();
+    if (this.heartbeatTimer !== null) this.modules.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
     this.proposer?.stop();
     this.outbox.stop();
     await this.queue.stop();
@@ -264,5 +286,6 @@ export class ConsensusDriver {
     this.core = this.cores.next(height);
     for (const { msg, bytes } of this.future.takeUpTo(height)) this.queue.enqueue(() => this.onMessage(msg, bytes));
     if (this.modules.mempool.size > 0) this.queue.enqueue(() => this.input({ type: "activate" }));
+    this.scheduleHeartbeat();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The proposer's side of the driver: when the core asks for a block (`request-block`), wait out the
  * block interval, reap the mempool, execute the transactions on the head for the results root, build
- * the block and hand it back to the core. An idle network makes no empty blocks: with an empty
- * mempool the request waits for transactions (or the round timer).
+ * the block and hand it back to the core. With an empty mempool the request waits for transactions,
+ * or for the chain's heartbeat: once the head is `heartbeatIntervalMs` old (by header time) an empty
+ * block is built, so an idle chain still moves on and expiry takes effect.
  */
 import type { Input } from "../../consensus/types.js";
 import { type ChainTip, blockHash, buildBlock, nextBlockTime } from "../chain/block.js";
@@ -49,6 +50,7 @@ export interface ProposerModules {
 /** Builds this validator's proposals on the core's request. */
 export class Proposer {
   private buildTimer: unknown = null;
+  private heartbeatTimer: unknown = null;
   /** A proposal request waiting for transactions to arrive. */
   private awaitingTxs: { height: number; round: number } | null = null;
 
@@ -79,12 +81,19 @@ export class Proposer {
   /** A new height: forget the waiting request (a pending build finds its height stale). */
   reset(): void {
     this.awaitingTxs = null;
+    this.clearHeartbeat();
   }
 
-  /** Cancel the build timer. */
+  /** Cancel the timers. */
   stop(): void {
     if (this.buildTimer !== null) this.modules.clock.clearTimeout(this.buildTimer);
     this.buildTimer = null;
+    this.clearHeartbeat();
+  }
+
+  private clearHeartbeat(): void {
+    if (this.heartbeatTimer !== null) this.modules.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private async build(height: number, round: number): Promise<void> {
@@ -92,15 +101,22 @@ export class Proposer {
     const at = this.modules.position();
     if (at.height !== height || at.round !== round) return;
     const txs = mempool.reap(spec.consensus.maxBlockTxs, spec.consensus.maxBlockBytes);
-    if (txs.length === 0) {
-      // An idle network makes no empty blocks: wait for transactions (or the round timer).
+    const tip = this.modules.tip();
+    const heartbeatAt = tip.time + spec.heartbeatIntervalMs;
+    if (txs.length === 0 && clock.now() < heartbeatAt) {
+      // Nothing to propose yet: wait for transactions, or for the heartbeat (then an empty block).
       this.awaitingTxs = { height, round };
+      this.clearHeartbeat();
+      this.heartbeatTimer = clock.setTimeout(() => {
+        this.heartbeatTimer = null;
+        this.transactionsAvailable();
+      }, heartbeatAt - clock.now());
       return;
     }
     // Built from transactions the mempool already checked: no need to check the block again. The
-    // header commits to the receipts of executing it on the head.
-    const tip = this.modules.tip();
-    const now = clock.now();
+    // header commits to the receipts of executing it on the head. An empty block (the heartbeat)
+    // carries a time at least the interval after its parent's, as every validator checks (block.ts).
+    const now = txs.length === 0 ? Math.max(clock.now(), heartbeatAt) : clock.now();
     const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), txs);
     const block = buildBlock(spec, tip, this.modules.index, now, txs, effects.receipts);
     const hash = blockHash(block.header);

@@ -5,6 +5,7 @@
  */
 import type { ChainSpec } from "../chain/genesis.js";
 import { statusAt } from "../chain/state.js";
+import { freshnessOf, staleWarning } from "../chain/freshness.js";
 import { isoDay } from "../chain/time.js";
 import type { CertificateRecord } from "../chain/types.js";
 import type { CertificateView, VerificationResult } from "../api/views.js";
@@ -23,8 +24,11 @@ export async function withBasis(
   return { ...view, basis, basisRevoked: revokedBasis(basis).length > 0 };
 }
 
-/** The view of a record at `at`: the time and height of the latest committed block (state.ts headTime). */
-export function certificateView(spec: ChainSpec, record: CertificateRecord, at: { time: number; height: number }): CertificateView {
+/**
+ * The view of a record at `at`: the time and height of the latest committed block (state.ts headTime);
+ * with `now` (the node's clock), how old that block is, and a warning when it is stale.
+ */
+export function certificateView(spec: ChainSpec, record: CertificateRecord, at: { time: number; height: number }, now?: number): CertificateView {
   const dept = spec.department(record.department);
   const type = spec.certificateType(record.certificateType);
   const issue = record.history.find((e) => e.action === "issue");
@@ -41,6 +45,11 @@ export function certificateView(spec: ChainSpec, record: CertificateRecord, at: 
   };
   if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
   if (supersede !== undefined) view.superseded = { height: supersede.height, time: supersede.time, txHash: supersede.txHash, by: supersede.by ?? "" };
+  if (now !== undefined) {
+    view.freshness = freshnessOf(spec.consensus, at, now);
+    const warning = staleWarning(view.freshness);
+    if (warning !== null) view.warning = warning;
+  }
   return view;
 }
 

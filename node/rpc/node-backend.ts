@@ -218,7 +218,7 @@ export class NodeBackend implements RpcBackend {
   }
 
   private view(record: CertificateRecord): CertificateView {
-    return certificateView(this.modules.spec, record, headTime(this.modules.spec, this.modules.store));
+    return certificateView(this.modules.spec, record, headTime(this.modules.spec, this.modules.store), this.modules.clock.now());
   }
 
   async proofBundle(id: string): Promise<ProofBundle | null> {

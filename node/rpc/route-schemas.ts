@@ -125,6 +125,12 @@ const certificateView = obj(
       items: obj({ rule: str, id: str, certificateType: str, status: certificateStatus }),
     },
     basisRevoked: { type: "boolean", description: "a certificate of its basis was revoked since" },
+    freshness: obj(
+      { newestBlockHeight: int, newestBlockTime: ms, ageMs: int, staleAfterMs: int, stale: bool },
+      ["newestBlockHeight", "newestBlockTime", "ageMs", "staleAfterMs", "stale"],
+      { description: "how old the newest block (checkedAtHeight) is by this node's clock; stale past 2 heartbeat intervals + the longest round timeout" },
+    ),
+    warning: { type: "string", description: "set when the newest block is stale: the answer may miss later changes" },
   },
   ["record", "status", "checkedAt", "checkedAtHeight", "department", "type", "issued"],
 );

@@ -20,6 +20,8 @@ import { StoreBackend } from "../helpers/store-backend.js";
 import { StatusListService } from "../../node/rpc/status-list.js";
 import { issueCredential, presentCredential } from "../../cli/commands/cert/sd-jwt-vc.js";
 import type { CertificateDocument } from "../../node/chain/document.js";
+import { INDEPENDENT_FINDINGS } from "../helpers/proof-forgeries.js";
+import { buildProofBundle } from "../../node/ledger/proof-build.js";
 
 describe("e2e: the verification page in Chromium", () => {
   let pc: ProofChain;
@@ -109,6 +111,69 @@ describe("e2e: the verification page in Chromium", () => {
     assert.equal(await attr(page, "#node-status", "data-status"), "valid", "the (lying) node still says valid");
     assert.equal(await attr(page, "#proof-check", "data-state"), "failed");
     assert.match((await page.textContent("#proof-result")) ?? "", /in-browser check failed: event 0: issuer signature does not verify/);
+    await page.close();
+  });
+
+  for (const [name, forge, , pattern] of INDEPENDENT_FINDINGS) {
+    it(`a forged bundle (${name}): refused in the browser`, async () => {
+      const page = await open(pc.revoked.certificateId, async (p) => {
+        await p.route("**/certificates/*/proof", async (route) => {
+          const bundle = structuredClone(await buildProofBundle(pc.chain.spec, pc.store, pc.revoked.certificateId));
+          assert.ok(bundle !== null);
+          forge(bundle, pc);
+          await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(bundle) });
+        });
+      });
+      assert.equal(await attr(page, "#proof-check", "data-state"), "failed", (await page.textContent("#proof-result")) ?? "");
+      const text = (await page.textContent("#proof-result")) ?? "";
+      assert.match(text, /The in-browser check failed: /, text);
+      assert.match(text.slice(text.indexOf("failed: ") + 8), pattern, text);
+      await page.close();
+    });
+  }
+
+  // Readers: a Chinese one in Beijing and an English one in Berlin (the English times follow the reader).
+  const readers: Array<[string, string, string, RegExp]> = [
+    ["zh", "zh-CN", "Asia/Shanghai", /Asia\/Shanghai \(GMT\+8\)/],
+    ["en", "en-GB", "Europe/Berlin", /Europe\/Berlin \(GMT\+1\)/],
+  ];
+  for (const [lang, locale, zone, readerZone] of readers) {
+    for (const width of [390, 1280]) {
+      it(`a ${lang} reader (${zone}) at ${width} px: no sideways scrolling, Beijing time in Chinese and the reader's zone in English`, async () => {
+        const page = await open(pc.valid.certificateId, async (p) => {
+          const cdp = await p.context().newCDPSession(p);
+          await cdp.send("Emulation.setTimezoneOverride", { timezoneId: zone });
+          await cdp.send("Emulation.setLocaleOverride", { locale });
+          await p.setViewportSize({ width, height: 900 });
+        });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `page is ${overflow}px wider than a ${width}px screen`);
+        const times = await page.$$eval("time", (els) => els.map((e) => e.textContent ?? ""));
+        assert.ok(times.length >= 4, `validity, issue and as-of times: ${times.join(" | ")}`);
+        for (const t of times) {
+          assert.match(t, /^\d{4}-\d\d-\d\d \d\d:\d\d 北京时间 \d{4}-\d\d-\d\d \d\d:\d\d /, `time ${t}`);
+          assert.match(t, readerZone, `time ${t} in the reader's zone`);
+        }
+        assert.equal(await attr(page, ".reason", "lang"), "en", "the English status sentence is marked");
+        assert.deepEqual(problems, []);
+        await page.close();
+      });
+    }
+  }
+
+  it("prints to an A4 PDF: both languages, the QR code, the chain id and the proof summary; no file picker", async () => {
+    const page = await open(pc.valid.certificateId);
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.isVisible(".print-link .qr svg"), true, "the QR code is printed");
+    assert.equal(await page.isVisible("#document-check"), false, "the file picker is not printed");
+    assert.equal(await page.isVisible("#proof-details"), true, "the proof summary is printed");
+    const printed = (await page.textContent("main")) ?? "";
+    assert.match(printed, /证书类型\s*Type/, "facts in both languages");
+    assert.match(printed, new RegExp(pc.chain.spec.chainId), "the chain id");
+    const pdf = await page.pdf({ format: "A4", printBackground: true });
+    assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-", "a PDF");
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    assert.ok(pages >= 1 && pages <= 2, `${pages} A4 pages`);
     await page.close();
   });
 

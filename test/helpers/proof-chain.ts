@@ -42,7 +42,7 @@ export async function commitNext(chain: TestChain, store: MemoryStore, txs: Tran
   await applyBlock(spec, store, block, { height: block.header.height, round: 0, blockHash: hash, seals }, hash, checked, effects);
 }
 
-/** Four blocks: issues (one rejected), a revoke, then a block ten days later. */
+/** Three blocks: seven issues (one rejected), a revoke alone, then a block ten days later. */
 export async function makeProofChain(chainName = "proof-chain"): Promise<ProofChain> {
   const chain = makeTestChain(4, chainName);
   const store = new MemoryStore();
@@ -51,7 +51,10 @@ export async function makeProofChain(chainName = "proof-chain"): Promise<ProofCh
   const expired = { ...licenceDocument(chain), validUntil: T0 + 2 * DAY };
   const future = { ...licenceDocument(chain), validFrom: T0 + 400 * DAY, validUntil: T0 + 800 * DAY };
   const rejectedIssue = issueTx(chain, { ...valid, holderSalt: "ab".repeat(32) });
-  await commitNext(chain, store, [issueTx(chain, valid), rejectedIssue, issueTx(chain, revoked), issueTx(chain, expired), issueTx(chain, future)], T0 + DAY);
+  const issues = [issueTx(chain, valid), rejectedIssue, issueTx(chain, revoked), issueTx(chain, expired), issueTx(chain, future)];
+  // Two more certificates make block 1 a 7-transaction block (an unbalanced Merkle tree).
+  const block1 = [...issues, issueTx(chain, licenceDocument(chain)), issueTx(chain, licenceDocument(chain))];
+  await commitNext(chain, store, block1, T0 + DAY);
   await commitNext(chain, store, [revokeTx(chain, revoked.certificateId, "market-regulation", "business closed")], T0 + DAY + 60_000);
   await commitNext(chain, store, [issueTx(chain, licenceDocument(chain))], T0 + 10 * DAY);
   return { chain, store, valid, revoked, expired, future, rejectedIssue };

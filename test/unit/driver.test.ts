@@ -53,7 +53,7 @@ async function runSingleValidator(store: RecordingStore): Promise<{ published: s
   await driver.start();
   await mempool.admit(issueTx(chain, licenceDocument(chain)));
   driver.transactionsAvailable();
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 20 && store.head() === null; i++) {
     await settle();
     clock.fireNext();
   }
@@ -224,5 +224,47 @@ describe("consensus driver: a signing state that cannot be written for a while",
       assert.match(String(e.msg), /cannot write the signing state/, `error ${i}`);
       assert.equal((e.err as { code?: string }).code, "EMFILE", `error ${i} carries the cause`);
     }
+  });
+});
+
+describe("consensus driver: the heartbeat of an idle chain", () => {
+  before(() => setLogLevel("silent"));
+  after(() => setLogLevel("info"));
+
+  it("with no transaction, makes an empty block once the head is heartbeatIntervalMs old (by header time), and none before", async () => {
+    const chain = makeTestChain(1);
+    const interval = chain.spec.heartbeatIntervalMs;
+    const clock = new ManualClock(T0 + 1000);
+    const store = new MemoryStore();
+    const mempool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const driver = new ConsensusDriver(defaultDriverOptions, {
+      spec: chain.spec,
+      store,
+      mempool,
+      clock,
+      log: createLogger("test"),
+      signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+      publish: async () => {},
+    });
+    await driver.start();
+    const times: number[] = [];
+    for (let i = 0; i < 40 && (store.head()?.height ?? 0) < 2; i++) {
+      await settle();
+      const before = store.head()?.height ?? 0;
+      clock.fireNext();
+      await settle();
+      if ((store.head()?.height ?? 0) > before) times.push(clock.now());
+    }
+    await driver.stop();
+    assert.equal(store.head()?.height, 2, "two heartbeat blocks");
+    const b1 = await store.getBlock(1);
+    const b2 = await store.getBlock(2);
+    assert.equal(b1?.block.header.txCount, 0, "an empty block");
+    assert.ok((b1?.block.header.time as number) >= T0 + interval, `block 1 at ${b1?.block.header.time}, genesis ${T0}, interval ${interval}`);
+    assert.ok(
+      (b2?.block.header.time as number) - (b1?.block.header.time as number) >= interval,
+      `block 2 ${(b2?.block.header.time as number) - (b1?.block.header.time as number)} ms after block 1`,
+    );
+    for (const t of times) assert.ok(t >= T0 + interval, `a block committed at ${t}, before the first heartbeat was due`);
   });
 });

@@ -4,28 +4,29 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { blockHash, commitSealBytes, receiptHash } from "../../node/chain/block.js";
-import { merkleProof, merkleRoot, merkleRootFromProof } from "../../node/chain/merkle.js";
+import { merkleProof, merkleProofSides, merkleRoot, merkleRootFromProof } from "../../node/chain/merkle.js";
 import { bytesToHex } from "../../node/crypto/bytes.js";
 import { sha256 as browserSha256 } from "../../node/crypto/sha256-browser.js";
 import { sha256 } from "../../node/crypto/sha256.js";
 import * as browserKeys from "../../node/crypto/keys-browser.js";
 import * as nodeKeys from "../../node/crypto/keys.js";
 import { txHash } from "../../node/chain/tx.js";
-import type { Receipt } from "../../node/chain/types.js";
+import type { Genesis, Receipt } from "../../node/chain/types.js";
 import { canonicalBytes } from "../../node/crypto/hash.js";
 import { canonicalize } from "../../node/crypto/jcs.js";
 import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
-import { signBytes } from "../../node/crypto/keys.js";
 import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import type { ProofBundle } from "../../node/chain/proof/bundle.js";
 import { documentMismatchProven } from "../../node/chain/proof/document.js";
-import { type ProofCheck, verifyBundle } from "../../node/chain/proof/verify.js";
+import { type ProofCheck, verifyBundle, verifyServedBundle } from "../../node/chain/proof/verify.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
+import { FORGERIES } from "../helpers/proof-forgeries.js";
 
 let pc: ProofChain;
 const bundleOf = async (id: string): Promise<ProofBundle> => {
@@ -73,27 +74,76 @@ describe("the browser bindings of the crypto primitives agree with the node's", 
       }
     }
   });
+  it("the sides of a proof are fixed by (index, count): merkleProofSides is merkleProof's path, and no two indexes share one", () => {
+    for (let n = 1; n <= 9; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => bytesToHex(taggedHash(Domain.TX, canonicalBytes(i))));
+      const paths = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const sides = merkleProofSides(i, n);
+        assert.deepEqual(
+          sides,
+          merkleProof(leaves, i).map((s) => s.side),
+          `leaf ${i} of ${n}`,
+        );
+        paths.add(JSON.stringify(sides));
+      }
+      assert.equal(paths.size, n, `${n} leaves have ${n} distinct paths`);
+      assert.equal(merkleProofSides(n, n), null, `index ${n} of ${n}`);
+    }
+  });
 });
 
 describe("the test vectors of docs/proof-format.md (pure verifier code)", () => {
-  it("canonical JSON, receipt hash, commit seal message and Merkle roots", () => {
-    assert.equal(canonicalize({ b: [1, "é", { z: null, a: true }], a: 1.5e-7 }), '{"a":1.5e-7,"b":[1,"é",{"a":true,"z":null}]}');
-    assert.equal(
-      hashCanonical(Domain.RECEIPT, { txHash: "00".repeat(32), status: "applied" }),
-      "0b668a0c77bbb489e69e1d2ede533f05e1c420c04b6227c1e709fdac6a78ab21",
-    );
-    assert.equal(
-      bytesToHex(commitSealBytes("demo-0123456789abcdef", 7, 1, "ab".repeat(32))),
-      "753075fd4f6a4f0e3bdc4697bcfcfffebf31f365daaad95499319fd956fc7c89",
-    );
+  const hex32 = (byte: string): string => byte.repeat(32);
+  /** Each row of the doc's table (its input cell) and how this code computes its output cell. */
+  const rows: Array<[string, () => string]> = [
+    ['`JCS({"b":[1,"é",{"z":null,"a":true}],"a":1.5e-7})`', () => `\`${canonicalize({ b: [1, "é", { z: null, a: true }], a: 1.5e-7 })}\``],
+    [
+      '`H("certchain/receipt/v1", JCS({"txHash":"00"×32,"status":"applied"}))`',
+      () => hashCanonical(Domain.RECEIPT, { txHash: hex32("00"), status: "applied" }),
+    ],
+    [
+      'commit seal message, chain `demo-0123456789abcdef`, height 7, round 1, blockHash `"ab"×32`',
+      () => bytesToHex(commitSealBytes("demo-0123456789abcdef", 7, 1, hex32("ab"))),
+    ],
+    ["Merkle root of no leaves", () => merkleRoot([])],
+    ['Merkle root of `["11"×32]`', () => merkleRoot([hex32("11")])],
+    ['Merkle root of `["11"×32, "22"×32, "33"×32]`', () => merkleRoot([hex32("11"), hex32("22"), hex32("33")])],
+    ...[
+      [0, 1],
+      [2, 7],
+      [3, 7],
+      [6, 7],
+      [4, 5],
+    ].map(([i, n]): [string, () => string] => [`proof sides of index ${i} of ${n}`, () => `\`${JSON.stringify(merkleProofSides(i as number, n as number))}\``]),
+  ];
+
+  it("every row of the doc's table is recomputed by this code, and the table has no other rows", async () => {
+    const doc = await readFile(new URL("../../../docs/proof-format.md", import.meta.url), "utf8");
+    const table = doc.slice(doc.indexOf("## 8. Test vectors"));
+    const docRows = new Map<string, string>();
+    for (const line of table.split("\n")) {
+      const m = /^\| (.+) \| `?([^`|]+)`? \|$/.exec(line);
+      if (m === null || m[1] === "input" || m[1]?.startsWith("---")) continue;
+      docRows.set(m[1] as string, line);
+    }
+    for (const [input, compute] of rows) {
+      const line = docRows.get(input);
+      assert.ok(line !== undefined, `the doc has a row for ${input}`);
+      const output = compute();
+      const shown = output.startsWith("`") ? output : `\`${output}\``;
+      assert.equal(line, `| ${input} | ${shown} |`, `row ${input}`);
+    }
+    assert.equal(docRows.size, rows.length, `the doc's rows: ${[...docRows.keys()].join("; ")}`);
+  });
+
+  it("a Merkle proof of leaf 0 leads to each root", () => {
     const roots: Array<[string[], string]> = [
-      [[], "97a0b7f476a1a2406d931fd2eaae4d1f98881d24443184e0d1ca8f3c33c9ab2b"],
       [["11".repeat(32)], "1e46cc6ddf147d9e08506dbd4305ffbbd4970426aa195668d0e733c350a36b2e"],
       [["11".repeat(32), "22".repeat(32), "33".repeat(32)], "81a24a2250babf76e3c8fa209da9d8ae3f2bc05f8dbc3da8a07e4bcbc8cc190a"],
     ];
     for (const [leaves, root] of roots) {
-      assert.equal(merkleRoot(leaves), root, `${leaves.length} leaves`);
-      if (leaves.length > 0) assert.equal(merkleRootFromProof(leaves[0] as string, merkleProof(leaves, 0)), root, `${leaves.length} leaves, pure`);
+      assert.equal(merkleRootFromProof(leaves[0] as string, merkleProof(leaves, 0)), root, `${leaves.length} leaves`);
     }
   });
 });
@@ -131,124 +181,16 @@ describe("proof bundle: statuses", () => {
   });
 });
 
-describe("proof bundle: forgeries are refused with their reason", () => {
-  type Forge = (b: ProofBundle, p: ProofChain) => void;
-  const event0 = (b: ProofBundle) => b.events[0] as ProofBundle["events"][number];
-  const cases: Array<[string, Forge, ProofCheck, RegExp]> = [
-    [
-      "a tampered public field",
-      (b) => {
-        (event0(b).tx.body.payload as { publicFields: Record<string, unknown> }).publicFields.enterpriseName = "Forged Co.";
-      },
-      "transaction",
-      /signature does not verify/,
-    ],
-    [
-      "a tampered validity period in the transaction",
-      (b) => {
-        (event0(b).tx.body.payload as { validUntil: number }).validUntil += 1;
-      },
-      "transaction",
-      /signature does not verify/,
-    ],
-    [
-      "a transaction re-signed by a key that is not the department's",
-      (b, p) => {
-        const other = p.chain.issuers.get("public-security")?.privateKey as string;
-        event0(b).tx.signature = signBytes(other, taggedHash(Domain.TX, canonicalBytes(event0(b).tx.body)));
-      },
-      "transaction",
-      /signature does not verify/,
-    ],
-    [
-      "a tampered block time",
-      (b) => {
-        b.latest.header.time += 1;
-      },
-      "commit",
-      /another block/,
-    ],
-    [
-      "one commit seal too few",
-      (b) => {
-        b.latest.commit.seals.pop();
-      },
-      "commit",
-      /2 valid commit seals, a quorum is 3/,
-    ],
-    [
-      "a repeated commit seal",
-      (b) => {
-        const seals = event0(b).commit.seals;
-        seals[2] = seals[0] as (typeof seals)[number];
-      },
-      "commit",
-      /two seals from validator 0/,
-    ],
-    [
-      "a commit seal with a wrong signature",
-      (b, p) => {
-        const seal = event0(b).commit.seals[1] as { signature: string };
-        seal.signature = signBytes(p.chain.validatorKeys[3]?.privateKey as string, commitSealBytes(p.chain.spec.chainId, 1, 0, event0(b).commit.blockHash));
-      },
-      "commit",
-      /seal of validator 1 .* does not verify/,
-    ],
-    [
-      "a wrong sibling in the transaction's Merkle proof",
-      (b) => {
-        const step = event0(b).txProof[0] as { sibling: string };
-        step.sibling = `${step.sibling.slice(0, 63)}${step.sibling.endsWith("0") ? "1" : "0"}`;
-      },
-      "merkle",
-      /transaction inclusion proof/,
-    ],
-    [
-      "a receipt Merkle proof with a step dropped",
-      (b) => {
-        event0(b).receiptProof.pop();
-      },
-      "merkle",
-      /receipt inclusion proof/,
-    ],
-    [
-      "a receipt changed to another status",
-      (b) => {
-        event0(b).receipt = { ...event0(b).receipt, status: "rejected", code: "TX_CERT_EXISTS" } as Receipt;
-      },
-      "merkle",
-      /resultsRoot/,
-    ],
-    [
-      "the issue event left out",
-      (b) => {
-        b.events.shift();
-      },
-      "history",
-      /does not start with the certificate's issue/,
-    ],
-    [
-      "an event for another certificate",
-      (b) => {
-        b.certificateId = "BL-OTHER-0001";
-      },
-      "transaction",
-      /not BL-OTHER-0001/,
-    ],
-    [
-      "another format",
-      (b) => {
-        (b as { format: string }).format = "x";
-      },
-      "format",
-      /not a certchain-proof\/1 bundle/,
-    ],
-  ];
-  for (const [name, forge, check, pattern] of cases) {
+describe("proof bundle: forgeries are refused with their reason, by the CLI path and by the page's check", () => {
+  for (const [name, forge, check, pattern] of FORGERIES) {
     it(`refuses ${name} (${check})`, async () => {
       const bundle = structuredClone(await bundleOf(pc.revoked.certificateId));
       forge(bundle, pc);
-      assert.throws(() => verifyBundle(bundle, pc.chain.spec.genesis), refusedBy(check, pattern), name);
+      assert.throws(() => verifyBundle(bundle, pc.chain.spec.genesis), refusedBy(check, pattern), `${name}: verifier with the trusted genesis`);
+      const cli = offlineVerdict(bundle, pc.chain.spec.genesis);
+      assert.equal(cli.exitCode, EXIT.INVALID, `${name}: cert verify --offline says ${cli.line}`);
+      assert.match(cli.line, /^NOT VALID: proof refused: /, `${name}: the CLI's line`);
+      assert.throws(() => verifyServedBundle(bundle, pc.chain.spec.chainId), refusedBy(check, pattern), `${name}: the page's check`);
     });
   }
 
@@ -278,7 +220,18 @@ describe("proof bundle: forgeries are refused with their reason", () => {
   it("refuses a bundle whose embedded genesis was swapped for one with the forger's keys", async () => {
     const bundle = structuredClone(await bundleOf(pc.valid.certificateId));
     bundle.genesis = makeTestChain(4, "proof-chain").spec.genesis;
-    assert.throws(() => verifyBundle(bundle), refusedBy("chain", /another chain/));
+    assert.throws(() => verifyBundle(bundle), refusedBy("chain", /embedded genesis hashes to/));
+    assert.throws(
+      () => verifyBundle(bundle, pc.chain.spec.genesis),
+      refusedBy("chain", /embedded genesis hashes to/),
+      "the same verdict with the trusted genesis",
+    );
+  });
+
+  it("the page refuses a genuine bundle of another chain than the one it names", async () => {
+    const bundle = structuredClone(await bundleOf(pc.valid.certificateId));
+    assert.equal(verifyServedBundle(bundle, pc.chain.spec.chainId).status, "valid", "the page accepts the genuine bundle");
+    assert.throws(() => verifyServedBundle(bundle, "other-0123456789abcdef"), refusedBy("chain", /the page names other-0123456789abcdef/));
   });
 
   it("the latest block hash is the node's own", async () => {
@@ -331,3 +284,33 @@ describe("cert verify --offline: the verdict line and exit code", () => {
     }
   });
 });
+
+describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-vectors.mjs)", () => {
+  interface Vector {
+    name: string;
+    bundle: ProofBundle;
+    expect: { status?: string; refused?: ProofCheck; message?: string };
+  }
+  it("every genuine bundle proves its status and every forged one is refused by its check, by the CLI path and the page's check", async () => {
+    const text = await readFile(new URL("../../../docs/vectors/proof-vectors.json", import.meta.url), "utf8");
+    const file = JSON.parse(text) as { genesis: Genesis; vectors: Vector[] };
+    const checks = new Set<string>();
+    for (const v of file.vectors) {
+      if (v.expect.status !== undefined) {
+        assert.equal(verifyBundle(v.bundle, file.genesis).status, v.expect.status, v.name);
+        assert.equal(verifyServedBundle(v.bundle, v.bundle.chainId).status, v.expect.status, `${v.name}: the page's check`);
+        continue;
+      }
+      const refused = refusedBy(v.expect.refused as ProofCheck, new RegExp(`^${escapeRegExp(v.expect.message as string)}$`));
+      assert.throws(() => verifyBundle(v.bundle, file.genesis), refused, v.name);
+      assert.equal(offlineVerdict(v.bundle, file.genesis).exitCode, EXIT.INVALID, `${v.name}: cert verify --offline`);
+      assert.throws(() => verifyServedBundle(v.bundle, v.bundle.chainId), refused, `${v.name}: the page's check`);
+      checks.add(v.name);
+    }
+    assert.equal(checks.size, FORGERIES.length, "one forged vector per forgery class");
+  });
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -202,6 +202,26 @@ describe("blocks and commit certificates", () => {
       },
     ],
   ];
+  it("an empty block is a heartbeat: refused before heartbeatIntervalMs after its parent's time, accepted from then on", () => {
+    const interval = spec.heartbeatIntervalMs;
+    const cases: Array<[number, boolean]> = [
+      [1, false],
+      [interval - 1, false],
+      [interval, true],
+      [interval * 3, true],
+    ];
+    for (const [after, ok] of cases) {
+      const empty = buildBlock(spec, parent, spec.proposerIndex(1, 0), parent.time + after, [], []);
+      if (ok) assert.equal(checkBlock(spec, empty, parent, { now: parent.time + after }).txs.length, 0, `${after} ms after`);
+      else
+        assert.throws(
+          () => checkBlock(spec, empty, parent),
+          (e: unknown) => e instanceof LedgerError && e.code === "BLOCK_INVALID" && /heartbeat interval/.test(e.message),
+          `${after} ms after`,
+        );
+    }
+  });
+
   for (const [name, mutate] of blockCases) {
     it(`rejects a block with ${name}`, () => {
       const b = structuredClone(block);

@@ -58,6 +58,7 @@ describe("stored records with out-of-range times render in every view", () => {
   const backend = new NodeBackend({ node: { name: "test", peerId: "test" }, validatorIndex: null }, {
     spec: chain.spec,
     store,
+    clock: { now: () => T0 + 2000 },
   } as unknown as NodeBackendModules);
   const app = createRpcServer({}, { backend });
 

@@ -1,5 +1,6 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from "../../node/chain/freshness.js";
 import { documentDigest, holderCommitment } from "../../node/chain/document.js";
 import { checkTransaction, signTx, txHash } from "../../node/chain/tx.js";
 import type { IssueTxBody, Transaction } from "../../node/chain/types.js";
@@ -251,12 +252,22 @@ describe("transaction times: the chain's range and shortest validity (genesis)",
     assert.deepEqual(own.timeLimits, { minTime: T0 - DAY, maxTime: T0 + 400 * DAY, minValidityMs: DAY });
   });
 
+  it("a genesis without heartbeatIntervalMs gets the default heartbeat (5 minutes); one with it uses its own", () => {
+    const { heartbeatIntervalMs, ...rest } = defaultConsensusParams;
+    assert.equal(heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, "new genesis files state the default");
+    assert.equal(new ChainSpec({ ...chain.spec.genesis, consensus: rest }).heartbeatIntervalMs, 300_000, "missing means default");
+    assert.equal(new ChainSpec({ ...chain.spec.genesis, consensus: { ...rest, heartbeatIntervalMs: 1500 } }).heartbeatIntervalMs, 1500);
+  });
+
   const badGenesis: Array<[string, Partial<typeof defaultConsensusParams>]> = [
     ["minTime after maxTime", { minTime: T0, maxTime: T0 - 1 }],
     ["maxTime beyond the Date range", { maxTime: 8.7e15 }],
     ["a fractional minTime", { minTime: 1.5 }],
     ["a zero minValidityMs", { minValidityMs: 0 }],
     ["a minValidityMs longer than every type's maxValidityDays", { minValidityMs: 100_000 * DAY }],
+    ["a heartbeatIntervalMs below 100 ms", { heartbeatIntervalMs: 99 }],
+    ["a heartbeatIntervalMs over a day", { heartbeatIntervalMs: DAY + 1 }],
+    ["a fractional heartbeatIntervalMs", { heartbeatIntervalMs: 1500.5 }],
   ];
   for (const [name, change] of badGenesis) {
     it(`genesis with ${name} is refused`, () => {

@@ -3,6 +3,7 @@ import { utcMinute } from "../../node/chain/time.js";
 import assert from "node:assert/strict";
 import type { VerificationResult } from "../../node/api/views.js";
 import { escapeHtml, renderVerifyPage } from "../../node/rpc/page/page-html.js";
+import { beijingText, zonedText } from "../../node/chain/time.js";
 import { prefersHtml } from "../../node/rpc/routes/proof.js";
 import { makeTestChain } from "../helpers/chain.js";
 
@@ -80,5 +81,23 @@ describe("times on the page and in answers (chain/time.ts), never thrown", () =>
   ];
   for (const [ms, text] of cases) {
     it(`${ms} → ${text}`, () => assert.equal(utcMinute(ms), text));
+  }
+});
+
+describe("times on the page: Beijing time in Chinese, the reader's zone in English, each named (chain/time.ts)", () => {
+  const t = 1_764_577_800_000; // 2025-12-01 08:30 UTC
+  const cases: Array<[string, () => string, string]> = [
+    ["Beijing time", () => beijingText(t), "2025-12-01 16:30 北京时间"],
+    ["Beijing time across midnight", () => beijingText(Date.UTC(2026, 0, 1, 20, 0)), "2026-01-02 04:00 北京时间"],
+    ["a reader in Berlin (winter)", () => zonedText(t, "Europe/Berlin"), "2025-12-01 09:30 Europe/Berlin (GMT+1)"],
+    ["a reader in New York", () => zonedText(t, "America/New_York"), "2025-12-01 03:30 America/New_York (GMT-5)"],
+    ["a reader in Shanghai", () => zonedText(t, "Asia/Shanghai"), "2025-12-01 16:30 Asia/Shanghai (GMT+8)"],
+    ["a reader in UTC", () => zonedText(t, "UTC"), "2025-12-01 08:30 UTC"],
+    ["a zone Intl does not know", () => zonedText(t, "Mars/Olympus"), "2025-12-01 08:30 UTC"],
+    ["an invalid time", () => beijingText(8.7e15), "invalid time (8700000000000000)"],
+    ["an invalid time in the reader's zone", () => zonedText(Number.NaN, "Europe/Berlin"), "invalid time (NaN)"],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(`${name} → ${expected}`, () => assert.equal(text(), expected));
   }
 });

@@ -10,6 +10,7 @@ import { documentMismatchProven } from "../../../node/chain/proof/document.js";
 import { type ProvenCertificate, verifyBundle } from "../../../node/chain/proof/verify.js";
 import { CliError, type ExitCode } from "../../errors.js";
 import { isoDate, isoTime } from "../../format.js";
+import { type Freshness, describeAge, freshnessOf, staleWarning } from "../../../node/chain/freshness.js";
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -31,10 +32,27 @@ export interface OfflineVerdict {
   exitCode: ExitCode;
   proven?: ProvenCertificate;
   reason?: string;
+  /** The age of the proof's newest block by this computer's clock (when a time was given). */
+  freshness?: Freshness;
+  warning?: string;
 }
 
-/** Check a bundle (and optionally a document) against a trusted genesis. Never throws for a bad bundle. */
-export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unknown): OfflineVerdict {
+/**
+ * Check a bundle (and optionally a document) against a trusted genesis. Never throws for a bad bundle.
+ * With `now` (this computer's clock), the line says how old the proof's newest block is, and a stale
+ * one (older than a live chain's heartbeat allows) gives a warning.
+ */
+export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unknown, now?: number): OfflineVerdict {
+  const verdict = offlineVerdictAt(bundle, genesis, document);
+  const c = genesis.consensus as Genesis["consensus"] | undefined;
+  if (now === undefined || verdict.proven === undefined || typeof c?.maxRoundTimeoutMs !== "number") return verdict;
+  const freshness = freshnessOf(c, verdict.proven.asOf, now);
+  const warning = staleWarning(freshness);
+  const line = `${verdict.line}; newest block ${describeAge(freshness.ageMs)} old by this computer's clock${freshness.stale ? " (STALE)" : ""}`;
+  return { ...verdict, line, freshness, ...(warning === null ? {} : { warning }) };
+}
+
+function offlineVerdictAt(bundle: unknown, genesis: Genesis, document?: unknown): OfflineVerdict {
   let proven: ProvenCertificate;
   try {
     proven = verifyBundle(bundle, genesis);
@@ -67,9 +85,9 @@ export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unk
 }
 
 /** Read the files and check them. */
-export async function verifyOffline(bundlePath: string, genesisPath: string, documentPath: string | undefined): Promise<OfflineVerdict> {
+export async function verifyOffline(bundlePath: string, genesisPath: string, documentPath: string | undefined, now?: number): Promise<OfflineVerdict> {
   const bundle = await readJson(bundlePath, "proof bundle");
   const genesis = (await readJson(genesisPath, "genesis")) as Genesis;
   const document = documentPath === undefined ? undefined : await readJson(documentPath, "document");
-  return offlineVerdict(bundle, genesis, document);
+  return offlineVerdict(bundle, genesis, document, now);
 }

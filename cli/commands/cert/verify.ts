@@ -7,6 +7,7 @@ import { RPC_OPTION, parseCommandArgs, rpcUrlFlag, stringFlag, rpcOptionHelp } f
 import type { Command } from "../../command.js";
 import { CliError, NodeError, type ExitCode, UsageError } from "../../errors.js";
 import { isoDate } from "../../format.js";
+import { describeAge } from "../../../node/chain/freshness.js";
 import { RpcClient } from "../../rpc-client.js";
 
 const NAME = "cert verify";
@@ -14,20 +15,27 @@ const NAME = "cert verify";
 /** A verification as the CLI reports it; "malformed" is a document the ledger cannot read. */
 export type Verdict = VerificationResult | { valid: false; status: "malformed"; reason: string };
 
-/** The one line a verifier reads, and the exit code: 0 valid, 3 anything else. */
-export function verdictLine(v: Verdict, id: string): { line: string; exitCode: ExitCode } {
-  if (v.valid && "certificate" in v && v.certificate !== undefined) {
-    const c = v.certificate;
+/**
+ * The one line a verifier reads, and the exit code: 0 valid, 3 anything else. When the node said how
+ * old its newest block is, the line ends with it, and a stale one gives a warning (for stderr).
+ */
+export function verdictLine(v: Verdict, id: string): { line: string; exitCode: ExitCode; warning?: string } {
+  const c = "certificate" in v ? v.certificate : undefined;
+  const f = c?.freshness;
+  const age = f === undefined ? "" : `; as of block ${f.newestBlockHeight}, ${describeAge(f.ageMs)} old${f.stale ? " (STALE)" : ""}`;
+  const warning = c?.warning === undefined ? {} : { warning: `warning: ${c.warning}` };
+  if (v.valid && c !== undefined) {
     const gone = (c.basis ?? []).filter((b) => b.status === "revoked");
     const basisNote = gone.length === 0 ? "" : `; basis revoked: ${gone.map((b) => `${b.id} (${b.certificateType})`).join(", ")}`;
     return {
-      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}${basisNote}`,
+      line: `VALID: ${c.record.id} ${c.type.id} issued by ${c.department.id} (${c.department.name.en}), valid until ${isoDate(c.record.validUntil)}${basisNote}${age}`,
       exitCode: EXIT.OK,
+      ...warning,
     };
   }
   // The node's reason may already start with the status ("revoked: …"); say it once.
   const reason = v.status === "unknown" ? `unknown certificate ${id}` : v.reason.startsWith(`${v.status}: `) ? v.reason.slice(v.status.length + 2) : v.reason;
-  return { line: `NOT VALID: ${v.status}: ${reason}`, exitCode: EXIT.INVALID };
+  return { line: `NOT VALID: ${v.status}: ${reason}${age}`, exitCode: EXIT.INVALID, ...warning };
 }
 
 /** Read a presented document; a file that is not JSON is a malformed certificate, not a failure. */
@@ -110,8 +118,13 @@ ${rpcOptionHelp(21)}
       const genesis = stringFlag(NAME, args, "genesis");
       if (genesis === undefined) throw new UsageError("--offline needs --genesis FILE (your trusted copy of the chain's genesis)", NAME);
       const { verifyOffline } = await import("./verify-offline.js");
-      const v = await verifyOffline(offline, genesis, document);
-      io.out(args.values.json === true ? JSON.stringify({ valid: v.exitCode === EXIT.OK, line: v.line, reason: v.reason, proven: v.proven }, null, 2) : v.line);
+      const v = await verifyOffline(offline, genesis, document, Date.now());
+      io.out(
+        args.values.json === true
+          ? JSON.stringify({ valid: v.exitCode === EXIT.OK, line: v.line, reason: v.reason, proven: v.proven, freshness: v.freshness }, null, 2)
+          : v.line,
+      );
+      if (v.warning !== undefined) io.err(`warning: ${v.warning}`);
       return v.exitCode;
     }
     if (stringFlag(NAME, args, "genesis") !== undefined) throw new UsageError("--genesis goes with --offline", NAME);
@@ -138,8 +151,9 @@ ${rpcOptionHelp(21)}
         }
       }
     }
-    const { line, exitCode } = verdictLine(verdict, subject);
+    const { line, exitCode, warning } = verdictLine(verdict, subject);
     io.out(args.values.json === true ? JSON.stringify(verdict, null, 2) : line);
+    if (warning !== undefined) io.err(warning);
     return exitCode;
   },
 };

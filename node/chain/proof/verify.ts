@@ -15,11 +15,11 @@ import { bytesToHex } from "../../crypto/bytes.js";
 import { hashCanonical, isHash } from "../../crypto/hash.js";
 import { isSignatureHex, verifyBytes } from "../../crypto/keys.js";
 import { commitSealBytes } from "../block.js";
-import { merkleRootFromProof } from "../merkle.js";
+import { merkleProofSides, merkleRootFromProof } from "../merkle.js";
 import { txSigningBytes } from "../tx.js";
 
 /** Which check refused a bundle. */
-export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history";
+export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict";
 
 export type ProvenStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
 
@@ -68,12 +68,32 @@ function verifySignature(publicKey: string, message: Uint8Array, signature: unkn
   return isSignatureHex(signature) && verifyBytes(publicKey, message, signature);
 }
 
-function checkProof(value: unknown, what: string): MerkleStep[] {
+/**
+ * A Merkle proof of leaf `index` of `count`: well formed, and its sides exactly those the tree's shape
+ * gives that position (merkleProofSides), so the proof cannot stand for another index.
+ */
+function checkProof(value: unknown, what: string, index: number, count: number): MerkleStep[] {
   if (!Array.isArray(value) || value.length > MAX_PROOF_DEPTH) fail("format", `${what}: a Merkle proof is an array of at most ${MAX_PROOF_DEPTH} steps`);
   for (const step of value) {
     if (!isObj(step) || !isHash(step.sibling) || (step.side !== "left" && step.side !== "right")) fail("format", `${what}: a proof step is {sibling, side}`);
   }
+  const sides = merkleProofSides(index, count);
+  if (sides === null) fail("merkle", `${what}: index ${index} is not a position in a block of ${count} transactions`);
+  if (sides.length !== value.length || sides.some((side, i) => (value[i] as MerkleStep).side !== side)) {
+    fail("merkle", `${what}: the proof's path is not the path of index ${index} in a block of ${count} transactions`);
+  }
   return value as MerkleStep[];
+}
+
+/** Refuse any number that is not a safe integer, anywhere in a value (docs/proof-format.md §1). */
+function checkNumbers(value: unknown, path: string): void {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) fail("format", `${path}: ${value} is not an integer of magnitude below 2^53`);
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkNumbers(v, `${path}[${i}]`);
+  } else if (isObj(value)) {
+    for (const [k, v] of Object.entries(value)) checkNumbers(v, `${path}.${k}`);
+  }
 }
 
 /** The chain context a bundle is checked in: the trusted genesis, indexed. */
@@ -84,6 +104,8 @@ class ChainContext {
   readonly quorum: number;
   readonly faultTolerance: number;
   private readonly proven = new Map<string, ProvenPoint>();
+  /** Block hash proven at each height: a height has one block. */
+  private readonly heights = new Map<number, string>();
 
   constructor(readonly genesis: Genesis) {
     const id = chainIdentity(genesis);
@@ -108,6 +130,7 @@ class ChainContext {
     if (header.validatorsHash !== this.validatorsHash) fail("header", `${what}: block names another validator set`);
     if (!isCount(header.height) || header.height < 1 || !isCount(header.time)) fail("header", `${what}: height and time must be non-negative integers`);
     if (!isHash(header.txRoot) || !isHash(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
+    if (!isCount(header.txCount)) fail("header", `${what}: txCount must be a non-negative integer`);
     let blockHash: string;
     try {
       blockHash = hashCanonical(Domain.BLOCK, header);
@@ -117,6 +140,10 @@ class ChainContext {
     const cached = this.proven.get(blockHash);
     if (cached !== undefined) return { header, point: cached };
     this.checkCommit(value.commit, header, blockHash, what);
+    // [REFUSE] a bundle that contradicts itself: two different final blocks at one height
+    const other = this.heights.get(header.height);
+    if (other !== undefined) fail("conflict", `${what}: two different sealed blocks at height ${header.height} (${other} and ${blockHash})`);
+    this.heights.set(header.height, blockHash);
     const point = { height: header.height, time: header.time, blockHash };
     this.proven.set(blockHash, point);
     return { header, point };
@@ -173,6 +200,10 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   if (body.chainId !== ctx.chainId) fail("chain", `${what}: transaction is signed for chain ${JSON.stringify(body.chainId)}, not ${ctx.chainId}`);
   // A renewal is an issue of another certificate that names this one in `supersedes`.
   const renews = body.kind === "issue" && (body.payload as IssuePayload).supersedes === certificateId;
+  // [REFUSE] an issue that renews itself (a node refuses it: chain/tx.ts)
+  if (body.kind === "issue" && (body.payload as IssuePayload).supersedes === body.payload.certificateId) {
+    fail("transaction", `${what}: the issue of ${JSON.stringify(body.payload.certificateId)} names itself in supersedes`);
+  }
   if (body.payload.certificateId !== certificateId && !renews)
     fail("transaction", `${what}: transaction is about ${JSON.stringify(body.payload.certificateId)}, not ${certificateId}`);
   const department = ctx.department(body.department);
@@ -189,8 +220,8 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   }
   const txHash = bytesToHex(digest);
   if (!verifySignature(body.signer, digest, e.tx.signature)) fail("transaction", `${what}: issuer signature does not verify`);
-  // [REFUSE] the transaction is in the block: its hash under txRoot
-  if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`)) !== header.txRoot) {
+  // [REFUSE] the transaction is at `index` in the block: its hash under txRoot by that position's path
+  if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`, e.index, header.txCount)) !== header.txRoot) {
     fail("merkle", `${what}: transaction inclusion proof does not lead to the block's txRoot`);
   }
   // [REFUSE] its receipt is the block's: the receipt hash under resultsRoot, and it says applied
@@ -202,11 +233,13 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   } catch {
     return fail("receipt", `${what}: receipt is not canonical JSON`);
   }
-  if (merkleRootFromProof(receiptHash, checkProof(e.receiptProof, `${what} receiptProof`)) !== header.resultsRoot) {
+  if (merkleRootFromProof(receiptHash, checkProof(e.receiptProof, `${what} receiptProof`, e.index, header.txCount)) !== header.resultsRoot) {
     fail("merkle", `${what}: receipt inclusion proof does not lead to the block's resultsRoot`);
   }
   if (receipt.status !== "applied") {
-    fail("receipt", `${what}: the ${body.kind} transaction was rejected in block ${header.height} (${String(receipt.code)}: ${String(receipt.message)})`);
+    // A rejected receipt refuses the whole bundle: a node never puts one in a bundle (ledger/proof-build.ts takes the record's history, applied transactions only).
+    const why = [receipt.code, receipt.message].filter((v): v is string => typeof v === "string" && v.length > 0).join(": ");
+    fail("receipt", `${what}: the ${body.kind} transaction was rejected in block ${header.height}${why === "" ? "" : ` (${why})`}`);
   }
   return { body, txHash, point, index: e.index };
 }
@@ -273,11 +306,21 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
 /**
  * Check an untrusted proof bundle. `trustedGenesis` is the verifier's own copy of the chain's
  * genesis; without it the bundle's embedded genesis is used (then only its chain id, which the
- * caller should compare with a published one, ties the answer to the real chain).
+ * caller should compare with a published one, ties the answer to the real chain). Either way the
+ * embedded genesis must hash to the bundle's `genesisHash`: a bundle that contradicts itself is
+ * refused whatever genesis the verifier brings, so the CLI and the page give one verdict.
  */
 export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCertificate {
   if (!isObj(value) || value.format !== PROOF_FORMAT) fail("format", `not a ${PROOF_FORMAT} bundle`);
   if (typeof value.certificateId !== "string" || !Array.isArray(value.events)) fail("format", "bundle needs certificateId and events");
+  // [REFUSE] any number that is not an integer below 2^53, in the bundle or the trusted genesis
+  checkNumbers(value, "bundle");
+  if (trustedGenesis !== undefined) checkNumbers(trustedGenesis, "trusted genesis");
+  const embedded = embeddedGenesisHash(value.genesis);
+  // [REFUSE] the embedded genesis is the one the bundle names (one verdict with or without a trusted copy)
+  if (embedded !== value.genesisHash) {
+    fail("chain", `the bundle's embedded genesis hashes to ${embedded ?? "nothing (malformed)"}, not to the genesisHash it names`);
+  }
   const genesis = trustedGenesis ?? (value.genesis as Genesis);
   if (!isObj(genesis) || !Array.isArray(genesis.validators) || !Array.isArray(genesis.departments)) fail("format", "genesis is malformed");
   let ctx: ChainContext;
@@ -299,4 +342,25 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
   const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
   const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;
   return replay(ctx, value.certificateId, events, latest);
+}
+
+function embeddedGenesisHash(genesis: unknown): string | null {
+  if (!isObj(genesis)) return null;
+  try {
+    return hashCanonical(Domain.GENESIS, genesis);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The verification page's check (node/rpc/page/page.ts): a bundle served by the node, checked against
+ * its own embedded genesis, must be of the chain the page names. Pure, so unit tests run the page's
+ * verdict on every forgery next to the CLI's.
+ */
+export function verifyServedBundle(value: unknown, pageChainId: string | undefined): ProvenCertificate {
+  const proven = verifyBundle(value);
+  // [REFUSE] the proof must be of the chain this page names
+  if (proven.chainId !== pageChainId) fail("chain", `the proof is of chain ${proven.chainId}, the page names ${String(pageChainId)}`);
+  return proven;
 }

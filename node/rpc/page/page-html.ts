@@ -5,9 +5,12 @@
  * allowed by its hash in the Content-Security-Policy.
  */
 import { createHash } from "node:crypto";
+import QRCode from "qrcode";
 import type { Genesis, LocalizedText, PublicFieldValue } from "../../chain/types.js";
 import type { VerificationResult } from "../../api/views.js";
-import { isoDay, utcMinute } from "../../chain/time.js";
+import { isoSecond, utcMinute } from "../../chain/time.js";
+import { beijingText } from "../../chain/time.js";
+import { describeAge } from "../../chain/freshness.js";
 import { verificationLink } from "../../api/links.js";
 
 /** Where the page's static files are served. */
@@ -62,11 +65,41 @@ const STATUS_TEXT: Record<string, LocalizedText> = {
 };
 
 const both = (t: LocalizedText): string => `${escapeHtml(t.zh)} <span lang="en">${escapeHtml(t.en)}</span>`;
-// Never throw: a stored record may hold any number (chain/time.ts).
-const day = isoDay;
+/**
+ * A time: Beijing time in the Chinese text, and in the English text UTC, which the page's script
+ * replaces with the reader's own zone (chain/time.ts). Never throws: a stored record may hold any number.
+ */
+function when(ms: number): string {
+  const data = Number.isSafeInteger(ms) ? ` datetime="${escapeHtml(isoSecond(ms))}" data-ms="${escapeHtml(ms)}"` : "";
+  return `<time${data}>${escapeHtml(beijingText(ms))} <span lang="en" class="reader-time">${escapeHtml(utcMinute(ms))}</span></time>`;
+}
+
+/** The verification link as an inline SVG QR code (for the printed page; no image request, no script). */
+export function qrSvg(text: string): string {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" });
+  const quiet = 4;
+  const size = modules.size + 2 * quiet;
+  let path = "";
+  for (let row = 0; row < modules.size; row++) {
+    for (let col = 0; col < modules.size; col++) {
+      if (modules.get(row, col)) path += `M${col + quiet} ${row + quiet}h1v1h-1z`;
+    }
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges" role="img" aria-label="QR"><rect width="${size}" height="${size}" fill="#fff"/><path fill="#000" d="${path}"/></svg>`;
+}
 
 function fact(label: LocalizedText, value: string): string {
   return `<div class="fact"><dt>${both(label)}</dt><dd>${value}</dd></div>`;
+}
+
+/** When the node's answer was true: its newest block, how old, and a warning when that is stale. */
+function freshnessLine(c: VerificationResult["certificate"]): string {
+  const f = c?.freshness;
+  if (c === undefined || f === undefined) return "";
+  const line = `<p class="freshness" data-stale="${f.stale}">截至区块 <span lang="en">as of block</span> ${escapeHtml(f.newestBlockHeight)} · ${when(f.newestBlockTime)} · ${escapeHtml(describeAge(f.ageMs))} 前 <span lang="en">ago</span></p>`;
+  if (!f.stale) return line;
+  return `${line}
+  <p class="stale-warning" role="alert">⚠ 最新区块已过久，答复可能遗漏之后的变更（撤销、过期）。 <span lang="en">Warning: ${escapeHtml(c.warning ?? "the newest block is stale")}</span></p>`;
 }
 
 /** What the page needs to render. */
@@ -92,15 +125,13 @@ export function renderVerifyPage(input: VerifyPageInput): string {
     const type = input.genesis.certificateTypes.find((t) => t.id === c.type.id);
     facts.push(fact({ zh: "证书类型", en: "Type" }, both(c.type.name)));
     facts.push(fact({ zh: "发证部门", en: "Issued by" }, both(c.department.name)));
-    facts.push(fact({ zh: "有效期", en: "Validity" }, `${escapeHtml(day(c.record.validFrom))} — ${escapeHtml(day(c.record.validUntil))}`));
-    facts.push(
-      fact({ zh: "签发", en: "Issued" }, `区块 <span lang="en">block</span> ${escapeHtml(c.issued.height)} · ${escapeHtml(utcMinute(c.issued.time))}`),
-    );
+    facts.push(fact({ zh: "有效期", en: "Validity" }, `${when(c.record.validFrom)} — ${when(c.record.validUntil)}`));
+    facts.push(fact({ zh: "签发", en: "Issued" }, `区块 <span lang="en">block</span> ${escapeHtml(c.issued.height)} · ${when(c.issued.time)}`));
     if (c.revoked !== undefined) {
       facts.push(
         fact(
           { zh: "撤销", en: "Revoked" },
-          `区块 <span lang="en">block</span> ${escapeHtml(c.revoked.height)} · ${escapeHtml(utcMinute(c.revoked.time))} · ${escapeHtml(c.revoked.reason)}`,
+          `区块 <span lang="en">block</span> ${escapeHtml(c.revoked.height)} · ${when(c.revoked.time)} · ${escapeHtml(c.revoked.reason)}`,
         ),
       );
     }
@@ -108,7 +139,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       facts.push(
         fact(
           { zh: "换发", en: "Superseded by" },
-          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${escapeHtml(utcMinute(c.superseded.time))}`,
+          `${escapeHtml(c.superseded.by)} · 区块 <span lang="en">block</span> ${escapeHtml(c.superseded.height)} · ${when(c.superseded.time)}`,
         ),
       );
     }
@@ -177,11 +208,16 @@ export function renderVerifyPage(input: VerifyPageInput): string {
 </header>
 <section id="node-status" class="status status-${escapeHtml(status)}" data-status="${escapeHtml(status)}">
   <p class="verdict">${both(statusText)}</p>
-  <p class="reason">${escapeHtml(v.reason)}</p>
+  <p class="reason" lang="en">${escapeHtml(v.reason)}</p>
+${freshnessLine(c)}
   <p class="source">本节点的答复 <span lang="en">This node's answer</span></p>
 </section>
 ${facts.length > 0 ? `<dl class="facts">${facts.join("")}</dl>` : ""}
 ${proofSection}
+<section class="print-only print-link">
+  <div class="qr">${qrSvg(link)}</div>
+  <p>扫码或打开链接核验本证书 <span lang="en">Scan the code or open the link to verify this certificate</span><br><code>${escapeHtml(link)}</code></p>
+</section>
 <footer>
   <p>链 <span lang="en">Chain</span> <code>${escapeHtml(input.chainId)}</code></p>
   <p>创世哈希 <span lang="en">Genesis hash</span> <code>${escapeHtml(input.genesisHash)}</code></p>

@@ -30,9 +30,29 @@ label.file { display: block; margin-bottom: 0.5rem; font-weight: 600; }
 input[type="file"] { max-width: 100%; }
 footer { font-size: 0.8rem; color: var(--muted); word-break: break-all; }
 code { font-family: ui-monospace, monospace; }
+time { white-space: normal; }
+.print-only { display: none; }
+.status .freshness { margin: 0.25rem 0 0; font-size: 0.85rem; }
+.stale-warning { margin: 0.5rem 0 0; padding: 0.5rem; border: 1px solid var(--warn); color: var(--warn); font-weight: 600; }
 @media (min-width: 40rem) {
   main { padding: 2rem; }
   .fact { display: grid; grid-template-columns: 12rem 1fr; gap: 1rem; }
   h1 [lang="en"], h2 [lang="en"] { display: inline; }
+}
+/* Printed (A4): the facts and headings in both languages, the QR code and link, the chain id and the
+   in-browser proof summary; no file picker. */
+@media print {
+  @page { size: A4; margin: 15mm 15mm 18mm; }
+  body { background: #fff; font-size: 10.5pt; color: #000; }
+  main { max-width: none; padding: 0; }
+  [lang="en"] { color: #333; }
+  h1 [lang="en"], h2 [lang="en"] { display: inline; }
+  #document-check, .status .source { display: none; }
+  .status, .facts, .check { border-color: #000; break-inside: avoid; }
+  .fact { display: grid; grid-template-columns: 50mm 1fr; gap: 4mm; break-inside: avoid; padding: 1.5mm 0; }
+  .print-only { display: flex; gap: 6mm; align-items: center; break-inside: avoid; margin-bottom: 4mm; }
+  .qr svg { width: 32mm; height: 32mm; display: block; }
+  a { color: inherit; text-decoration: none; }
+  footer { color: #000; }
 }
 `;

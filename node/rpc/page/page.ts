@@ -8,11 +8,15 @@
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
-import { type ProvenCertificate, verifyBundle } from "../../chain/proof/verify.js";
+import { type ProvenCertificate, verifyServedBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
-import { utcMinute } from "../../chain/time.js";
 import { ChainSpec } from "../../chain/genesis.js";
 import { checkPresentation, checkStatusListToken, statusEntry } from "../../chain/sd-jwt.js";
+import { beijingText, zonedText } from "../../chain/time.js";
+import { describeAge, freshnessOf } from "../../chain/freshness.js";
+
+/** The reader's time zone (IANA name), as the browser reports it. */
+const READER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
@@ -41,7 +45,27 @@ function show(section: HTMLElement, line: HTMLElement, state: string, zh: string
   line.append(strong, span);
 }
 
-function addFact(list: HTMLElement, zh: string, en: string, value: string): void {
+/** A time as the server renders it (page-html.ts when()), with the English part in the reader's zone. */
+function timeElement(ms: number): HTMLElement {
+  const time = document.createElement("time");
+  time.dateTime = new Date(ms).toISOString();
+  const reader = document.createElement("span");
+  reader.lang = "en";
+  reader.className = "reader-time";
+  reader.textContent = zonedText(ms, READER_ZONE);
+  time.append(`${beijingText(ms)} `, reader);
+  return time;
+}
+
+/** Rewrite the server-rendered English times (UTC) into the reader's own time zone. */
+function localizeTimes(): void {
+  for (const time of document.querySelectorAll<HTMLElement>("time[data-ms]")) {
+    const reader = time.querySelector(".reader-time");
+    if (reader !== null) reader.textContent = zonedText(Number(time.dataset.ms), READER_ZONE);
+  }
+}
+
+function addFact(list: HTMLElement, zh: string, en: string, value: string | Array<string | Node>): void {
   const row = document.createElement("div");
   row.className = "fact";
   const dt = document.createElement("dt");
@@ -51,7 +75,8 @@ function addFact(list: HTMLElement, zh: string, en: string, value: string): void
   span.textContent = en;
   dt.append(span);
   const dd = document.createElement("dd");
-  dd.textContent = value;
+  if (typeof value === "string") dd.textContent = value;
+  else dd.append(...value);
   row.append(dt, dd);
   list.append(row);
 }
@@ -62,10 +87,20 @@ async function fetchBundle(id: string): Promise<unknown> {
   return res.json();
 }
 
-function describeProven(list: HTMLElement, p: ProvenCertificate): void {
+function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Genesis["consensus"]): void {
   const [zh, en] = STATUS[p.status] ?? [p.status, p.status];
   addFact(list, "证明的状态", "Proven status", `${zh} · ${en}`);
-  addFact(list, "截至区块", "As of block", `${p.asOf.height} · ${utcMinute(p.asOf.time)}`);
+  addFact(list, "截至区块", "As of block", [`${p.asOf.height} · `, timeElement(p.asOf.time)]);
+  // How old that block is by the reader's clock; stale beyond what a live chain's heartbeat allows.
+  const f = freshnessOf(consensus, p.asOf, Date.now());
+  addFact(
+    list,
+    "区块时长",
+    "Age of that block",
+    f.stale
+      ? `⚠ ${describeAge(f.ageMs)} — 已超过正常链的 ${describeAge(f.staleAfterMs)}，证明可能遗漏之后的变更 · older than the ${describeAge(f.staleAfterMs)} a live chain allows: later changes may be missing`
+      : `${describeAge(f.ageMs)}`,
+  );
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
@@ -180,6 +215,7 @@ function watchPresentation(genesis: Genesis, id: string): void {
 }
 
 async function main(): Promise<void> {
+  localizeTimes();
   const root = byId("verify");
   const id = root.dataset.certificateId ?? "";
   const nodeStatus = root.dataset.nodeStatus ?? "unknown";
@@ -190,15 +226,12 @@ async function main(): Promise<void> {
   let bundle: ProofBundle;
   try {
     bundle = (await fetchBundle(id)) as ProofBundle;
-    proven = verifyBundle(bundle);
-    // [REFUSE] the proof must be of the chain this page names
-    if (proven.chainId !== root.dataset.chainId)
-      throw new LedgerError("PROOF_INVALID", `the proof is of chain ${proven.chainId}, the page names ${root.dataset.chainId}`);
+    proven = verifyServedBundle(bundle, root.dataset.chainId);
   } catch (err) {
     show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
     return;
   }
-  describeProven(byId("proof-details"), proven);
+  describeProven(byId("proof-details"), proven, bundle.genesis.consensus);
   const [zh, en] = STATUS[proven.status] ?? [proven.status, proven.status];
   if (proven.status === nodeStatus) {
     show(section, line, "ok", `✔ 区块链证明核验通过，与节点答复一致：${zh}。`, `Proof verified in your browser; it agrees with the node: ${en}.`);

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * Writes docs/vectors/proof-vectors.json: a trusted genesis, genuine proof bundles with the status they
+ * prove, and one forged bundle per forgery class (test/helpers/proof-forgeries.ts) with the check that
+ * must refuse it. For independent verifiers; test/unit/proof.test.ts checks the file's verdicts.
+ * Run after `npm run build`: node scripts/proof-vectors.mjs
+ */
+import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { buildProofBundle } from "../dist/node/ledger/proof-build.js";
+import { verifyBundle } from "../dist/node/chain/proof/verify.js";
+import { makeProofChain } from "../dist/test/helpers/proof-chain.js";
+import { FORGERIES } from "../dist/test/helpers/proof-forgeries.js";
+
+const pc = await makeProofChain("vector-chain");
+const genesis = pc.chain.spec.genesis;
+const bundleOf = async (id) => JSON.parse(JSON.stringify(await buildProofBundle(pc.chain.spec, pc.store, id)));
+const vectors = [];
+for (const [name, doc] of [
+  ["genuine: valid", pc.valid],
+  ["genuine: revoked (issued at index 2 of a 7-transaction block, revoked alone in block 2)", pc.revoked],
+  ["genuine: expired", pc.expired],
+]) {
+  const bundle = await bundleOf(doc.certificateId);
+  vectors.push({ name, bundle, expect: { status: verifyBundle(bundle, genesis).status } });
+}
+for (const [name, forge, check] of FORGERIES) {
+  const bundle = await bundleOf(pc.revoked.certificateId);
+  forge(bundle, pc);
+  let refusal;
+  try {
+    verifyBundle(bundle, genesis);
+  } catch (err) {
+    refusal = err.message;
+  }
+  if (refusal === undefined) throw new Error(`forgery "${name}" was not refused`);
+  vectors.push({ name: `forged: ${name}`, bundle, expect: { refused: check, message: refusal } });
+}
+const file = {
+  about:
+    "certchain-proof/1 test vectors (docs/proof-format.md §8): check each bundle against `genesis`; a genuine one proves `expect.status` (as of its latest block), a forged one must be refused (`expect.refused` names the check of this implementation that refuses it).",
+  genesis,
+  vectors,
+};
+const out = fileURLToPath(new URL("../docs/vectors/proof-vectors.json", import.meta.url));
+// One vector a line: compact, and a diff shows which vectors changed.
+const lines = [`{"about":${JSON.stringify(file.about)},`, `"genesis":${JSON.stringify(genesis)},`, `"vectors":[`];
+lines.push(vectors.map((v) => JSON.stringify(v)).join(",\n"), "]}");
+await writeFile(out, `${lines.join("\n")}\n`);
+console.log(`wrote ${vectors.length} vectors to ${out}`);
