@@ -7,6 +7,7 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { checkBlock, checkCommitCertificate, genesisTip } from "../../node/chain/block.js";
 import { checkGenesis } from "../../node/chain/genesis.js";
+import { decodeMessage } from "../../node/chain/messages.js";
 import { documentMismatchProven } from "../../node/chain/proof/document.js";
 import { verifyBundle } from "../../node/chain/proof/verify.js";
 import { checkTemplate } from "../../node/chain/template.js";
@@ -68,6 +69,13 @@ describe("fuzz: inputs that once broke a checker", () => {
       () => checkTransaction(chain.spec, { ...tx, body: { ...tx.body, department: deepArray(1000) } }),
       (e: unknown) => e instanceof LedgerError && e.code === "TX_UNKNOWN_ISSUER" && e.message.length < 200,
     );
+  });
+
+  it("a consensus message of kind __proto__, constructor or toString is MESSAGE_INVALID, not a TypeError", () => {
+    for (const kind of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      const data = new TextEncoder().encode(`{"kind":"${kind}","height":1,"round":1,"validator":1,"signature":"${"00".repeat(64)}"}`);
+      refused(() => decodeMessage(chain.spec, data), "MESSAGE_INVALID");
+    }
   });
 
   it("a sync 'blocks' request that is not JSON is BAD_REQUEST, not a SyntaxError", async () => {
