@@ -168,7 +168,8 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   for (const seal of c.seals as unknown[]) {
     // A seal is {validator, signature}; anything else (found by fuzzing: a seal that is null, or whose
     // signature is not a string, made verifyBytes throw a TypeError) is refused, not crashed on.
-    if (!isObj(seal) || !Number.isSafeInteger(seal.validator) || !isSignatureHex(seal.signature)) fail("a seal is {validator, signature} with a 64-byte hex signature");
+    if (!isObj(seal) || !Number.isSafeInteger(seal.validator) || !isSignatureHex(seal.signature))
+      fail("a seal is {validator, signature} with a 64-byte hex signature");
     const v = spec.validators[(seal as { validator: number }).validator];
     if (v === undefined || signers.has((seal as { validator: number }).validator)) fail("seal from an unknown or repeated validator");
     const { validator, signature } = seal as { validator: number; signature: string };

@@ -98,8 +98,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
   if (value.links !== undefined) {
     if (!isObject(value.links)) fail("links must be an object of holder commitments");
     for (const [name, c] of Object.entries(value.links as Record<string, unknown>)) {
-      if (!(type.links ?? []).some((l) => l.name === name) || !isHash(c))
-        fail(`link ${shownValue(name)} is not a link of ${type.id} with a holder commitment`);
+      if (!(type.links ?? []).some((l) => l.name === name) || !isHash(c)) fail(`link ${shownValue(name)} is not a link of ${type.id} with a holder commitment`);
     }
   }
   if (value.supersedes !== undefined && (typeof value.supersedes !== "string" || !CERTIFICATE_ID.test(value.supersedes))) fail("supersedes is malformed");

@@ -149,7 +149,8 @@ export function checkChainContent(g: ChainContent, fail: (msg: string) => never)
   for (const t of g.certificateTypes) {
     // Untrusted values are shown with shownValue and tested only as strings (found by fuzzing: an id
     // that is an object with a broken toString made the check itself throw a TypeError).
-    if (typeof t !== "object" || t === null || !isId(t.id) || types.has(t.id)) fail(`certificate type id ${shownValue((t as { id?: unknown } | null)?.id)} is invalid or repeated`);
+    if (typeof t !== "object" || t === null || !isId(t.id) || types.has(t.id))
+      fail(`certificate type id ${shownValue((t as { id?: unknown } | null)?.id)} is invalid or repeated`);
     types.set(t.id, t);
     if (!isLocalized(t.name)) fail(`type ${t.id}: name must be {en, zh}`);
     if (!Array.isArray(t.fields)) fail(`type ${t.id}: fields must be an array`);
@@ -169,7 +170,8 @@ export function checkChainContent(g: ChainContent, fail: (msg: string) => never)
   const deptIds = new Set<string>();
   const keys = new Set<string>();
   for (const d of g.departments) {
-    if (typeof d !== "object" || d === null || !isId(d.id) || deptIds.has(d.id)) fail(`department id ${shownValue((d as { id?: unknown } | null)?.id)} is invalid or repeated`);
+    if (typeof d !== "object" || d === null || !isId(d.id) || deptIds.has(d.id))
+      fail(`department id ${shownValue((d as { id?: unknown } | null)?.id)} is invalid or repeated`);
     deptIds.add(d.id);
     if (!isLocalized(d.name)) fail(`department ${d.id}: name must be {en, zh}`);
     if (!Array.isArray(d.issuerKeys) || !Array.isArray(d.certificateTypes)) fail(`department ${d.id}: issuerKeys and certificateTypes must be arrays`);

@@ -101,8 +101,9 @@ type Path = Array<string | number>;
 /** Every path into a JSON value (the root is []). */
 export function pathsOf(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   out.push(prefix);
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...prefix, i], out));
-  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) pathsOf(v, [...prefix, i], out);
+  } else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out);
   return out;
 }
 
@@ -142,7 +143,8 @@ function applyMutation(root: unknown, m: Mutation): unknown {
       else delete (parent as Record<string, unknown>)[key as string];
       return root;
     case "retype":
-      next = typeof current === "string" ? Number(current) || [current] : typeof current === "number" ? String(current) : current === null ? {} : jsonText(current);
+      next =
+        typeof current === "string" ? Number(current) || [current] : typeof current === "number" ? String(current) : current === null ? {} : jsonText(current);
       break;
     case "proto":
       if (typeof current === "object" && current !== null && !Array.isArray(current)) {
@@ -152,7 +154,12 @@ function applyMutation(root: unknown, m: Mutation): unknown {
       next = withOwnKey({}, m.protoKey, current);
       break;
     case "stretch":
-      next = typeof current === "string" ? current.slice(0, 200).repeat(1 + m.n * 50) : Array.isArray(current) ? Array.from({ length: 1 + m.n * 50 }, () => current[0]) : current;
+      next =
+        typeof current === "string"
+          ? current.slice(0, 200).repeat(1 + m.n * 50)
+          : Array.isArray(current)
+            ? Array.from({ length: 1 + m.n * 50 }, () => current[0])
+            : current;
       break;
     case "number":
       next = typeof current === "number" ? [current + 1, current - 1, -current, current * 2 ** 40, current + 0.5][m.n % 5] : current;
@@ -196,8 +203,21 @@ export function jsonText(v: unknown): string {
 export function bytesOf(values: fc.Arbitrary<unknown>): fc.Arbitrary<Uint8Array> {
   return fc.oneof(
     { weight: 6, arbitrary: values.map((v) => utf8(jsonText(v))) },
-    { weight: 1, arbitrary: fc.tuple(values, fc.nat()).map(([v, n]) => { const t = utf8(jsonText(v)); return t.subarray(0, n % (t.length + 1)); }) },
-    { weight: 1, arbitrary: fc.tuple(values, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([v, n, b]) => { const t = utf8(jsonText(v)); if (t.length > 0) t[n % t.length] = b; return t; }) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(values, fc.nat()).map(([v, n]) => {
+        const t = utf8(jsonText(v));
+        return t.subarray(0, n % (t.length + 1));
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(values, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([v, n, b]) => {
+        const t = utf8(jsonText(v));
+        if (t.length > 0) t[n % t.length] = b;
+        return t;
+      }),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }).map((s) => utf8(s)) },
   );

@@ -58,7 +58,12 @@ export function send(base: URL, r: FuzzRequest, timeoutMs = 10_000): Promise<{ s
         const parts: Buffer[] = [];
         res.on("data", (d: Buffer) => parts.push(d));
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8"), ms: performance.now() - started, contentType: String(res.headers["content-type"] ?? "") }),
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(parts).toString("utf8"),
+            ms: performance.now() - started,
+            contentType: String(res.headers["content-type"] ?? ""),
+          }),
         );
         res.on("error", reject);
       },
@@ -74,13 +79,34 @@ export function send(base: URL, r: FuzzRequest, timeoutMs = 10_000): Promise<{ s
 const segment: fc.Arbitrary<string> = fc.oneof(
   anyString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "x")).slice(0, 4000)),
   anyNumber.map((n) => String(n)),
-  fc.constantFrom("0", "-1", "1", "99999999999999999999", "1e3", "0x10", "%", "%ZZ", "%ED%A0%80", "..", "__proto__", "constructor", "ab".repeat(32), "a".repeat(3000)),
+  fc.constantFrom(
+    "0",
+    "-1",
+    "1",
+    "99999999999999999999",
+    "1e3",
+    "0x10",
+    "%",
+    "%ZZ",
+    "%ED%A0%80",
+    "..",
+    "__proto__",
+    "constructor",
+    "ab".repeat(32),
+    "a".repeat(3000),
+  ),
 );
 
 const queryString: fc.Arbitrary<string> = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...PROTO_KEYS, "limit", "after", "department", "validator", "from", "max", "type"), fc.string({ maxLength: 8 })), fc.oneof(segment, fc.constant(""))), {
-    maxLength: 4,
-  })
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...PROTO_KEYS, "limit", "after", "department", "validator", "from", "max", "type"), fc.string({ maxLength: 8 })),
+      fc.oneof(segment, fc.constant("")),
+    ),
+    {
+      maxLength: 4,
+    },
+  )
   .map((kv) => (kv.length === 0 ? "" : `?${kv.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join("&")}`));
 
 /** A body: JSON of junk or of a mutant of a valid one, malformed JSON, huge numbers, lone surrogates, deep nesting. */
@@ -116,27 +142,60 @@ function bodyArb(valid: unknown[]): fc.Arbitrary<{ text: Uint8Array; label: stri
     { weight: 1, arbitrary: fc.constantFrom(1000, 10_000, 100_000).map((n) => ({ text: utf8(jsonText(deepArray(n))), label: `deep${n}` })) },
     { weight: 1, arbitrary: fc.constantFrom(1000, 5000).map((n) => ({ text: utf8(jsonText(deepObject(n))), label: `deepobj${n}` })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => ({ text: b, label: "bytes" })) },
-    { weight: 1, arbitrary: fc.constantFrom(64 * 1024, 1024 * 1024, 3 * 1024 * 1024).map((n) => ({ text: utf8(`{"a":"${"x".repeat(n)}"}`), label: `big${n}` })) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(64 * 1024, 1024 * 1024, 3 * 1024 * 1024).map((n) => ({ text: utf8(`{"a":"${"x".repeat(n)}"}`), label: `big${n}` })),
+    },
   );
 }
 
-const CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/octet-stream", "application/json; charset=latin1", "", "*/*", "application/jsonx"];
+const CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/octet-stream",
+  "application/json; charset=latin1",
+  "",
+  "*/*",
+  "application/jsonx",
+];
 
 /** Requests over the routes `routes` (method, path template). */
-export function requestArb(routes: Array<{ method: string; path: string }>, validBodies: unknown[], signedTxs: fc.Arbitrary<unknown>): fc.Arbitrary<FuzzRequest> {
-  const route = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...routes) }, { weight: 1, arbitrary: segment.map((s) => ({ method: "GET", path: `/${s}` })) });
+export function requestArb(
+  routes: Array<{ method: string; path: string }>,
+  validBodies: unknown[],
+  signedTxs: fc.Arbitrary<unknown>,
+): fc.Arbitrary<FuzzRequest> {
+  const route = fc.oneof(
+    { weight: 9, arbitrary: fc.constantFrom(...routes) },
+    { weight: 1, arbitrary: segment.map((s) => ({ method: "GET", path: `/${s}` })) },
+  );
   return fc
     .record({
       route,
       wrongMethod: fc.option(fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"), { freq: 8 }),
       params: fc.array(segment, { minLength: 3, maxLength: 3 }),
       query: queryString,
-      body: fc.oneof({ weight: 5, arbitrary: bodyArb(validBodies) }, { weight: 2, arbitrary: signedTxs.map((v) => ({ text: utf8(jsonText(v)), label: "signed" })) }),
+      body: fc.oneof(
+        { weight: 5, arbitrary: bodyArb(validBodies) },
+        { weight: 2, arbitrary: signedTxs.map((v) => ({ text: utf8(jsonText(v)), label: "signed" })) },
+      ),
       contentType: fc.oneof({ weight: 4, arbitrary: fc.constant("application/json") }, { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
       chunks: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 7 }) }),
-      extraHeader: fc.option(fc.constantFrom<[string, string]>(["accept", "text/html"], ["origin", "http://evil.example"], ["x-forwarded-for", "1.2.3.4, ::1"], ["content-encoding", "gzip"], ["accept-encoding", "br"]), {
-        freq: 4,
-      }),
+      extraHeader: fc.option(
+        fc.constantFrom<[string, string]>(
+          ["accept", "text/html"],
+          ["origin", "http://evil.example"],
+          ["x-forwarded-for", "1.2.3.4, ::1"],
+          ["content-encoding", "gzip"],
+          ["accept-encoding", "br"],
+        ),
+        {
+          freq: 4,
+        },
+      ),
     })
     .map(({ route: rt, wrongMethod, params, query, body, contentType, chunks, extraHeader }) => {
       let i = 0;
@@ -154,7 +213,13 @@ export function requestArb(routes: Array<{ method: string; path: string }>, vali
         else headers["transfer-encoding"] = "chunked";
       }
       if (extraHeader !== null) headers[extraHeader[0]] = extraHeader[1];
-      return { method, path, headers, chunks: parts, label: `${method} ${rt.path} ${hasBody ? `${body.label}${chunks > 1 ? " chunked" : ""} ${contentType}` : ""}`.trim() };
+      return {
+        method,
+        path,
+        headers,
+        chunks: parts,
+        label: `${method} ${rt.path} ${hasBody ? `${body.label}${chunks > 1 ? " chunked" : ""} ${contentType}` : ""}`.trim(),
+      };
     });
 }
 
@@ -171,7 +236,8 @@ export function checkAnswer(r: FuzzRequest, res: { status: number; text: string;
     throw new FuzzViolation(`${where}: a non-2xx answer that is not JSON: ${res.text.slice(0, 200)}`);
   }
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (typeof err?.code !== "string" || typeof err.message !== "string") throw new FuzzViolation(`${where}: a non-2xx answer without {error:{code,message}}: ${res.text.slice(0, 200)}`);
+  if (typeof err?.code !== "string" || typeof err.message !== "string")
+    throw new FuzzViolation(`${where}: a non-2xx answer without {error:{code,message}}: ${res.text.slice(0, 200)}`);
 }
 
 /** A live network to fuzz; `close` stops it and removes its homes. */
@@ -217,13 +283,18 @@ export async function commitsAndAgrees(live: LiveNetwork, timeoutMs = 30_000): P
   if (sent.status !== 202) throw new FuzzViolation(`after fuzzing, a valid transaction was answered ${sent.status}: ${JSON.stringify(sent.body)}`);
   const heights: number[] = [];
   for (const n of live.net.nodes) {
-    await waitFor(`${n.name} commits after fuzzing`, async () => (await rpc<{ status: string }>(n.rpcUrl, `/txs/${sent.body.hash}`)).body.status === "committed", timeoutMs);
+    await waitFor(
+      `${n.name} commits after fuzzing`,
+      async () => (await rpc<{ status: string }>(n.rpcUrl, `/txs/${sent.body.hash}`)).body.status === "committed",
+      timeoutMs,
+    );
     heights.push((await rpc<{ height: number }>(n.rpcUrl, `/txs/${sent.body.hash}`)).body.height);
   }
   const h = heights[0] as number;
   const hashes = new Set<string>();
   for (const n of live.net.nodes) hashes.add((await rpc<{ hash: string }>(n.rpcUrl, `/blocks/${h}`)).body.hash);
-  if (new Set(heights).size !== 1 || hashes.size !== 1) throw new FuzzViolation(`nodes disagree after fuzzing: heights ${heights.join(",")}, hashes ${[...hashes].join(",")}`);
+  if (new Set(heights).size !== 1 || hashes.size !== 1)
+    throw new FuzzViolation(`nodes disagree after fuzzing: heights ${heights.join(",")}, hashes ${[...hashes].join(",")}`);
   return h;
 }
 
@@ -239,7 +310,13 @@ function validIssue(spec: Awaited<ReturnType<typeof loadGenesis>>, publicKey: st
       department: "market-regulation",
       holder: { name: "Fuzz Holder", idType: "resident-id", idNumber: "330106199505051234" },
       holderSalt: newSalt(),
-      fields: { enterpriseName: "Fuzz Co.", unifiedSocialCreditCode: "91330100MA2XXXXX1X", enterpriseType: "LLC", address: "1 Road", legalRepresentative: "Fuzz Holder" },
+      fields: {
+        enterpriseName: "Fuzz Co.",
+        unifiedSocialCreditCode: "91330100MA2XXXXX1X",
+        enterpriseType: "LLC",
+        address: "1 Road",
+        legalRepresentative: "Fuzz Holder",
+      },
       validFrom: Date.now() - DAY,
       validUntil: Date.now() + DAY,
     }),
@@ -252,7 +329,11 @@ export async function armHttp(live: LiveNetwork): Promise<Armed<FuzzRequest> & {
   const spec = await loadGenesis(live.net.genesisFile);
   const market = await loadKeyFile(live.net.issuers.find((k) => k.department === "market-regulation")?.keyFile as string, { allowPlaintext: true });
   const openapi = (await rpc<{ paths: Record<string, Record<string, unknown>> }>(base.toString().replace(/\/$/, ""), "/openapi.json")).body;
-  const routes = Object.entries(openapi.paths).flatMap(([path, ops]) => Object.keys(ops).filter((m) => m !== "parameters").map((m) => ({ method: m.toUpperCase(), path })));
+  const routes = Object.entries(openapi.paths).flatMap(([path, ops]) =>
+    Object.keys(ops)
+      .filter((m) => m !== "parameters")
+      .map((m) => ({ method: m.toUpperCase(), path })),
+  );
   if (routes.length === 0) throw new Error("no routes in /openapi.json");
   const issue = validIssue(spec, market.publicKey, "BL-FUZZ-0");
   const validTx = signTx(issue, market.privateKey);
@@ -269,8 +350,21 @@ export async function armHttp(live: LiveNetwork): Promise<Armed<FuzzRequest> & {
       return validTx;
     }
   });
-  const documentSample = { version: 1, chainId: spec.chainId, certificateId: "BL-FUZZ-0", certificateType: "business-licence", department: "market-regulation", holder: { name: "x" } };
-  const stats: HttpStats = { statuses: new Map(), latenciesMs: [], slowest: { ms: 0, label: "" }, heapBeforeMb: process.memoryUsage().heapUsed / 2 ** 20, heapAfterMb: 0 };
+  const documentSample = {
+    version: 1,
+    chainId: spec.chainId,
+    certificateId: "BL-FUZZ-0",
+    certificateType: "business-licence",
+    department: "market-regulation",
+    holder: { name: "x" },
+  };
+  const stats: HttpStats = {
+    statuses: new Map(),
+    latenciesMs: [],
+    slowest: { ms: 0, label: "" },
+    heapBeforeMb: process.memoryUsage().heapUsed / 2 ** 20,
+    heapAfterMb: 0,
+  };
   return {
     arb: requestArb(routes, [validTx, documentSample, { txs: [validTx] }], signedTxs),
     stats,

@@ -35,7 +35,9 @@ export async function fuzzTarget(name: string, armed: Armed<unknown>, runs: numb
   if (details.failed) {
     let input: string;
     try {
-      input = String(JSON.stringify(details.counterexample, (_k, v) => (v instanceof Uint8Array ? `bytes:${Buffer.from(v).toString("utf8").slice(0, 500)}` : v))).slice(0, 1200);
+      input = String(
+        JSON.stringify(details.counterexample, (_k, v) => (v instanceof Uint8Array ? `bytes:${Buffer.from(v).toString("utf8").slice(0, 500)}` : v)),
+      ).slice(0, 1200);
     } catch {
       input = "(too deep to print; rerun with the seed and path)";
     }
@@ -60,7 +62,14 @@ function args(argv: string[]): { runs: number; seed: number; targets: string[] |
   };
   const runs = num("--runs", 1000);
   const t = get("--target");
-  return { runs, seed: num("--seed", Date.now() % 2 ** 31), targets: t === undefined ? null : t.split(","), httpRuns: get("--http-runs") === undefined ? null : num("--http-runs", 0), nodes: num("--nodes", 4), ...(get("--path") === undefined ? {} : { path: get("--path") as string }) };
+  return {
+    runs,
+    seed: num("--seed", Date.now() % 2 ** 31),
+    targets: t === undefined ? null : t.split(","),
+    httpRuns: get("--http-runs") === undefined ? null : num("--http-runs", 0),
+    nodes: num("--nodes", 4),
+    ...(get("--path") === undefined ? {} : { path: get("--path") as string }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -77,7 +86,9 @@ async function main(): Promise<void> {
     const r = await fuzzTarget(target.name, armed, runs, seed, path);
     await armed.teardown?.();
     results.push(r);
-    console.log(`  ${r.name.padEnd(18)} ${String(r.inputs).padStart(9)} inputs  ${(r.wallMs / 1000).toFixed(1).padStart(7)} s  slowest ${r.slowestMs.toFixed(1)} ms  crashes ${r.crashes}`);
+    console.log(
+      `  ${r.name.padEnd(18)} ${String(r.inputs).padStart(9)} inputs  ${(r.wallMs / 1000).toFixed(1).padStart(7)} s  slowest ${r.slowestMs.toFixed(1)} ms  crashes ${r.crashes}`,
+    );
     if (r.failure !== undefined) console.log(`    FAILED: ${r.failure}`);
   }
   if (wanted("http")) {
@@ -89,9 +100,18 @@ async function main(): Promise<void> {
       results.push(r);
       const lat = [...armed.stats.latenciesMs].sort((a, b) => a - b);
       const q = (p: number): string => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0).toFixed(1);
-      console.log(`  ${"http".padEnd(18)} ${String(r.inputs).padStart(9)} inputs  ${(r.wallMs / 1000).toFixed(1).padStart(7)} s  over ${await routeCount(live)} routes on a ${nodes}-node network  crashes ${r.crashes}`);
-      console.log(`    statuses: ${[...armed.stats.statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ")}`);
-      console.log(`    latency ms: p50 ${q(0.5)} p99 ${q(0.99)} max ${armed.stats.slowest.ms.toFixed(1)} (${armed.stats.slowest.label}); over 1 s: ${lat.filter((x) => x > 1000).length}`);
+      console.log(
+        `  ${"http".padEnd(18)} ${String(r.inputs).padStart(9)} inputs  ${(r.wallMs / 1000).toFixed(1).padStart(7)} s  over ${await routeCount(live)} routes on a ${nodes}-node network  crashes ${r.crashes}`,
+      );
+      console.log(
+        `    statuses: ${[...armed.stats.statuses.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(" ")}`,
+      );
+      console.log(
+        `    latency ms: p50 ${q(0.5)} p99 ${q(0.99)} max ${armed.stats.slowest.ms.toFixed(1)} (${armed.stats.slowest.label}); over 1 s: ${lat.filter((x) => x > 1000).length}`,
+      );
       console.log(`    heap MB: ${armed.stats.heapBeforeMb.toFixed(0)} before, ${armed.stats.heapAfterMb.toFixed(0)} after`);
       if (r.failure !== undefined) console.log(`    FAILED: ${r.failure}`);
       try {

@@ -196,7 +196,13 @@ export const TARGETS: Target[] = [
       const chain = chainOnce();
       const store = new MemoryStore();
       const mempool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store, clock: new ManualClock(T0 + DAY) });
-      const gossip = new TxGossip(defaultTxGossipOptions, { mempool, clock: new ManualClock(T0), log: createLogger("fuzz"), publish: async () => {}, onAdmitted: () => {} });
+      const gossip = new TxGossip(defaultTxGossipOptions, {
+        mempool,
+        clock: new ManualClock(T0),
+        log: createLogger("fuzz"),
+        publish: async () => {},
+        onAdmitted: () => {},
+      });
       const valid = { txs: [issueTx(chain, licenceDocument(chain)), issueTx(chain, licenceDocument(chain))] };
       return {
         arb: bytesOf(inputOf(valid)),
@@ -282,7 +288,8 @@ export const TARGETS: Target[] = [
           const driver = {
             tip: () => tip,
             applySyncedBlock: async (c: { block: Block; hash: string }) => {
-              if (realHash.get(c.block.header.height) !== c.hash) throw new FuzzViolation(`sync applied a block that is not the chain's at height ${c.block.header.height}`);
+              if (realHash.get(c.block.header.height) !== c.hash)
+                throw new FuzzViolation(`sync applied a block that is not the chain's at height ${c.block.header.height}`);
               tip = { height: c.block.header.height, hash: c.hash, time: c.block.header.time };
               return true;
             },
@@ -331,7 +338,13 @@ export const TARGETS: Target[] = [
       const chain = chainOnce();
       const { driver, mempool } = await driverFor(chain);
       const consensus = new ConsensusGossipValidator({ spec: chain.spec, driver, log: createLogger("fuzz") });
-      const txs = new TxGossip(defaultTxGossipOptions, { mempool, clock: new ManualClock(T0), log: createLogger("fuzz"), publish: async () => {}, onAdmitted: () => {} });
+      const txs = new TxGossip(defaultTxGossipOptions, {
+        mempool,
+        clock: new ManualClock(T0),
+        log: createLogger("fuzz"),
+        publish: async () => {},
+        onAdmitted: () => {},
+      });
       const edge = new GossipEdge(
         { topicPrefix: "/certchain/fuzz", maxGossipBytes: 64 * 1024 },
         {
@@ -345,7 +358,10 @@ export const TARGETS: Target[] = [
       );
       const validate = (edge as unknown as { validate(topic: string, data: Uint8Array, from: string): Promise<string> }).validate.bind(edge);
       const samples = [...sampleMessages(chain), { txs: [issueTx(chain, licenceDocument(chain))] }];
-      const frame = fc.oneof(...samples.map((s) => bytesOf(inputOf(s))), fc.nat(200_000).map((n) => new Uint8Array(n)));
+      const frame = fc.oneof(
+        ...samples.map((s) => bytesOf(inputOf(s))),
+        fc.nat(200_000).map((n) => new Uint8Array(n)),
+      );
       return {
         arb: fc.tuple(fc.constantFrom(edge.txTopic, edge.consensusTopic), frame, anyString),
         async check(input) {
@@ -360,7 +376,8 @@ export const TARGETS: Target[] = [
   },
   {
     name: "proof",
-    about: "verifyBundle on mutants of a revoked certificate's bundle, and documentMismatchProven on mutated documents: a mutant that passes proves the same status",
+    about:
+      "verifyBundle on mutants of a revoked certificate's bundle, and documentMismatchProven on mutated documents: a mutant that passes proves the same status",
     async setup() {
       const pc = await makeProofChain("fuzz-proof");
       const bundle = await buildProofBundle(pc.chain.spec, pc.store, pc.revoked.certificateId);
@@ -371,7 +388,13 @@ export const TARGETS: Target[] = [
         async check(input) {
           const [value, trusted, doc] = input as [unknown, boolean, unknown];
           const got = await onlyLedgerErrors("verifyBundle", () => verifyBundle(value, trusted ? genesis : undefined));
-          if (!(got instanceof LedgerError) && trusted && got.certificateId === proven.certificateId && got.asOf.height === proven.asOf.height && got.status !== proven.status) {
+          if (
+            !(got instanceof LedgerError) &&
+            trusted &&
+            got.certificateId === proven.certificateId &&
+            got.asOf.height === proven.asOf.height &&
+            got.status !== proven.status
+          ) {
             throw new FuzzViolation(`a mutated bundle proves status ${got.status}, the chain says ${proven.status}`);
           }
           await onlyLedgerErrors("documentMismatchProven", () => documentMismatchProven(genesis, proven, doc));

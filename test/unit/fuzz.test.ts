@@ -97,7 +97,12 @@ describe("fuzz: inputs that once broke a checker", () => {
     const b1 = await pc.store.getBlock(1);
     const header = b1?.block.header as Block["header"];
     const commit = b1?.commit as { seals: unknown[] };
-    for (const seals of [[null], [{ validator: 0, signature: 5 }], [{ validator: noString(), signature: "00".repeat(64) }], [...commit.seals, { validator: 0, signature: {} }]]) {
+    for (const seals of [
+      [null],
+      [{ validator: 0, signature: 5 }],
+      [{ validator: noString(), signature: "00".repeat(64) }],
+      [...commit.seals, { validator: 0, signature: {} }],
+    ]) {
       refused(() => checkCommitCertificate(pc.chain.spec, { ...commit, seals }, header), "COMMIT_CERT_INVALID");
     }
   });

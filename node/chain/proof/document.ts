@@ -15,8 +15,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 export function documentMismatchProven(genesis: Genesis, proven: ProvenCertificate, doc: unknown): string | null {
   if (!isObj(doc)) return "a certificate document is a JSON object";
   if (doc.chainId !== proven.chainId) return `document is for chain ${shownValue(doc.chainId)}, not ${proven.chainId}`;
-  if (doc.certificateId !== proven.certificateId)
-    return `document is of certificate ${shownValue(doc.certificateId)}, not ${proven.certificateId}`;
+  if (doc.certificateId !== proven.certificateId) return `document is of certificate ${shownValue(doc.certificateId)}, not ${proven.certificateId}`;
   let digest: string;
   try {
     digest = hashCanonical(Domain.DOCUMENT, doc);

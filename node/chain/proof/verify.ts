@@ -293,8 +293,7 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
       `bundle is from another chain: its genesis hash is ${String(value.genesisHash).slice(0, 80)}, the trusted genesis hashes to ${ctx.genesisHash}`,
     );
   }
-  if (value.chainId !== ctx.chainId)
-    fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
+  if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
   if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
   const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
   const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;
