@@ -229,6 +229,8 @@ export function checkAnswer(r: FuzzRequest, res: { status: number; text: string;
   if (res.status >= 500) throw new FuzzViolation(`${where}: a 5xx answer: ${res.text.slice(0, 300)}`);
   if (res.status >= 200 && res.status < 300) return;
   if (r.method === "HEAD") return; // no body by definition
+  // The verification page answers a browser (Accept: text/html) in HTML, its "not found" included.
+  if (/text\/html/.test(r.headers.accept ?? "") && res.contentType.startsWith("text/html")) return;
   let body: unknown;
   try {
     body = JSON.parse(res.text);

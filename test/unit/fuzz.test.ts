@@ -114,10 +114,11 @@ describe("fuzz: inputs that once broke a checker", () => {
     refused(() => checkBlock(pc.chain.spec, block, genesisTip(pc.chain.spec)), "BLOCK_INVALID");
   });
 
-  it("a document whose chain id or certificate id cannot become a string gets a mismatch, not a TypeError", async () => {
+  it("a bundle or document whose genesis hash, chain id or certificate id cannot become a string is refused, not a TypeError", async () => {
     const pc = await makeProofChain("fuzz-reg-doc");
     const bundle = await buildProofBundle(pc.chain.spec, pc.store, pc.valid.certificateId);
     const proven = verifyBundle(bundle, pc.chain.spec.genesis);
+    refused(() => verifyBundle({ ...bundle, genesisHash: noString() }, pc.chain.spec.genesis), "PROOF_INVALID");
     for (const change of [{ chainId: noString() }, { certificateId: noString() }]) {
       const why = documentMismatchProven(pc.chain.spec.genesis, proven, { ...pc.valid, ...change });
       assert.match(String(why), /document is (for chain|of certificate)/);

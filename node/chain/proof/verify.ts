@@ -290,7 +290,7 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
   if (value.genesisHash !== ctx.genesisHash) {
     fail(
       "chain",
-      `bundle is from another chain: its genesis hash is ${String(value.genesisHash).slice(0, 80)}, the trusted genesis hashes to ${ctx.genesisHash}`,
+      `bundle is from another chain: its genesis hash is ${shownValue(value.genesisHash)}, the trusted genesis hashes to ${ctx.genesisHash}`,
     );
   }
   if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
