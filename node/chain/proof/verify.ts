@@ -288,10 +288,7 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
   }
   // [REFUSE] the bundle is of the trusted chain
   if (value.genesisHash !== ctx.genesisHash) {
-    fail(
-      "chain",
-      `bundle is from another chain: its genesis hash is ${shownValue(value.genesisHash)}, the trusted genesis hashes to ${ctx.genesisHash}`,
-    );
+    fail("chain", `bundle is from another chain: its genesis hash is ${shownValue(value.genesisHash)}, the trusted genesis hashes to ${ctx.genesisHash}`);
   }
   if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
   if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
