@@ -2,7 +2,8 @@
  * The HTTP fuzzer: a live network (in-process startNode on temp homes), every route of node 1's RPC
  * (read from its /openapi.json, plus unknown ones) fed malformed and deeply nested JSON, huge numbers,
  * lone surrogates, prototype keys, wrong methods and content types, chunked bodies, and validly signed
- * transactions with absurd payloads. Invariants: no 5xx, every non-2xx answer is {error:{code,message}};
+ * transactions with absurd payloads. Invariants: no 5xx (503 only as load: /readyz's verdict or a shedding
+ * code of the error table), every non-2xx answer is {error:{code,message}};
  * afterwards the chain still commits a transaction and all nodes agree on its block. Latency of every
  * answer is measured (reported, not asserted: the machine's load is not the node's fault).
  */
@@ -223,12 +224,22 @@ export function requestArb(
     });
 }
 
-/** Checks one answer: no 5xx, and every non-2xx is {error:{code,message}}. */
+/** The 503 codes of the error table: load shed or not ready, retry later (README "RPC reference"). */
+const SHEDDING_CODES = new Set(["RPC_BUSY", "RPC_OVERLOADED", "MEMPOOL_FULL", "NOT_READY"]);
+
+/** Checks one answer: no 5xx but the documented 503s, and every non-2xx is {error:{code,message}}. */
 export function checkAnswer(r: FuzzRequest, res: { status: number; text: string; contentType: string }): void {
   const where = `${r.label} → ${res.status}`;
-  if (res.status >= 500) throw new FuzzViolation(`${where}: a 5xx answer: ${res.text.slice(0, 300)}`);
   if (res.status >= 200 && res.status < 300) return;
-  if (r.method === "HEAD") return; // no body by definition
+  // 503 is load, not a fault (http-errors.ts): /readyz's "not ready" verdict, and shedding with a code of the
+  // error table. Any other 5xx is a violation.
+  const readyz = r.path.startsWith("/readyz") && res.status === 503;
+  if (res.status >= 500 && res.status !== 503) throw new FuzzViolation(`${where}: a 5xx answer: ${res.text.slice(0, 300)}`);
+  if (r.method === "HEAD") {
+    if (res.status === 503 && !readyz) throw new FuzzViolation(`${where}: a 503 to HEAD outside /readyz`);
+    return; // no body by definition
+  }
+  if (readyz) return; // its body is the readiness verdict, naming each failed check
   // The verification page answers a browser (Accept: text/html) in HTML, its "not found" included.
   if (/text\/html/.test(r.headers.accept ?? "") && res.contentType.startsWith("text/html")) return;
   let body: unknown;
@@ -240,6 +251,7 @@ export function checkAnswer(r: FuzzRequest, res: { status: number; text: string;
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (typeof err?.code !== "string" || typeof err.message !== "string")
     throw new FuzzViolation(`${where}: a non-2xx answer without {error:{code,message}}: ${res.text.slice(0, 200)}`);
+  if (res.status === 503 && !SHEDDING_CODES.has(err.code)) throw new FuzzViolation(`${where}: a 503 with code ${err.code}, not one that sheds load`);
 }
 
 /** A live network to fuzz; `close` stops it and removes its homes. */
