@@ -25,7 +25,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { defaultDriverOptions } from "./consensus/driver.js";
-import { LedgerError } from "./errors.js";
+import { LedgerError, shownValue } from "./errors.js";
 import { defaultMempoolOptions } from "./ledger/mempool.js";
 import { defaultTxGossipOptions } from "./ledger/tx-gossip.js";
 import { LOG_LEVELS, defaultLogOptions, isLogLevel } from "./logger.js";
@@ -243,7 +243,7 @@ export function typeName(expected: unknown): string {
 function shown(value: unknown): string {
   if (value instanceof Date) return "a date";
   if (isTable(value)) return "a table";
-  return JSON.stringify(value) ?? String(value);
+  return shownValue(value); // bounded, and never a RangeError on an array nested too deep (found by fuzzing)
 }
 
 /** The value at a dotted path of a table, or undefined. */

@@ -159,3 +159,18 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
 export function describeValue(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v.slice(0, 80)) : typeof v;
 }
+
+/**
+ * An untrusted value as JSON for an error message, at most about 80 characters, never throwing: a value
+ * nested too deep for JSON.stringify (a RangeError, found by fuzzing) or a huge one must not turn a
+ * refusal into a crash or a megabyte message.
+ */
+export function shownValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  try {
+    const s = JSON.stringify(v) ?? String(v);
+    return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  } catch {
+    return Array.isArray(v) ? "an array nested too deep to show" : `${typeof v} that cannot be shown`;
+  }
+}

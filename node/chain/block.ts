@@ -2,10 +2,10 @@
  * Blocks and commit certificates: hashing, building, and the checks anyone holding genesis can make
  * (a block's finality is proven by its commit certificate alone; design.md §2).
  */
-import { LedgerError } from "../errors.js";
+import { LedgerError, shownValue } from "../errors.js";
 import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, hashCanonical, isHash, taggedHash } from "../crypto/hash.js";
-import { verifyBytes } from "../crypto/keys.js";
+import { isSignatureHex, verifyBytes } from "../crypto/keys.js";
 import type { ChainSpec } from "./genesis.js";
 import { merkleRoot } from "./merkle.js";
 import { type CheckedTx, checkTransaction, txHash } from "./tx.js";
@@ -101,7 +101,7 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (keys !== "chainId,height,previousHash,proposer,resultsRoot,time,txCount,txRoot,validatorsHash") fail("header members");
   // [REJECT] linkage: this chain, next height, parent hash, later time
   if (h.chainId !== spec.chainId) fail("wrong chain id");
-  if (h.height !== parent.height + 1) fail(`height ${h.height} does not follow ${parent.height}`);
+  if (h.height !== parent.height + 1) fail(`height ${shownValue(h.height)} does not follow ${parent.height}`);
   if (h.previousHash !== parent.hash) fail("previousHash is not the parent's hash");
   if (!Number.isSafeInteger(h.time) || h.time <= parent.time) fail("time must be after the parent's");
   if (opts.now !== undefined && h.time > opts.now + (opts.maxFutureMs ?? 10_000)) fail("time is too far in the future");
@@ -169,11 +169,16 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   if (!spec.proposerFitsRound(header.height, header.proposer, c.round)) fail("header proposer is not a proposer of the deciding round or an earlier one");
   const message = commitSealBytes(spec.chainId, c.height, c.round, hash);
   const signers = new Set<number>();
-  for (const seal of c.seals) {
-    const v = spec.validators[seal?.validator];
-    if (v === undefined || signers.has(seal.validator)) fail("seal from an unknown or repeated validator");
-    if (!verifyBytes((v as { publicKey: string }).publicKey, message, seal.signature)) fail(`seal of validator ${seal.validator} does not verify`);
-    signers.add(seal.validator);
+  for (const seal of c.seals as unknown[]) {
+    // A seal is {validator, signature}; anything else (found by fuzzing: a seal that is null, or whose
+    // signature is not a string, made verifyBytes throw a TypeError) is refused, not crashed on.
+    if (!isObj(seal) || !Number.isSafeInteger(seal.validator) || !isSignatureHex(seal.signature))
+      fail("a seal is {validator, signature} with a 64-byte hex signature");
+    const v = spec.validators[(seal as { validator: number }).validator];
+    if (v === undefined || signers.has((seal as { validator: number }).validator)) fail("seal from an unknown or repeated validator");
+    const { validator, signature } = seal as { validator: number; signature: string };
+    if (!verifyBytes((v as { publicKey: string }).publicKey, message, signature)) fail(`seal of validator ${validator} does not verify`);
+    signers.add(validator);
   }
   if (signers.size < spec.quorum) fail(`${signers.size} seals; a quorum is ${spec.quorum}`);
 }

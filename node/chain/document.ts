@@ -2,7 +2,7 @@
  * The holder's certificate document (off chain). Its digest and the holder commitment go on chain;
  * the identity itself never does. A verifier holding the document recomputes both.
  */
-import { LedgerError, describeValue } from "../errors.js";
+import { LedgerError, describeValue, shownValue } from "../errors.js";
 import { canonicalize } from "../crypto/jcs.js";
 import { Domain, hashCanonical, isHash } from "../crypto/hash.js";
 import type { ChainSpec } from "./genesis.js";
@@ -84,7 +84,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
   if (value.chainId !== spec.chainId) fail(`document is for chain ${describeValue(value.chainId)}, not ${spec.chainId}`);
   if (typeof value.certificateId !== "string" || !CERTIFICATE_ID.test(value.certificateId)) fail("certificateId is malformed");
   const type = typeof value.certificateType === "string" ? spec.certificateType(value.certificateType) : undefined;
-  if (type === undefined) return fail(`unknown certificate type ${JSON.stringify(value.certificateType)}`);
+  if (type === undefined) return fail(`unknown certificate type ${shownValue(value.certificateType)}`);
   if (typeof value.department !== "string" || spec.department(value.department) === undefined) fail("unknown department");
   const h = value.holder;
   if (!isObject(h)) return fail("holder must be an object {name, idType, idNumber}");
@@ -98,8 +98,7 @@ export function checkDocument(spec: ChainSpec, value: unknown): CertificateDocum
   if (value.links !== undefined) {
     if (!isObject(value.links)) fail("links must be an object of holder commitments");
     for (const [name, c] of Object.entries(value.links as Record<string, unknown>)) {
-      if (!(type.links ?? []).some((l) => l.name === name) || !isHash(c))
-        fail(`link ${JSON.stringify(name)} is not a link of ${type.id} with a holder commitment`);
+      if (!(type.links ?? []).some((l) => l.name === name) || !isHash(c)) fail(`link ${shownValue(name)} is not a link of ${type.id} with a holder commitment`);
     }
   }
   if (value.supersedes !== undefined && (typeof value.supersedes !== "string" || !CERTIFICATE_ID.test(value.supersedes))) fail("supersedes is malformed");

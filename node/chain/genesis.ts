@@ -3,7 +3,7 @@
  * read-only view every module uses to look up validators, departments and certificate types.
  */
 import { maxFaulty, proposerOf, quorum } from "../../consensus/quorum.js";
-import { LedgerError } from "../errors.js";
+import { LedgerError, shownValue } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
@@ -135,9 +135,10 @@ export function checkGenesis(g: Genesis): void {
   checkChainContent(g, fail);
   const consensusKeys = new Set<string>();
   for (const v of g.validators) {
-    if (!isPublicKeyHex(v.publicKey) || consensusKeys.has(v.publicKey)) fail(`validator ${v.name}: key invalid or repeated`);
+    if (typeof v !== "object" || v === null) fail("a validator is {name, department, publicKey, peerId, address}");
+    if (!isPublicKeyHex(v.publicKey) || consensusKeys.has(v.publicKey)) fail(`validator ${shownValue(v.name)}: key invalid or repeated`);
     consensusKeys.add(v.publicKey);
-    if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${v.name}: peerId and address`);
+    if (typeof v.peerId !== "string" || typeof v.address !== "string") fail(`validator ${shownValue(v.name)}: peerId and address`);
   }
 }
 
@@ -148,11 +149,16 @@ export type ChainContent = Pick<Genesis, "departments" | "certificateTypes" | "r
  * Check certificate types, review rules, departments and consensus parameters (genesis and genesis
  * templates alike); `fail` names the first problem.
  */
+const isId = (v: unknown): v is string => typeof v === "string" && ID.test(v);
+
 export function checkChainContent(g: ChainContent, fail: (msg: string) => never): void {
   if (!Array.isArray(g.departments) || !Array.isArray(g.certificateTypes)) fail("departments and certificateTypes must be arrays");
   const types = new Map<string, CertificateType>();
   for (const t of g.certificateTypes) {
-    if (typeof t !== "object" || t === null || !ID.test(t.id) || types.has(t.id)) fail(`certificate type id "${t?.id}" is invalid or repeated`);
+    // Untrusted values are shown with shownValue and tested only as strings (found by fuzzing: an id
+    // that is an object with a broken toString made the check itself throw a TypeError).
+    if (typeof t !== "object" || t === null || !isId(t.id) || types.has(t.id))
+      fail(`certificate type id ${shownValue((t as { id?: unknown } | null)?.id)} is invalid or repeated`);
     types.set(t.id, t);
     if (!isLocalized(t.name)) fail(`type ${t.id}: name must be {en, zh}`);
     if (!Array.isArray(t.fields)) fail(`type ${t.id}: fields must be an array`);
@@ -160,7 +166,7 @@ export function checkChainContent(g: ChainContent, fail: (msg: string) => never)
     if (!Number.isSafeInteger(t.maxValidityDays) || t.maxValidityDays < t.defaultValidityDays)
       fail(`type ${t.id}: maxValidityDays must be at least defaultValidityDays`);
     const links = t.links ?? [];
-    if (!Array.isArray(links) || links.some((l) => typeof l.name !== "string" || !LINK_NAME.test(l.name)))
+    if (!Array.isArray(links) || links.some((l) => typeof l !== "object" || l === null || typeof l.name !== "string" || !LINK_NAME.test(l.name)))
       fail(`type ${t.id}: link names must match [A-Za-z][A-Za-z0-9]*`);
     if (new Set(links.map((l) => l.name)).size !== links.length) fail(`type ${t.id}: repeated link name`);
   }
@@ -172,19 +178,29 @@ export function checkChainContent(g: ChainContent, fail: (msg: string) => never)
   const deptIds = new Set<string>();
   const keys = new Set<string>();
   for (const d of g.departments) {
-    if (typeof d !== "object" || d === null || !ID.test(d.id) || deptIds.has(d.id)) fail(`department id "${d?.id}" is invalid or repeated`);
+    if (typeof d !== "object" || d === null || !isId(d.id) || deptIds.has(d.id))
+      fail(`department id ${shownValue((d as { id?: unknown } | null)?.id)} is invalid or repeated`);
     deptIds.add(d.id);
     if (!isLocalized(d.name)) fail(`department ${d.id}: name must be {en, zh}`);
     if (!Array.isArray(d.issuerKeys) || !Array.isArray(d.certificateTypes)) fail(`department ${d.id}: issuerKeys and certificateTypes must be arrays`);
     for (const k of d.issuerKeys) {
-      if (!isPublicKeyHex(k) || keys.has(k)) fail(`department ${d.id}: issuer key ${k} invalid or repeated`);
+      if (!isPublicKeyHex(k) || keys.has(k)) fail(`department ${d.id}: issuer key ${shownValue(k)} invalid or repeated`);
       keys.add(k);
     }
-    for (const t of d.certificateTypes) if (!typeIds.has(t)) fail(`department ${d.id}: unknown type ${t}`);
+    for (const t of d.certificateTypes) if (!typeIds.has(t)) fail(`department ${d.id}: unknown type ${shownValue(t)}`);
   }
   const c = g.consensus;
   // A block must fit the largest transaction, or one big transaction would block the mempool forever.
-  if (!c || !(c.maxBlockTxs > 0) || !(c.maxBlockBytes >= MAX_TX_BYTES) || !(c.roundTimeoutMs > 0) || !(c.maxRoundTimeoutMs >= c.roundTimeoutMs)) {
+  // Numbers only: comparing an object whose toString is broken throws (found by fuzzing).
+  const num = (v: unknown): v is number => typeof v === "number";
+  if (
+    typeof c !== "object" ||
+    c === null ||
+    !(num(c.maxBlockTxs) && c.maxBlockTxs > 0) ||
+    !(num(c.maxBlockBytes) && c.maxBlockBytes >= MAX_TX_BYTES) ||
+    !(num(c.roundTimeoutMs) && c.roundTimeoutMs > 0) ||
+    !(num(c.maxRoundTimeoutMs) && c.maxRoundTimeoutMs >= c.roundTimeoutMs)
+  ) {
     fail("consensus parameters");
   }
   const heartbeat = heartbeatIntervalOf(c);

@@ -113,7 +113,8 @@ export function decodeMessage(spec: ChainSpec, data: Uint8Array): BlockMessage {
     fail("not JSON");
   }
   // [REJECT] a known kind with only its own members
-  if (!isObj(m) || typeof m.kind !== "string" || KNOWN_KEYS[m.kind] === undefined) fail("unknown message kind");
+  // Own members only: a kind of "__proto__" or "constructor" found Object.prototype's (found by fuzzing: a TypeError)
+  if (!isObj(m) || typeof m.kind !== "string" || !Object.hasOwn(KNOWN_KEYS, m.kind)) fail("unknown message kind");
   const allowed = KNOWN_KEYS[m.kind] as string[];
   for (const k of Object.keys(m)) if (!allowed.includes(k)) fail(`unexpected member "${k}" in ${m.kind}`);
   switch (m.kind) {

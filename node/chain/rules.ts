@@ -8,7 +8,7 @@
  * proof), which other departments' certificates reuse for the same person and a licence names as
  * its legal representative's link.
  */
-import { type ErrorCode, LedgerError } from "../errors.js";
+import { type ErrorCode, LedgerError, shownValue } from "../errors.js";
 import { statusAt } from "./status.js";
 import type { CertificateRecord, CertificateType, IssuePayload, ReviewOutcome, ReviewRule, ReviewRuleSet, ReviewSubject } from "./types.js";
 
@@ -51,7 +51,7 @@ export function reviewRulesProblem(value: unknown, types: ReadonlyMap<string, Ce
   const ids = new Set<string>();
   for (const r of value.rules as unknown[]) {
     if (!isObject(r) || typeof r.id !== "string" || !RULE_ID.test(r.id) || ids.has(r.id))
-      return `rule id ${JSON.stringify(isObject(r) ? r.id : r)} is invalid or repeated`;
+      return `rule id ${shownValue(isObject(r) ? r.id : r)} is invalid or repeated`;
     ids.add(r.id);
     const reviewed = typeof r.certificateType === "string" ? types.get(r.certificateType) : undefined;
     if (reviewed === undefined) return `rule ${r.id}: unknown certificateType`;
@@ -65,7 +65,7 @@ export function reviewRulesProblem(value: unknown, types: ReadonlyMap<string, Ce
     } else if (r.kind === "unique-valid") {
       if (Object.keys(r).length !== 5) return `rule ${r.id}: unique-valid has exactly id, kind, certificateType, subject, code`;
     } else {
-      return `rule ${r.id}: unknown kind ${JSON.stringify(r.kind)}`;
+      return `rule ${r.id}: unknown kind ${shownValue(r.kind)}`;
     }
   }
   return null;

@@ -4,7 +4,7 @@
  * are data: the default template is a file (templates/default.json), and an operator brings another
  * with `genesis build --template`. Issuer keys and validators come from the node cards.
  */
-import { LedgerError } from "../errors.js";
+import { LedgerError, shownValue } from "../errors.js";
 import { type ChainContent, checkChainContent, defaultConsensusParams } from "./genesis.js";
 import type { CertificateType, ConsensusParams, LocalizedText, ReviewRuleSet } from "./types.js";
 
@@ -48,7 +48,7 @@ export function checkTemplate(raw: unknown, source: string): GenesisTemplate {
   for (const d of t.departments as unknown[]) {
     if (typeof d !== "object" || d === null || Array.isArray(d)) fail("each department must be an object");
     const extra = Object.keys(d as object).find((k) => !DEPARTMENT_KEYS.includes(k));
-    if (extra !== undefined) fail(`department ${JSON.stringify((d as { id?: unknown }).id)}: unknown member "${extra}" (issuer keys come from the cards)`);
+    if (extra !== undefined) fail(`department ${shownValue((d as { id?: unknown }).id)}: unknown member "${extra}" (issuer keys come from the cards)`);
   }
   const consensus = t.consensus ?? {};
   if (typeof consensus !== "object" || consensus === null || Array.isArray(consensus)) fail("consensus must be an object");

@@ -2,7 +2,7 @@
  * Transactions: hashing, signing and the stateless checks every node makes at the edge (RPC and
  * gossip) and again when it executes a block. Stateful checks live in state.ts.
  */
-import { LedgerError, describeValue } from "../errors.js";
+import { LedgerError, describeValue, shownValue } from "../errors.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, isHash, taggedHash } from "../crypto/hash.js";
@@ -98,7 +98,7 @@ function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): Iss
   }
   // [REJECT] type exists and this department may issue it
   const type = typeof p.certificateType === "string" ? spec.certificateType(p.certificateType) : undefined;
-  if (type === undefined) throw new LedgerError("TX_UNKNOWN_TYPE", `unknown certificate type ${JSON.stringify(p.certificateType)}`);
+  if (type === undefined) throw new LedgerError("TX_UNKNOWN_TYPE", `unknown certificate type ${shownValue(p.certificateType)}`);
   if (!spec.department(department)?.certificateTypes.includes(type.id)) {
     throw new LedgerError("TX_ISSUER_NOT_ALLOWED", `department ${department} may not issue ${type.id}`);
   }
@@ -164,14 +164,14 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   checkTime(spec, "createdAt", body.createdAt as number);
   // [REJECT] signer is an issuer key of the named department
   if (typeof body.department !== "string" || spec.department(body.department) === undefined) {
-    throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${JSON.stringify(body.department)}`);
+    throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${shownValue(body.department)}`);
   }
   if (!isPublicKeyHex(body.signer) || spec.departmentOfIssuerKey(body.signer) !== body.department) {
     throw new LedgerError("TX_UNKNOWN_ISSUER", `signer is not an issuer key of ${body.department}`);
   }
   if (body.kind === "issue") checkIssuePayload(spec, body.department, body.payload);
   else if (body.kind === "revoke") checkRevokePayload(body.payload);
-  else throw new LedgerError("TX_MALFORMED", `unknown transaction kind ${JSON.stringify(body.kind)}`);
+  else throw new LedgerError("TX_MALFORMED", `unknown transaction kind ${shownValue(body.kind)}`);
   // [REJECT] signature (last: the most expensive check)
   if (!isSignatureHex(value.signature)) throw new LedgerError("TX_MALFORMED", "signature must be 64 bytes of hex");
   const tx = value as unknown as Transaction;

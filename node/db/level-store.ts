@@ -7,7 +7,8 @@
  *   issued   department!height!index → certificate id (issuance feed)
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
- *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json)
+ *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
+ *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed)
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
@@ -32,6 +33,14 @@ export interface LevelStoreOptions {
    */
   syncWrites: boolean;
 }
+
+/**
+ * The layout above, as a number kept in meta "format". Bump it (and teach `checkFormat` to migrate or
+ * refuse the previous one) whenever a key space or a stored value changes shape.
+ *   1  the layout before the version key existed (a store without "format")
+ *   2  the same layout, with the version key
+ */
+export const STORE_FORMAT_VERSION = 2;
 
 export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true };
 
@@ -75,12 +84,52 @@ export class LevelStore implements ChainStore {
     } catch (err) {
       throw new LedgerError("STORE_CORRUPT", `cannot open store at ${path}: ${(err as Error).message}`);
     }
+    try {
+      await store.checkFormat(path);
+    } catch (err) {
+      await store.db.close().catch(() => undefined);
+      throw err;
+    }
     const head = (await store.meta.get("head")) as unknown as ChainTip | undefined;
     store.tip = head ?? null;
     if (store.tip !== null && (await store.blocks.get(pad(store.tip.height))) === undefined) {
       throw new LedgerError("STORE_CORRUPT", `head block ${store.tip.height} is missing`);
     }
     return store;
+  }
+
+  /**
+   * Refuse a store written by a newer certchain (CONFIG, naming both versions) or one whose version key
+   * is not a version (STORE_CORRUPT); bring an older one up to this format; stamp a new one.
+   */
+  private async checkFormat(path: string): Promise<void> {
+    const stored = (await this.meta.get("format")) as unknown as { version?: unknown } | undefined;
+    let version: number;
+    if (stored === undefined) {
+      // No key: a new store, or one written before the key existed (format 1, the same layout).
+      version = 1;
+    } else if (typeof stored === "object" && stored !== null && Number.isSafeInteger(stored.version) && (stored.version as number) >= 1) {
+      version = stored.version as number;
+    } else {
+      throw new LedgerError("STORE_CORRUPT", `store at ${path} has an unreadable format version: ${JSON.stringify(stored)}`);
+    }
+    if (version > STORE_FORMAT_VERSION) {
+      throw new LedgerError(
+        "CONFIG",
+        `store at ${path} has format version ${version}, newer than this certchain's ${STORE_FORMAT_VERSION}: run a certchain release that reads format ${version}`,
+      );
+    }
+    if (version === STORE_FORMAT_VERSION) return;
+    // 1 → 2: the layout did not change, only the key is added. Synced, so the migration happens once.
+    const batch = this.db.batch();
+    batch.put("format", { version: STORE_FORMAT_VERSION }, { sublevel: this.meta as never });
+    await batch.write({ sync: true });
+  }
+
+  /** The store's format version (STORE_FORMAT_VERSION once open). */
+  async formatVersion(): Promise<number> {
+    const stored = (await this.meta.get("format")) as unknown as { version: number } | undefined;
+    return stored?.version ?? 1;
   }
 
   head(): ChainTip | null {

@@ -122,7 +122,13 @@ export class BlockSync {
       return encode({ height: tip.height, hash: tip.hash } satisfies PeerHead);
     }
     if (name === "blocks") {
-      const req = (decode(body) ?? {}) as { from?: unknown; max?: unknown };
+      let req: { from?: unknown; max?: unknown };
+      try {
+        req = (decode(body) ?? {}) as { from?: unknown; max?: unknown };
+      } catch {
+        // A peer's body that is not JSON is its mistake, like a bad "from" (found by fuzzing: a SyntaxError escaped)
+        throw new LedgerError("BAD_REQUEST", "a blocks request must be JSON");
+      }
       if (!Number.isSafeInteger(req.from) || (req.from as number) < 1) throw new LedgerError("BAD_REQUEST", "from must be a positive integer");
       const max = Math.min(Number.isSafeInteger(req.max) ? (req.max as number) : this.options.maxBlocksPerResponse, this.options.maxBlocksPerResponse);
       const blocks: CommittedBlock[] = [];

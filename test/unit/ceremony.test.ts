@@ -226,7 +226,7 @@ describe("ceremony: genesis templates", () => {
     [
       "a department with an unknown type",
       edit((t) => (t.departments[2] as { certificateTypes: string[] }).certificateTypes.push("tax-receipt")),
-      /department housing: unknown type tax-receipt/,
+      /department housing: unknown type "tax-receipt"/,
     ],
     ["an unknown consensus parameter", { ...base(), consensus: { blockTime: 5 } }, /unknown consensus parameter "blockTime"/],
     ["a consensus parameter that is not an integer", { ...base(), consensus: { roundTimeoutMs: "3s" } }, /consensus.roundTimeoutMs must be an integer/],

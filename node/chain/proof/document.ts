@@ -2,6 +2,7 @@
  * Checking a holder's certificate document against what a proof bundle proves, offline and in the
  * browser (chain/document.ts documentMismatch is the node's twin; unit tests keep them in step).
  */
+import { shownValue } from "../../errors.js";
 import { publicFieldsOf } from "../schema.js";
 import type { Genesis, PublicFieldValue } from "../types.js";
 import { Domain, hashCanonical } from "../../crypto/hash.js";
@@ -13,9 +14,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 /** Why a presented document is not the proven certificate's, or null when it is. */
 export function documentMismatchProven(genesis: Genesis, proven: ProvenCertificate, doc: unknown): string | null {
   if (!isObj(doc)) return "a certificate document is a JSON object";
-  if (doc.chainId !== proven.chainId) return `document is for chain ${JSON.stringify(String(doc.chainId).slice(0, 80))}, not ${proven.chainId}`;
-  if (doc.certificateId !== proven.certificateId)
-    return `document is of certificate ${JSON.stringify(String(doc.certificateId).slice(0, 80))}, not ${proven.certificateId}`;
+  if (doc.chainId !== proven.chainId) return `document is for chain ${shownValue(doc.chainId)}, not ${proven.chainId}`;
+  if (doc.certificateId !== proven.certificateId) return `document is of certificate ${shownValue(doc.certificateId)}, not ${proven.certificateId}`;
   let digest: string;
   try {
     digest = hashCanonical(Domain.DOCUMENT, doc);

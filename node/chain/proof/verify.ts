@@ -9,7 +9,7 @@ import { maxFaulty, quorum } from "../../../consensus/quorum.js";
 import type { MerkleStep } from "../merkle.js";
 import type { BlockHeader, CertificateFacts, CommitCertificate, Department, Genesis, IssuePayload, Receipt, RevokePayload, TxBody } from "../types.js";
 import { Domain } from "../../crypto/domain.js";
-import { LedgerError } from "../../errors.js";
+import { LedgerError, shownValue } from "../../errors.js";
 import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
 import { bytesToHex } from "../../crypto/bytes.js";
 import { hashCanonical, isHash } from "../../crypto/hash.js";
@@ -126,7 +126,7 @@ class ChainContext {
     if (!isObj(value) || !isObj(value.header)) fail("format", `${what}: expected {header, commit}`);
     const header = value.header as unknown as BlockHeader;
     // [REFUSE] the header belongs to this chain and this validator set
-    if (header.chainId !== this.chainId) fail("chain", `${what}: block is of chain ${JSON.stringify(header.chainId)}, not ${this.chainId}`);
+    if (header.chainId !== this.chainId) fail("chain", `${what}: block is of chain ${shownValue(header.chainId)}, not ${this.chainId}`);
     if (header.validatorsHash !== this.validatorsHash) fail("header", `${what}: block names another validator set`);
     if (!isCount(header.height) || header.height < 1 || !isCount(header.time)) fail("header", `${what}: height and time must be non-negative integers`);
     if (!isHash(header.txRoot) || !isHash(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
@@ -168,7 +168,7 @@ class ChainContext {
       if (!isObj(seal)) fail("commit", `${where}: a seal is {validator, signature}`);
       const index = seal.validator as number;
       const validator = Number.isInteger(index) ? this.genesis.validators[index] : undefined;
-      if (validator === undefined) fail("commit", `${where}: seal from unknown validator ${JSON.stringify(seal.validator)}`);
+      if (validator === undefined) fail("commit", `${where}: seal from unknown validator ${shownValue(seal.validator)}`);
       if (signers.has(index)) fail("commit", `${where}: two seals from validator ${index}`);
       if (!verifySignature((validator as { publicKey: string }).publicKey, digest, seal.signature)) {
         fail("commit", `${where}: seal of validator ${index} (${(validator as { name: string }).name}) does not verify`);
@@ -197,7 +197,7 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   // [REFUSE] the transaction: this chain, this certificate, an issuer key of its department, its signature
   const body = e.tx.body as TxBody;
   if (!isObj(body) || !isObj(body.payload)) fail("transaction", `${what}: a transaction is {body, signature} with a payload`);
-  if (body.chainId !== ctx.chainId) fail("chain", `${what}: transaction is signed for chain ${JSON.stringify(body.chainId)}, not ${ctx.chainId}`);
+  if (body.chainId !== ctx.chainId) fail("chain", `${what}: transaction is signed for chain ${shownValue(body.chainId)}, not ${ctx.chainId}`);
   // A renewal is an issue of another certificate that names this one in `supersedes`.
   const renews = body.kind === "issue" && (body.payload as IssuePayload).supersedes === certificateId;
   // [REFUSE] an issue that renews itself (a node refuses it: chain/tx.ts)
@@ -205,12 +205,12 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
     fail("transaction", `${what}: the issue of ${JSON.stringify(body.payload.certificateId)} names itself in supersedes`);
   }
   if (body.payload.certificateId !== certificateId && !renews)
-    fail("transaction", `${what}: transaction is about ${JSON.stringify(body.payload.certificateId)}, not ${certificateId}`);
+    fail("transaction", `${what}: transaction is about ${shownValue(body.payload.certificateId)}, not ${certificateId}`);
   const department = ctx.department(body.department);
-  if (department === undefined) fail("transaction", `${what}: unknown department ${JSON.stringify(body.department)}`);
+  if (department === undefined) fail("transaction", `${what}: unknown department ${shownValue(body.department)}`);
   if (!department.issuerKeys.includes(body.signer)) fail("transaction", `${what}: signer is not an issuer key of ${department.id} in genesis`);
   if (body.kind === "issue" && !department.certificateTypes.includes((body.payload as IssuePayload).certificateType)) {
-    fail("transaction", `${what}: ${department.id} may not issue ${JSON.stringify((body.payload as IssuePayload).certificateType)}`);
+    fail("transaction", `${what}: ${department.id} may not issue ${shownValue((body.payload as IssuePayload).certificateType)}`);
   }
   let digest: Uint8Array;
   try {
@@ -282,7 +282,7 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
     }
     if (e.body.kind === "issue") fail("history", `event ${i + 1}: the certificate is issued twice`);
     if (e.body.kind !== "revoke")
-      fail("history", `event ${i + 1}: this verifier does not know transaction kind ${JSON.stringify((e.body as { kind: unknown }).kind)}`);
+      fail("history", `event ${i + 1}: this verifier does not know transaction kind ${shownValue((e.body as { kind: unknown }).kind)}`);
     if (e.body.department !== cert.department) fail("history", `event ${i + 1}: revoked by ${e.body.department}, not the issuing department`);
     if (cert.revoked !== undefined) fail("history", `event ${i + 1}: revoked twice`);
     if (cert.superseded !== undefined) fail("history", `event ${i + 1}: revocation of a renewed certificate`);
@@ -331,13 +331,9 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
   }
   // [REFUSE] the bundle is of the trusted chain
   if (value.genesisHash !== ctx.genesisHash) {
-    fail(
-      "chain",
-      `bundle is from another chain: its genesis hash is ${String(value.genesisHash).slice(0, 80)}, the trusted genesis hashes to ${ctx.genesisHash}`,
-    );
+    fail("chain", `bundle is from another chain: its genesis hash is ${shownValue(value.genesisHash)}, the trusted genesis hashes to ${ctx.genesisHash}`);
   }
-  if (value.chainId !== ctx.chainId)
-    fail("chain", `bundle names chain ${JSON.stringify(String(value.chainId).slice(0, 80))}, the trusted genesis is ${ctx.chainId}`);
+  if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
   if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
   const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
   const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;

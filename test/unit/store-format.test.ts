@@ -1,0 +1,99 @@
+/**
+ * The store's format version (node/db/level-store.ts): a store written before the version key existed
+ * (format 1) is migrated on open with its data intact; a newer or unreadable version is refused.
+ */
+import "../../node/polyfill.js";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Level } from "level";
+import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
+import type { BlockEffects } from "../../node/chain/state.js";
+import { LevelStore, STORE_FORMAT_VERSION } from "../../node/db/level-store.js";
+import { LedgerError } from "../../node/errors.js";
+import { T0, makeTestChain } from "../helpers/chain.js";
+
+const chain = makeTestChain();
+
+/** A store with one committed block and a signing state, as the current code writes it. */
+async function writeStore(path: string): Promise<string> {
+  const store = await LevelStore.open({ path });
+  const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], []);
+  const hash = blockHash(block.header);
+  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], txLocations: new Map() };
+  await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
+  await store.putSigningState({ height: 2, round: 0 });
+  await store.close();
+  return hash;
+}
+
+/** Rewrite (or with `undefined` delete) the raw meta "format" key, bypassing LevelStore. */
+async function setRawFormat(path: string, value: unknown): Promise<void> {
+  const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+  const meta = db.sublevel<string, unknown>("meta", { valueEncoding: "json" });
+  if (value === undefined) await meta.del("format");
+  else await meta.put("format", value);
+  await db.close();
+}
+
+describe("store format version", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-format-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("stamps a new store with the current version", async () => {
+    const store = await LevelStore.open({ path: join(dir, "db") });
+    assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION);
+    await store.close();
+  });
+
+  it("migrates a store of the previous format (no version key) and keeps its data", async () => {
+    const path = join(dir, "db");
+    const hash = await writeStore(path);
+    await setRawFormat(path, undefined); // what a certchain before the version key left on disk
+    const store = await LevelStore.open({ path });
+    assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION, "migrated to the current format");
+    assert.deepEqual(store.head(), { height: 1, hash, time: T0 + 1000 });
+    assert.equal((await store.getBlock(1))?.hash, hash);
+    assert.deepEqual(await store.getSigningState(), { height: 2, round: 0 });
+    await store.close();
+    const again = await LevelStore.open({ path });
+    assert.equal(await again.formatVersion(), STORE_FORMAT_VERSION, "the migration was written");
+    await again.close();
+  });
+
+  it("refuses a store written by a newer format, naming both versions, and leaves it untouched", async () => {
+    const path = join(dir, "db");
+    await writeStore(path);
+    await setRawFormat(path, { version: STORE_FORMAT_VERSION + 1 });
+    await assert.rejects(LevelStore.open({ path }), (err: unknown) => {
+      assert.ok(err instanceof LedgerError);
+      assert.equal(err.code, "CONFIG");
+      assert.match(err.message, new RegExp(`format version ${STORE_FORMAT_VERSION + 1}, newer than this certchain's ${STORE_FORMAT_VERSION}`));
+      return true;
+    });
+    // The refused open closed the database (it can be opened again) and did not rewrite the key.
+    const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    assert.deepEqual(await db.sublevel<string, unknown>("meta", { valueEncoding: "json" }).get("format"), { version: STORE_FORMAT_VERSION + 1 });
+    await db.close();
+  });
+
+  for (const [name, value] of [
+    ["a string", "2"],
+    ["zero", { version: 0 }],
+    ["a fraction", { version: 1.5 }],
+    ["no number", {}],
+  ] as Array<[string, unknown]>) {
+    it(`refuses an unreadable version key: ${name}`, async () => {
+      const path = join(dir, "db");
+      await writeStore(path);
+      await setRawFormat(path, value);
+      await assert.rejects(LevelStore.open({ path }), (err: unknown) => err instanceof LedgerError && err.code === "STORE_CORRUPT");
+    });
+  }
+});
