@@ -22,7 +22,7 @@ import { FileSigningState, storeSigningState } from "./consensus/signing-state.j
 import { P2P_ROLE, loadKeyFile } from "./keys/key-file.js";
 import { LevelStore } from "./db/level-store.js";
 import { LedgerError } from "./errors.js";
-import { type LogLevel, chooseLogLevel, createLogger, logLevel, pinoInstance, setLogLevel } from "./logger.js";
+import { chooseLogLevel, createLogger, logLevel, pinoInstance, setLogLevel } from "./logger.js";
 import { loadPeerKey, peerIdOf } from "./network/identity.js";
 import { Network } from "./network/network.js";
 import { ConfigReloader, type Reloader } from "./reload.js";

@@ -21,7 +21,6 @@ import type {
   FeedPosition,
   IssuedCertificate,
   NetworkAdminState,
-  NodeStatus,
   ReloadSummary,
   ReadinessFacts,
   SubmitResult,

@@ -34,7 +34,7 @@ import { PeerPenalties } from "../../node/network/penalties.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
 import { DAY, DEFAULT_TEMPLATE, T0, appliedReceipts, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
 import { ManualClock } from "../helpers/manual-clock.js";
-import { makeProofChain } from "../helpers/proof-chain.js";
+import { makeProofChain, servingSync } from "../helpers/proof-chain.js";
 import { anyNumber, anyString, bytesOf, inputOf, junk, mutantOf } from "./arb.js";
 
 /** An input broke an invariant. */
@@ -250,15 +250,7 @@ export const TARGETS: Target[] = [
     about: "BlockSync.handleRequest (serving peers) on any request name and body",
     async setup() {
       const pc = await makeProofChain("fuzz-sync");
-      const sync = new BlockSync(defaultSyncOptions, {
-        spec: pc.chain.spec,
-        store: pc.store,
-        driver: { tip: () => pc.store.head() } as unknown as ConsensusDriver,
-        network: { connectedPeers: () => [], request: async () => new Uint8Array() },
-        cache: { get: () => undefined },
-        clock: new ManualClock(T0),
-        log: createLogger("fuzz"),
-      });
+      const sync = servingSync(pc, "fuzz");
       const body = bytesOf(inputOf({ from: 1, max: 2 }));
       return {
         arb: fc.tuple(fc.oneof(fc.constantFrom("status", "blocks", "blocks"), anyString), body),

@@ -10,6 +10,10 @@ import { checkTransaction } from "../../node/chain/tx.js";
 import type { Transaction } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
+import type { ConsensusDriver } from "../../node/consensus/driver.js";
+import { createLogger } from "../../node/logger.js";
+import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
+import { ManualClock } from "./manual-clock.js";
 import { DAY, T0, type TestChain, issueTx, licenceDocument, makeTestChain, revokeTx } from "./chain.js";
 
 export interface ProofChain {
@@ -58,4 +62,17 @@ export async function makeProofChain(chainName = "proof-chain"): Promise<ProofCh
   await commitNext(chain, store, [revokeTx(chain, revoked.certificateId, "market-regulation", "business closed")], T0 + DAY + 60_000);
   await commitNext(chain, store, [issueTx(chain, licenceDocument(chain))], T0 + 10 * DAY);
   return { chain, store, valid, revoked, expired, future, rejectedIssue };
+}
+
+/** A BlockSync that serves a proof chain's store to peers (it dials no one): for request handling tests and fuzzing. */
+export function servingSync(pc: ProofChain, logName: string): BlockSync {
+  return new BlockSync(defaultSyncOptions, {
+    spec: pc.chain.spec,
+    store: pc.store,
+    driver: { tip: () => pc.store.head() } as unknown as ConsensusDriver,
+    network: { connectedPeers: () => [], request: async () => new Uint8Array() },
+    cache: { get: () => undefined },
+    clock: new ManualClock(T0),
+    log: createLogger(logName),
+  });
 }

@@ -16,12 +16,9 @@ import type { Block, Genesis } from "../../node/chain/types.js";
 import { checkConfig } from "../../node/config.js";
 import { LedgerError, shownValue } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
-import { createLogger, setLogLevel } from "../../node/logger.js";
-import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
-import type { ConsensusDriver } from "../../node/consensus/driver.js";
-import { DEFAULT_TEMPLATE, T0, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
-import { ManualClock } from "../helpers/manual-clock.js";
-import { makeProofChain } from "../helpers/proof-chain.js";
+import { setLogLevel } from "../../node/logger.js";
+import { DEFAULT_TEMPLATE, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
+import { makeProofChain, servingSync } from "../helpers/proof-chain.js";
 import { deepArray } from "../fuzz/arb.js";
 import { fuzzTarget } from "../fuzz/run.js";
 import { TARGETS } from "../fuzz/targets.js";
@@ -80,15 +77,7 @@ describe("fuzz: inputs that once broke a checker", () => {
 
   it("a sync 'blocks' request that is not JSON is BAD_REQUEST, not a SyntaxError", async () => {
     const pc = await makeProofChain("fuzz-reg-sync");
-    const sync = new BlockSync(defaultSyncOptions, {
-      spec: pc.chain.spec,
-      store: pc.store,
-      driver: { tip: () => pc.store.head() } as unknown as ConsensusDriver,
-      network: { connectedPeers: () => [], request: async () => new Uint8Array() },
-      cache: { get: () => undefined },
-      clock: new ManualClock(T0),
-      log: createLogger("test"),
-    });
+    const sync = servingSync(pc, "test");
     await assert.rejects(sync.handleRequest("blocks", new Uint8Array([0])), (e: unknown) => e instanceof LedgerError && e.code === "BAD_REQUEST");
   });
 
