@@ -58,7 +58,7 @@ export async function measurePipeline(spec: ChainSpec, txs: Transaction[], block
       const wire = Buffer.from(JSON.stringify(txs.slice(i, i + blockSize)));
       const checked = (JSON.parse(wire.toString("utf8")) as unknown[]).map((tx) => checkTransaction(spec, tx));
       const effects = await executeBlock(spec, store, tip.height + 1, tip.time + 1, checked);
-      const block = buildBlock(spec, tip, 0, tip.time + 1, checked, effects.receipts);
+      const block = buildBlock(spec, tip, 0, tip.time + 1, checked, effects);
       const hash = blockHash(block.header);
       await store.commitBlock(
         { block, commit: { height: block.header.height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts },

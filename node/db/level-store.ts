@@ -7,6 +7,7 @@
  *   issued   department!height!index → certificate id (issuance feed)
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
+ *   state    path ("" the root, then "0"/"1" per level) → StateNode (the state tree, chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed)
  */
@@ -15,6 +16,7 @@ import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import type { StateNode } from "../chain/state-tree.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
 import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
@@ -39,8 +41,11 @@ export interface LevelStoreOptions {
  * refuse the previous one) whenever a key space or a stored value changes shape.
  *   1  the layout before the version key existed (a store without "format")
  *   2  the same layout, with the version key
+ *   3  block headers carry a stateRoot; the "state" key space holds the state tree. A store of format 1
+ *      or 2 holding blocks is refused (its chain has no state roots: it cannot be migrated, only
+ *      replaced by a chain of this release); an empty one is stamped 3.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 
 export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true };
 
@@ -55,6 +60,7 @@ export class LevelStore implements ChainStore {
   private readonly holders: Sub;
   private readonly meta: Sub;
   private readonly evidence: Sub;
+  private readonly state: Sub;
   private tip: ChainTip | null = null;
 
   private constructor(
@@ -71,6 +77,7 @@ export class LevelStore implements ChainStore {
     this.holders = sub("holders");
     this.meta = sub("meta");
     this.evidence = sub("evidence");
+    this.state = sub("state");
   }
 
   /**
@@ -120,7 +127,14 @@ export class LevelStore implements ChainStore {
       );
     }
     if (version === STORE_FORMAT_VERSION) return;
-    // 1 → 2: the layout did not change, only the key is added. Synced, so the migration happens once.
+    // 1, 2 → 3: blocks of those formats have no stateRoot; only an empty store can move up.
+    if ((await this.meta.get("head")) !== undefined) {
+      throw new LedgerError(
+        "CONFIG",
+        `store at ${path} has format version ${version}: its chain's blocks carry no state root (format ${STORE_FORMAT_VERSION}), so this certchain cannot read it; keep running the release that wrote it, or start a new chain`,
+      );
+    }
+    // Empty: stamp it. Synced, so this happens once.
     const batch = this.db.batch();
     batch.put("format", { version: STORE_FORMAT_VERSION }, { sublevel: this.meta as never });
     await batch.write({ sync: true });
@@ -179,10 +193,17 @@ export class LevelStore implements ChainStore {
     for (const e of effects.holders) {
       batch.put(`${e.commitment}!${e.certificateType}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.holders as never });
     }
+    // The state tree's changed nodes, in the block's batch: the tree and the head move together.
+    for (const [path, node] of effects.stateNodes) batch.put(path, node as unknown as Json, { sublevel: this.state as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all.
     await batch.write({ sync: this.syncWrites });
     this.tip = tip;
+  }
+
+  async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    if (paths.length === 0) return [];
+    return ((await this.state.getMany(paths)) as unknown as Array<StateNode | undefined>).map((n) => n ?? null);
   }
 
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {

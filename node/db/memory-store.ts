@@ -3,6 +3,7 @@ import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import type { StateNode } from "../chain/state-tree.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
 import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
@@ -21,6 +22,8 @@ export class MemoryStore implements ChainStore {
   private readonly holders = new Map<string, string[]>();
   private signing: unknown = null;
   private readonly evidence = new Map<string, Evidence>();
+  /** The state tree's nodes by path. */
+  private readonly state = new Map<string, StateNode>();
   /** Certificate ids in order, rebuilt lazily after a commit adds one. */
   private sortedIds: string[] | null = null;
 
@@ -58,8 +61,12 @@ export class MemoryStore implements ChainStore {
       this.certs.set(id, clone(rec));
     }
     for (const e of effects.holders) this.holders.set(holderKeyString(e), [...(this.holders.get(holderKeyString(e)) ?? []), e.id]);
+    for (const [path, node] of effects.stateNodes) this.state.set(path, node);
     for (const e of effects.issued) this.issued.push({ department: e.department, certificateId: e.id, height: h.height, index: e.index });
     this.tip = { height: h.height, hash: block.hash, time: h.time };
+  }
+  async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    return paths.map((p) => this.state.get(p) ?? null);
   }
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return keys.map((k) => [...(this.holders.get(holderKeyString(k)) ?? [])]);

@@ -32,7 +32,7 @@ import { createLogger, setLogLevel } from "../../node/logger.js";
 import { GossipEdge } from "../../node/network/gossip-edge.js";
 import { PeerPenalties } from "../../node/network/penalties.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
-import { DAY, DEFAULT_TEMPLATE, T0, appliedReceipts, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
+import { DAY, DEFAULT_TEMPLATE, T0, appliedReceipts, claimedResults, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { makeProofChain, servingSync } from "../helpers/proof-chain.js";
 import { anyNumber, anyString, bytesOf, inputOf, junk, mutantOf } from "./arb.js";
@@ -99,7 +99,7 @@ function sampleMessages(chain: ReturnType<typeof makeTestChain>): unknown[] {
   const key = (i: number): string => validatorKeys[i]?.privateKey as string;
   const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
   const proposer = spec.proposerIndex(1, 0);
-  const block = buildBlock(spec, genesisTip(spec), proposer, T0 + 500, txs, appliedReceipts(txs));
+  const block = buildBlock(spec, genesisTip(spec), proposer, T0 + 500, txs, claimedResults(txs));
   const hash = blockHash(block.header);
   const prepare = signMessage(spec, key(1), 1, { kind: "prepare", height: 1, round: 0, blockHash: hash });
   return [

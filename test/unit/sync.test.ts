@@ -7,13 +7,14 @@ import assert from "node:assert/strict";
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
 import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 import { checkTransaction } from "../../node/chain/tx.js";
+import { executeBlock } from "../../node/chain/state.js";
 import type { CommittedBlock } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { BlockSync, type SyncNetwork, defaultSyncOptions } from "../../node/sync/sync.js";
-import { appliedReceipts, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
 const chain = makeTestChain(4);
@@ -23,15 +24,18 @@ const spec = chain.spec;
  * Two committed blocks: height 1 and 2, each with a quorum of seals. `lieAt` names a height whose
  * header commits to receipts its execution does not produce (a quorum beyond f signed it).
  */
-function honestChain(lieAt = 0): CommittedBlock[] {
+async function honestChain(lieAt = 0): Promise<CommittedBlock[]> {
   const out: CommittedBlock[] = [];
   let tip = genesisTip(spec);
+  const state = new MemoryStore();
   for (let h = 1; h <= 2; h++) {
     const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-    const receipts = appliedReceipts(txs);
+    const effects = await executeBlock(spec, state, h, T0 + h * 1000, txs);
+    const receipts = [...effects.receipts];
     if (h === lieAt) receipts[0] = { txHash: txs[0]?.hash as string, status: "rejected", code: "TX_CERT_EXISTS", message: "forged" };
-    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs, receipts);
+    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs, { receipts, stateRoot: effects.stateRoot });
     const hash = blockHash(block.header);
+    await state.commitBlock({ block, commit: { height: h, round: 0, blockHash: hash, seals: [] }, hash, receipts }, effects);
     const seals = [0, 1, 2].map((v) => ({
       validator: v,
       signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, h, 0, hash)),
@@ -76,7 +80,7 @@ describe("catch-up checks what peers serve", () => {
   after(() => setLogLevel("info"));
 
   it("applies honestly committed blocks", async () => {
-    assert.equal(await syncFrom(honestChain()), 2);
+    assert.equal(await syncFrom(await honestChain()), 2);
   });
 
   const forged: Array<[string, (c: CommittedBlock[]) => void, number]> = [
@@ -108,18 +112,18 @@ describe("catch-up checks what peers serve", () => {
   ];
   for (const [name, forge, expected] of forged) {
     it(`stops at ${name}`, async () => {
-      const served = honestChain();
+      const served = await honestChain();
       forge(served);
       assert.equal(await syncFrom(served), expected, name);
     });
   }
 
   it("stops at a sealed block whose resultsRoot is not what executing it yields", async () => {
-    assert.equal(await syncFrom(honestChain(2)), 1);
+    assert.equal(await syncFrom(await honestChain(2)), 1);
   });
 
   it("gives up on a peer that claims a higher head but serves nothing new", async () => {
-    const [first] = honestChain();
+    const [first] = await honestChain();
     let requests = 0;
     const f = await follower(async (_peer, name) => {
       requests++;
@@ -136,7 +140,7 @@ describe("catch-up checks what peers serve", () => {
   });
 
   it("knows the head each connected peer reported, and forgets it when the peer goes away (readiness)", async () => {
-    const served = honestChain();
+    const served = await honestChain();
     let peers = ["peer"];
     const f = await follower(
       async (_peer, name) => answer(name === "status" ? { height: served.length, hash: "x" } : { blocks: served }),
