@@ -1,29 +1,62 @@
 /**
  * Building a certificate's proof bundle from a node's store (docs/proof-format.md): each transaction
  * in the record's history with its receipt, both Merkle inclusion proofs, its block header and commit
- * certificate, plus the newest block as the "as of" point.
+ * certificate, the newest block as the "as of" point, and the record's state (or, for an unknown id,
+ * its absence) proven under that block's state root.
  */
 import type { ChainSpec } from "../chain/genesis.js";
 import { receiptHash } from "../chain/block.js";
+import { certificateState, stateKey, stateValue } from "../chain/certificate-state.js";
 import { merkleProof } from "../chain/merkle.js";
+import { buildStateProof, stateProofValue } from "../chain/state-tree.js";
 import { txHash } from "../chain/tx.js";
+import type { CertificateRecord } from "../chain/types.js";
 import type { ChainStore } from "./store.js";
 import { LedgerError } from "../errors.js";
 import { PROOF_FORMAT, type ProofBundle, type ProofEvent } from "../chain/proof/bundle.js";
 
-/** The bundle for certificate `id`, or null when the chain has no such certificate. */
+/** Attempts at reading one consistent view while blocks are being committed. */
+const CONSISTENT_READ_ATTEMPTS = 5;
+
+/**
+ * The bundle for certificate `id`: its proof of state, or for an id the chain does not hold, a proof
+ * of absence (no events). Null only before the first block.
+ */
 export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: string): Promise<ProofBundle | null> {
-  const record = await store.getCertificate(id);
-  if (record === null) return null;
-  const head = store.head();
-  if (head === null) return null;
+  const key = stateKey(id);
+  for (let attempt = 0; attempt < CONSISTENT_READ_ATTEMPTS; attempt++) {
+    const head = store.head();
+    if (head === null) return null;
+    const record = await store.getCertificate(id);
+    const state = await buildStateProof(store, key);
+    const latest = await store.getBlock(head.height);
+    if (latest === null) throw new LedgerError("STORE_CORRUPT", `head block ${head.height} is missing`);
+    // A block committed between these reads: the tree, the record and the head must be of one block.
+    const proven = stateProofValue(latest.block.header.stateRoot, key, state);
+    if (proven !== (record === null ? "absent" : stateValue(certificateState(record)))) continue;
+    return {
+      format: PROOF_FORMAT,
+      chainId: spec.chainId,
+      genesisHash: spec.genesisHash,
+      genesis: spec.genesis,
+      certificateId: id,
+      events: record === null ? [] : await proofEvents(store, record),
+      latest: { header: latest.block.header, commit: latest.commit },
+      state,
+    };
+  }
+  throw new LedgerError("NOT_READY", `certificate ${id}: the chain moved on while its proof was read; ask again`);
+}
+
+/** Each transaction of the record's history, proven included and applied in its block. */
+async function proofEvents(store: ChainStore, record: CertificateRecord): Promise<ProofEvent[]> {
   const events: ProofEvent[] = [];
   for (const e of record.history) {
     const stored = await store.getBlock(e.height);
     const tx = stored?.block.txs[e.index];
     const receipt = stored?.receipts[e.index];
     if (stored === null || tx === undefined || receipt === undefined) {
-      throw new LedgerError("STORE_CORRUPT", `certificate ${id}: block ${e.height} lacks transaction ${e.index}`);
+      throw new LedgerError("STORE_CORRUPT", `certificate ${record.id}: block ${e.height} lacks transaction ${e.index}`);
     }
     events.push({
       header: stored.block.header,
@@ -35,15 +68,5 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
       receiptProof: merkleProof(stored.receipts.map(receiptHash), e.index),
     });
   }
-  const latest = await store.getBlock(head.height);
-  if (latest === null) throw new LedgerError("STORE_CORRUPT", `head block ${head.height} is missing`);
-  return {
-    format: PROOF_FORMAT,
-    chainId: spec.chainId,
-    genesisHash: spec.genesisHash,
-    genesis: spec.genesis,
-    certificateId: id,
-    events,
-    latest: { header: latest.block.header, commit: latest.commit },
-  };
+  return events;
 }
