@@ -7,7 +7,8 @@
  * whatever order the keys arrived in, and an update costs about log2(n) hashes, not 256.
  *
  * Nodes are addressed by their path ("" the root, "0", "01", …) and read through `StateTreeReader`,
- * so the tree lives in the store (node/db) and only the paths a block touches are read. Keys are
+ * so the tree lives in the store (node/db) and only the paths a block touches are read; an inner
+ * node keeps its children's hashes, so a path's siblings come with it. Keys are
  * never removed (certificate records are never deleted), so a stored node is only ever replaced.
  * Pure: the browser verifier checks proofs with `stateProofValue`.
  */
@@ -19,14 +20,12 @@ export const EMPTY_STATE_ROOT = bytesToHex(taggedHash(Domain.STATE_EMPTY));
 
 const KEY_BITS = 256;
 
-/** A stored node: an inner node's hash, or a leaf's hash with its key and value (hex digests). */
-export interface StateNode {
-  h: string;
-  /** Leaf only: the key. */
-  k?: string;
-  /** Leaf only: the value's digest. */
-  v?: string;
-}
+/**
+ * A stored node, 97 bytes: a kind byte, then the node's hash, then for an inner node (kind 0) its left
+ * and right children's hashes (so a sibling's hash is read with its parent), for a leaf (kind 1) its
+ * key and value digest.
+ */
+export type StateNode = Uint8Array;
 
 /** Read access to the stored nodes, by path; null where nothing is stored. One round trip per call. */
 export interface StateTreeReader {
@@ -37,6 +36,22 @@ export interface StateTreeReader {
 export interface StateTreeUpdate {
   root: string;
   nodes: Map<string, StateNode>;
+}
+
+const INNER = 0;
+const LEAF = 1;
+const isLeaf = (node: StateNode): boolean => node[0] === LEAF;
+const hashOf = (node: StateNode): Uint8Array => node.subarray(1, 33);
+/** An inner node's child hash (bit 0 left, 1 right); a leaf's key (0) or value (1). */
+const second = (node: StateNode, bit: number): Uint8Array => node.subarray(33 + 32 * bit, 65 + 32 * bit);
+
+function encodeNode(kind: number, hash: Uint8Array, a: Uint8Array, b: Uint8Array): StateNode {
+  const node = new Uint8Array(97);
+  node[0] = kind;
+  node.set(hash, 1);
+  node.set(a, 33);
+  node.set(b, 65);
+  return node;
 }
 
 /** What proves a key's value, or its absence, under a root (docs/proof-format.md §8). */
@@ -65,80 +80,103 @@ export function keyBits(key: string): string {
   return bits;
 }
 
+/** An update's entry: the key as bytes (its path bits) and hex, and the value digest. */
 interface Entry {
-  bits: string;
+  bytes: Uint8Array;
   key: string;
-  value: string;
+  value: Uint8Array;
+}
+
+const bitAt = (bytes: Uint8Array, depth: number): number => ((bytes[depth >> 3] as number) >> (7 - (depth & 7))) & 1;
+
+const EMPTY_BYTES = hexToBytes(EMPTY_STATE_ROOT);
+
+/** Entries sorted by key (hex order is path order), so a subtree's entries are a range of them. */
+function sortedEntries(map: Map<string, string>): Entry[] {
+  return [...map.keys()].sort().map((key) => ({ bytes: hexToBytes(key), key, value: hexToBytes(map.get(key) as string) }));
+}
+
+/** The first index in [lo, hi) whose bit `depth` is 1 (the range shares the bits above it, so it is sorted by this one). */
+function splitAt(list: Entry[], lo: number, hi: number, depth: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bitAt((list[mid] as Entry).bytes, depth) === 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * Set `updates` (key → value digest) in the tree `reader` holds and return the new root with the nodes
- * to write. Reads level by level (one `getStateNodes` per depth the update reaches), hashes each
- * changed node once.
+ * to write. Reads level by level the nodes on the updated paths (one `getStateNodes` per depth the
+ * update reaches; siblings' hashes come with their parents) and hashes each changed node once.
  */
 export async function updateStateTree(reader: StateTreeReader, updates: Map<string, string>): Promise<StateTreeUpdate> {
   const known = new Map<string, StateNode | null>();
   const nodes = new Map<string, StateNode>();
-  const entries = [...updates].map(([key, value]): Entry => ({ bits: keyBits(key), key, value }));
-  // Descend: read each level's nodes on the updated paths, and the untouched siblings whose hash is needed.
-  let frontier: Array<{ path: string; entries: Entry[] }> = [{ path: "", entries }];
-  let siblings: string[] = [];
+  const entries = sortedEntries(updates);
+  if (entries.length === 0) return { root: await stateTreeRoot(reader), nodes };
+  // Descend: read each level's nodes on the updated paths.
+  type Range = { path: string; lo: number; hi: number };
+  let frontier: Range[] = [{ path: "", lo: 0, hi: entries.length }];
   while (frontier.length > 0) {
-    const paths = [...frontier.map((f) => f.path), ...siblings];
-    const read = await reader.getStateNodes(paths);
-    for (const [i, path] of paths.entries()) known.set(path, read[i] ?? null);
-    siblings = [];
-    const next: typeof frontier = [];
-    for (const f of frontier) {
-      const node = known.get(f.path) ?? null;
-      if (node === null || node.k !== undefined || f.entries.length === 0) continue; // empty or a leaf: rebuilt below
-      for (const bit of ["0", "1"]) {
-        const below = f.entries.filter((e) => e.bits[f.path.length] === bit);
-        if (below.length > 0) next.push({ path: f.path + bit, entries: below });
-        else siblings.push(f.path + bit);
-      }
+    const read = await reader.getStateNodes(frontier.map((f) => f.path));
+    const next: Range[] = [];
+    for (const [i, f] of frontier.entries()) {
+      const node = read[i] ?? null;
+      known.set(f.path, node);
+      if (node === null || isLeaf(node)) continue; // empty or a leaf: rebuilt below
+      const mid = splitAt(entries, f.lo, f.hi, f.path.length);
+      if (mid > f.lo) next.push({ path: `${f.path}0`, lo: f.lo, hi: mid });
+      if (f.hi > mid) next.push({ path: `${f.path}1`, lo: mid, hi: f.hi });
     }
     frontier = next;
   }
-  const write = (path: string, node: StateNode): string => {
+  const inner = (path: string, left: Uint8Array, right: Uint8Array): Uint8Array => {
+    const node = encodeNode(INNER, taggedHash(Domain.STATE_NODE, left, right), left, right);
     nodes.set(path, node);
-    return node.h;
+    return hashOf(node);
   };
-  // A subtree that was empty or one leaf: built afresh from its entries (none stored below it).
-  const fresh = (path: string, list: Entry[]): string => {
-    if (list.length === 0) return EMPTY_STATE_ROOT;
-    if (list.length === 1) {
-      const e = list[0] as Entry;
-      return write(path, { h: stateLeafHash(e.key, e.value), k: e.key, v: e.value });
+  // A subtree that was empty or one leaf: built afresh from the sorted entries list[lo, hi) (none stored below it).
+  const fresh = (path: string, list: Entry[], lo: number, hi: number): Uint8Array => {
+    if (hi === lo) return EMPTY_BYTES;
+    if (hi - lo === 1) {
+      const e = list[lo] as Entry;
+      const node = encodeNode(LEAF, taggedHash(Domain.STATE_LEAF, e.bytes, e.value), e.bytes, e.value);
+      nodes.set(path, node);
+      return hashOf(node);
     }
-    const d = path.length;
-    const left = fresh(`${path}0`, list.filter((e) => e.bits[d] === "0"));
-    const right = fresh(`${path}1`, list.filter((e) => e.bits[d] === "1"));
-    return write(path, { h: innerHash(left, right) });
+    const mid = splitAt(list, lo, hi, path.length);
+    return inner(path, fresh(`${path}0`, list, lo, mid), fresh(`${path}1`, list, mid, hi));
   };
-  const rebuild = (path: string, list: Entry[]): string => {
+  // The subtree at `path` with the entries [lo, hi) (at least one) set in it.
+  const rebuild = (path: string, lo: number, hi: number): Uint8Array => {
     const node = known.get(path) ?? null;
-    if (list.length === 0) return node?.h ?? EMPTY_STATE_ROOT;
-    if (node !== null && node.k === undefined) {
-      const d = path.length;
-      const left = rebuild(`${path}0`, list.filter((e) => e.bits[d] === "0"));
-      const right = rebuild(`${path}1`, list.filter((e) => e.bits[d] === "1"));
-      return write(path, { h: innerHash(left, right) });
+    if (node !== null && !isLeaf(node)) {
+      const mid = splitAt(entries, lo, hi, path.length);
+      const left = mid > lo ? rebuild(`${path}0`, lo, mid) : second(node, 0);
+      const right = hi > mid ? rebuild(`${path}1`, mid, hi) : second(node, 1);
+      return inner(path, left, right);
     }
+    if (node === null) return fresh(path, entries, lo, hi);
     // The leaf already here stays, unless an update replaces its value.
-    if (node?.k !== undefined && !updates.has(node.k)) list = [...list, { bits: keyBits(node.k), key: node.k, value: node.v as string }];
-    return fresh(path, list);
+    const key = bytesToHex(second(node, 0));
+    if (updates.has(key)) return fresh(path, entries, lo, hi);
+    const list = entries.slice(lo, hi);
+    const at = list.findIndex((e) => e.key > key);
+    list.splice(at === -1 ? list.length : at, 0, { bytes: second(node, 0), key, value: second(node, 1) });
+    return fresh(path, list, 0, list.length);
   };
-  return { root: rebuild("", entries), nodes };
+  return { root: bytesToHex(rebuild("", 0, entries.length)), nodes };
 }
 
 /** The current root of the tree `reader` holds. */
 export async function stateTreeRoot(reader: StateTreeReader): Promise<string> {
   const [root] = await reader.getStateNodes([""]);
-  return root?.h ?? EMPTY_STATE_ROOT;
+  return root === null || root === undefined ? EMPTY_STATE_ROOT : bytesToHex(hashOf(root));
 }
 
-/** Paths read per round trip when building a proof: 16 levels, the path and its siblings. */
+/** Levels read per round trip when building a proof. */
 const PROOF_LEVELS_PER_READ = 16;
 
 /** The proof of `key`'s value or absence in the tree `reader` holds. */
@@ -147,13 +185,12 @@ export async function buildStateProof(reader: StateTreeReader, key: string): Pro
   const siblings: string[] = [];
   for (let from = 0; from <= KEY_BITS; from += PROOF_LEVELS_PER_READ) {
     const depths = Array.from({ length: Math.min(PROOF_LEVELS_PER_READ, KEY_BITS + 1 - from) }, (_, i) => from + i);
-    const paths = depths.flatMap((d) => [bits.slice(0, d), d === 0 ? "" : bits.slice(0, d - 1) + (bits[d - 1] === "0" ? "1" : "0")]);
-    const read = await reader.getStateNodes(paths);
+    const read = await reader.getStateNodes(depths.map((d) => bits.slice(0, d)));
     for (const [i, d] of depths.entries()) {
-      const node = read[2 * i] ?? null;
-      if (d > 0) siblings.push(read[2 * i + 1]?.h ?? EMPTY_STATE_ROOT);
+      const node = read[i] ?? null;
       if (node === null) return { siblings, leaf: null };
-      if (node.k !== undefined) return { siblings, leaf: { key: node.k, value: node.v as string } };
+      if (isLeaf(node)) return { siblings, leaf: { key: bytesToHex(second(node, 0)), value: bytesToHex(second(node, 1)) } };
+      siblings.push(bytesToHex(second(node, bits[d] === "0" ? 1 : 0)));
     }
   }
   // invariant: a path ends in a leaf or an empty subtree by depth 256
@@ -190,22 +227,12 @@ export function stateProofValue(root: string, key: string, proof: StateProof): s
 
 /** The root of the tree holding exactly `entries` (key → value digest), computed from scratch: for tests and audits. */
 export function stateRootOf(entries: Map<string, string>): string {
-  const build = (depth: number, list: Entry[]): string => {
-    if (list.length === 0) return EMPTY_STATE_ROOT;
-    if (list.length === 1) return stateLeafHash((list[0] as Entry).key, (list[0] as Entry).value);
-    return innerHash(
-      build(
-        depth + 1,
-        list.filter((e) => e.bits[depth] === "0"),
-      ),
-      build(
-        depth + 1,
-        list.filter((e) => e.bits[depth] === "1"),
-      ),
-    );
+  const list = sortedEntries(entries);
+  const build = (depth: number, lo: number, hi: number): Uint8Array => {
+    if (hi === lo) return EMPTY_BYTES;
+    if (hi - lo === 1) return taggedHash(Domain.STATE_LEAF, (list[lo] as Entry).bytes, (list[lo] as Entry).value);
+    const mid = splitAt(list, lo, hi, depth);
+    return taggedHash(Domain.STATE_NODE, build(depth + 1, lo, mid), build(depth + 1, mid, hi));
   };
-  return build(
-    0,
-    [...entries].map(([key, value]) => ({ bits: keyBits(key), key, value })),
-  );
+  return bytesToHex(build(0, 0, list.length));
 }

@@ -7,7 +7,7 @@
  *   issued   department!height!index → certificate id (issuance feed)
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
- *   state    path ("" the root, then "0"/"1" per level) → StateNode (the state tree, chain/state-tree.ts)
+ *   state    path ("" the root, then "0"/"1" per level) → StateNode, 97 raw bytes (the state tree, chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed)
  */
@@ -47,6 +47,13 @@ export interface LevelStoreOptions {
  */
 export const STORE_FORMAT_VERSION = 3;
 
+/**
+ * The state tree's nodes this close to the root are kept in memory once read (at most 2^15 − 1 of
+ * them, a few MB): every block touches the top levels, so this saves most of a block's tree reads.
+ * The rest of the tree stays on disk.
+ */
+const STATE_CACHE_DEPTH = 14;
+
 export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true };
 
 /** The node's chain store on LevelDB: one atomic synced batch per committed block. */
@@ -60,8 +67,13 @@ export class LevelStore implements ChainStore {
   private readonly holders: Sub;
   private readonly meta: Sub;
   private readonly evidence: Sub;
+  /** Raw bytes, not JSON (valueEncoding "view"). */
   private readonly state: Sub;
   private tip: ChainTip | null = null;
+  /** Committed state-tree nodes of depth ≤ STATE_CACHE_DEPTH, by path. */
+  private readonly stateCache = new Map<string, StateNode | null>();
+  /** Counts commits, so a read that overlapped one does not fill the cache with what it replaced. */
+  private commits = 0;
 
   private constructor(
     path: string,
@@ -77,7 +89,7 @@ export class LevelStore implements ChainStore {
     this.holders = sub("holders");
     this.meta = sub("meta");
     this.evidence = sub("evidence");
-    this.state = sub("state");
+    this.state = this.db.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }) as unknown as Sub;
   }
 
   /**
@@ -198,12 +210,23 @@ export class LevelStore implements ChainStore {
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all.
     await batch.write({ sync: this.syncWrites });
+    this.commits++;
+    for (const [path, node] of effects.stateNodes) if (path.length <= STATE_CACHE_DEPTH) this.stateCache.set(path, node);
     this.tip = tip;
   }
 
   async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
-    if (paths.length === 0) return [];
-    return ((await this.state.getMany(paths)) as unknown as Array<StateNode | undefined>).map((n) => n ?? null);
+    const out: Array<StateNode | null> = paths.map((p) => this.stateCache.get(p) ?? null);
+    const missing = paths.filter((p) => p.length > STATE_CACHE_DEPTH || !this.stateCache.has(p));
+    if (missing.length === 0) return out;
+    const commitsBefore = this.commits;
+    const read = (await this.state.getMany(missing)) as unknown as Array<StateNode | undefined>;
+    const byPath = new Map(missing.map((p, i) => [p, read[i] ?? null]));
+    for (const [i, p] of paths.entries()) if (byPath.has(p)) out[i] = byPath.get(p) ?? null;
+    if (this.commits === commitsBefore) {
+      for (const [p, node] of byPath) if (p.length <= STATE_CACHE_DEPTH) this.stateCache.set(p, node);
+    }
+    return out;
   }
 
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
