@@ -1,5 +1,5 @@
 /**
- * What the state tree holds of a certificate (docs/proof-format.md §8): its current state as a
+ * What the state tree holds of a certificate (docs/proof-format.md §7): its current state as a
  * verifier needs it, keyed by H(STATE_KEY, id). A proof bundle's events replay into exactly this
  * value, so a bundle that leaves out a later transaction (a revocation, a renewal) cannot match the
  * newest block's state root.

@@ -1,5 +1,5 @@
 /**
- * The state tree: a compact sparse Merkle tree over 256-bit keys (docs/proof-format.md §8). A key's
+ * The state tree: a compact sparse Merkle tree over 256-bit keys (docs/proof-format.md §7). A key's
  * path is its bits, most significant first. A subtree holding no key is empty (its hash the constant
  * EMPTY_STATE_ROOT, nothing stored); a subtree holding one key is that key's leaf, placed as high as it
  * is alone (so a leaf sits one level below the longest prefix it shares with another key); any other
@@ -45,16 +45,29 @@ const hashOf = (node: StateNode): Uint8Array => node.subarray(1, 33);
 /** An inner node's child hash (bit 0 left, 1 right); a leaf's key (0) or value (1). */
 const second = (node: StateNode, bit: number): Uint8Array => node.subarray(33 + 32 * bit, 65 + 32 * bit);
 
-function encodeNode(kind: number, hash: Uint8Array, a: Uint8Array, b: Uint8Array): StateNode {
-  const node = new Uint8Array(97);
-  node[0] = kind;
-  node.set(hash, 1);
-  node.set(a, 33);
-  node.set(b, 65);
-  return node;
+const NODE_BYTES = 97;
+const NODES_PER_CHUNK = 256;
+
+/** Nodes are cut from shared chunks: one allocation per 256 nodes, not one per node (the garbage collector's share). */
+class NodeAllocator {
+  private chunk = new Uint8Array(0);
+  private used = 0;
+  encode(kind: number, hash: Uint8Array, a: Uint8Array, b: Uint8Array): StateNode {
+    if (this.used === this.chunk.length) {
+      this.chunk = new Uint8Array(NODE_BYTES * NODES_PER_CHUNK);
+      this.used = 0;
+    }
+    const node = this.chunk.subarray(this.used, this.used + NODE_BYTES);
+    this.used += NODE_BYTES;
+    node[0] = kind;
+    node.set(hash, 1);
+    node.set(a, 33);
+    node.set(b, 65);
+    return node;
+  }
 }
 
-/** What proves a key's value, or its absence, under a root (docs/proof-format.md §8). */
+/** What proves a key's value, or its absence, under a root (docs/proof-format.md §7). */
 export interface StateProof {
   /** The sibling of each node on the key's path, from the root's children down. */
   siblings: string[];
@@ -114,6 +127,7 @@ function splitAt(list: Entry[], lo: number, hi: number, depth: number): number {
 export async function updateStateTree(reader: StateTreeReader, updates: Map<string, string>): Promise<StateTreeUpdate> {
   const known = new Map<string, StateNode | null>();
   const nodes = new Map<string, StateNode>();
+  const alloc = new NodeAllocator();
   const entries = sortedEntries(updates);
   if (entries.length === 0) return { root: await stateTreeRoot(reader), nodes };
   // Descend: read each level's nodes on the updated paths.
@@ -133,7 +147,7 @@ export async function updateStateTree(reader: StateTreeReader, updates: Map<stri
     frontier = next;
   }
   const inner = (path: string, left: Uint8Array, right: Uint8Array): Uint8Array => {
-    const node = encodeNode(INNER, taggedHash(Domain.STATE_NODE, left, right), left, right);
+    const node = alloc.encode(INNER, taggedHash(Domain.STATE_NODE, left, right), left, right);
     nodes.set(path, node);
     return hashOf(node);
   };
@@ -142,7 +156,7 @@ export async function updateStateTree(reader: StateTreeReader, updates: Map<stri
     if (hi === lo) return EMPTY_BYTES;
     if (hi - lo === 1) {
       const e = list[lo] as Entry;
-      const node = encodeNode(LEAF, taggedHash(Domain.STATE_LEAF, e.bytes, e.value), e.bytes, e.value);
+      const node = alloc.encode(LEAF, taggedHash(Domain.STATE_LEAF, e.bytes, e.value), e.bytes, e.value);
       nodes.set(path, node);
       return hashOf(node);
     }

@@ -217,7 +217,7 @@ export interface BlockHeader {
   validatorsHash: string;
   /**
    * Root of the state tree after this block (chain/state-tree.ts): every certificate's current state,
-   * with proofs of inclusion and of absence (docs/proof-format.md §8).
+   * with proofs of inclusion and of absence (docs/proof-format.md §7).
    */
   stateRoot: string;
 }

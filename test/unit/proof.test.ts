@@ -27,6 +27,8 @@ import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { FORGERIES } from "../helpers/proof-forgeries.js";
+import { EMPTY_STATE_ROOT, stateRootOf } from "../../node/chain/state-tree.js";
+import { stateKey, stateValue } from "../../node/chain/certificate-state.js";
 
 let pc: ProofChain;
 const bundleOf = async (id: string): Promise<ProofBundle> => {
@@ -116,11 +118,34 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
       [6, 7],
       [4, 5],
     ].map(([i, n]): [string, () => string] => [`proof sides of index ${i} of ${n}`, () => `\`${JSON.stringify(merkleProofSides(i as number, n as number))}\``]),
+    ["state root of no certificate", () => EMPTY_STATE_ROOT],
+    ['state key of id `"BL-1"`', () => stateKey("BL-1")],
+    ['state root of `{"11"×32: "aa"×32}` (one leaf)', () => stateRootOf(new Map([[hex32("11"), hex32("aa")]]))],
+    [
+      'state root of `{"11"×32: "aa"×32, "33"×32: "bb"×32, "f0"×32: "cc"×32}`',
+      () => stateRootOf(new Map([[hex32("11"), hex32("aa")], [hex32("33"), hex32("bb")], [hex32("f0"), hex32("cc")]])),
+    ],
+    [
+      'state value of `{id:"BL-1", department:"d", certificateType:"t", holderCommitment:"11"×32, documentDigest:"22"×32, validFrom:1, validUntil:2, revoked:true, supersededBy:null, events:["33"×32,"44"×32]}`',
+      () =>
+        stateValue({
+          id: "BL-1",
+          department: "d",
+          certificateType: "t",
+          holderCommitment: hex32("11"),
+          documentDigest: hex32("22"),
+          validFrom: 1,
+          validUntil: 2,
+          revoked: true,
+          supersededBy: null,
+          events: [hex32("33"), hex32("44")],
+        }),
+    ],
   ];
 
   it("every row of the doc's table is recomputed by this code, and the table has no other rows", async () => {
     const doc = await readFile(new URL("../../../docs/proof-format.md", import.meta.url), "utf8");
-    const table = doc.slice(doc.indexOf("## 8. Test vectors"));
+    const table = doc.slice(doc.indexOf("## 9. Test vectors"));
     const docRows = new Map<string, string>();
     for (const line of table.split("\n")) {
       const m = /^\| (.+) \| `?([^`|]+)`? \|$/.exec(line);

@@ -23,6 +23,15 @@ import {
 import { certificateState, stateKey, stateValue } from "../../node/chain/certificate-state.js";
 import { Domain, taggedHash } from "../../node/crypto/hash.js";
 import { bytesToHex, hexToBytes } from "../../node/crypto/bytes.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
+import { executeBlock } from "../../node/chain/state.js";
+import { checkTransaction } from "../../node/chain/tx.js";
+import type { CertificateRecord } from "../../node/chain/types.js";
+import { LevelStore } from "../../node/db/level-store.js";
+import { T0, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 /** The tree in a Map of paths, as the stores keep it. */
 class MapTree implements StateTreeReader {
@@ -219,5 +228,46 @@ describe("certificate state", () => {
     ];
     for (const [i, v] of variants.entries()) assert.notEqual(stateValue(certificateState(v)), base, `variant ${i}`);
     assert.equal(stateValue(certificateState({ ...record, publicFields: { x: "y" } })), base, "public fields are the issue transaction's, proven by it");
+  });
+});
+
+describe("state tree in LevelStore", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-state-tree-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is written with each block and read back after a reopen: the root is the head's stateRoot, every proof verifies", async () => {
+    const chain = makeTestChain();
+    const path = join(dir, "db");
+    let store = await LevelStore.open({ path });
+    const ids: string[] = [];
+    for (let height = 1; height <= 3; height++) {
+      const tip = store.head() ?? genesisTip(chain.spec);
+      const docs = Array.from({ length: 5 }, () => licenceDocument(chain));
+      ids.push(...docs.map((d) => d.certificateId));
+      const txs = [...docs.map((d) => issueTx(chain, d)), ...(height === 3 ? [revokeTx(chain, ids[0] as string)] : [])].map((t) => checkTransaction(chain.spec, t));
+      const time = T0 + height * 1000;
+      const effects = await executeBlock(chain.spec, store, height, time, txs);
+      const block = buildBlock(chain.spec, tip, chain.spec.proposerIndex(height, 0), time, txs, effects);
+      const hash = blockHash(block.header);
+      await store.commitBlock({ block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
+      assert.equal(await stateTreeRoot(store), block.header.stateRoot, `block ${height}: the stored root is the header's`);
+    }
+    const root = (await store.getBlock(3))?.block.header.stateRoot as string;
+    await store.close();
+    store = await LevelStore.open({ path });
+    assert.equal(await stateTreeRoot(store), root, "after a reopen");
+    const records = await store.getCertificates(ids);
+    assert.equal(records[0]?.revoked, true);
+    for (const [i, id] of ids.entries()) {
+      const proven = stateProofValue(root, stateKey(id), await buildStateProof(store, stateKey(id)));
+      assert.equal(proven, stateValue(certificateState(records[i] as CertificateRecord)), id);
+    }
+    assert.equal(stateProofValue(root, stateKey("NOT-ISSUED"), await buildStateProof(store, stateKey("NOT-ISSUED"))), "absent");
+    await store.close();
   });
 });

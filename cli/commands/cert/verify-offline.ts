@@ -55,7 +55,7 @@ export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unk
   return { ...verdict, line, freshness, ...(warning === null ? {} : { warning }) };
 }
 
-/** A bundle without events is a proof of absence (docs/proof-format.md §8). */
+/** A bundle without events is a proof of absence (docs/proof-format.md §7). */
 function isAbsenceBundle(bundle: unknown): boolean {
   return typeof bundle === "object" && bundle !== null && Array.isArray((bundle as { events?: unknown }).events) && (bundle as { events: unknown[] }).events.length === 0;
 }

@@ -39,7 +39,7 @@ export interface ProofBundle {
   /** The newest block when the bundle was made: the "as of" point for expiry by block time. */
   latest: ProvenHeader;
   /**
-   * The certificate's state (or its absence) under `latest.header.stateRoot` (docs/proof-format.md §8):
+   * The certificate's state (or its absence) under `latest.header.stateRoot` (docs/proof-format.md §7):
    * the events must replay into exactly that state, so none can be left out.
    */
   state: StateProof;
