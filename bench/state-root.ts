@@ -38,7 +38,7 @@ class LevelTree implements StateTreeReader {
   }
 }
 
-const valueOf = (i: number, version: number): string => bytesToHex(taggedHash(Domain.STATE_VALUE, new TextEncoder().encode(`${i}/${version}`)));
+const valueDigest = (i: number, version: number): string => bytesToHex(taggedHash(Domain.STATE_VALUE, new TextEncoder().encode(`${i}/${version}`)));
 
 /** One block's figures. */
 export interface StateRootSample {
@@ -68,7 +68,7 @@ export async function measureStateRoot(sizes: number[], blockSize: number, block
       // Grow in large unsynced batches (filling is not what is measured).
       while (records < size) {
         const n = Math.min(20_000, size - records);
-        const fill = new Map(Array.from({ length: n }, (_, j) => [stateKey(`BENCH-${records + j}`), valueOf(records + j, 0)] as const));
+        const fill = new Map(Array.from({ length: n }, (_, j) => [stateKey(`BENCH-${records + j}`), valueDigest(records + j, 0)] as const));
         await tree.write((await updateStateTree(tree, fill)).nodes, false);
         records += n;
       }
@@ -76,14 +76,21 @@ export async function measureStateRoot(sizes: number[], blockSize: number, block
         for (const kind of ["issues", "revocations"] as const) {
           version++;
           const ids = Array.from({ length: blockSize }, (_, j) => (kind === "issues" ? records + j : Math.floor(Math.random() * records)));
-          const updates = new Map(ids.map((i) => [stateKey(`BENCH-${i}`), valueOf(i, version)] as const));
+          const updates = new Map(ids.map((i) => [stateKey(`BENCH-${i}`), valueDigest(i, version)] as const));
           const c0 = process.cpuUsage();
           const t0 = performance.now();
           const u = await updateStateTree(tree, updates);
           const t1 = performance.now();
           const cpu = process.cpuUsage(c0);
           await tree.write(u.nodes, false);
-          samples.push({ records, kind, updateMs: t1 - t0, updateCpuMs: (cpu.user + cpu.system) / 1000, writeMs: performance.now() - t1, nodesWritten: u.nodes.size });
+          samples.push({
+            records,
+            kind,
+            updateMs: t1 - t0,
+            updateCpuMs: (cpu.user + cpu.system) / 1000,
+            writeMs: performance.now() - t1,
+            nodesWritten: u.nodes.size,
+          });
           if (kind === "issues") records += blockSize;
         }
       }
@@ -128,7 +135,9 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const perTx = Math.round(((r.updateMs + r.writeMs) * 1000) / blockSize);
-    console.log(`| ${r.size.toLocaleString("en")} | ${blockSize} ${r.kind} | ${r.updateMs} ms | ${r.updateCpuMs} ms | ${r.writeMs} ms | ${r.nodes} | ${perTx} µs |`);
+    console.log(
+      `| ${r.size.toLocaleString("en")} | ${blockSize} ${r.kind} | ${r.updateMs} ms | ${r.updateCpuMs} ms | ${r.writeMs} ms | ${r.nodes} | ${perTx} µs |`,
+    );
   }
   console.log(JSON.stringify({ blockSize, rows }));
 }

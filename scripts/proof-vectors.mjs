@@ -28,7 +28,11 @@ for (const [name, doc] of [
   // A proof of absence: what GET /certificates/:id/proof serves (with 404) for an id the chain does not hold.
   const bundle = await bundleOf("BL-NEVER-ISSUED");
   verifyAbsence(bundle, genesis);
-  vectors.push({ name: "genuine: absent (no certificate of that id; the state proof ends in an empty subtree or another id's leaf)", bundle, expect: { absent: true } });
+  vectors.push({
+    name: "genuine: absent (no certificate of that id; the state proof ends in an empty subtree or another id's leaf)",
+    bundle,
+    expect: { absent: true },
+  });
 }
 for (const [name, forge, check] of FORGERIES) {
   const bundle = await bundleOf(pc.revoked.certificateId);

@@ -125,7 +125,10 @@ describe("e2e: the verification page in Chromium", () => {
       });
     });
     assert.equal(await attr(page, "#proof-check", "data-state"), "failed", (await page.textContent("#proof-result")) ?? "");
-    assert.match((await page.textContent("#proof-result")) ?? "", /in-browser check failed: the certificate's state at block 3 is not what the bundle's 1 event\(s\) give/);
+    assert.match(
+      (await page.textContent("#proof-result")) ?? "",
+      /in-browser check failed: the certificate's state at block 3 is not what the bundle's 1 event\(s\) give/,
+    );
     assert.deepEqual(problems, [], "no CSP violation or script error");
     await page.close();
   });

@@ -16,7 +16,7 @@ import { ConsensusGossipValidator } from "../../node/consensus/gossip-validator.
 import { decodeMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
-import { appliedReceipts, claimedResults, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { claimedResults, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
 const chain = makeTestChain(4);

@@ -7,7 +7,7 @@ import type { Block } from "../../node/chain/types.js";
 import { type BlockMessage, decodeMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 import { LedgerError } from "../../node/errors.js";
-import { T0, appliedReceipts, claimedResults, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
+import { T0, claimedResults, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const spec = chain.spec;

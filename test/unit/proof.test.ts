@@ -123,7 +123,14 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
     ['state root of `{"11"×32: "aa"×32}` (one leaf)', () => stateRootOf(new Map([[hex32("11"), hex32("aa")]]))],
     [
       'state root of `{"11"×32: "aa"×32, "33"×32: "bb"×32, "f0"×32: "cc"×32}`',
-      () => stateRootOf(new Map([[hex32("11"), hex32("aa")], [hex32("33"), hex32("bb")], [hex32("f0"), hex32("cc")]])),
+      () =>
+        stateRootOf(
+          new Map([
+            [hex32("11"), hex32("aa")],
+            [hex32("33"), hex32("bb")],
+            [hex32("f0"), hex32("cc")],
+          ]),
+        ),
     ],
     [
       'state value of `{id:"BL-1", department:"d", certificateType:"t", holderCommitment:"11"×32, documentDigest:"22"×32, validFrom:1, validUntil:2, revoked:true, supersededBy:null, events:["33"×32,"44"×32]}`',
@@ -204,15 +211,25 @@ describe("proof bundle: statuses", () => {
     assert.equal(absent.asOf.height, 3, "as of the newest block");
     const cli = offlineVerdict(absence, pc.chain.spec.genesis);
     assert.equal(cli.exitCode, EXIT.INVALID);
-    assert.match(cli.line, /^NOT VALID: unknown: the chain holds no certificate "BL-NEVER-ISSUED" as of block 3 .*proof of absence checked offline \(3-seal quorum\)$/);
+    assert.match(
+      cli.line,
+      /^NOT VALID: unknown: the chain holds no certificate "BL-NEVER-ISSUED" as of block 3 .*proof of absence checked offline \(3-seal quorum\)$/,
+    );
     // An issued certificate's bundle with its events dropped, renamed or with its state proof reused: refused.
     const issued = structuredClone(await bundleOf(pc.valid.certificateId));
     issued.events = [];
     assert.throws(() => verifyAbsence(issued, pc.chain.spec.genesis), refusedBy("state", /holds certificate BL-[^ ]+: it is not absent/));
     const renamed = { ...structuredClone(absence), certificateId: pc.valid.certificateId };
-    assert.throws(() => verifyAbsence(renamed, pc.chain.spec.genesis), refusedBy("state", /the proof does not lead to the state root of block 3|it is not absent/));
+    assert.throws(
+      () => verifyAbsence(renamed, pc.chain.spec.genesis),
+      refusedBy("state", /the proof does not lead to the state root of block 3|it is not absent/),
+    );
     assert.match(offlineVerdict(renamed, pc.chain.spec.genesis).line, /^NOT VALID: proof refused: /);
-    assert.throws(() => verifyBundle(absence, pc.chain.spec.genesis), refusedBy("history", /proves no transaction/), "a proof of absence proves no certificate");
+    assert.throws(
+      () => verifyBundle(absence, pc.chain.spec.genesis),
+      refusedBy("history", /proves no transaction/),
+      "a proof of absence proves no certificate",
+    );
   });
 
   it("without a trusted genesis, the embedded one is used and named by its chain id", async () => {

@@ -20,7 +20,7 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import type { EvidencePage } from "../../node/rpc/routes/evidence.js";
 import { type HttpError, httpError, notFound } from "../../node/rpc/http-errors.js";
 import { createRpcServer } from "../../node/rpc/server.js";
-import { appliedReceipts, claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
+import { claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
 
 /** A real, small ledger: one block per admitted transaction. */
 class MemoryBackend implements RpcBackend {

@@ -58,15 +58,29 @@ describe("state tree: shapes", () => {
   const cases: Array<[string, Array<[string, number]>, (leaf: (k: string, v: number) => string) => string]> = [
     ["no key: the empty root", [], () => E],
     ["one key: its leaf is the root", [[key("8"), 1]], (leaf) => leaf(key("8"), 1)],
-    ["keys differing in the first bit: two leaves under the root", [[key("0"), 1], [key("8"), 2]], (leaf) => inner(leaf(key("0"), 1), leaf(key("8"), 2))],
+    [
+      "keys differing in the first bit: two leaves under the root",
+      [
+        [key("0"), 1],
+        [key("8"), 2],
+      ],
+      (leaf) => inner(leaf(key("0"), 1), leaf(key("8"), 2)),
+    ],
     [
       "keys sharing the first bit (0100…, 0110…): an inner node with an empty sibling, then two leaves",
-      [[key("4"), 1], [key("6"), 2]],
+      [
+        [key("4"), 1],
+        [key("6"), 2],
+      ],
       (leaf) => inner(inner(E, inner(leaf(key("4"), 1), leaf(key("6"), 2))), E),
     ],
     [
       "three keys: a leaf stays as high as it is alone",
-      [[key("0"), 1], [key("c"), 2], [key("8"), 3]],
+      [
+        [key("0"), 1],
+        [key("c"), 2],
+        [key("8"), 3],
+      ],
       (leaf) => inner(leaf(key("0"), 1), inner(leaf(key("8"), 3), leaf(key("c"), 2))),
     ],
   ];
@@ -83,16 +97,37 @@ describe("state tree: shapes", () => {
 
   it("a value changed in place keeps the shape and writes only the path", async () => {
     const tree = new MapTree();
-    await tree.set(new Map([[key("0"), value(1)], [key("c"), value(2)], [key("8"), value(3)]]));
+    await tree.set(
+      new Map([
+        [key("0"), value(1)],
+        [key("c"), value(2)],
+        [key("8"), value(3)],
+      ]),
+    );
     const { root, written } = await tree.set(new Map([[key("8"), value(9)]]));
-    assert.equal(root, stateRootOf(new Map([[key("0"), value(1)], [key("c"), value(2)], [key("8"), value(9)]])));
+    assert.equal(
+      root,
+      stateRootOf(
+        new Map([
+          [key("0"), value(1)],
+          [key("c"), value(2)],
+          [key("8"), value(9)],
+        ]),
+      ),
+    );
     assert.equal(written, 3, "the leaf at 10, the inner node at 1 and the root");
   });
 });
 
 describe("state tree: proofs", () => {
   // 0000…, 0100…, 0110…, 1100…, 1111…: the subtree at 10 is empty.
-  const entries = new Map([[key("0"), value(1)], [key("4"), value(2)], [key("6"), value(3)], [key("c"), value(4)], [key("f"), value(5)]]);
+  const entries = new Map([
+    [key("0"), value(1)],
+    [key("4"), value(2)],
+    [key("6"), value(3)],
+    [key("c"), value(4)],
+    [key("f"), value(5)],
+  ]);
   let tree: MapTree;
   let root: string;
   before(async () => {
@@ -120,7 +155,12 @@ describe("state tree: proofs", () => {
   const forged: Array<[string, (p: StateProof) => void]> = [
     ["a changed sibling", (p) => (p.siblings[0] = value(7))],
     ["a sibling dropped", (p) => p.siblings.pop()],
-    ["another value in the leaf", (p) => p.leaf !== null && (p.leaf.value = value(8))],
+    [
+      "another value in the leaf",
+      (p) => {
+        if (p.leaf !== null) p.leaf.value = value(8);
+      },
+    ],
     ["the leaf removed (a claim of absence)", (p) => (p.leaf = null)],
   ];
   for (const [name, forge] of forged) {
@@ -153,7 +193,9 @@ describe("state tree: proofs", () => {
 describe("state tree: against a plain Map (property)", () => {
   const hexKey = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToHex);
   // Few distinct first bytes, so keys share long prefixes and leaves move down often.
-  const clusteredKey = fc.tuple(fc.constantFrom("00", "01", "80", "ff"), fc.uint8Array({ minLength: 31, maxLength: 31 })).map(([p, rest]) => p + bytesToHex(rest));
+  const clusteredKey = fc
+    .tuple(fc.constantFrom("00", "01", "80", "ff"), fc.uint8Array({ minLength: 31, maxLength: 31 }))
+    .map(([p, rest]) => p + bytesToHex(rest));
   const batches = fc.array(fc.array(fc.tuple(fc.oneof(hexKey, clusteredKey), fc.nat(1000)), { maxLength: 12 }), { minLength: 1, maxLength: 8 });
 
   it("any sequence of batches gives the Map's root; every key's proof verifies, and absent keys' too", async () => {
@@ -219,13 +261,12 @@ describe("certificate state", () => {
     assert.equal(stateKey("BL-1"), bytesToHex(taggedHash(Domain.STATE_KEY, new TextEncoder().encode("BL-1"))));
     assert.equal(keyBits(stateKey("BL-1")).length, 256);
     const base = stateValue(certificateState(record));
-    const revoked = { ...record, revoked: true, history: [...record.history, { action: "revoke" as const, txHash: "dd".repeat(32), height: 2, index: 0, time: 2 }] };
-    const variants = [
-      { ...record, revoked: true },
-      { ...record, supersededBy: "BL-2" },
-      revoked,
-      { ...record, validUntil: 3 },
-    ];
+    const revoked = {
+      ...record,
+      revoked: true,
+      history: [...record.history, { action: "revoke" as const, txHash: "dd".repeat(32), height: 2, index: 0, time: 2 }],
+    };
+    const variants = [{ ...record, revoked: true }, { ...record, supersededBy: "BL-2" }, revoked, { ...record, validUntil: 3 }];
     for (const [i, v] of variants.entries()) assert.notEqual(stateValue(certificateState(v)), base, `variant ${i}`);
     assert.equal(stateValue(certificateState({ ...record, publicFields: { x: "y" } })), base, "public fields are the issue transaction's, proven by it");
   });
@@ -249,7 +290,9 @@ describe("state tree in LevelStore", () => {
       const tip = store.head() ?? genesisTip(chain.spec);
       const docs = Array.from({ length: 5 }, () => licenceDocument(chain));
       ids.push(...docs.map((d) => d.certificateId));
-      const txs = [...docs.map((d) => issueTx(chain, d)), ...(height === 3 ? [revokeTx(chain, ids[0] as string)] : [])].map((t) => checkTransaction(chain.spec, t));
+      const txs = [...docs.map((d) => issueTx(chain, d)), ...(height === 3 ? [revokeTx(chain, ids[0] as string)] : [])].map((t) =>
+        checkTransaction(chain.spec, t),
+      );
       const time = T0 + height * 1000;
       const effects = await executeBlock(chain.spec, store, height, time, txs);
       const block = buildBlock(chain.spec, tip, chain.spec.proposerIndex(height, 0), time, txs, effects);

@@ -10,7 +10,7 @@ import type { CommitCertificate } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
-import { DAY, T0, appliedReceipts, claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
+import { DAY, T0, claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const check = (tx: unknown) => checkTransaction(chain.spec, tx);

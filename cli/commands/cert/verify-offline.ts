@@ -57,7 +57,12 @@ export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unk
 
 /** A bundle without events is a proof of absence (docs/proof-format.md §7). */
 function isAbsenceBundle(bundle: unknown): boolean {
-  return typeof bundle === "object" && bundle !== null && Array.isArray((bundle as { events?: unknown }).events) && (bundle as { events: unknown[] }).events.length === 0;
+  return (
+    typeof bundle === "object" &&
+    bundle !== null &&
+    Array.isArray((bundle as { events?: unknown }).events) &&
+    (bundle as { events: unknown[] }).events.length === 0
+  );
 }
 
 function absenceVerdict(bundle: unknown, genesis: Genesis): OfflineVerdict {
