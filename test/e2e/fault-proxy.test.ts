@@ -122,13 +122,24 @@ describe("e2e: a 4-node testnet through the fault proxy at a 50 ms round trip", 
     await waitFor(`node${via + 1} cut off`, async () => (await status(via)).peers.connected === 0, 10_000, 50);
     const spec = await loadGenesis(net.info.genesisFile);
     const txs = [1, 2].map(() => identityProofTx(spec, issuer, `PROXY-CUT-${++issued}`, `Holder ${issued}`));
-    const posted = await rpc<{ results: Array<{ hash: string; status: string }> }>(net.info.nodes[via]?.rpcUrl as string, "/txs", { method: "POST", body: { txs } });
-    assert.deepEqual(posted.body.results.map((r) => r.status), ["accepted", "accepted"]);
+    const posted = await rpc<{ results: Array<{ hash: string; status: string }> }>(net.info.nodes[via]?.rpcUrl as string, "/txs", {
+      method: "POST",
+      body: { txs },
+    });
+    assert.deepEqual(
+      posted.body.results.map((r) => r.status),
+      ["accepted", "accepted"],
+    );
     for (const i of [0, 1, 2, 3]) if (i !== via) assert.equal((await status(i)).mempool.size, 0, `node${i + 1} has not got them`);
     await isolate(via, false);
     for (const { hash } of posted.body.results) {
       for (const node of net.info.nodes) {
-        await waitFor(`${hash} committed on ${node.name}`, async () => (await rpc<{ status: string }>(node.rpcUrl, `/txs/${hash}`)).body.status === "committed", 30_000, 50);
+        await waitFor(
+          `${hash} committed on ${node.name}`,
+          async () => (await rpc<{ status: string }>(node.rpcUrl, `/txs/${hash}`)).body.status === "committed",
+          30_000,
+          50,
+        );
       }
     }
     const at = (await rpc<{ height: number }>(net.info.nodes[0]?.rpcUrl as string, `/txs/${posted.body.results[0]?.hash}`)).body.height;

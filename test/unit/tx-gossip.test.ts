@@ -57,7 +57,11 @@ describe("tx gossip: sent again until every configured peer has it", () => {
   function setup(opts: { subscribed: string[]; writable?: string[] }) {
     const clock = new ManualClock(0);
     const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: new MemoryStore() });
-    const net = { subscribed: opts.subscribed, writable: opts.writable ?? PEERS, sends: [] as Array<{ at: number; txs: number; resend: unknown; to: string[] }> };
+    const net = {
+      subscribed: opts.subscribed,
+      writable: opts.writable ?? PEERS,
+      sends: [] as Array<{ at: number; txs: number; resend: unknown; to: string[] }>,
+    };
     const gossip = new TxGossip(defaultTxGossipOptions, {
       mempool: pool,
       clock,
@@ -83,27 +87,26 @@ describe("tx gossip: sent again until every configured peer has it", () => {
       await settle();
       return checked;
     };
-    /** Run the clock until `ms` from now, letting publishes settle after each timer. */
+    /** Run the clock for about `ms`, letting publishes settle after each timer (the resend checks are RESEND_CHECK_MS apart). */
     const runFor = async (ms: number) => {
       const until = clock.now() + ms;
       await settle();
-      while (clock.pending > 0 && nextDue(clock) <= until) {
+      while (clock.pending > 0 && clock.now() + RESEND_CHECK_MS <= until) {
         clock.fireNext();
         await settle();
       }
     };
     return { clock, pool, net, gossip, post, runFor };
   }
-  const nextDue = (clock: ManualClock): number => {
-    // ManualClock has no peek: fire times are multiples of RESEND_CHECK_MS from the flush on
-    return clock.now() + RESEND_CHECK_MS;
-  };
 
   it("a batch that reached every peer is not sent again", async () => {
     const t = setup({ subscribed: [...PEERS] });
     await t.post(2);
     await t.runFor(10_000);
-    assert.deepEqual(t.net.sends.map((s) => s.to.length), [3]);
+    assert.deepEqual(
+      t.net.sends.map((s) => s.to.length),
+      [3],
+    );
     assert.equal(t.gossip.owedCount, 0);
     assert.equal(t.clock.pending, 0, "no timer left running");
   });
@@ -130,7 +133,13 @@ describe("tx gossip: sent again until every configured peer has it", () => {
     await t.post(1);
     t.net.subscribed = ["a", "c"];
     await t.runFor(RESEND_CHECK_MS);
-    assert.deepEqual(t.net.sends.map((s) => s.to), [["a", "b"], ["a", "c"]]);
+    assert.deepEqual(
+      t.net.sends.map((s) => s.to),
+      [
+        ["a", "b"],
+        ["a", "c"],
+      ],
+    );
     assert.equal(t.gossip.owedCount, 1, "b's connection is down now: still owed to all");
   });
 
@@ -140,7 +149,8 @@ describe("tx gossip: sent again until every configured peer has it", () => {
     await t.runFor(20_000);
     const gaps = t.net.sends.slice(1).map((s, i) => s.at - (t.net.sends[i]?.at ?? 0));
     assert.ok(gaps.length >= 5, `${gaps.length} sends again in 20 s`);
-    for (let i = 1; i < gaps.length; i++) assert.ok((gaps[i] as number) >= Math.min(2 * (gaps[i - 1] as number), RESEND_MAX_GAP_MS) - RESEND_CHECK_MS, `gaps ${gaps}`);
+    for (let i = 1; i < gaps.length; i++)
+      assert.ok((gaps[i] as number) >= Math.min(2 * (gaps[i - 1] as number), RESEND_MAX_GAP_MS) - RESEND_CHECK_MS, `gaps ${gaps}`);
     assert.ok(Math.max(...gaps) <= RESEND_MAX_GAP_MS + RESEND_CHECK_MS, `gaps ${gaps}`);
   });
 
