@@ -17,7 +17,7 @@ export interface MetricsSources {
   /** Whether the validator's signing state can be written (it votes only then), and failed writes. */
   signing(): { writable: boolean; failures: number };
   mempoolSize(): number;
-  peers(): { connected: number; configured: number };
+  peers(): { connected: number; configured: number; gossiping: number };
   gossip(): { rejected: number; published: number; received: number; banned: number };
   syncing(): boolean;
   /** The RPC server's socket counters (connection-guard.ts); undefined before it exists. */
@@ -95,6 +95,7 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_mempool_transactions", "Pending transactions", () => sources.mempoolSize());
   gauge("certchain_peers_connected", "Configured peers currently connected", () => sources.peers().connected);
   gauge("certchain_peers_configured", "Configured peers", () => sources.peers().configured);
+  gauge("certchain_peers_gossiping", "Configured peers subscribed to both gossip topics: those a publish reaches now", () => sources.peers().gossiping);
   gauge("certchain_peers_banned", "Configured peers refused for now for sending invalid gossip", () => sources.gossip().banned);
   gauge("certchain_syncing", "1 while catching up from a peer", () => (sources.syncing() ? 1 : 0));
   gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>

@@ -124,7 +124,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
-      peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount }),
+      peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount, gossiping: network.gossipPeers().length }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
       rpcConnections: () => rpcConnectionStats.get(rpc),
@@ -172,6 +172,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       log: log.child({ module: "txgossip" }),
       publish: (data) => network.publishTransactions(data),
       onAdmitted: () => driver.transactionsAvailable(),
+      peers: { configured: () => network.configuredPeerCount, subscribed: () => network.gossipPeers() },
     });
     const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
 

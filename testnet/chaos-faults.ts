@@ -5,7 +5,8 @@
  */
 import { rm } from "node:fs/promises";
 import type { Testnet } from "./testnet.js";
-import type { ChaosOptions, FaultKind } from "./chaos-options.js";
+import { type ChaosOptions, type FaultKind, RESET_EVERY_MS, SLOW_LINK } from "./chaos-options.js";
+import type { FaultProxy } from "./fault-proxy.js";
 import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
@@ -41,6 +42,10 @@ export interface FaultModules {
 export class FaultInjector {
   readonly records: FaultRecord[] = [];
   private readonly faulty = new Set<number>();
+  /** The repeating resets of `reset` faults in progress, by node. */
+  private readonly resetTimers = new Map<number, NodeJS.Timeout>();
+  /** Blackhole and slow faults in force, by node. */
+  private readonly linkFaults = new Map<number, "blackhole" | "slow">();
 
   constructor(private readonly modules: FaultModules) {}
 
@@ -148,7 +153,55 @@ export class FaultInjector {
         await rm(dataDir, { recursive: true, force: true });
         return;
       }
+      case "blackhole":
+      case "slow":
+        this.linkFaults.set(node, kind);
+        this.applyLinkFault(node, kind);
+        return;
+      case "reset": {
+        const name = this.name(node);
+        this.proxy().reset(name);
+        this.resetTimers.set(
+          node,
+          setInterval(() => this.proxy().reset(name), RESET_EVERY_MS),
+        );
+        return;
+      }
     }
+  }
+
+  /** Shape the node's links for a blackhole (what it sends) or slow fault (both ways). */
+  private applyLinkFault(node: number, kind: "blackhole" | "slow"): void {
+    for (const other of this.others(node)) {
+      if (kind === "blackhole") this.proxy().set(this.name(node), other, { blackhole: true });
+      else {
+        this.proxy().set(this.name(node), other, SLOW_LINK);
+        this.proxy().set(other, this.name(node), SLOW_LINK);
+      }
+    }
+  }
+
+  /** The testnet's fault proxy; link faults are only scheduled when there is one (checkChaosOptions). */
+  private proxy(): FaultProxy {
+    const proxy = this.modules.net.proxy;
+    // invariant: checkChaosOptions refuses link fault kinds without link conditions
+    if (proxy === null) throw new Error("link faults need the fault proxy");
+    return proxy;
+  }
+
+  private name(node: number): string {
+    return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
+  }
+
+  /** The names of the other nodes of the testnet. */
+  private others(node: number): string[] {
+    return this.modules.net.info.nodes.filter((_, i) => i !== node).map((n) => n.name);
+  }
+
+  /** Stop every repeating reset (an aborted run). */
+  stopResets(): void {
+    for (const t of this.resetTimers.values()) clearInterval(t);
+    this.resetTimers.clear();
   }
 
   private async heal(kind: FaultKind, node: number): Promise<void> {
@@ -158,6 +211,20 @@ export class FaultInjector {
         return;
       case "isolate":
         await this.isolate(node, false);
+        return;
+      case "blackhole":
+      case "slow":
+        this.linkFaults.delete(node);
+        for (const other of this.others(node)) {
+          this.proxy().clear(this.name(node), other);
+          this.proxy().clear(other, this.name(node));
+        }
+        // Another lane's link fault shares these links (--faulty 2 and more): keep it in force.
+        for (const [other, k] of this.linkFaults) this.applyLinkFault(other, k);
+        return;
+      case "reset":
+        clearInterval(this.resetTimers.get(node));
+        this.resetTimers.delete(node);
         return;
       default:
         await this.modules.net.restart(node); // resolves once the node answers GET /status

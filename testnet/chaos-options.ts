@@ -1,9 +1,19 @@
 /** Options of the chaos runner (kept apart so the CLI reads the defaults cheaply). */
 import { TestnetError } from "./errors.js";
+import type { LinkConditions } from "./fault-proxy.js";
 
-/** The faults the runner injects; each heals after a seeded random time. */
-export const FAULT_KINDS = ["kill", "pause", "restart", "isolate", "wipe"] as const;
+/** Faults on a node's process or its admin switch; each heals after a seeded random time. */
+export const NODE_FAULT_KINDS = ["kill", "pause", "restart", "isolate", "wipe"] as const;
+/** Faults on a node's links, through the fault proxy: only with link conditions (ChaosOptions.link). */
+export const LINK_FAULT_KINDS = ["blackhole", "reset", "slow"] as const;
+/** Every fault the runner can inject. */
+export const FAULT_KINDS = [...NODE_FAULT_KINDS, ...LINK_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How the `slow` fault shapes each direction of a node's links. */
+export const SLOW_LINK: Partial<LinkConditions> = { slowReadMs: 100, bandwidthBytesPerSecond: 64 * 1024 };
+/** How often the `reset` fault resets a node's connections while it lasts. */
+export const RESET_EVERY_MS = 1_000;
 
 /** What each kind does, for help texts and the summary. */
 export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
@@ -12,6 +22,9 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   restart: "SIGTERM (graceful stop), then restart",
   isolate: "cut from all peers (admin route), then reconnect",
   wipe: "kill -9, delete the data directory, restart: it must resync",
+  blackhole: "(proxy) everything the node sends vanishes, one way; it still hears the others",
+  reset: `(proxy) its connections reset (TCP RST) at once and every ${RESET_EVERY_MS / 1000} s`,
+  slow: `(proxy) its links read slowly (${SLOW_LINK.slowReadMs} ms between reads) and capped at ${(SLOW_LINK.bandwidthBytesPerSecond ?? 0) / 1024} KiB/s each way`,
 };
 
 export interface ChaosOptions {
@@ -44,8 +57,10 @@ export interface ChaosOptions {
   convergeMs: number;
   /** How often every node's GET /status is polled. */
   pollMs: number;
-  /** Kinds to inject (all by default). */
+  /** Kinds to inject (by default the node kinds, and the link kinds too when `link` is set). */
   kinds: FaultKind[];
+  /** Put every link through the fault proxy with these conditions (one-way latency, jitter…); undefined: direct links. */
+  link?: Partial<LinkConditions>;
   /** Genesis round timeout (the testnet default is 3 s; shorter heals faster). */
   roundTimeoutMs: number;
   /** No progress lines on stderr. */
@@ -67,7 +82,7 @@ export const defaultChaosOptions: Omit<ChaosOptions, "faulty" | "seed"> = {
   healProgressMs: 30_000,
   convergeMs: 60_000,
   pollMs: 500,
-  kinds: [...FAULT_KINDS],
+  kinds: [...NODE_FAULT_KINDS],
   roundTimeoutMs: 1_000,
   quiet: false,
 };
@@ -87,4 +102,7 @@ export function checkChaosOptions(o: ChaosOptions): void {
   if (!(o.durationMs > 0)) throw new TestnetError("--duration must be positive");
   if (o.faultMinMs > o.faultMaxMs || o.gapMinMs > o.gapMaxMs) throw new TestnetError("fault and gap ranges must have min <= max");
   if (o.kinds.length === 0) throw new TestnetError("no fault kinds to inject");
+  const needsProxy = o.kinds.filter((k) => (LINK_FAULT_KINDS as readonly string[]).includes(k));
+  if (o.link === undefined && needsProxy.length > 0)
+    throw new TestnetError(`fault kinds ${needsProxy.join(", ")} act on links: give link conditions (e.g. --link-latency 0)`);
 }

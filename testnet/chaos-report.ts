@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { FaultRecord } from "./chaos-faults.js";
 import type { LoadStats } from "./chaos-load.js";
 import type { HeadSample, HealCheck, Violation } from "./chaos-monitor.js";
-import { FAULT_KINDS, type FaultKind } from "./chaos-options.js";
+import { FAULT_KINDS, type FaultKind, NODE_FAULT_KINDS } from "./chaos-options.js";
+import { describeLink, type LinkConditions } from "./fault-proxy.js";
 
 export const SUMMARY_FILE = "chaos-summary.json";
 
@@ -16,6 +17,8 @@ export interface ChaosSummary {
   faulty: number;
   durationS: number;
   rate: number;
+  /** The conditions of every link through the fault proxy, or null for direct links. */
+  link: Partial<LinkConditions> | null;
   faults: Record<FaultKind, number>;
   faultsTotal: number;
   /** Height of the common head at the end (or the highest seen when the nodes never agreed). */
@@ -52,12 +55,15 @@ const seconds = (s: number | null): string => (s === null ? "n/a" : `${s.toFixed
 
 /** The human summary, one fact per line. */
 export function formatSummary(s: ChaosSummary): string {
-  const kinds = FAULT_KINDS.map((k) => `${k} ${s.faults[k]}`).join(", ");
+  const kinds = FAULT_KINDS.filter((k) => s.faults[k] > 0 || (NODE_FAULT_KINDS as readonly string[]).includes(k))
+    .map((k) => `${k} ${s.faults[k]}`)
+    .join(", ");
   const lines = [
     "chaos summary",
     `  seed           ${s.seed}`,
     `  nodes          ${s.nodes} (at most ${s.faulty} faulty at once)`,
     `  duration       ${s.durationS} s under ${s.rate} tx/s of issuing load`,
+    `  links          ${s.link === null ? "direct" : `fault proxy: ${describeLink(s.link)}`}`,
     `  faults         ${s.faultsTotal}: ${kinds}`,
     `  blocks         ${s.blocks}`,
     `  acknowledged   ${s.acknowledged} certificates (submitted ${s.load.submitted}, unconfirmed ${s.load.unconfirmed}, refused ${s.load.refused}, resubmitted ${s.load.resubmitted})`,

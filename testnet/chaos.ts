@@ -11,9 +11,10 @@ import { checkAcknowledged, checkBlockHashes, checkEquivocations, waitForSameHea
 import { FaultInjector } from "./chaos-faults.js";
 import { LoadGenerator } from "./chaos-load.js";
 import { ProgressMonitor, type Violation } from "./chaos-monitor.js";
-import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, maxFaulty } from "./chaos-options.js";
+import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, FAULT_KINDS, maxFaulty } from "./chaos-options.js";
 import { SeededRandom, randomSeed } from "./chaos-random.js";
 import { type ChaosSummary, countFaults, writeSummary } from "./chaos-report.js";
+import { describeLink } from "./fault-proxy.js";
 import { sleep } from "./chaos-rpc.js";
 import { startTestnet } from "./testnet.js";
 
@@ -26,7 +27,8 @@ const SETTLE_MS = 15_000;
 /** Fill in defaults: faulty = f of the node count, a fresh random seed. */
 export function resolveChaosOptions(options: Partial<ChaosOptions>): ChaosOptions {
   const nodes = options.nodes ?? defaultChaosOptions.nodes;
-  const o: ChaosOptions = { ...defaultChaosOptions, ...options, nodes, faulty: options.faulty ?? maxFaulty(nodes), seed: options.seed ?? randomSeed() };
+  const kinds = options.kinds ?? (options.link === undefined ? defaultChaosOptions.kinds : [...FAULT_KINDS]);
+  const o: ChaosOptions = { ...defaultChaosOptions, ...options, nodes, kinds, faulty: options.faulty ?? maxFaulty(nodes), seed: options.seed ?? randomSeed() };
   checkChaosOptions(o);
   return o;
 }
@@ -44,6 +46,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   };
   const dir = resolve(o.dir);
   log(`chaos: seed ${o.seed}, ${o.nodes} nodes, at most ${o.faulty} faulty, ${o.durationMs / 1000} s, ${o.rate} tx/s; testnet in ${dir}`);
+  if (o.link !== undefined) log(`links through the fault proxy: ${describeLink(o.link)}`);
   const net = await startTestnet({
     nodes: o.nodes,
     dir,
@@ -51,6 +54,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     quiet: true,
     enableAdmin: true,
     consensus: { roundTimeoutMs: o.roundTimeoutMs },
+    ...(o.link === undefined ? {} : { link: o.link }),
   });
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();
@@ -123,6 +127,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
       faulty: o.faulty,
       durationS: o.durationMs / 1000,
       rate: o.rate,
+      link: o.link ?? null,
       faults: countFaults(faults.records),
       faultsTotal: faults.records.length,
       blocks: head?.height ?? monitor.frontier,
@@ -147,6 +152,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await monitor.stop();
+    faults.stopResets();
     faults.releasePaused();
     await net.stop();
   }

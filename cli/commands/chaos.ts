@@ -1,6 +1,15 @@
 /** `certchain chaos`: a real testnet under load and seeded faults; exit 1 on any safety or liveness violation. */
 import { EXIT } from "../../node/errors.js";
-import { FAULT_DESCRIPTIONS, FAULT_KINDS, type FaultKind, defaultChaosOptions, maxFaulty } from "../../testnet/chaos-options.js";
+import {
+  FAULT_DESCRIPTIONS,
+  FAULT_KINDS,
+  type FaultKind,
+  LINK_FAULT_KINDS,
+  NODE_FAULT_KINDS,
+  defaultChaosOptions,
+  maxFaulty,
+} from "../../testnet/chaos-options.js";
+import { LINK_FLAG_HELP, LINK_FLAG_SPECS, linkFlags } from "../link-flags.js";
 import { intFlag, parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -13,14 +22,15 @@ export const chaosCommand: Command = {
   summary: "run a local testnet under load and injected faults, then check it",
   usage: `Start a fresh N-node testnet in DIR, offer a steady issuing load, and inject faults on a seeded
 random schedule, never more than F nodes at once; each fault heals after a random time:
-${FAULT_KINDS.map((k) => `  ${k.padEnd(8)} ${FAULT_DESCRIPTIONS[k]}`).join("\n")}
+${FAULT_KINDS.map((k) => `  ${k.padEnd(9)} ${FAULT_DESCRIPTIONS[k]}`).join("\n")}
 After every heal the network must commit a new block within ${d.healProgressMs / 1000} s. At the end the load stops, every
 node must reach the same head, hold the same block at every height, and have every certificate the
 RPC acknowledged as committed. Prints a summary (seed, faults, blocks, acknowledged, lost, forks,
 longest stall); writes it to DIR/chaos-summary.json; node logs stay in DIR/node<i>/node.log.
 
 Usage: certchain chaos [--nodes N] [--faulty F] [--duration S] [--seed X] [--rate R] [--dir DIR]
-                       [--base-port P] [--kinds K,K] [--json]
+                       [--base-port P] [--kinds K,K] [--link-latency MS [--link-jitter MS]
+                       [--link-bandwidth K] [--link-slow-read MS]] [--json]
 
 Options:
   --nodes N        validators, 1-31 (default ${d.nodes})
@@ -30,7 +40,9 @@ Options:
   --rate R         issue transactions per second offered (default ${d.rate})
   --dir DIR        testnet directory, wiped first (default ${d.dir})
   --base-port P    node i: p2p P+i, RPC P+100+i (default ${d.basePort})
-  --kinds K,K      fault kinds to inject (default all: ${FAULT_KINDS.join(",")})
+  --kinds K,K      fault kinds to inject (default ${NODE_FAULT_KINDS.join(",")}; with --link-*
+                   also ${LINK_FAULT_KINDS.join(",")})
+${LINK_FLAG_HELP}
   --json           print the summary as JSON instead of text
   -h, --help       show this help
 
@@ -47,6 +59,7 @@ that never caught up, a fault that could not be healed), 2 usage.`,
       "base-port": { type: "string" },
       kinds: { type: "string" },
       json: { type: "boolean" },
+      ...LINK_FLAG_SPECS,
     });
     const nodes = intFlag(NAME, args, "nodes", d.nodes, 1, 31);
     const f = maxFaulty(nodes);
@@ -57,9 +70,13 @@ that never caught up, a fault that could not be healed), 2 usage.`,
     const rate = rateText === undefined ? d.rate : Number(rateText);
     if (!(rate > 0 && rate <= 10_000)) throw new UsageError(`--rate must be a number of transactions per second, above 0 and at most 10000`, NAME);
     const kindsText = stringFlag(NAME, args, "kinds");
-    const kinds = kindsText === undefined ? [...FAULT_KINDS] : kindsText.split(",").map((k) => k.trim());
-    for (const k of kinds)
+    const link = linkFlags(NAME, args);
+    const kinds = kindsText === undefined ? [...(link === undefined ? NODE_FAULT_KINDS : FAULT_KINDS)] : kindsText.split(",").map((k) => k.trim());
+    for (const k of kinds) {
       if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown fault kind "${k}"; kinds: ${FAULT_KINDS.join(", ")}`, NAME);
+      if (link === undefined && (LINK_FAULT_KINDS as readonly string[]).includes(k))
+        throw new UsageError(`fault kind "${k}" acts on links: give --link-latency (0 for none)`, NAME);
+    }
     const seed = stringFlag(NAME, args, "seed");
     const json = args.values.json === true;
 
@@ -72,6 +89,7 @@ that never caught up, a fault that could not be healed), 2 usage.`,
       dir: stringFlag(NAME, args, "dir") ?? d.dir,
       basePort: intFlag(NAME, args, "base-port", d.basePort, 1024, 65535 - 100 - nodes),
       kinds: kinds as FaultKind[],
+      ...(link === undefined ? {} : { link }),
       ...(seed === undefined ? {} : { seed }),
     });
     if (json) {

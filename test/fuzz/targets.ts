@@ -200,7 +200,7 @@ export const TARGETS: Target[] = [
         mempool,
         clock: new ManualClock(T0),
         log: createLogger("fuzz"),
-        publish: async () => {},
+        publish: async () => [],
         onAdmitted: () => {},
       });
       const valid = { txs: [issueTx(chain, licenceDocument(chain)), issueTx(chain, licenceDocument(chain))] };
@@ -334,7 +334,7 @@ export const TARGETS: Target[] = [
         mempool,
         clock: new ManualClock(T0),
         log: createLogger("fuzz"),
-        publish: async () => {},
+        publish: async () => [],
         onAdmitted: () => {},
       });
       const edge = new GossipEdge(

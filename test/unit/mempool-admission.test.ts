@@ -88,7 +88,7 @@ function gossipInto(pool: Mempool): TxGossip {
     mempool: pool,
     clock: new ManualClock(0),
     log: createLogger("test"),
-    publish: async () => undefined,
+    publish: async () => [],
     onAdmitted: () => undefined,
   });
 }
