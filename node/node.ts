@@ -32,6 +32,7 @@ import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { type TlsMaterial, type TlsOptions, readTlsFiles, tlsEnabled } from "./rpc/tls.js";
 import { BlockSync } from "./sync/sync.js";
+import { SyncVerifyPool } from "./sync/verify-pool.js";
 import { createMetrics } from "./metrics.js";
 
 /** A running node. */
@@ -173,7 +174,9 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       publish: (data) => network.publishTransactions(data),
       onAdmitted: () => driver.transactionsAvailable(),
     });
-    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+    const syncLog = log.child({ module: "sync" });
+    const verifier = new SyncVerifyPool(tunables.sync.verifyWorkers, { spec, log: syncLog });
+    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: syncLog, verifier });
 
     await driver.start();
     closers.push(() => driver.stop());

@@ -27,6 +27,8 @@ export interface TestnetOptions {
   consensus?: Partial<ConsensusParams>;
   /** Genesis review rules (default: the mission's, DEFAULT_REVIEW_RULES; null: none). */
   reviewRules?: ReviewRuleSet | null;
+  /** Extra flags for each node's `node` executable, e.g. `--cpu-prof` (the benchmark's profiles). */
+  nodeFlags?: string[];
 }
 
 export const defaultTestnetOptions: TestnetOptions = {
