@@ -130,7 +130,11 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       syncing: () => sync.syncing,
       rpcConnections: () => rpcConnectionStats.get(rpc),
     });
-    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
+    // Signature checks on worker threads: transactions at admission, synced blocks.
+    const syncLog = log.child({ module: "sync" });
+    const verifyPool = new SyncVerifyPool(tunables.sync.verifyWorkers, { spec, log: syncLog });
+    closers.push(() => verifyPool.close());
+    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock, verifier: verifyPool });
     closers.push(async () => mempool.close());
     const selfPeerId = peerIdOf(peerKey);
     const network = new Network(
@@ -174,9 +178,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       publish: (data) => network.publishTransactions(data),
       onAdmitted: () => driver.transactionsAvailable(),
     });
-    const syncLog = log.child({ module: "sync" });
-    const verifier = new SyncVerifyPool(tunables.sync.verifyWorkers, { spec, log: syncLog });
-    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: syncLog, verifier });
+    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: syncLog, verifier: verifyPool });
 
     await driver.start();
     closers.push(() => driver.stop());

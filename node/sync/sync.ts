@@ -52,7 +52,7 @@ export interface SyncModules {
   cache: TxCheckCache;
   clock: Clock;
   log: Logger;
-  /** Signature checks off the main thread (verify-pool.ts); without one the main thread does them. */
+  /** Signature checks off the main thread (verify-pool.ts; its owner closes it); without one the main thread does them. */
   verifier?: SyncVerifier;
 }
 
@@ -103,7 +103,6 @@ export class BlockSync {
     this.stopped = true;
     if (this.timer !== null) this.modules.clock.clearTimeout(this.timer);
     await this.running;
-    await this.modules.verifier?.close();
   }
 
   /** Compare heads with peers soon; coalesces concurrent triggers into one run. */
@@ -295,7 +294,10 @@ export class BlockSync {
   private async applyBatch(peer: string, items: CommittedBlock[], precheck: BlockPrecheck): Promise<boolean> {
     let parent: ChainTip = this.modules.driver.tip();
     const applying: Array<Promise<boolean>> = [];
-    const cache: TxCheckCache = { get: (hash) => precheck.txs.get(hash) ?? this.modules.cache.get(hash) };
+    const cache: TxCheckCache = {
+      get: (hash) => precheck.txs.get(hash) ?? this.modules.cache.get(hash),
+      checkedObject: (tx) => precheck.txs.checkedObject?.(tx),
+    };
     let valid = true;
     for (const [i, item] of items.entries()) {
       const height = item?.block?.header?.height;

@@ -1,5 +1,7 @@
 /**
- * Worker thread of sync's verify pool: parses a "blocks" answer and, for the blocks it is given, runs
+ * Worker thread of the verify pool. Transactions at admission: runs checkTransaction on each and
+ * answers its hash and size, or the LedgerError's code, message and details. Sync: parses a "blocks"
+ * answer and, for the blocks it is given, runs
  * the full stateless check of every transaction (checkTransaction) and of the commit certificate
  * (checkCommitCertificate) — the signature checks that dominate catch-up. It answers facts only; the
  * main thread still checks every block's linkage, limits and Merkle root, and anything a worker
@@ -10,13 +12,29 @@ import { checkCommitCertificate } from "../chain/block.js";
 import { ChainSpec } from "../chain/genesis.js";
 import { checkTransaction } from "../chain/tx.js";
 import type { BlockHeader, Genesis } from "../chain/types.js";
+import { type ErrorCode, LedgerError } from "../errors.js";
+import { statelessCheck } from "../ledger/mempool.js";
 
 /** Check blocks `from` ≤ i < `to` of the "blocks" answer in `bytes`; the answer carries the same id. */
 export interface PrecheckRequest {
+  kind: "blocks";
   id: number;
   bytes: Uint8Array;
   from: number;
   to: number;
+}
+
+/** Check transactions at admission. */
+export interface TxCheckRequest {
+  kind: "txs";
+  id: number;
+  txs: unknown[];
+}
+
+/** Per transaction: its hash and size, or why checkTransaction refused it. */
+export interface TxCheckAnswer {
+  id: number;
+  results: Array<{ hash: string; bytes: number } | { code: ErrorCode; message: string; details?: Record<string, unknown> }>;
 }
 
 /** Per block of the range: each transaction's hash and size when it passed (null: failed), and whether the certificate verified. */
@@ -28,7 +46,20 @@ export interface PrecheckAnswer {
 const spec = new ChainSpec(workerData as Genesis);
 const utf8 = new TextDecoder();
 
-parentPort?.on("message", (req: PrecheckRequest) => {
+function checkTxs(req: TxCheckRequest): TxCheckAnswer {
+  const results = req.txs.map((tx) => {
+    const r = statelessCheck(spec, tx);
+    if (!(r instanceof LedgerError)) return { hash: r.hash, bytes: r.bytes };
+    return r.details === undefined ? { code: r.code, message: r.message } : { code: r.code, message: r.message, details: r.details };
+  });
+  return { id: req.id, results };
+}
+
+parentPort?.on("message", (req: PrecheckRequest | TxCheckRequest) => {
+  if (req.kind === "txs") {
+    parentPort?.postMessage(checkTxs(req));
+    return;
+  }
   const out: PrecheckAnswer["blocks"] = [];
   let items: unknown[] = [];
   try {

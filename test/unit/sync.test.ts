@@ -5,7 +5,8 @@
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions, statelessCheck } from "../../node/ledger/mempool.js";
+import { LedgerError } from "../../node/errors.js";
 import { checkTransaction, txHash } from "../../node/chain/tx.js";
 import type { CommittedBlock, Transaction } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
@@ -81,12 +82,11 @@ async function settleRound(sync: BlockSync): Promise<void> {
   await settle(50);
 }
 
-/** One pool of verify workers for the tests that use them (starting workers is the slow part); each follower's stop leaves it open. */
+/** One pool of verify workers for the tests that use them (starting workers is the slow part). */
 let sharedPool: SyncVerifyPool | null = null;
 function sharedVerifier(): SyncVerifier {
   sharedPool ??= new SyncVerifyPool(2, { spec, log: createLogger("test") });
-  const pool = sharedPool;
-  return { precheck: (bytes, items) => pool.precheck(bytes, items), close: async () => undefined };
+  return sharedPool;
 }
 
 async function syncFrom(served: CommittedBlock[], workers = 0): Promise<number> {
@@ -234,6 +234,34 @@ describe("sync verify pool", () => {
       assert.equal(pre.txs.get(txHash(forgedTx as unknown as Transaction)), undefined, "the altered transaction is not cached");
       assert.equal(pre.sealsVerified(0), false, "a certificate one seal short is not verified");
       assert.equal(pre.sealsVerified(1), true, "an honest certificate is verified");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("checks admission batches in a worker with checkTransaction's exact verdicts", async () => {
+    const good = issueTx(chain, licenceDocument(chain));
+    const forged = structuredClone(good) as { signature: string };
+    forged.signature = `${forged.signature.slice(0, -2)}${forged.signature.endsWith("00") ? "11" : "00"}`;
+    const otherChain = structuredClone(good) as { body: { chainId: string } };
+    otherChain.body.chainId = "other-0000000000000000";
+    const values: unknown[] = [good, forged, otherChain, { body: null }, "junk"];
+    const pool = new SyncVerifyPool(1, { spec, log: createLogger("test") });
+    try {
+      const results = await pool.checkMany(values);
+      for (const [i, value] of values.entries()) {
+        const here = statelessCheck(spec, value);
+        const there = results[i];
+        if (here instanceof LedgerError) {
+          assert.ok(there instanceof LedgerError, `value ${i}: refused in the worker too`);
+          assert.deepEqual([there.code, there.message, there.details], [here.code, here.message, here.details], `value ${i}: same refusal`);
+        } else {
+          assert.ok(!(there instanceof LedgerError), `value ${i}: accepted in the worker too`);
+          assert.deepEqual([there?.hash, there?.bytes], [here.hash, here.bytes], `value ${i}: same hash and size`);
+          assert.equal(there?.tx, value, `value ${i}: the caller's own object`);
+        }
+      }
+      assert.equal(results.filter((r) => !(r instanceof LedgerError)).length, 1, "only the good transaction passes");
     } finally {
       await pool.close();
     }
