@@ -9,6 +9,8 @@
  * Flags: --nodes N (4) --duration S (30, the measured window of the throughput phase)
  *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
  *        --out FILE (bench-results/bench-<time>.json)
+ *        --cpu-prof DIR (write a V8 CPU profile of every node process into DIR, `node --cpu-prof`;
+ *        read them with Chrome DevTools or `node scripts/cpu-profile-top.mjs DIR/*.cpuprofile`)
  */
 import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import "../node/polyfill.js";
@@ -157,15 +159,18 @@ async function main(): Promise<void> {
       "catchup-blocks": { type: "string", default: "10000" },
       "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const nodes = Number(values.nodes);
+  const profDir = values["cpu-prof"];
+  const nodeFlags = profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
   const duration = Number(values.duration) * 1000;
   const latencyDuration = Number(values["latency-duration"]) * 1000;
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-net-"));
   console.log(`certchain bench: ${nodes} nodes, throughput window ${duration / 1000} s, latency window ${latencyDuration / 1000} s`);
   // No review rules: the load is independent licences (review reads are measured in stories/unit tests).
-  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null });
+  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags });
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const keys = new Map<string, KeyFile>();
@@ -264,7 +269,9 @@ async function main(): Promise<void> {
         txsPerBlock: Number(values["catchup-txs"]),
         basePort: 27600,
         verifyPerSecond: machine.verifyPerSecond,
+        cores: machine.cores,
         cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
+        nodeFlags,
       });
     }
     const result = {
@@ -299,7 +306,10 @@ async function main(): Promise<void> {
       console.log(
         `| catch-up of a wiped validator: ${catchUp.blocks} blocks × ${catchUp.txsPerBlock} txs | ${catchUp.syncSeconds} s → ${catchUp.blocksPerSecond} blocks/s, ${catchUp.txPerSecond} tx/s (same head: ${catchUp.sameHead ? "yes" : "NO"}) |`,
       );
-      console.log(`| its verify limit: one core ÷ (${catchUp.verifiesPerBlock} signatures per block) | ${catchUp.verifyLimitBlocksPerSecond} blocks/s |`);
+      console.log(
+        `| its verify limit: ${catchUp.cores} cores ÷ (${catchUp.verifiesPerBlock} signatures per block) | ${catchUp.verifyLimitBlocksPerSecond} blocks/s |`,
+      );
+      console.log(`| catch-up ÷ its limit | ${catchUp.ratioToLimit} |`);
     }
     const out = values.out ?? join("bench-results", `bench-${result.date.replace(/[:.]/g, "-")}.json`);
     await mkdir(dirname(out), { recursive: true });

@@ -32,6 +32,7 @@ import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { type TlsMaterial, type TlsOptions, readTlsFiles, tlsEnabled } from "./rpc/tls.js";
 import { BlockSync } from "./sync/sync.js";
+import { SyncVerifyPool } from "./sync/verify-pool.js";
 import { createMetrics } from "./metrics.js";
 
 /** A running node. */
@@ -129,7 +130,11 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       syncing: () => sync.syncing,
       rpcConnections: () => rpcConnectionStats.get(rpc),
     });
-    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
+    // Signature checks on worker threads: transactions at admission, synced blocks.
+    const syncLog = log.child({ module: "sync" });
+    const verifyPool = new SyncVerifyPool(tunables.sync.verifyWorkers, { spec, log: syncLog });
+    closers.push(() => verifyPool.close());
+    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock, verifier: verifyPool });
     closers.push(async () => mempool.close());
     const selfPeerId = peerIdOf(peerKey);
     const network = new Network(
@@ -174,7 +179,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       onAdmitted: () => driver.transactionsAvailable(),
       peers: { configured: () => network.configuredPeerCount, subscribed: () => network.gossipPeers() },
     });
-    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: syncLog, verifier: verifyPool });
 
     await driver.start();
     closers.push(() => driver.stop());

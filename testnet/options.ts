@@ -33,6 +33,8 @@ export interface TestnetOptions {
    * conditions (changeable at run time through `Testnet.proxy`); undefined: nodes dial each other directly.
    */
   link?: Partial<LinkConditions>;
+  /** Extra flags for each node's `node` executable, e.g. `--cpu-prof` (the benchmark's profiles). */
+  nodeFlags?: string[];
 }
 
 export const defaultTestnetOptions: TestnetOptions = {

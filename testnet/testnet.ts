@@ -73,7 +73,16 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   for (const n of init.nodes) {
     const home = resolve(n.home);
     const cfg = await loadConfig(home);
-    const command = [process.execPath, BIN, "start", "--home", home, "--plaintext-keys", ...(opts.enableAdmin === true ? ["--enable-admin"] : [])];
+    const command = [
+      process.execPath,
+      ...(opts.nodeFlags ?? []),
+      BIN,
+      "start",
+      "--home",
+      home,
+      "--plaintext-keys",
+      ...(opts.enableAdmin === true ? ["--enable-admin"] : []),
+    ];
     nodes.push({
       name: n.name,
       department: n.department,

@@ -75,6 +75,8 @@ export function commitSealBytes(chainId: string, height: number, round: number, 
 /** Looks up already-checked transactions so signatures are verified once per node. */
 export interface TxCheckCache {
   get(hash: string): CheckedTx | undefined;
+  /** The checked form of this very object, if it is one the cache saw checked (spares hashing it to look it up). */
+  checkedObject?(tx: object): CheckedTx | undefined;
 }
 
 export interface BlockCheckOptions {
@@ -141,6 +143,8 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
 /** A transaction this node already checked (same body and same signature), without verifying again. */
 function cachedCheck(cache: TxCheckCache | undefined, tx: unknown): CheckedTx | undefined {
   if (cache === undefined || !isObj(tx) || !isObj(tx.body)) return undefined;
+  const same = cache.checkedObject?.(tx);
+  if (same !== undefined && (same.tx as unknown) === tx) return same;
   let hash: string;
   try {
     hash = txHash(tx as unknown as Transaction);

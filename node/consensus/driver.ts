@@ -190,15 +190,18 @@ export class ConsensusDriver {
     if (!this.core.active) this.queue.enqueue(() => this.input({ type: "activate" }));
   }
 
-  /** Commit a block fetched by the sync protocol (its certificate and transactions already checked). */
-  applySyncedBlock(stored: Omit<StoredBlock, "receipts">, txs: CheckedTx[]): Promise<boolean> {
+  /**
+   * Commit a block fetched by the sync protocol (its certificate and transactions already checked).
+   * `durable: false` writes it without an fsync (sync batches them: only a batch's last block waits for the disk).
+   */
+  applySyncedBlock(stored: Omit<StoredBlock, "receipts">, txs: CheckedTx[], opts: { durable?: boolean } = {}): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.enqueue(async () => {
         try {
           // Checked against a parent that must still be our head (consensus may have moved it meanwhile).
           const tip = this.tip();
           if (stored.block.header.height !== tip.height + 1 || stored.block.header.previousHash !== tip.hash) return resolve(false);
-          await this.committer.commit(stored.block, stored.commit, stored.hash, txs, "sync");
+          await this.committer.commit(stored.block, stored.commit, stored.hash, txs, "sync", undefined, opts.durable !== false);
           resolve(true);
         } catch (err) {
           reject(err);

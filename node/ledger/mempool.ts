@@ -29,9 +29,27 @@ export interface MempoolOptions {
 
 export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000, admitChunkTxs: 100, maxCreatedAtSkewMs: 10 * 60_000 };
 
+/** checkTransaction, with anything it throws as the LedgerError admission answers. */
+export function statelessCheck(spec: ChainSpec, value: unknown): CheckedTx | LedgerError {
+  try {
+    return checkTransaction(spec, value);
+  } catch (err) {
+    // Anything else thrown while looking at untrusted input is still that input's fault.
+    return err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
+  }
+}
+
 /** Let queued I/O and timers (consensus messages among them) run before the next chunk. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The stateless check of untrusted transactions done elsewhere (worker threads: signature checks are
+ * most of admission's cost): per value, exactly what checkTransaction returns or throws.
+ */
+export interface TxVerifier {
+  checkMany(values: unknown[]): Promise<Array<CheckedTx | LedgerError>>;
 }
 
 /** What the mempool reads: the chain's rules and committed state. */
@@ -40,6 +58,8 @@ export interface MempoolModules {
   state: StateReader;
   /** The node's clock, for the createdAt freshness check at admission. */
   clock?: Pick<Clock, "now">;
+  /** Where batches' signature checks run (without one, or for a single transaction: here). */
+  verifier?: TxVerifier;
 }
 
 export type AdmitStatus = "accepted" | "known";
@@ -101,6 +121,7 @@ export class Mempool {
   private readonly state: StateReader;
   /** The node's clock for the createdAt freshness check; without one (simulations, offline tools replaying fixed transactions) freshness is not checked. */
   private readonly clock: Pick<Clock, "now"> | null;
+  private readonly verifier: TxVerifier | null;
 
   constructor(
     private readonly options: MempoolOptions,
@@ -109,6 +130,7 @@ export class Mempool {
     this.spec = modules.spec;
     this.state = modules.state;
     this.clock = modules.clock ?? null;
+    this.verifier = modules.verifier ?? null;
   }
 
   get size(): number {
@@ -143,14 +165,16 @@ export class Mempool {
    * checks; a refusal of the whole chunk (NOT_READY) becomes each remaining item's refusal.
    */
   async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+    // The whole batch's stateless checks at once in the verifier's workers (admission stays in order below).
+    const verified = this.verifier !== null && values.length > 1 ? await this.verifier.checkMany(values) : undefined;
     const chunk = Math.max(1, this.options.admitChunkTxs);
-    if (values.length <= chunk) return this.admitChunk(values);
+    if (values.length <= chunk) return this.admitChunk(values, verified);
     const out: Array<AdmitResult | LedgerError> = [];
     for (let start = 0; start < values.length; start += chunk) {
       if (start > 0) await yieldToEventLoop();
       const part = values.slice(start, start + chunk);
       try {
-        out.push(...(await this.admitChunk(part)));
+        out.push(...(await this.admitChunk(part, verified?.slice(start, start + chunk))));
       } catch (err) {
         if (!(err instanceof LedgerError) || start === 0) throw err;
         for (let i = start; i < values.length; i++) out.push(err);
@@ -162,18 +186,15 @@ export class Mempool {
 
   /**
    * Admit one chunk. State is read in batched lookups for the whole chunk: per-transaction reads
-   * cost more than the signature checks.
+   * cost more than the signature checks. `verified`: the chunk's stateless checks, done already.
    */
-  private async admitChunk(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+  private async admitChunk(values: unknown[], verified?: Array<CheckedTx | LedgerError>): Promise<Array<AdmitResult | LedgerError>> {
     const out: Array<AdmitResult | LedgerError | undefined> = new Array(values.length);
     const checked: Array<CheckedTx | undefined> = new Array(values.length);
     for (const [i, value] of values.entries()) {
-      try {
-        checked[i] = checkTransaction(this.spec, value);
-      } catch (err) {
-        // Anything else thrown while looking at untrusted input is still that input's fault.
-        out[i] = err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
-      }
+      const result = verified?.[i] ?? statelessCheck(this.spec, value);
+      if (result instanceof LedgerError) out[i] = result;
+      else checked[i] = result;
     }
     let fresh: CheckedTx[] = [];
     let locations: Array<unknown | null> = [];

@@ -21,13 +21,18 @@ export interface IssuanceEntry {
   index: number;
 }
 
+/** How a block is written: `durable: false` skips the fsync (a later synced write carries it to disk). */
+export interface CommitOptions {
+  durable?: boolean;
+}
+
 export interface ChainStore extends StateReader {
   /** The last committed block's tip, or null before the first block. */
   head(): ChainTip | null;
   getBlock(height: number): Promise<StoredBlock | null>;
   getHeightOfBlock(hash: string): Promise<number | null>;
-  /** Write a block and its effects atomically with sync; the head moves to it. */
-  commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void>;
+  /** Write a block and its effects atomically, fsynced unless `durable` is false; the head moves to it. */
+  commitBlock(block: StoredBlock, effects: BlockEffects, opts?: CommitOptions): Promise<void>;
   /** Per-department issuance, oldest first, from `afterHeight` exclusive. */
   issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]>;
   /** Keep equivocation evidence (one per height, round, kind and validator; a second is ignored). */
