@@ -280,7 +280,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
     await measured.stopOffering();
     monitor.setLoad(false);
     log(`${((Date.now() - t0) / 1000).toFixed(0)} s  load stopped; settling ${measured.pendingCount} pending transactions`);
-    await measured.settle(o.settleS * 1000);
+    // A backlog drains at about capacity: give it twice that, and never less than --settle.
+    await measured.settle(Math.max(o.settleS * 1000, (measured.pendingCount / capacity) * 2_000 + 30_000));
     const same = await waitForSameHead(urls, 120_000, onViolation);
     await watcher.stop();
     await monitor.stop();
