@@ -28,7 +28,7 @@ interface Series {
 }
 
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number): string => (v === 0 ? "0" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** A "nice" upper bound for an axis (1, 2, 2.5 or 5 × a power of ten). */
 export function niceMax(v: number): number {
@@ -109,7 +109,7 @@ export function renderChart(title: string, samples: readonly SoakSample[], marks
   const ticks: string[] = [];
   for (let m = 0; m <= minutes + 1e-9; m += step) {
     const x = LEFT + (m / minutes) * w;
-    ticks.push(`<text x="${x.toFixed(1)}" y="${TOP + 3 * (PANEL_H + GAP) - GAP + 16}" font-size="11" text-anchor="middle">${fmt(m)}</text>`);
+    ticks.push(`<text x="${x.toFixed(1)}" y="${TOP + 3 * (PANEL_H + GAP) - GAP + 20}" font-size="11" text-anchor="middle">${fmt(m)}</text>`);
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,

@@ -46,7 +46,7 @@ export const defaultSoakOptions: Omit<SoakOptions, "seed" | "out" | "faultEveryS
   faultMaxS: 15,
   kinds: ["kill", "pause", "restart"],
   spikeS: 10,
-  probeMaxS: 60,
+  probeMaxS: 90,
   settleS: 120,
   dir: ".soak",
   basePort: 27000,
