@@ -36,6 +36,8 @@ export interface FaultModules {
   t0: number;
   onViolation(v: Violation): void;
   log(line: string): void;
+  /** Nodes never chosen for a fault (the soak keeps one node's memory series unbroken). */
+  exempt?: readonly number[];
 }
 
 /** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
@@ -79,7 +81,7 @@ export class FaultInjector {
       const planned = rng.int(o.faultMinMs, o.faultMaxMs);
       const gap = rng.int(o.gapMinMs, o.gapMaxMs);
       const draw = rng.next();
-      const candidates = this.liveNodes();
+      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i));
       const node = candidates[Math.floor(draw * candidates.length)];
       if (node === undefined) return;
       const healed = await this.runFault(kind, node, Math.min(planned, deadline - Date.now()));

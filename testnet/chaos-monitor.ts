@@ -27,7 +27,7 @@ export interface HealCheck {
   rejoinMs: number | null;
 }
 
-export type ViolationKind = "lost" | "fork" | "no-progress" | "not-caught-up" | "fault-failed" | "no-load" | "equivocation" | "refused";
+export type ViolationKind = "lost" | "fork" | "no-progress" | "not-caught-up" | "fault-failed" | "no-load" | "equivocation" | "refused" | "crash";
 
 export interface Violation {
   kind: ViolationKind;

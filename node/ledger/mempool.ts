@@ -255,7 +255,7 @@ export class Mempool {
 
   /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */
   private insert(checked: CheckedTx, view: ReviewState, time: number): "accepted" {
-    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
+    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later", { retryAfterSeconds: 1 });
     const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
     if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
     this.pending.set(checked.hash, checked);

@@ -102,7 +102,11 @@ describe("mempool", () => {
     const pool = new Mempool({ ...defaultMempoolOptions, maxTxs: 2 }, { spec: chain.spec, state: new MemoryStore() });
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await pool.admit(issueTx(chain, licenceDocument(chain)));
-    await assert.rejects(pool.admit(issueTx(chain, licenceDocument(chain))), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");
+    await assert.rejects(
+      pool.admit(issueTx(chain, licenceDocument(chain))),
+      // a client is told when to ask again (the RPC's Retry-After)
+      (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL" && e.details?.retryAfterSeconds === 1,
+    );
   });
 });
 
