@@ -58,6 +58,17 @@ export class SyncVerifyPool implements SyncVerifier, TxVerifier {
     this.size = workers < 0 ? availableParallelism() : workers;
   }
 
+  /** The workers, started now if need be; null when they cannot start (the pool is then off). */
+  private started(): Worker[] | null {
+    try {
+      return this.start();
+    } catch (err) {
+      this.modules.log.warn("sync verify workers did not start; checking on the main thread", { err });
+      this.broken = true;
+      return null;
+    }
+  }
+
   private start(): Worker[] {
     if (this.workers !== null) return this.workers;
     const fail = (err: Error): void => {
@@ -84,7 +95,8 @@ export class SyncVerifyPool implements SyncVerifier, TxVerifier {
 
   async precheck(bytes: Uint8Array, items: unknown[]): Promise<BlockPrecheck> {
     if (this.size === 0 || this.broken || this.closed || items.length === 0) return EMPTY_PRECHECK;
-    const workers = this.start();
+    const workers = this.started();
+    if (workers === null) return EMPTY_PRECHECK;
     const chunk = Math.ceil(items.length / workers.length);
     const cache = new Map<string, CheckedTx>();
     // By the main thread's own transaction objects: the workers checked parses of the same bytes.
@@ -127,7 +139,8 @@ export class SyncVerifyPool implements SyncVerifier, TxVerifier {
   async checkMany(values: unknown[]): Promise<Array<CheckedTx | LedgerError>> {
     const here = (): Array<CheckedTx | LedgerError> => values.map((v) => statelessCheck(this.modules.spec, v));
     if (this.size === 0 || this.broken || this.closed) return here();
-    const workers = this.start();
+    const workers = this.started();
+    if (workers === null) return here();
     const parts = Math.max(1, Math.min(workers.length, Math.floor(values.length / MIN_PART)));
     const size = Math.ceil(values.length / parts);
     let answers: TxCheckAnswer[];
