@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { applyBlock } from "./ledger/apply.js";
-import { MemoryStore } from "./db/memory-store.js";
+import { openScratchStore } from "./db/scratch-store.js";
 import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "./chain/block.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import type { CommittedBlock } from "./chain/types.js";
@@ -47,7 +47,8 @@ function verify(spec: ChainSpec, item: CommittedBlock, tip: ChainTip): { tip: Ch
 /**
  * Write blocks 1..height, fetched with `fetchBlock`, to `path` (via a temporary file, renamed when
  * complete, so a failed backup never leaves a truncated file under the final name). Every block is
- * replayed into an in-memory store as it is written, so a wrong results root is caught here too.
+ * replayed as it is written, so a wrong results root is caught here too — into a scratch store on
+ * disk, not memory: the backup streams, in constant memory at any chain length.
  */
 export async function writeBackup(
   spec: ChainSpec,
@@ -59,15 +60,18 @@ export async function writeBackup(
   const header: BackupHeader = { format: BACKUP_FORMAT, chainId: spec.chainId, genesisHash: spec.genesisHash, height, createdAt: new Date().toISOString() };
   const tmp = `${path}.partial`;
   const file = await open(tmp, "w", 0o644);
+  const replay = await openScratchStore("backup").catch(async (err: unknown) => {
+    await file.close().catch(() => undefined);
+    throw err;
+  });
   try {
     await file.write(`${JSON.stringify(header)}\n`);
     let tip = genesisTip(spec);
-    const replay = new MemoryStore();
     for (let h = 1; h <= height; h++) {
       const item = await fetchBlock(h);
       if (item === null) throw new LedgerError("NOT_FOUND", `block ${h} is missing on the node`);
       const { tip: next, checked } = verify(spec, item, tip);
-      await applyBlock(spec, replay, checked.block, item.commit, checked.hash, checked.txs);
+      await applyBlock(spec, replay.store, checked.block, item.commit, checked.hash, checked.txs);
       tip = next;
       await file.write(`${JSON.stringify({ block: item.block, commit: item.commit })}\n`);
       progress?.(h, height);
@@ -80,6 +84,8 @@ export async function writeBackup(
     await file.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    await replay.close();
   }
 }
 
