@@ -9,6 +9,8 @@
  * Flags: --nodes N (4) --duration S (30, the measured window of the throughput phase)
  *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
  *        --out FILE (bench-results/bench-<time>.json)
+ *        --scale N: only the node holding N certificates (bench/scale.ts), with --scale-seconds S (5,
+ *        load per route) and --scale-connections N (16)
  */
 import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import "../node/polyfill.js";
@@ -29,6 +31,7 @@ import { LedgerError } from "../node/errors.js";
 import { startTestnet } from "../testnet/testnet.js";
 import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
+import { measureScale, scaleRows } from "./scale.js";
 
 const DAY = 86_400_000;
 
@@ -157,8 +160,15 @@ async function main(): Promise<void> {
       "catchup-blocks": { type: "string", default: "10000" },
       "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
+      scale: { type: "string" },
+      "scale-seconds": { type: "string", default: "5" },
+      "scale-connections": { type: "string", default: "16" },
     },
   });
+  if (values.scale !== undefined) {
+    await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), values.out);
+    return;
+  }
   const nodes = Number(values.nodes);
   const duration = Number(values.duration) * 1000;
   const latencyDuration = Number(values["latency-duration"]) * 1000;
@@ -311,6 +321,27 @@ async function main(): Promise<void> {
     if (process.env.BENCH_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
     else console.log(`testnet kept in ${dir}`);
   }
+}
+
+/** `--scale N`: the node holding N certificates, its figures next to issue 13's targets. */
+async function benchScale(certificates: number, seconds: number, connections: number, outFile: string | undefined): Promise<void> {
+  if (!Number.isSafeInteger(certificates) || certificates < 1000) throw new LedgerError("BAD_ARGUMENT", "--scale needs at least 1000 certificates");
+  const result = await measureScale({
+    certificates,
+    basePort: 27700,
+    cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
+    connections,
+    seconds,
+  });
+  console.log("");
+  console.log(`| figure (${result.certificates} certificates, ${result.blocks} blocks; chain written in ${result.buildSeconds} s) | value | target | met |`);
+  console.log("|---|---|---|---|");
+  for (const [figure, value, target, met] of scaleRows(result)) console.log(`| ${figure} | ${value} | ${target} | ${met ? "yes" : "NO"} |`);
+  const date = new Date().toISOString();
+  const out = outFile ?? join("bench-results", `scale-${date.replace(/[:.]/g, "-")}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ date, ...result }, null, 2)}\n`);
+  console.log(`\nwritten to ${out}`);
 }
 
 async function waitDrained(urls: string[]): Promise<void> {
