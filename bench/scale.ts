@@ -8,7 +8,7 @@
  *     per second and p99 on N, and the first two on the 1,000-certificate chain (their ratio);
  *   - `certchain audit` on N and on N/10 (rate ratio: linear or not) and its peak RSS;
  *   - `certchain backup` from the node and `certchain restore` of that file: time and peak RSS.
- * Everything is removed at the end.
+ * Everything is removed at the end (kept with BENCH_KEEP_DIR set, for the nodes' logs).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
@@ -211,7 +211,8 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
     };
   } finally {
     for (const p of procs) await p.stop(10_000).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
+    else console.log(`scale: kept ${dir}`);
   }
 }
 

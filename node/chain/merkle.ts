@@ -116,18 +116,35 @@ export function merkleTreeBytes(leaves: string[]): Uint8Array {
   return out;
 }
 
+/** Nodes of a tree of `count` leaves, all levels. */
+function treeNodes(count: number): number {
+  let nodes = 0;
+  for (let size = count; ; size = Math.ceil(size / 2)) {
+    nodes += size;
+    if (size <= 1) return nodes;
+  }
+}
+
+/** How many leaves the tree whose merkleTreeBytes these are has (its size fixes it); null if none. */
+export function merkleTreeLeaves(tree: Uint8Array): number | null {
+  if (tree.length === 0 || tree.length % NODE_BYTES !== 0) return null;
+  const nodes = tree.length / NODE_BYTES;
+  // nodes(count) grows strictly with count and lies between 2·count − 1 and 2·count + log2(count)
+  for (let count = Math.max(1, Math.floor((nodes - Math.log2(nodes) - 1) / 2)); count <= nodes; count++) {
+    const n = treeNodes(count);
+    if (n === nodes) return count;
+    if (n > nodes) return null;
+  }
+  return null;
+}
+
 /**
  * The inclusion proof of leaf `index` in a tree of `count` leaves, read from its merkleTreeBytes —
  * the same steps as merkleProof, without hashing. Null when the bytes are not such a tree's.
  */
 export function merkleProofFromTree(tree: Uint8Array, count: number, index: number): MerkleStep[] | null {
   if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) return null;
-  let nodes = 0;
-  for (let size = count; ; size = Math.ceil(size / 2)) {
-    nodes += size;
-    if (size === 1) break;
-  }
-  if (tree.length !== nodes * NODE_BYTES) return null;
+  if (tree.length !== treeNodes(count) * NODE_BYTES) return null;
   const proof: MerkleStep[] = [];
   let offset = 0;
   let i = index;

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { type ChainTip, blockHash, buildBlock, genesisTip, receiptHash } from "../../node/chain/block.js";
-import { merkleProof, merkleProofFromTree, merkleTreeBytes, verifyMerkleProof } from "../../node/chain/merkle.js";
+import { merkleProof, merkleProofFromTree, merkleTreeBytes, merkleTreeLeaves, verifyMerkleProof } from "../../node/chain/merkle.js";
 import { executeBlock } from "../../node/chain/state.js";
 import { checkTransaction, txHash } from "../../node/chain/tx.js";
 import type { Transaction } from "../../node/chain/types.js";
@@ -73,13 +73,15 @@ async function assertSameChain(store: ChainStore, twin: MemoryStore): Promise<vo
 }
 
 describe("merkle trees stored as levels", () => {
-  it("give the same inclusion proof as hashing the leaves, for every leaf of trees of 1 to 17 leaves", () => {
+  it("give the same inclusion proof as hashing the leaves, for every leaf of trees of 1 to 17 leaves, and their leaf count", () => {
     for (let count = 1; count <= 17; count++) {
       const leaves = Array.from({ length: count }, (_, i) => i.toString(16).padStart(64, "0"));
       const tree = merkleTreeBytes(leaves);
+      assert.equal(merkleTreeLeaves(tree), count, `${count} leaves: the size gives the count`);
       for (let i = 0; i < count; i++) assert.deepEqual(merkleProofFromTree(tree, count, i), merkleProof(leaves, i), `${count} leaves, leaf ${i}`);
       assert.equal(merkleProofFromTree(tree, count, count), null, `${count} leaves: no leaf ${count}`);
       assert.equal(merkleProofFromTree(tree, count + 1, 0), null, `${count} leaves: not a tree of ${count + 1}`);
+      assert.equal(merkleTreeLeaves(tree.subarray(1)), null, `${count} leaves: a cut node is no tree`);
     }
   });
 });
