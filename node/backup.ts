@@ -9,7 +9,6 @@
  */
 import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { applyBlock } from "./ledger/apply.js";
 import { openScratchStore } from "./db/scratch-store.js";
 import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "./chain/block.js";
@@ -90,12 +89,27 @@ export async function writeBackup(
 }
 
 /**
+ * The file's lines, read as they are consumed: a stream's async iterator reads the next chunk only when
+ * asked (readline's iterator buffers lines ahead of a slow consumer — the whole file, in a restore
+ * that writes each block with fsync).
+ */
+async function* readLines(path: string): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+    const parts = (rest + (chunk as string)).split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+  }
+  if (rest !== "") yield rest;
+}
+
+/**
  * Replay a backup into `store`, which must be empty (a fresh data directory). Every block is checked
  * and executed; the first bad one stops the restore with its height. Returns the restored head.
  */
 export async function restoreBackup(spec: ChainSpec, store: ChainStore, path: string, progress?: Progress): Promise<ChainTip> {
   if (store.head() !== null) throw new LedgerError("CONFIG", "restore needs an empty data directory");
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = readLines(path);
   let header: BackupHeader | null = null;
   let tip = genesisTip(spec);
   for await (const line of lines) {
