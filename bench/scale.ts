@@ -216,9 +216,9 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
   }
 }
 
-/** The result as table rows: figure, value, target of issue 13, met or not. */
-export function scaleRows(r: ScaleResult): Array<[string, string, string, boolean]> {
-  const rows: Array<[string, string, string, boolean]> = [];
+/** The result as table rows: figure, value, target of issue 13, met or not (null: no target). */
+export function scaleRows(r: ScaleResult): Array<[string, string, string, boolean | null]> {
+  const rows: Array<[string, string, string, boolean | null]> = [];
   const route = (name: string): LoadResult => r.routes[name] as LoadResult;
   rows.push([`start on ${r.certificates} certificates`, `${r.startSeconds} s`, "≤ 5 s", r.startSeconds <= 5]);
   rows.push(["JS heap after the query load", `${r.afterLoad.heapUsedMb} MB`, "≤ 300 MB", r.afterLoad.heapUsedMb <= 300]);
@@ -239,7 +239,7 @@ export function scaleRows(r: ScaleResult): Array<[string, string, string, boolea
   const tx = route("GET /txs/:hash");
   rows.push(["GET /txs/:hash", `${tx.perSecond}/s, p99 ${tx.p99Ms} ms`, "≥ 10,000/s", tx.perSecond >= 10_000]);
   const block = route("GET /blocks/:h");
-  rows.push(["GET /blocks/:h (100-tx blocks)", `${block.perSecond}/s, p99 ${block.p99Ms} ms`, "(was ~1,300/s)", true]);
+  rows.push(["GET /blocks/:h (100-tx blocks)", `${block.perSecond}/s, p99 ${block.p99Ms} ms`, "none (issue 13 measured ~1,300/s at 1M)", null]);
   const auditRatio = Math.round((r.audit.large.txPerSecond / r.audit.tenth.txPerSecond) * 100) / 100;
   rows.push([
     `audit rate at N vs N/10`,
