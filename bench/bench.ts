@@ -336,7 +336,8 @@ async function benchScale(certificates: number, seconds: number, connections: nu
   console.log("");
   console.log(`| figure (${result.certificates} certificates, ${result.blocks} blocks; chain written in ${result.buildSeconds} s) | value | target | met |`);
   console.log("|---|---|---|---|");
-  for (const [figure, value, target, met] of scaleRows(result)) console.log(`| ${figure} | ${value} | ${target} | ${met === null ? "—" : met ? "yes" : "NO"} |`);
+  for (const [figure, value, target, met] of scaleRows(result))
+    console.log(`| ${figure} | ${value} | ${target} | ${met === null ? "—" : met ? "yes" : "NO"} |`);
   const date = new Date().toISOString();
   const out = outFile ?? join("bench-results", `scale-${date.replace(/[:.]/g, "-")}.json`);
   await mkdir(dirname(out), { recursive: true });
