@@ -1,12 +1,10 @@
 /**
  * Building a certificate's proof bundle from a node's store (docs/proof-format.md): each transaction
  * in the record's history with its receipt, both Merkle inclusion proofs, its block header and commit
- * certificate, plus the newest block as the "as of" point.
+ * certificate, plus the newest block as the "as of" point. Each piece is read on its own (the block's
+ * head, the transaction, the stored Merkle levels): no block is read whole and nothing is re-hashed.
  */
 import type { ChainSpec } from "../chain/genesis.js";
-import { receiptHash } from "../chain/block.js";
-import { merkleProof } from "../chain/merkle.js";
-import { txHash } from "../chain/tx.js";
 import type { ChainStore } from "./store.js";
 import { LedgerError } from "../errors.js";
 import { PROOF_FORMAT, type ProofBundle, type ProofEvent } from "../chain/proof/bundle.js";
@@ -19,23 +17,17 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
   if (head === null) return null;
   const events: ProofEvent[] = [];
   for (const e of record.history) {
-    const stored = await store.getBlock(e.height);
-    const tx = stored?.block.txs[e.index];
-    const receipt = stored?.receipts[e.index];
-    if (stored === null || tx === undefined || receipt === undefined) {
+    const [block, item, proofs] = await Promise.all([
+      store.getBlockHead(e.height),
+      store.getStoredTx(e.height, e.index),
+      store.getInclusionProofs(e.height, e.index),
+    ]);
+    if (block === null || item === null || proofs === null) {
       throw new LedgerError("STORE_CORRUPT", `certificate ${id}: block ${e.height} lacks transaction ${e.index}`);
     }
-    events.push({
-      header: stored.block.header,
-      commit: stored.commit,
-      index: e.index,
-      tx,
-      receipt,
-      txProof: merkleProof(stored.block.txs.map(txHash), e.index),
-      receiptProof: merkleProof(stored.receipts.map(receiptHash), e.index),
-    });
+    events.push({ header: block.header, commit: block.commit, index: e.index, tx: item.tx, receipt: item.receipt, ...proofs });
   }
-  const latest = await store.getBlock(head.height);
+  const latest = await store.getBlockHead(head.height);
   if (latest === null) throw new LedgerError("STORE_CORRUPT", `head block ${head.height} is missing`);
   return {
     format: PROOF_FORMAT,
@@ -44,6 +36,6 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
     genesis: spec.genesis,
     certificateId: id,
     events,
-    latest: { header: latest.block.header, commit: latest.commit },
+    latest: { header: latest.header, commit: latest.commit },
   };
 }

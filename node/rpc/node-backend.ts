@@ -132,13 +132,10 @@ export class NodeBackend implements RpcBackend {
     if (pending !== undefined) return { hash, status: "pending", tx: pending.tx };
     const loc = await this.modules.store.getTxLocation(hash);
     if (loc === null) return null;
-    const block = await this.modules.store.getBlock(loc.height);
-    const tx = block?.block.txs[loc.index];
-    if (block === null || tx === undefined) return null;
-    const view: TxView = { hash, status: "committed", tx, height: loc.height, index: loc.index, time: block.block.header.time };
-    const receipt = block.receipts[loc.index];
-    if (receipt !== undefined) view.receipt = receipt;
-    return view;
+    // The one transaction and its block's head, not the whole block.
+    const [block, item] = await Promise.all([this.modules.store.getBlockHead(loc.height), this.modules.store.getStoredTx(loc.height, loc.index)]);
+    if (block === null || item === null) return null;
+    return { hash, status: "committed", tx: item.tx, height: loc.height, index: loc.index, time: block.header.time, receipt: item.receipt };
   }
 
   async getBlock(height: number | "latest"): Promise<BlockView | null> {

@@ -11,7 +11,7 @@ import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
 import type { Evidence } from "../../node/chain/evidence.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../../node/ledger/store.js";
+import type { ChainStore, InclusionProofs, IssuanceEntry, StoredBlock, StoredBlockHead, StoredTx } from "../../node/ledger/store.js";
 
 /** Where a node dies: at the nth write of one kind, before or after the write itself. */
 export interface CrashPoint {
@@ -95,6 +95,18 @@ export class CrashableStore implements ChainStore {
   async getHeightOfBlock(hash: string): Promise<number | null> {
     this.alive();
     return this.data.getHeightOfBlock(hash);
+  }
+  async getBlockHead(height: number): Promise<StoredBlockHead | null> {
+    this.alive();
+    return this.data.getBlockHead(height);
+  }
+  async getStoredTx(height: number, index: number): Promise<StoredTx | null> {
+    this.alive();
+    return this.data.getStoredTx(height, index);
+  }
+  async getInclusionProofs(height: number, index: number): Promise<InclusionProofs | null> {
+    this.alive();
+    return this.data.getInclusionProofs(height, index);
   }
   async getTxLocation(hash: string): Promise<TxLocation | null> {
     this.alive();
