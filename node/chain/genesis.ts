@@ -7,6 +7,7 @@ import { LedgerError, shownValue } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
+import { validatorsHash } from "./validator-set.js";
 import { MAX_TX_BYTES } from "./limits.js";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatIntervalOf } from "./freshness.js";
 import { type TimeLimits, defaultTimeLimits, timeLimitsOf, timeLimitsProblem } from "./time.js";
@@ -115,13 +116,7 @@ export class ChainSpec {
   }
 }
 
-/** Hash of the validator set: names, departments, keys, in rotation order. */
-export function validatorsHash(validators: ValidatorInfo[]): string {
-  return hashCanonical(
-    Domain.VALIDATORS,
-    validators.map((v) => ({ name: v.name, department: v.department, publicKey: v.publicKey })),
-  );
-}
+export { validatorsHash } from "./validator-set.js";
 
 /** Throw a CONFIG error naming the first thing wrong with a genesis document. */
 export function checkGenesis(g: Genesis): void {
@@ -133,6 +128,15 @@ export function checkGenesis(g: Genesis): void {
   if (!Number.isSafeInteger(g.genesisTime)) fail("genesisTime must be an integer (ms)");
   if (!Array.isArray(g.validators) || g.validators.length === 0) fail("at least one validator is needed");
   checkChainContent(g, fail);
+  const gov = g.governance;
+  if (gov !== undefined) {
+    if (typeof gov !== "object" || gov === null) fail("governance must be {thresholdPercent?, proposalLifetime?}");
+    for (const k of Object.keys(gov)) if (k !== "thresholdPercent" && k !== "proposalLifetime") fail(`governance: unknown member ${shownValue(k)}`);
+    const pct = gov.thresholdPercent;
+    if (pct !== undefined && !(Number.isSafeInteger(pct) && pct >= 1 && pct <= 100)) fail("governance.thresholdPercent must be an integer 1-100");
+    const life = gov.proposalLifetime;
+    if (life !== undefined && !(Number.isSafeInteger(life) && life >= 1)) fail("governance.proposalLifetime must be a positive integer (blocks)");
+  }
   const consensusKeys = new Set<string>();
   for (const v of g.validators) {
     if (typeof v !== "object" || v === null) fail("a validator is {name, department, publicKey, peerId, address}");

@@ -122,6 +122,17 @@ export interface ConsensusParams {
   heartbeatIntervalMs?: number;
 }
 
+/** Genesis's governance parameters (chain/governance.ts); all optional. */
+export interface GovernanceParams {
+  /**
+   * Share of the electorate (the validators in force when a proposal is made) whose yes votes pass it,
+   * in percent; never below a quorum Q. Absent: Q.
+   */
+  thresholdPercent?: number;
+  /** A proposal may be voted on up to this many blocks after the one that holds it. Absent: 1,000. */
+  proposalLifetime?: number;
+}
+
 /** The genesis document: its hash is part of the chain id. */
 export interface Genesis {
   chainName: string;
@@ -132,6 +143,8 @@ export interface Genesis {
   /** Automatic review of issues and renewals; absent: none. */
   reviewRules?: ReviewRuleSet;
   consensus: ConsensusParams;
+  /** On-chain governance's threshold and proposal lifetime; absent: the defaults. */
+  governance?: GovernanceParams;
 }
 
 export type PublicFieldValue = string | number | boolean;
@@ -264,6 +277,15 @@ export interface Receipt {
   message?: string;
   /** Present for issues and renewals on a chain with review rules. */
   review?: ReviewOutcome;
+  /** Present for an applied governance transaction: where its proposal stands after it (chain/governance.ts). */
+  governance?: {
+    proposal: number;
+    status: "open" | "passed" | "rejected" | "failed" | "expired";
+    yes: number;
+    no: number;
+    threshold: number;
+    activatesAt?: number;
+  };
 }
 
 export type CertificateStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
