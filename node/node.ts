@@ -92,12 +92,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   if (peerLoad.status === "rejected") throw peerLoad.reason;
   const key = consensusLoad.value;
   const peerKey = peerLoad.value;
-  let signer: { index: number; publicKey: string; privateKey: string } | null = null;
+  let signer: { publicKey: string; privateKey: string } | null = null;
   if (key !== null) {
     if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
-    const index = spec.validatorIndex(key.publicKey);
-    if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
-    signer = { index, publicKey: key.publicKey, privateKey: key.privateKey };
+    signer = { publicKey: key.publicKey, privateKey: key.privateKey };
   }
 
   const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
@@ -115,6 +113,12 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     const first = await store.getBlock(1);
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
+    }
+    // The rules and validator sets governance decided, as of the stored head.
+    const governance = await store.getGovernance();
+    if (governance !== null) spec.learn(governance);
+    if (signer !== null && !spec.validatorEpochs().some((e) => e.validators.some((v) => v.publicKey === signer?.publicKey))) {
+      log.warn("this node's consensus key is in no validator set yet: it follows until governance adds it", { key: signer.publicKey.slice(0, 16) });
     }
     // Built in dependency order. The network and the consensus driver need each other (the driver
     // publishes, the network delivers): the handlers below name modules declared further down, and
@@ -201,7 +205,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     closers.push(async () => reloader.close());
 
     const backend = new NodeBackend(
-      { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
+      { node: { name: cfg.name, peerId: network.peerId }, validatorKey: signer?.publicKey ?? null },
       {
         metrics,
         spec,
@@ -239,7 +243,13 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
     if (adminAuth.enabled) log.info("POST /admin/reload served to holders of the admin token", { file: adminTokenPath(home) });
     const rpcUrl = `${rpcTls.certFile === "" ? "http" : "https"}://${tunables.rpc.host}:${tunables.rpc.port}`;
-    log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
+    log.info("node started", {
+      chainId: spec.chainId,
+      height: driver.tip().height,
+      validator: driver.selfAt(driver.tip().height + 1),
+      rpc: rpcUrl,
+      peerId: network.peerId,
+    });
 
     let closing: Promise<void> | null = null;
     return {

@@ -3,70 +3,22 @@
  * and vote on them, proposals and the governance state every node derives from the chain alike.
  * Plain JSON, like the rest of the data model (types.ts).
  */
-import type { NodeCard } from "./card.js";
-import type { CertificateType, ConsensusParams, Department, Genesis, ReviewRuleSet } from "./types.js";
+import type { GovAction, Genesis } from "./types.js";
 
-export type { GovernanceParams } from "./types.js";
+export type {
+  GovAction,
+  GovActionType,
+  GovTransaction,
+  GovTxBody,
+  GovernanceParams,
+  ProposePayload,
+  ProposeTxBody,
+  VotePayload,
+  VoteTxBody,
+} from "./types.js";
 
 /** What a chain's rules are at a height: what genesis fixes today, less its name and time. */
 export type ChainRules = Pick<Genesis, "validators" | "departments" | "certificateTypes" | "reviewRules" | "consensus">;
-
-export type GovAction =
-  /** A validator joins from its node card (signed by its consensus key); the card's issuer keys join its department. */
-  | { type: "add-validator"; card: NodeCard }
-  /** A validator leaves; the set never goes below 4. */
-  | { type: "remove-validator"; publicKey: string }
-  /** A department joins (with issuer keys, or none until a validator card or add-issuer-key brings them). */
-  | { type: "add-department"; department: Department }
-  | { type: "add-issuer-key"; department: string; publicKey: string }
-  /** Certificates the key signed before it stays valid: authority is judged at the height of the signing transaction. */
-  | { type: "revoke-issuer-key"; department: string; publicKey: string }
-  /** Add a certificate type, or replace the one with this id. */
-  | { type: "set-certificate-type"; certificateType: CertificateType }
-  | { type: "adopt-review-rules"; reviewRules: ReviewRuleSet }
-  | { type: "set-consensus-params"; consensus: ConsensusParams };
-
-export type GovActionType = GovAction["type"];
-
-export interface ProposePayload {
-  action: GovAction;
-  /** Why (shown to voters). */
-  note?: string;
-}
-
-export interface VotePayload {
-  proposal: number;
-  approve: boolean;
-}
-
-interface GovTxBodyBase {
-  chainId: string;
-  /** The department of the signing validator. */
-  department: string;
-  /** The validator's consensus public key (hex) that signs the body. */
-  signer: string;
-  /** 16 random bytes (hex). */
-  nonce: string;
-  createdAt: number;
-}
-
-export interface ProposeTxBody extends GovTxBodyBase {
-  kind: "gov-propose";
-  payload: ProposePayload;
-}
-
-export interface VoteTxBody extends GovTxBodyBase {
-  kind: "gov-vote";
-  payload: VotePayload;
-}
-
-export type GovTxBody = ProposeTxBody | VoteTxBody;
-
-/** A signed governance transaction; its hash is H(GOV_TX, canonical(body)). */
-export interface GovTransaction {
-  body: GovTxBody;
-  signature: string;
-}
 
 export type ProposalStatus = "open" | "passed" | "rejected" | "failed" | "expired";
 

@@ -46,7 +46,8 @@ export class ConsensusGossipValidator {
     if (message.height <= head) return "ignore";
     if (message.height === head + 1 && carriedBlock(message) !== undefined) {
       // [REJECT] a proposal is signed by the proposer of its round
-      if (message.kind === "proposal" && spec.proposerIndex(message.height, message.round) !== message.validator) return "reject";
+      if (message.kind === "proposal" && spec.validatorSetAt(message.height).proposerIndex(message.height, message.round) !== message.validator)
+        return "reject";
       const slot = `${message.validator}:${message.kind}:${message.height}:${message.round}`;
       if (!driver.carriedBlocks.worthChecking(message) || this.checking.has(slot)) {
         // The core has what it needs from this round and sender and will not look at the block (it may

@@ -98,7 +98,7 @@ function sampleMessages(chain: ReturnType<typeof makeTestChain>): unknown[] {
   const { spec, validatorKeys } = chain;
   const key = (i: number): string => validatorKeys[i]?.privateKey as string;
   const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-  const proposer = spec.proposerIndex(1, 0);
+  const proposer = spec.validatorSetAt(1).proposerIndex(1, 0);
   const block = buildBlock(spec, genesisTip(spec), proposer, T0 + 500, txs, appliedReceipts(txs));
   const hash = blockHash(block.header);
   const prepare = signMessage(spec, key(1), 1, { kind: "prepare", height: 1, round: 0, blockHash: hash });
@@ -143,7 +143,7 @@ async function driverFor(chain: ReturnType<typeof makeTestChain>): Promise<{ dri
     mempool,
     clock: new ManualClock(T0 + 1000),
     log: createLogger("fuzz"),
-    signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+    signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
     publish: async () => {},
   });
   await driver.start();

@@ -21,7 +21,7 @@ import { ManualClock, settle } from "../helpers/manual-clock.js";
 const chain = makeTestChain(4);
 const { spec } = chain;
 const SELF = 0;
-const PROPOSER = spec.proposerIndex(1, 0);
+const PROPOSER = spec.validatorSetAt(1).proposerIndex(1, 0);
 
 /** A validator's driver behind its gossip edge, counting signature-cache lookups (one per transaction checked). */
 async function edgeNode(): Promise<{
@@ -47,7 +47,7 @@ async function edgeNode(): Promise<{
     mempool,
     clock: new ManualClock(T0 + 1000),
     log,
-    signer: { index: SELF, privateKey: chain.validatorKeys[SELF]?.privateKey as string },
+    signer: { publicKey: chain.validatorKeys[SELF]?.publicKey as string, privateKey: chain.validatorKeys[SELF]?.privateKey as string },
     publish: async (data) => {
       const m = decodeMessage(spec, data);
       sent.push(`${m.kind}:${m.round}`);
