@@ -7,6 +7,8 @@ import type { Server as TlsServer } from "node:tls";
 import { adminTokenPath, readAdminToken } from "./admin-token.js";
 import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
+import type { GovernanceState } from "./chain/gov-types.js";
+import { proposalStatusAt } from "./chain/governance.js";
 import { loadGenesis } from "./ledger/genesis-file.js";
 import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
@@ -117,6 +119,16 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     // The rules and validator sets governance decided, as of the stored head.
     const governance = await store.getGovernance();
     if (governance !== null) spec.learn(governance);
+    // Proposals by status at the head, for /metrics; recounted after a block with governance transactions.
+    let proposalCounts: Record<string, number> = {};
+    const countProposals = (gov: GovernanceState | null, head: number): void => {
+      proposalCounts = {};
+      for (const p of gov?.proposals ?? []) {
+        const status = proposalStatusAt(p, head);
+        proposalCounts[status] = (proposalCounts[status] ?? 0) + 1;
+      }
+    };
+    countProposals(governance, store.head()?.height ?? 0);
     if (signer !== null && !spec.validatorEpochs().some((e) => e.validators.some((v) => v.publicKey === signer?.publicKey))) {
       log.warn("this node's consensus key is in no validator set yet: it follows until governance adds it", { key: signer.publicKey.slice(0, 16) });
     }
@@ -128,6 +140,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
+      governance: () => ({ validators: spec.validatorSetAt(driver.tip().height + 1).size, proposals: proposalCounts }),
       peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
@@ -167,6 +180,14 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         metrics.blockCommitted(block, source, timings);
         const h = block.block.header;
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
+        const decided = block.receipts.filter((r) => r.governance !== undefined);
+        for (const r of decided) log.info("governance", { height: h.height, ...r.governance });
+        // Counted at every commit: an open proposal reads "expired" once its height passes.
+        if (decided.length > 0 || Object.keys(proposalCounts).length > 0)
+          store.getGovernance().then(
+            (gov) => countProposals(gov, h.height),
+            (err: unknown) => log.warn("cannot read governance state", { err }),
+          );
       },
     });
     const consensusGossip = new ConsensusGossipValidator({ spec, driver, log: log.child({ module: "consensus-gossip" }) });

@@ -31,6 +31,11 @@ import type { Clock } from "../clock.js";
 import type { BackendStatus, RpcBackend } from "./backend.js";
 import type { StatusListService } from "./status-list.js";
 
+import { departmentsWithKeys, governanceAtHead, validatorsAtHeight } from "./governance-views.js";
+import type { GovernanceState, IssuerKeyGrant } from "../chain/gov-types.js";
+import type { Department } from "../chain/types.js";
+import type { ValidatorSet } from "../chain/validator-set.js";
+
 export const NODE_VERSION = "0.1.0";
 
 /** Who this node is, as /status reports it. Facts of the node, not tunables: no defaults. */
@@ -98,6 +103,18 @@ export class NodeBackend implements RpcBackend {
     if (key === null) return null;
     const i = this.modules.spec.validatorSetAt(height).indexOf(key);
     return i < 0 ? null : i;
+  }
+
+  governance(): Promise<{ head: number; state: GovernanceState }> {
+    return governanceAtHead(this.modules.spec, this.modules.store);
+  }
+
+  validatorsAt(height: number): { from: number; set: ValidatorSet } | null {
+    return validatorsAtHeight(this.modules.spec, this.modules.driver.tip().height, height);
+  }
+
+  departments(): Array<Department & { keys: IssuerKeyGrant[]; keysInForce: number }> {
+    return departmentsWithKeys(this.modules.spec, this.modules.driver.tip().height);
   }
 
   listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
