@@ -302,6 +302,20 @@ export const proposalSchema = read(
   { 200: proposal },
   { params: idParams("id", "proposal id (1, 2, …)") },
 );
+export const scheduleSchema = read(
+  "the rules (validators, departments, types, review rules, consensus parameters) from each height governance changed them, and every issuer key's valid heights",
+  ["governance"],
+  {
+    200: obj({
+      head: int,
+      epochs: { type: "array", items: obj({ from: int, rules: anyObject("the rules in force from `from`: genesis's members less its name and time") }) },
+      issuerKeys: {
+        type: "array",
+        items: obj({ department: str, publicKey: hex64, validFrom: int, validUntil: int }, ["department", "publicKey", "validFrom"]),
+      },
+    }),
+  },
+);
 export const validatorsSchema = read("the validator set in force at a height (default: the next one); known up to head + 2", ["governance"], {
   200: obj({
     height: int,

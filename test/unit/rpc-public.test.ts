@@ -300,6 +300,7 @@ describe("RPC for the public internet", () => {
         { method: "GET", url: "/evidence" },
         { method: "GET", url: "/governance/proposals" },
         { method: "GET", url: "/governance/proposals/1" },
+        { method: "GET", url: "/governance/schedule" },
         { method: "GET", url: "/validators" },
         { method: "GET", url: "/validators?height=1" },
         { method: "GET", url: "/validators?height=999999" },

@@ -2,6 +2,7 @@
  * Governance routes (issue 11):
  *   GET /governance/proposals        proposals, oldest first, paged (?limit=&cursor=)
  *   GET /governance/proposals/:id    one proposal with its votes
+ *   GET /governance/schedule         the rules of every height governance changed, and every issuer key's valid heights
  *   GET /validators?height=H         the validator set in force at a height (default: the next)
  * A proposal's status is read at the head: an open one past its expiry height reads "expired".
  */
@@ -10,7 +11,7 @@ import type { Proposal } from "../../chain/gov-types.js";
 import { proposalStatusAt } from "../../chain/governance.js";
 import type { RpcBackend } from "../backend.js";
 import { httpError, notFound, sendHttpError } from "../http-errors.js";
-import { proposalSchema, proposalsSchema, validatorsSchema } from "../route-schemas.js";
+import { proposalSchema, proposalsSchema, scheduleSchema, validatorsSchema } from "../route-schemas.js";
 import type { WorkLimit } from "../work-limit.js";
 
 export const MAX_PROPOSAL_PAGE = 100;
@@ -51,6 +52,10 @@ export function registerGovernanceRoutes(app: FastifyInstance, backend: RpcBacke
         return { head, proposals: page, ...(last !== undefined && last.id < state.proposals.length ? { next: last.id } : {}) };
       },
     );
+    app.get("/governance/schedule", { schema: scheduleSchema }, async () => {
+      const { head, state } = await governance();
+      return { head, epochs: state.epochs, issuerKeys: state.issuerKeys };
+    });
     app.get<{ Params: { id: string } }>("/governance/proposals/:id", { schema: { ...proposalSchema, params: idParams } }, async (req, reply) => {
       const { head, state } = await governance();
       const p = state.proposals[Number(req.params.id) - 1];
