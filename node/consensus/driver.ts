@@ -29,7 +29,7 @@ import { CoreRestore } from "./core-restore.js";
 import { type Evidence, evidenceOf } from "../chain/evidence.js";
 import { FutureBuffer, type FutureBufferOptions, defaultFutureBufferOptions } from "./future-buffer.js";
 import { InputQueue } from "./input-queue.js";
-import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "../chain/messages.js";
+import { type BlockMessage, carriedBlock, decodeMessage, encodeMessage, signMessage } from "../chain/messages.js";
 import { Proposer, type ProposerOptions, defaultProposerOptions } from "./proposer.js";
 import { RoundTimer } from "./round-timer.js";
 import { type SigningStateStore, storeSigningState } from "./signing-state.js";
@@ -297,6 +297,21 @@ export class ConsensusDriver {
     this.queue.enqueue(() => this.input({ type: "message", message: signed }));
   }
 
+  /** Whether a buffered message's signatures check against the validator set of its height as known now. */
+  private stillSigned(msg: BlockMessage): boolean {
+    try {
+      decodeMessage(this.modules.spec, encodeMessage(msg));
+      return true;
+    } catch {
+      this.modules.log.debug("dropped a buffered message whose signer is not a validator of its height", {
+        kind: msg.kind,
+        height: msg.height,
+        from: msg.validator,
+      });
+      return false;
+    }
+  }
+
   /** The block below `height` is committed: a fresh core, and the messages kept for it. */
   private advance(height: number): void {
     this.timer.clear();
@@ -304,7 +319,12 @@ export class ConsensusDriver {
     this.outbox.advance(height);
     this.carriedBlocks.headMoved();
     this.core = this.cores.next(height);
-    for (const { msg, bytes } of this.future.takeUpTo(height)) this.queue.enqueue(() => this.onMessage(msg, bytes));
+    for (const { msg, bytes } of this.future.takeUpTo(height)) {
+      // Checked at the edge against the validator set this node knew then; checked again now that the
+      // set of its height is fixed (governance may have changed who an index names).
+      if (!this.stillSigned(msg)) continue;
+      this.queue.enqueue(() => this.onMessage(msg, bytes));
+    }
     if (this.modules.mempool.size > 0) this.queue.enqueue(() => this.input({ type: "activate" }));
     this.scheduleHeartbeat();
   }
