@@ -10,7 +10,10 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { auditChain } from "../../node/audit/auditor.js";
+import { storeSource } from "../../node/audit/source.js";
 import { checkCommitCertificate } from "../../node/chain/block.js";
+import { ChainSpec } from "../../node/chain/genesis.js";
 import { CARD_VERSION, type NodeCardBody, cardSigningBytes } from "../../node/chain/card.js";
 import type { GovAction, GovTxBody } from "../../node/chain/gov-types.js";
 import { ACTIVATION_OFFSET, signGovTx } from "../../node/chain/governance.js";
