@@ -39,6 +39,8 @@ interface GovNode {
   driver: ConsensusDriver;
   sync: BlockSync;
   up: boolean;
+  /** Cut off by a partition: no gossip or sync either way (the node runs on). */
+  isolated: boolean;
 }
 
 class GovSim {
@@ -61,7 +63,7 @@ class GovSim {
     const { spec } = this.chain;
     const log = createLogger("gov-sim", { key: key.publicKey.slice(0, 8) });
     const mempool = new Mempool(defaultMempoolOptions, { spec, state: store });
-    const node = { key, department, store, mempool, up: true } as GovNode;
+    const node = { key, department, store, mempool, up: true, isolated: false } as GovNode;
     node.driver = new ConsensusDriver(defaultDriverOptions, {
       spec,
       store,
@@ -73,7 +75,7 @@ class GovSim {
         const m = decodeMessage(spec, data);
         this.signedBy(key.publicKey, m);
         for (const peer of this.nodes) {
-          if (peer === node || !peer.up || !node.up) continue;
+          if (peer === node || !peer.up || !node.up || peer.isolated !== node.isolated) continue;
           setImmediate(() => peer.up && peer.driver.receive(decodeMessage(spec, data)));
         }
       },
@@ -88,10 +90,11 @@ class GovSim {
       clock: this.clock,
       log,
       network: {
-        connectedPeers: () => (node.up ? this.nodes.filter((p) => p !== node && p.up).map((p) => String(this.nodes.indexOf(p))) : []),
+        connectedPeers: () =>
+          node.up ? this.nodes.filter((p) => p !== node && p.up && p.isolated === node.isolated).map((p) => String(this.nodes.indexOf(p))) : [],
         request: async (peer, name, body) => {
           const target = this.nodes[Number(peer)];
-          if (target === undefined || !target.up) throw new Error("peer down");
+          if (target === undefined || !target.up || target.isolated !== node.isolated) throw new Error("peer down");
           return target.sync.handleRequest(name, body);
         },
       },
@@ -136,7 +139,7 @@ class GovSim {
   }
 
   async submit(txs: unknown[]): Promise<void> {
-    for (const n of this.nodes.filter((x) => x.up)) {
+    for (const n of this.nodes.filter((x) => x.up && !x.isolated)) {
       for (const tx of txs) await n.mempool.admit(tx);
       n.driver.transactionsAvailable();
     }
@@ -188,7 +191,7 @@ class GovSim {
 
   /** Propose by node `proposer`, vote yes by `voters`, and wait until it passed everywhere; returns its activation height. */
   async pass(action: GovAction, proposer: number, voters: number[]): Promise<number> {
-    const live = this.nodes.filter((n) => n.up);
+    const live = this.nodes.filter((n) => n.up && !n.isolated);
     const id = ((await live[0]?.store.getGovernance())?.proposals.length ?? 0) + 1;
     await this.submit([this.govTx(proposer, "gov-propose", { action })]);
     await this.runUntil(`proposal ${id} on chain`, async () =>
@@ -207,16 +210,17 @@ class GovSim {
 
   /** Issue certificates until every live node's head reaches `height`. */
   async commitUntil(height: number): Promise<void> {
-    for (let i = 0; this.nodes.filter((n) => n.up).some((n) => (n.store.head()?.height ?? 0) < height); i++) {
+    const live = (): GovNode[] => this.nodes.filter((n) => n.up && !n.isolated);
+    for (let i = 0; live().some((n) => (n.store.head()?.height ?? 0) < height); i++) {
       assert.ok(i < 40, `height ${height} not reached; heads ${this.heights().join(",")}`);
       await this.submit([issueTx(this.chain, licenceDocument(this.chain))]);
-      await this.runUntil("the pending certificate committed", () => this.nodes.filter((n) => n.up).every((n) => n.mempool.size === 0));
+      await this.runUntil("the pending certificate committed", () => live().every((n) => n.mempool.size === 0));
     }
   }
 
   /** Consensus keys whose seals are in the commit certificate of `height`. */
   async sealersAt(height: number): Promise<string[]> {
-    const b = (await this.nodes.find((n) => n.up)?.store.getBlock(height)) as StoredBlock;
+    const b = (await this.nodes.find((n) => n.up && !n.isolated)?.store.getBlock(height)) as StoredBlock;
     const set = this.chain.spec.validatorSetAt(height);
     return b.commit.seals.map((s) => set.validators[s.validator]?.publicKey as string);
   }
@@ -289,6 +293,54 @@ describe("governance simulation: validator-set changes under the real driver", f
       () => decodeMessage(chain.spec, encodeMessage(forged)),
       (e: unknown) => e instanceof LedgerError && e.code === "MESSAGE_INVALID",
     );
+    assert.equal(sim.failure, null);
+  });
+
+  it("a change passed during a partition, the old rotation's proposer of the activation height removed, a crash at the activation height", async () => {
+    const chain = makeTestChain(5);
+    const sim = new GovSim(chain, []);
+    await sim.start();
+    // Node 4 is cut off while the others (4 of 5: a quorum) pass a removal.
+    (sim.nodes[4] as GovNode).isolated = true;
+    // The proposal commits at head + 1 and the votes at head + 2, so the change is in force at head + 4:
+    // remove the validator the old rotation names as that height's round-0 proposer (not node 4).
+    while (((sim.heights()[0] as number) + 4) % 5 === 4) await sim.commitUntil((sim.heights()[0] as number) + 1);
+    const predicted = (sim.heights()[0] as number) + 4;
+    const leaving = predicted % 5;
+    const removed = sim.nodes[leaving]?.key as KeyPair;
+    const others = [0, 1, 2, 3].filter((i) => i !== leaving);
+    const at = await sim.pass({ type: "remove-validator", publicKey: removed.publicKey }, others[0] as number, [...others.slice(1), leaving]);
+    assert.equal(at, predicted, "activation where predicted");
+    const old = chain.spec.validatorSetAt(at - 1);
+    assert.equal(
+      old.validators[old.proposerIndex(at, 0)]?.publicKey,
+      removed.publicKey,
+      "the old rotation's proposer of the activation height is the removed validator",
+    );
+    // Another node crashes exactly at the height before activation, and restarts after it.
+    await sim.commitUntil(at - 1);
+    const crashed = others[1] as number;
+    await sim.crash(crashed);
+    // The partition heals (the five-set needs four of: the three left and node 4).
+    (sim.nodes[4] as GovNode).isolated = false;
+    await sim.runUntil("the partitioned node caught up", () => sim.nodes[4]?.store.head()?.hash === sim.nodes[others[0] as number]?.store.head()?.hash);
+    await sim.commitUntil(at + 3);
+    await sim.restart(crashed);
+    await sim.runUntil(
+      "the crashed node caught up past the activation height",
+      () => sim.nodes[crashed]?.store.head()?.hash === sim.nodes[4]?.store.head()?.hash,
+    );
+    // From `at` the four's rotation proposes: no height waits for the removed validator's turn (only
+    // for the crashed node's, while it is down).
+    const crashedKey = sim.nodes[crashed]?.key.publicKey as string;
+    for (let h = at; h <= at + 3; h++) {
+      const b = (await sim.nodes[4]?.store.getBlock(h)) as StoredBlock;
+      const set = chain.spec.validatorSetAt(h);
+      const first = set.validators[set.proposerIndex(h, 0)]?.publicKey;
+      if (first !== crashedKey) assert.equal(b.commit.round, 0, `height ${h} decided in round 0 (its proposer ${set.proposerIndex(h, 0)} is up)`);
+      assert.notEqual(set.validators[b.block.header.proposer]?.publicKey, removed.publicKey, `height ${h}: not proposed by the removed validator`);
+      assert.ok(!(await sim.sealersAt(h)).includes(removed.publicKey), `height ${h}: no seal of the removed validator`);
+    }
     assert.equal(sim.failure, null);
   });
 
