@@ -85,6 +85,17 @@ function keyInUse(rules: ChainRules, grants: IssuerKeyGrant[], key: string): boo
  * `activation` on. Throws the code that refuses it; on success the result is checked whole.
  */
 export function applyAction(rules: ChainRules, grants: IssuerKeyGrant[], action: GovAction, activation: number): ActionResult {
+  try {
+    return applyActionUnsafe(rules, grants, action, activation);
+  } catch (err) {
+    // Parts of an action are checked only here, whole (a department, a type, rules): whatever they
+    // throw on is the action's fault, never the block's.
+    if (err instanceof LedgerError) throw err;
+    throw new LedgerError("TX_GOV_BAD_ACTION", `the action cannot be applied: ${(err as Error).message}`);
+  }
+}
+
+function applyActionUnsafe(rules: ChainRules, grants: IssuerKeyGrant[], action: GovAction, activation: number): ActionResult {
   let next: ChainRules = { ...rules };
   let keys = grants;
   const addKeys = (department: string, publicKeys: string[]): void => {
