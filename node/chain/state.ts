@@ -82,13 +82,18 @@ export function certificateIdOf(checked: CheckedTx): string | undefined {
   return isGovKind(body.kind) ? undefined : (body.payload as { certificateId: string }).certificateId;
 }
 
-/** The certificates and holder-index lists a transaction reads (none for a governance transaction). */
-export function readsOf(spec: ChainSpec, checked: CheckedTx): { ids: string[]; holders: HolderKey[] } {
+/** The review rules a transaction at `height` is judged by: those in force there (height 0, admission: the newest known). */
+export function reviewRulesAt(spec: ChainSpec, height: number): ReviewRuleSet | undefined {
+  return height === 0 ? spec.reviewRules : spec.rulesAt(height).reviewRules;
+}
+
+/** The certificates and holder-index lists a transaction at `height` reads (none for a governance transaction). */
+export function readsOf(spec: ChainSpec, checked: CheckedTx, height = 0): { ids: string[]; holders: HolderKey[] } {
   const body = checked.tx.body;
   if (body.kind === "gov-propose" || body.kind === "gov-vote") return { ids: [], holders: [] };
   if (body.kind !== "issue") return { ids: [body.payload.certificateId], holders: [] };
   const p = body.payload;
-  return { ids: p.supersedes === undefined ? [p.certificateId] : [p.certificateId, p.supersedes], holders: reviewReads(spec.reviewRules, p) };
+  return { ids: p.supersedes === undefined ? [p.certificateId] : [p.certificateId, p.supersedes], holders: reviewReads(reviewRulesAt(spec, height), p) };
 }
 
 /**
@@ -112,11 +117,11 @@ export class StateCache implements ReviewState {
   }
 
   /** Read what `txs` need and is not loaded yet: their certificates and holder lists, then the certificates those lists name. */
-  async load(spec: ChainSpec, reader: StateReader, txs: CheckedTx[]): Promise<void> {
+  async load(spec: ChainSpec, reader: StateReader, txs: CheckedTx[], height = 0): Promise<void> {
     const ids = new Set<string>();
     const keys = new Map<string, HolderKey>();
     for (const t of txs) {
-      const reads = readsOf(spec, t);
+      const reads = readsOf(spec, t, height);
       for (const id of reads.ids) if (!this.records.has(id)) ids.add(id);
       for (const k of reads.holders) if (!this.holders.has(holderKeyString(k))) keys.set(holderKeyString(k), k);
     }
@@ -189,7 +194,7 @@ export function transition(spec: ChainSpec, state: ReviewState, checked: Checked
   const body = checked.tx.body;
   if (body.kind === "gov-propose" || body.kind === "gov-vote") throw new LedgerError("INTERNAL", "a governance transaction has no certificate transition");
   // [RULE] the review rules in force at the block's height (governance may adopt a new version)
-  if (body.kind === "issue") return issue(at.height === 0 ? spec.reviewRules : spec.rulesAt(at.height).reviewRules, state, checked, body.payload, at);
+  if (body.kind === "issue") return issue(reviewRulesAt(spec, at.height), state, checked, body.payload, at);
   const p = body.payload;
   const record = state.certificate(p.certificateId);
   // [RULE] only an existing certificate can be revoked
@@ -232,7 +237,7 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
   const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], txLocations: new Map() };
   // Read everything the block touches up front, in batched reads.
   const state = new StateCache();
-  await state.load(spec, reader, txs);
+  await state.load(spec, reader, txs, height);
   const committed = await reader.getTxLocations(txs.map((t) => t.hash));
   // Governance state is read only for a block that holds governance transactions.
   let gov: GovernanceState | undefined;

@@ -27,7 +27,13 @@ import { type KeyPair, signBytes } from "../../node/crypto/keys.js";
 import { peerIdOfEd25519Key } from "../../node/crypto/peer-id.js";
 import { LedgerError } from "../../node/errors.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
-import { T0, type TestChain, makeTestChain } from "../helpers/chain.js";
+import { DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, makeTestChain, person } from "../helpers/chain.js";
+import { identityProofTx } from "../helpers/identity-proof.js";
+import { commitNext } from "../helpers/proof-chain.js";
+import { type ChainTip, buildBlock, checkBlock } from "../../node/chain/block.js";
+import type { Transaction } from "../../node/chain/types.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
+import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
 
 let nonce = 0;
 function govTx(chain: TestChain, signer: KeyPair, department: string, kind: GovTxBody["kind"], payload: unknown): CheckedGovTx {
@@ -363,5 +369,63 @@ describe("governance: the pure model", () => {
     }
     assert.equal(s.at(20).indexOf(v[0]?.publicKey as string), -1, "a removed validator is not in the set from its removal on");
     assert.throws(() => s.add({ from: 5, validators: v }), /before/);
+  });
+
+  it("in blocks: a new review rule set is in force from H + 2, and a revoked issuer key is refused at admission and in blocks from then on", async () => {
+    const chain = makeTestChain(4, "gov-blocks", { reviewRules: DEFAULT_REVIEW_RULES });
+    const store = new MemoryStore();
+    const at = (i: number): number => T0 + i * 60_000;
+    const gov = (i: number, kind: GovTxBody["kind"], payload: unknown): Transaction => {
+      const key = chain.validatorKeys[i] as KeyPair;
+      const body = {
+        chainId: chain.spec.chainId,
+        kind,
+        department: chain.spec.validators[i]?.department as string,
+        signer: key.publicKey,
+        nonce: (nonce++).toString(16).padStart(32, "0"),
+        createdAt: T0,
+        payload,
+      } as GovTxBody;
+      return signGovTx(body, key.privateKey) as unknown as Transaction;
+    };
+    const receipts = async (): Promise<Receipt[]> => ((await store.getBlock(store.head()?.height as number))?.receipts ?? []) as Receipt[];
+    const qualification = (): Transaction => issueTx(chain, documentFor(chain, "home-purchase-qualification", person(`Stranger ${nonce++}`, `ID${nonce}`)));
+    await commitNext(chain, store, [qualification()], at(1));
+    assert.equal((await receipts())[0]?.code, "REVIEW_NO_IDENTITY_PROOF", "height 1: genesis's rules");
+    await commitNext(chain, store, [gov(0, "gov-propose", { action: { type: "adopt-review-rules", reviewRules: { version: "2027-1", rules: [] } } })], at(2));
+    await commitNext(chain, store, [gov(1, "gov-vote", { proposal: 1, approve: true }), gov(2, "gov-vote", { proposal: 1, approve: true })], at(3));
+    const decided = await receipts();
+    assert.deepEqual(
+      decided.map((r) => r.code),
+      ["GOV_OPEN", "GOV_PASSED"],
+    );
+    assert.equal(decided[1]?.governance?.activatesAt, 5);
+    await commitNext(chain, store, [qualification()], at(4));
+    assert.equal((await receipts())[0]?.code, "REVIEW_NO_IDENTITY_PROOF", "height 4 (H + 1): still genesis's rules");
+    await commitNext(chain, store, [qualification()], at(5));
+    const r5 = (await receipts())[0];
+    assert.deepEqual([r5?.status, r5?.review?.version], ["applied", "2027-1"], "height 5 (H + 2): the new rule set");
+
+    // Revoke public-security's key (proposal 2, passed in block 7, in force from 9).
+    const old = chain.issuers.get("public-security") as KeyPair;
+    await commitNext(
+      chain,
+      store,
+      [gov(0, "gov-propose", { action: { type: "revoke-issuer-key", department: "public-security", publicKey: old.publicKey } })],
+      at(6),
+    );
+    await commitNext(chain, store, [gov(1, "gov-vote", { proposal: 2, approve: true }), gov(3, "gov-vote", { proposal: 2, approve: true })], at(7));
+    assert.equal((await receipts())[1]?.governance?.activatesAt, 9);
+    const mempool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const early = identityProofTx(chain.spec, old, "ID-OLD-KEY-1", "Early Holder");
+    assert.equal((await mempool.admit(early)).status, "accepted", "admitted for height 8: the key's last height");
+    await commitNext(chain, store, [early], at(8));
+    assert.equal((await receipts())[0]?.status, "applied");
+    const late = identityProofTx(chain.spec, old, "ID-OLD-KEY-2", "Late Holder");
+    await assert.rejects(mempool.admit(late), (e: unknown) => e instanceof LedgerError && e.code === "TX_ISSUER_KEY_NOT_VALID", "refused for height 9");
+    const tip = store.head() as ChainTip;
+    const block = { header: { ...buildBlock(chain.spec, tip, 0, at(9), [], []).header, txCount: 1 }, txs: [late] };
+    assert.throws(() => checkBlock(chain.spec, block, tip), /not in force at height 9/, "a block of height 9 holding it is invalid");
+    assert.equal((await store.getCertificate("ID-OLD-KEY-1"))?.revoked, false, "the certificate the key signed before stays valid");
   });
 });
