@@ -428,4 +428,18 @@ describe("governance: the pure model", () => {
     assert.throws(() => checkBlock(chain.spec, block, tip), /not in force at height 9/, "a block of height 9 holding it is invalid");
     assert.equal((await store.getCertificate("ID-OLD-KEY-1"))?.revoked, false, "the certificate the key signed before stays valid");
   });
+
+  it("ChainSpec learns the rules of later heights and never forgets: a state that knows less is ignored", () => {
+    const g = governed(5);
+    const spec = g.chain.spec;
+    const before = JSON.parse(JSON.stringify(g.state())) as GovernanceState;
+    g.propose(0, { type: "remove-validator", publicKey: g.members[4]?.key.publicKey as string }, 3);
+    for (const i of [1, 2, 3]) g.vote(i, 1, 4);
+    spec.learn(g.state());
+    assert.equal(spec.validatorSetAt(5).size, 5, "height 5 (H + 1): five");
+    assert.equal(spec.validatorSetAt(6).size, 4, "height 6 (H + 2): four");
+    spec.learn(before);
+    assert.equal(spec.validatorSetAt(6).size, 4, "an older state (a lagging node's) does not take the knowledge back");
+    assert.equal(spec.rulesUnchangedAt(1), false, "checks cached at one height are made again at another");
+  });
 });
