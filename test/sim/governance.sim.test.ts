@@ -294,6 +294,15 @@ describe("governance simulation: validator-set changes under the real driver", f
       (e: unknown) => e instanceof LedgerError && e.code === "MESSAGE_INVALID",
     );
     assert.equal(sim.failure, null);
+
+    // An auditor holding genesis alone re-checks the whole chain: it learns each set by replaying the
+    // governance transactions, and every commit certificate checks against the set of its height.
+    const report = await auditChain(
+      { batchBlocks: 3, verifyWorkers: 1 },
+      { spec: new ChainSpec(chain.spec.genesis), source: storeSource(sim.nodes[2]?.store as MemoryStore, "node 3") },
+    );
+    assert.equal(report.finding, null, JSON.stringify(report.finding));
+    assert.ok(report.blocks >= leaveAt + 1, `audited ${report.blocks} blocks`);
   });
 
   it("a change passed during a partition, the old rotation's proposer of the activation height removed, a crash at the activation height", async () => {
