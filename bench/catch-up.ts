@@ -111,7 +111,7 @@ export async function measureCatchUp(opts: {
     const syncSeconds = (performance.now() - t0) / 1000;
     if (reached === null || reached.height < chain.height)
       throw new LedgerError("TIMEOUT", `catch-up did not finish: at ${reached?.height ?? "?"} of ${chain.height}`);
-    const verifiesPerBlock = spec.quorum + opts.txsPerBlock;
+    const verifiesPerBlock = spec.validatorSetAt(1).quorum + opts.txsPerBlock;
     const limit = (opts.cores * opts.verifyPerSecond) / verifiesPerBlock;
     return {
       blocks: chain.height,

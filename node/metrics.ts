@@ -20,6 +20,8 @@ export interface MetricsSources {
   peers(): { connected: number; configured: number; gossiping: number };
   gossip(): { rejected: number; published: number; received: number; banned: number };
   syncing(): boolean;
+  /** Validators in force at the next height and governance proposals by status (at the head); absent: not exposed. */
+  governance?(): { validators: number; proposals: Record<string, number> };
   /** The RPC server's socket counters (connection-guard.ts); undefined before it exists. */
   rpcConnections?(): ConnectionStats | undefined;
 }
@@ -101,6 +103,20 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>
     sources.signing().writable ? 1 : 0,
   );
+  if (sources.governance !== undefined) {
+    const governance = sources.governance;
+    gauge("certchain_validators", "Validators in force at the next height (governance changes the set)", () => governance().validators);
+    new Gauge({
+      name: "certchain_governance_proposals",
+      help: "Governance proposals by status at the head",
+      labelNames: ["status"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [status, n] of Object.entries(governance().proposals)) this.set({ status }, n);
+      },
+    });
+  }
   // Totals kept elsewhere (the network layer, the driver, the RPC's connection guard), exposed as counters set at scrape time.
   const totalCounter = (name: string, help: string, read: () => number): void => {
     new Counter({

@@ -7,6 +7,8 @@ import type { Server as TlsServer } from "node:tls";
 import { adminTokenPath, readAdminToken } from "./admin-token.js";
 import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
+import type { GovernanceState } from "./chain/gov-types.js";
+import { proposalStatusAt } from "./chain/governance.js";
 import { loadGenesis } from "./ledger/genesis-file.js";
 import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
@@ -93,12 +95,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   if (peerLoad.status === "rejected") throw peerLoad.reason;
   const key = consensusLoad.value;
   const peerKey = peerLoad.value;
-  let signer: { index: number; publicKey: string; privateKey: string } | null = null;
+  let signer: { publicKey: string; privateKey: string } | null = null;
   if (key !== null) {
     if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
-    const index = spec.validatorIndex(key.publicKey);
-    if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
-    signer = { index, publicKey: key.publicKey, privateKey: key.privateKey };
+    signer = { publicKey: key.publicKey, privateKey: key.privateKey };
   }
 
   const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
@@ -117,6 +117,22 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
+    // The rules and validator sets governance decided, as of the stored head.
+    const governance = await store.getGovernance();
+    if (governance !== null) spec.learn(governance);
+    // Proposals by status at the head, for /metrics; recounted after a block with governance transactions.
+    let proposalCounts: Record<string, number> = {};
+    const countProposals = (gov: GovernanceState | null, head: number): void => {
+      proposalCounts = {};
+      for (const p of gov?.proposals ?? []) {
+        const status = proposalStatusAt(p, head);
+        proposalCounts[status] = (proposalCounts[status] ?? 0) + 1;
+      }
+    };
+    countProposals(governance, store.head()?.height ?? 0);
+    if (signer !== null && !spec.validatorEpochs().some((e) => e.validators.some((v) => v.publicKey === signer?.publicKey))) {
+      log.warn("this node's consensus key is in no validator set yet: it follows until governance adds it", { key: signer.publicKey.slice(0, 16) });
+    }
     // Built in dependency order. The network and the consensus driver need each other (the driver
     // publishes, the network delivers): the handlers below name modules declared further down, and
     // run only once the network starts, after everything is built.
@@ -125,6 +141,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
+      governance: () => ({ validators: spec.validatorSetAt(driver.tip().height + 1).size, proposals: proposalCounts }),
       peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount, gossiping: network.gossipPeers().length }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
@@ -168,6 +185,14 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         metrics.blockCommitted(block, source, timings);
         const h = block.block.header;
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
+        const decided = block.receipts.filter((r) => r.governance !== undefined);
+        for (const r of decided) log.info("governance", { height: h.height, ...r.governance });
+        // Counted at every commit: an open proposal reads "expired" once its height passes.
+        if (decided.length > 0 || Object.keys(proposalCounts).length > 0)
+          store.getGovernance().then(
+            (gov) => countProposals(gov, h.height),
+            (err: unknown) => log.warn("cannot read governance state", { err }),
+          );
       },
     });
     const consensusGossip = new ConsensusGossipValidator({ spec, driver, log: log.child({ module: "consensus-gossip" }) });
@@ -207,7 +232,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     closers.push(async () => reloader.close());
 
     const backend = new NodeBackend(
-      { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
+      { node: { name: cfg.name, peerId: network.peerId }, validatorKey: signer?.publicKey ?? null },
       {
         metrics,
         spec,
@@ -245,7 +270,13 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
     if (adminAuth.enabled) log.info("POST /admin/reload served to holders of the admin token", { file: adminTokenPath(home) });
     const rpcUrl = `${rpcTls.certFile === "" ? "http" : "https"}://${tunables.rpc.host}:${tunables.rpc.port}`;
-    log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
+    log.info("node started", {
+      chainId: spec.chainId,
+      height: driver.tip().height,
+      validator: driver.selfAt(driver.tip().height + 1),
+      rpc: rpcUrl,
+      peerId: network.peerId,
+    });
 
     let closing: Promise<void> | null = null;
     return {

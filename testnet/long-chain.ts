@@ -54,7 +54,7 @@ function signedChecked(body: IssueTxBody, privateKey: string): CheckedTx {
 /** Write `blocks` blocks after genesis; block times step evenly from genesis time up to now. */
 export async function writeLongChain(opts: LongChainOptions): Promise<LongChain> {
   const { spec } = opts;
-  const quorum = spec.quorum;
+  const quorum = spec.validatorSetAt(1).quorum;
   if (opts.validatorKeys.length < quorum) throw new LedgerError("BAD_ARGUMENT", `need ${quorum} validator keys, got ${opts.validatorKeys.length}`);
   const department = "public-security";
   const start = spec.genesis.genesisTime;
@@ -87,7 +87,7 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         return signedChecked(body, opts.issuer.privateKey);
       });
       const effects = await executeBlock(spec, store, height, time, txs);
-      const block = buildBlock(spec, tip, spec.proposerIndex(height, 0), time, txs, effects.receipts);
+      const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects.receipts);
       const hash = blockHash(block.header);
       const seals = opts.validatorKeys.slice(0, quorum).map((k, validator) => ({
         validator,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
 import type { Evidence } from "../chain/evidence.js";
+import type { GovernanceState } from "../chain/gov-types.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
@@ -108,6 +109,9 @@ export class ReplayStore implements ChainStore {
   }
   getInclusionProofs(height: number, index: number): Promise<InclusionProofs | null> {
     return this.store.getInclusionProofs(height, index);
+  }
+  getGovernance(): Promise<GovernanceState | null> {
+    return this.store.getGovernance();
   }
   getCertificate(id: string): Promise<CertificateRecord | null> {
     return this.store.getCertificate(id);

@@ -14,6 +14,8 @@ export const Domain = {
   VALIDATORS: "certchain/validators/v1",
   RECEIPT: "certchain/receipt/v1",
   NODE_CARD: "certchain/node-card/v1",
+  /** Governance transactions, signed by a validator's consensus key (never confusable with its votes). */
+  GOV_TX: "certchain/gov-tx/v1",
 } as const;
 
 export type DomainTag = (typeof Domain)[keyof typeof Domain];

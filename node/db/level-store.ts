@@ -12,12 +12,14 @@
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
- *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed)
+ *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
+ *            "governance" → GovernanceState after the head (absent until a block holds a governance transaction)
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
+import type { GovernanceState } from "../chain/gov-types.js";
 import type { CertificateRecord, Receipt, Transaction, TxLocation } from "../chain/types.js";
 import { receiptHash } from "../chain/block.js";
 import { merkleProofFromTree, merkleTreeBytes } from "../chain/merkle.js";
@@ -285,6 +287,7 @@ export class LevelStore implements ChainStore {
     for (const e of effects.holders) {
       batch.put(`${e.commitment}!${e.certificateType}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.holders as never });
     }
+    if (effects.governance !== undefined) batch.put("governance", effects.governance as unknown as Json, { sublevel: this.meta as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
     // block may skip the fsync: it survives kill -9 as well, and a power cut only costs a refetch).
@@ -329,6 +332,10 @@ export class LevelStore implements ChainStore {
       if (out.length >= query.limit) break;
     }
     return out;
+  }
+
+  async getGovernance(): Promise<GovernanceState | null> {
+    return ((await this.meta.get("governance")) as unknown as GovernanceState | undefined) ?? null;
   }
 
   async getSigningState(): Promise<unknown | null> {

@@ -3,6 +3,7 @@ import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import type { GovernanceState } from "../chain/gov-types.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
 import { receiptHash } from "../chain/block.js";
@@ -23,6 +24,7 @@ export class MemoryStore implements ChainStore {
   /** Holder index: commitment!type → certificate ids in issue order. */
   private readonly holders = new Map<string, string[]>();
   private signing: unknown = null;
+  private governance: GovernanceState | null = null;
   private readonly evidence = new Map<string, Evidence>();
   /** Certificate ids in order, rebuilt lazily after a commit adds one. */
   private sortedIds: string[] | null = null;
@@ -87,7 +89,11 @@ export class MemoryStore implements ChainStore {
       this.issued.set(e.department, feed);
       feed.push({ certificateId: e.id, height: h.height, index: e.index });
     }
+    if (effects.governance !== undefined) this.governance = clone(effects.governance);
     this.tip = { height: h.height, hash: block.hash, time: h.time };
+  }
+  async getGovernance(): Promise<GovernanceState | null> {
+    return this.governance === null ? null : clone(this.governance);
   }
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return keys.map((k) => [...(this.holders.get(holderKeyString(k)) ?? [])]);

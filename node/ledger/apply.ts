@@ -50,5 +50,7 @@ export async function applyBlock(
   const t1 = performance.now();
   const stored: StoredBlock = { block, commit, hash, receipts: executed.receipts };
   await store.commitBlock(stored, executed, opts);
+  // What governance decided in this block: the rules (and validator sets) of later heights.
+  if (executed.governance !== undefined) spec.learn(executed.governance);
   return { stored, timings: { executeMs: t1 - t0, storeMs: performance.now() - t1 } };
 }

@@ -28,6 +28,7 @@ import { blockSchema, certificateSchema, genesisSchema, metricsSchema, statusSch
 import { registerAdminRoutes, registerReloadRoute } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
+import { registerGovernanceRoutes } from "./routes/governance.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerTxRoutes } from "./routes/txs.js";
 import { formatSchemaErrors } from "./schemas.js";
@@ -325,6 +326,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
   registerProofRoutes(app, backend, reads, { publicUrl: m.publicUrl });
 
   registerEvidenceRoutes(app, backend, reads);
+  registerGovernanceRoutes(app, backend, reads);
 
   registerAuditRoutes(app, backend, reads, {}, m.publicUrl);
   registerAdminRoutes(app, backend, opts);

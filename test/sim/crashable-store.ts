@@ -5,6 +5,7 @@
  * (written, but the node dies before doing anything else) — a signing-state write, which precedes
  * every vote, or a block commit, which is one atomic batch.
  */
+import type { GovernanceState } from "../../node/chain/gov-types.js";
 import type { ChainTip } from "../../node/chain/block.js";
 import type { HolderKey } from "../../node/chain/rules.js";
 import type { BlockEffects } from "../../node/chain/state.js";
@@ -127,6 +128,10 @@ export class CrashableStore implements ChainStore {
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     this.alive();
     return this.data.getHolderCertificates(keys);
+  }
+  async getGovernance(): Promise<GovernanceState | null> {
+    this.alive();
+    return this.data.getGovernance();
   }
   async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     await this.write("block", () => this.data.commitBlock(block, effects));

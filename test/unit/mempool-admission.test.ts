@@ -62,6 +62,9 @@ class GatedReader implements StateReader {
   getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return this.store.getHolderCertificates(keys);
   }
+  getGovernance(): ReturnType<StateReader["getGovernance"]> {
+    return this.store.getGovernance();
+  }
   head(): ReturnType<StateReader["head"]> {
     return this.store.head();
   }
@@ -74,7 +77,7 @@ async function commitBlock(pool: Mempool, store: MemoryStore, txs: CheckedTx[]):
   const height = parent.height + 1;
   const time = T0 + height * 1000;
   const effects = await executeBlock(chain.spec, store, height, time, txs);
-  const block = buildBlock(chain.spec, parent, chain.spec.proposerIndex(height, 0), time, txs, effects.receipts);
+  const block = buildBlock(chain.spec, parent, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects.receipts);
   const hash = blockHash(block.header);
   await store.commitBlock({ block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
   await pool.onBlockCommitted(txs);

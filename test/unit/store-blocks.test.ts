@@ -34,7 +34,7 @@ async function commit(store: ChainStore, txs: Transaction[]): Promise<void> {
   const h = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t));
   const effects = await executeBlock(spec, store, h, T0 + h * 1000, checked);
-  const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
   const hash = blockHash(block.header);
   await applyBlock(spec, store, block, { height: h, round: 0, blockHash: hash, seals: [] }, hash, checked, effects);
 }

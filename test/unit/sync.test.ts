@@ -32,7 +32,7 @@ function honestChain(lieAt = 0): CommittedBlock[] {
     const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
     const receipts = appliedReceipts(txs);
     if (h === lieAt) receipts[0] = { txHash: txs[0]?.hash as string, status: "rejected", code: "TX_CERT_EXISTS", message: "forged" };
-    const block = buildBlock(spec, tip, spec.proposerIndex(h, 0), T0 + h * 1000, txs, receipts);
+    const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, txs, receipts);
     const hash = blockHash(block.header);
     const seals = [0, 1, 2].map((v) => ({
       validator: v,
