@@ -154,10 +154,11 @@ export class FaultInjector {
     // Healthy only once back at the cluster's head: until then no load goes to it and no lane picks it.
     const check = await this.modules.monitor.healed(node, kind);
     await this.modules.monitor.untilSettled(check);
-    if (check.rejoinMs !== null) record.rejoinedAt = check.healedAt + check.rejoinMs;
+    const rejoinedAt = check.rejoinMs === null ? null : check.healedAt + check.rejoinMs;
+    record.rejoinedAt = rejoinedAt;
     this.faulty.delete(node);
     this.modules.log(
-      `${(this.now() / 1000).toFixed(1)} s  ${name} ${check.rejoinMs === null ? "never got back to the cluster's head" : `back at the cluster's head ${(check.rejoinMs / 1000).toFixed(1)} s after its heal`}`,
+      `${(this.now() / 1000).toFixed(1)} s  ${name} ${rejoinedAt === null ? "never got back to the cluster's head" : `back at the cluster's head ${((rejoinedAt - record.healedAt) / 1000).toFixed(1)} s after its heal`}`,
     );
     return true;
   }

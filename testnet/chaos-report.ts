@@ -85,7 +85,7 @@ export function formatSummary(s: ChaosSummary): string {
     `  nodes          ${s.nodes} (at most ${s.faulty} faulty at once)`,
     s.faultCount === null
       ? `  duration       ${s.durationS} s under ${s.rate} tx/s of issuing load`
-      : `  duration       ${s.faultCount} faults in ${s.faultPhaseS.toFixed(1)} s (bound ${s.durationS} s) under ${s.rate} tx/s of issuing load`,
+      : `  duration       ${s.faultCount} faults asked; faults over after ${s.faultPhaseS.toFixed(1)} s (bound ${s.durationS} s) under ${s.rate} tx/s of issuing load`,
     `  links          ${s.link === null ? "direct" : `fault proxy: ${describeLink(s.link)}`}`,
     `  faults         ${s.faultsTotal}: ${kinds}`,
     `  blocks         ${s.blocks}`,
