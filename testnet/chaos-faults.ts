@@ -26,6 +26,12 @@ export interface FaultRecord {
   healedAt: number | null;
   /** How long the fault was planned to last. */
   plannedMs: number;
+  /** How long injecting took (a graceful stop waits for the process to exit), ms. */
+  injectMs: number | null;
+  /** How long healing took (a restart waits until the new process answers GET /status), ms. */
+  healMs: number | null;
+  /** When the node was back at the cluster's head at its heal (ms since start); null if never. */
+  rejoinedAt: number | null;
   /** Anything unexpected (a non-graceful stop, a failed restart). */
   notes: string[];
 }
@@ -38,6 +44,22 @@ export interface FaultModules {
   log(line: string): void;
   /** Nodes never chosen for a fault (the soak keeps one node's memory series unbroken). */
   exempt?: readonly number[];
+}
+
+/**
+ * The fault-count mode's budget (ChaosOptions.faultCount), shared by all lanes: a lane takes a
+ * fault from it before injecting one, and counts it done once healed and judged.
+ */
+export class FaultQuota {
+  taken = 0;
+  done = 0;
+  constructor(readonly limit: number) {}
+
+  take(): boolean {
+    if (this.taken >= this.limit) return false;
+    this.taken++;
+    return true;
+  }
 }
 
 /** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
@@ -70,12 +92,16 @@ export class FaultInjector {
 
   /**
    * One lane until `deadline` (Date.now() time): pick a kind (a seeded shuffle of all kinds, so
-   * every kind comes up), a duration, a gap and a node not under another fault; inject; wait; heal.
+   * every kind comes up and a lane's first min(n, kinds) faults are of distinct kinds), a duration,
+   * a gap and a node not under another fault; inject; wait; heal; wait until the node is back at the
+   * cluster's head and the network committed a block with it. With a quota (fault-count mode) the
+   * lane stops when the quota is used up, and faults last their full planned time; the deadline only
+   * stops further injections.
    */
-  async runLane(lane: number, rng: SeededRandom, deadline: number, o: ChaosOptions): Promise<void> {
+  async runLane(lane: number, rng: SeededRandom, deadline: number, o: ChaosOptions, quota?: FaultQuota): Promise<void> {
     let bag: FaultKind[] = [];
     await sleep(o.warmupMs + lane * rng.int(o.gapMinMs, o.gapMaxMs));
-    while (Date.now() + o.faultMinMs < deadline) {
+    while (quota === undefined ? Date.now() + o.faultMinMs < deadline : Date.now() < deadline && quota.take()) {
       if (bag.length === 0) bag = rng.shuffle(o.kinds);
       const kind = bag.pop() as FaultKind;
       const planned = rng.int(o.faultMinMs, o.faultMaxMs);
@@ -84,8 +110,12 @@ export class FaultInjector {
       const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i));
       const node = candidates[Math.floor(draw * candidates.length)];
       if (node === undefined) return;
-      const healed = await this.runFault(kind, node, Math.min(planned, deadline - Date.now()));
+      const healed = await this.runFault(kind, node, quota === undefined ? Math.min(planned, deadline - Date.now()) : planned);
       if (!healed) return; // the node stays faulty and keeps this lane's slot
+      if (quota !== undefined) {
+        quota.done++;
+        if (quota.taken >= quota.limit) return; // no gap after the last fault
+      }
       await sleep(gap);
     }
   }
@@ -93,7 +123,7 @@ export class FaultInjector {
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
     const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
-    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, notes: [] };
+    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, injectMs: null, healMs: null, rejoinedAt: null, notes: [] };
     this.records.push(record);
     this.faulty.add(node);
     this.modules.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
@@ -102,7 +132,9 @@ export class FaultInjector {
     } catch (err) {
       this.fail(record, `${kind} of ${name} failed: ${(err as Error).message}`);
     }
+    record.injectMs = this.now() - record.injectedAt;
     await sleep(plannedMs);
+    const healStart = this.now();
     try {
       await this.heal(kind, node);
     } catch (err) {
@@ -117,9 +149,17 @@ export class FaultInjector {
       }
     }
     record.healedAt = this.now();
+    record.healMs = record.healedAt - healStart;
+    this.modules.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind}) in ${(record.healMs / 1000).toFixed(1)} s`);
+    // Healthy only once back at the cluster's head: until then no load goes to it and no lane picks it.
+    const check = await this.modules.monitor.healed(node, kind);
+    await this.modules.monitor.untilSettled(check);
+    const rejoinedAt = check.rejoinMs === null ? null : check.healedAt + check.rejoinMs;
+    record.rejoinedAt = rejoinedAt;
     this.faulty.delete(node);
-    this.modules.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind})`);
-    await this.modules.monitor.healed(node, kind);
+    this.modules.log(
+      `${(this.now() / 1000).toFixed(1)} s  ${name} ${rejoinedAt === null ? "never got back to the cluster's head" : `back at the cluster's head ${((rejoinedAt - record.healedAt) / 1000).toFixed(1)} s after its heal`}`,
+    );
     return true;
   }
 

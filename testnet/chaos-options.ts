@@ -32,8 +32,16 @@ export interface ChaosOptions {
   nodes: number;
   /** Most nodes faulty at once; at most f = floor((nodes - 1) / 3). */
   faulty: number;
-  /** How long faults are injected under load. */
+  /**
+   * How long faults are injected under load. With faultCount it is only an upper bound: a run that
+   * has not injected and healed faultCount faults by then ends with a "fault-count" violation.
+   */
   durationMs: number;
+  /**
+   * Run until this many faults have been injected, healed and the healed node is back at the
+   * cluster's head (each lasting its full planned time), instead of for a fixed duration; null: by duration.
+   */
+  faultCount: number | null;
   /** Seeds the fault schedule and the load's node choice. */
   seed: string;
   /** Offered load: issue transactions per second. */
@@ -70,6 +78,7 @@ export interface ChaosOptions {
 export const defaultChaosOptions: Omit<ChaosOptions, "faulty" | "seed"> = {
   nodes: 4,
   durationMs: 120_000,
+  faultCount: null,
   rate: 20,
   dir: ".chaos",
   basePort: 26800,
@@ -87,6 +96,9 @@ export const defaultChaosOptions: Omit<ChaosOptions, "faulty" | "seed"> = {
   quiet: false,
 };
 
+/** With faultCount and no duration given: this much time per fault is the run's upper bound. */
+export const FAULT_BOUND_MS = 60_000;
+
 /** f of a BFT network of n validators. */
 export function maxFaulty(nodes: number): number {
   return Math.floor((nodes - 1) / 3);
@@ -100,6 +112,9 @@ export function checkChaosOptions(o: ChaosOptions): void {
   if (o.faulty > f) throw new TestnetError(`--faulty ${o.faulty} exceeds f = floor((${o.nodes} - 1) / 3) = ${f}: the network could not stay safe and live`);
   if (!(o.rate > 0)) throw new TestnetError("--rate must be positive: progress is judged under load");
   if (!(o.durationMs > 0)) throw new TestnetError("--duration must be positive");
+  if (o.faultCount !== null && !(Number.isInteger(o.faultCount) && o.faultCount >= 1))
+    throw new TestnetError(`--faults must be a positive integer, not ${o.faultCount}`);
+  if (o.faultCount !== null && o.faulty === 0) throw new TestnetError("--faults needs --faulty 1 or more: with 0 no fault is ever injected");
   if (o.faultMinMs > o.faultMaxMs || o.gapMinMs > o.gapMaxMs) throw new TestnetError("fault and gap ranges must have min <= max");
   if (o.kinds.length === 0) throw new TestnetError("no fault kinds to inject");
   const needsProxy = o.kinds.filter((k) => (LINK_FAULT_KINDS as readonly string[]).includes(k));
