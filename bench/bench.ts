@@ -9,6 +9,10 @@
  * Flags: --nodes N (4) --duration S (30, the measured window of the throughput phase)
  *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
  *        --out FILE (bench-results/bench-<time>.json)
+ *        --cpu-prof DIR (write a V8 CPU profile of every node process into DIR, `node --cpu-prof`;
+ *        read them with Chrome DevTools or `node scripts/cpu-profile-top.mjs DIR/*.cpuprofile`)
+ *        --scale N: only the node holding N certificates (bench/scale.ts), with --scale-seconds S (5,
+ *        load per route) and --scale-connections N (16)
  */
 import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import "../node/polyfill.js";
@@ -29,6 +33,7 @@ import { LedgerError } from "../node/errors.js";
 import { startTestnet } from "../testnet/testnet.js";
 import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
+import { measureScale, scaleRows } from "./scale.js";
 
 const DAY = 86_400_000;
 
@@ -157,15 +162,25 @@ async function main(): Promise<void> {
       "catchup-blocks": { type: "string", default: "10000" },
       "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
+      "cpu-prof": { type: "string" },
+      scale: { type: "string" },
+      "scale-seconds": { type: "string", default: "5" },
+      "scale-connections": { type: "string", default: "16" },
     },
   });
+  if (values.scale !== undefined) {
+    await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), values.out);
+    return;
+  }
   const nodes = Number(values.nodes);
+  const profDir = values["cpu-prof"];
+  const nodeFlags = profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
   const duration = Number(values.duration) * 1000;
   const latencyDuration = Number(values["latency-duration"]) * 1000;
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-net-"));
   console.log(`certchain bench: ${nodes} nodes, throughput window ${duration / 1000} s, latency window ${latencyDuration / 1000} s`);
   // No review rules: the load is independent licences (review reads are measured in stories/unit tests).
-  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null });
+  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags });
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const keys = new Map<string, KeyFile>();
@@ -264,7 +279,9 @@ async function main(): Promise<void> {
         txsPerBlock: Number(values["catchup-txs"]),
         basePort: 27600,
         verifyPerSecond: machine.verifyPerSecond,
+        cores: machine.cores,
         cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
+        nodeFlags,
       });
     }
     const result = {
@@ -302,7 +319,10 @@ async function main(): Promise<void> {
       console.log(
         `| catch-up of a wiped validator: ${catchUp.blocks} blocks × ${catchUp.txsPerBlock} txs | ${catchUp.syncSeconds} s → ${catchUp.blocksPerSecond} blocks/s, ${catchUp.txPerSecond} tx/s (same head: ${catchUp.sameHead ? "yes" : "NO"}) |`,
       );
-      console.log(`| its verify limit: one core ÷ (${catchUp.verifiesPerBlock} signatures per block) | ${catchUp.verifyLimitBlocksPerSecond} blocks/s |`);
+      console.log(
+        `| its verify limit: ${catchUp.cores} cores ÷ (${catchUp.verifiesPerBlock} signatures per block) | ${catchUp.verifyLimitBlocksPerSecond} blocks/s |`,
+      );
+      console.log(`| catch-up ÷ its limit | ${catchUp.ratioToLimit} |`);
     }
     const out = values.out ?? join("bench-results", `bench-${result.date.replace(/[:.]/g, "-")}.json`);
     await mkdir(dirname(out), { recursive: true });
@@ -314,6 +334,28 @@ async function main(): Promise<void> {
     if (process.env.BENCH_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
     else console.log(`testnet kept in ${dir}`);
   }
+}
+
+/** `--scale N`: the node holding N certificates, its figures next to issue 13's targets. */
+async function benchScale(certificates: number, seconds: number, connections: number, outFile: string | undefined): Promise<void> {
+  if (!Number.isSafeInteger(certificates) || certificates < 1000) throw new LedgerError("BAD_ARGUMENT", "--scale needs at least 1000 certificates");
+  const result = await measureScale({
+    certificates,
+    basePort: 27700,
+    cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
+    connections,
+    seconds,
+  });
+  console.log("");
+  console.log(`| figure (${result.certificates} certificates, ${result.blocks} blocks; chain written in ${result.buildSeconds} s) | value | target | met |`);
+  console.log("|---|---|---|---|");
+  for (const [figure, value, target, met] of scaleRows(result))
+    console.log(`| ${figure} | ${value} | ${target} | ${met === null ? "—" : met ? "yes" : "NO"} |`);
+  const date = new Date().toISOString();
+  const out = outFile ?? join("bench-results", `scale-${date.replace(/[:.]/g, "-")}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ date, ...result }, null, 2)}\n`);
+  console.log(`\nwritten to ${out}`);
 }
 
 async function waitDrained(urls: string[]): Promise<void> {

@@ -2,7 +2,9 @@
  * Catch-up rate: a node process holding a long chain (testnet/long-chain.ts) and a validator process
  * with an empty data directory; the time for the second to sync every block over libp2p, checking
  * each commit certificate and transaction. Reported with the limit the same machine allows: every
- * synced block costs (quorum seals + transactions) Ed25519 verifications.
+ * synced block costs (quorum seals + transactions) Ed25519 verifications, and the syncing node
+ * spreads them over every core (its verify workers), so the limit is cores × one core's verify rate
+ * ÷ verifications per block.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,8 +25,12 @@ export interface CatchUpResult {
   txPerSecond: number;
   /** Ed25519 verifications per synced block (quorum seals + transactions). */
   verifiesPerBlock: number;
-  /** What one core's verify rate allows: verifyPerSecond ÷ verifiesPerBlock. */
+  /** What all cores' verify rate allows: cores × verifyPerSecond ÷ verifiesPerBlock. */
   verifyLimitBlocksPerSecond: number;
+  /** Cores counted in the limit. */
+  cores: number;
+  /** blocksPerSecond ÷ verifyLimitBlocksPerSecond. */
+  ratioToLimit: number;
   sameHead: boolean;
 }
 
@@ -44,7 +50,11 @@ export async function measureCatchUp(opts: {
   txsPerBlock: number;
   basePort: number;
   verifyPerSecond: number;
+  /** Cores of this machine (the syncing node verifies on all of them). */
+  cores: number;
   cli: string;
+  /** Extra flags for both node processes' `node` executable (e.g. --cpu-prof). */
+  nodeFlags?: string[];
 }): Promise<CatchUpResult> {
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-catchup-"));
   const procs: NodeProcess[] = [];
@@ -76,7 +86,7 @@ export async function measureCatchUp(opts: {
     const spawnNode = (n: typeof source): NodeProcess => {
       const p = new NodeProcess(
         n.name,
-        [process.execPath, opts.cli, "start", "--home", n.home, "--plaintext-keys", "--log-level", "warn"],
+        [process.execPath, ...(opts.nodeFlags ?? []), opts.cli, "start", "--home", n.home, "--plaintext-keys", "--log-level", "warn"],
         join(dir, `${n.name}.log`),
         (exit) => {
           console.error(`${n.name} exited unexpectedly: ${JSON.stringify(exit)}`);
@@ -101,7 +111,8 @@ export async function measureCatchUp(opts: {
     const syncSeconds = (performance.now() - t0) / 1000;
     if (reached === null || reached.height < chain.height)
       throw new LedgerError("TIMEOUT", `catch-up did not finish: at ${reached?.height ?? "?"} of ${chain.height}`);
-    const verifiesPerBlock = spec.quorum + opts.txsPerBlock;
+    const verifiesPerBlock = spec.validatorSetAt(1).quorum + opts.txsPerBlock;
+    const limit = (opts.cores * opts.verifyPerSecond) / verifiesPerBlock;
     return {
       blocks: chain.height,
       txsPerBlock: opts.txsPerBlock,
@@ -110,11 +121,14 @@ export async function measureCatchUp(opts: {
       blocksPerSecond: Math.round(chain.height / syncSeconds),
       txPerSecond: Math.round(chain.txs / syncSeconds),
       verifiesPerBlock,
-      verifyLimitBlocksPerSecond: Math.round(opts.verifyPerSecond / verifiesPerBlock),
+      verifyLimitBlocksPerSecond: Math.round(limit),
+      cores: opts.cores,
+      ratioToLimit: Math.round((chain.height / syncSeconds / limit) * 100) / 100,
       sameHead: reached.hash === chain.hash,
     };
   } finally {
     for (const p of procs) await p.stop(10_000).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
+    else console.log(`catch-up network kept in ${dir}`);
   }
 }

@@ -39,6 +39,7 @@ const root: Command = commandGroup(
     },
     { name: "status", summary: "show a node's chain, head, peers and mempool", load: async () => (await import("./commands/status.js")).statusCommand },
     { name: "cert", summary: "issue, revoke, show and verify certificates", load: async () => (await import("./commands/cert.js")).certCommand },
+    { name: "gov", summary: "propose and vote on governance actions; list proposals", load: async () => (await import("./commands/gov.js")).govCommand },
     {
       name: "backup",
       summary: "write a node's whole chain to a file, checking every block",

@@ -9,9 +9,8 @@
  */
 import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { applyBlock } from "./ledger/apply.js";
-import { MemoryStore } from "./db/memory-store.js";
+import { openScratchStore } from "./db/scratch-store.js";
 import { type ChainTip, checkBlock, checkCommitCertificate, genesisTip } from "./chain/block.js";
 import type { ChainSpec } from "./chain/genesis.js";
 import type { CommittedBlock } from "./chain/types.js";
@@ -47,7 +46,8 @@ function verify(spec: ChainSpec, item: CommittedBlock, tip: ChainTip): { tip: Ch
 /**
  * Write blocks 1..height, fetched with `fetchBlock`, to `path` (via a temporary file, renamed when
  * complete, so a failed backup never leaves a truncated file under the final name). Every block is
- * replayed into an in-memory store as it is written, so a wrong results root is caught here too.
+ * replayed as it is written, so a wrong results root is caught here too — into a scratch store on
+ * disk, not memory: the backup streams, in constant memory at any chain length.
  */
 export async function writeBackup(
   spec: ChainSpec,
@@ -59,15 +59,18 @@ export async function writeBackup(
   const header: BackupHeader = { format: BACKUP_FORMAT, chainId: spec.chainId, genesisHash: spec.genesisHash, height, createdAt: new Date().toISOString() };
   const tmp = `${path}.partial`;
   const file = await open(tmp, "w", 0o644);
+  const replay = await openScratchStore("backup").catch(async (err: unknown) => {
+    await file.close().catch(() => undefined);
+    throw err;
+  });
   try {
     await file.write(`${JSON.stringify(header)}\n`);
     let tip = genesisTip(spec);
-    const replay = new MemoryStore();
     for (let h = 1; h <= height; h++) {
       const item = await fetchBlock(h);
       if (item === null) throw new LedgerError("NOT_FOUND", `block ${h} is missing on the node`);
       const { tip: next, checked } = verify(spec, item, tip);
-      await applyBlock(spec, replay, checked.block, item.commit, checked.hash, checked.txs);
+      await applyBlock(spec, replay.store, checked.block, item.commit, checked.hash, checked.txs);
       tip = next;
       await file.write(`${JSON.stringify({ block: item.block, commit: item.commit })}\n`);
       progress?.(h, height);
@@ -80,7 +83,24 @@ export async function writeBackup(
     await file.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    await replay.close();
   }
+}
+
+/**
+ * The file's lines, read as they are consumed: a stream's async iterator reads the next chunk only when
+ * asked (readline's iterator buffers lines ahead of a slow consumer — the whole file, in a restore
+ * that writes each block with fsync).
+ */
+async function* readLines(path: string): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+    const parts = (rest + (chunk as string)).split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+  }
+  if (rest !== "") yield rest;
 }
 
 /**
@@ -89,7 +109,7 @@ export async function writeBackup(
  */
 export async function restoreBackup(spec: ChainSpec, store: ChainStore, path: string, progress?: Progress): Promise<ChainTip> {
   if (store.head() !== null) throw new LedgerError("CONFIG", "restore needs an empty data directory");
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = readLines(path);
   let header: BackupHeader | null = null;
   let tip = genesisTip(spec);
   for await (const line of lines) {

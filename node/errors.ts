@@ -82,6 +82,32 @@ export const ERRORS = {
   },
   TX_CERT_NOT_VALID: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a renewal names a certificate revoked, expired or superseded at block time" },
   TX_SUPERSEDE_MISMATCH: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a renewal changes the certificate's type or holder" },
+  // governance (chain/governance.ts)
+  TX_ISSUER_KEY_NOT_VALID: {
+    status: 403,
+    verdict: "ignore",
+    exit: FAILURE,
+    meaning: "the issuer key is not in force at the transaction's height (added later, or revoked by governance)",
+  },
+  TX_GOV_NOT_VALIDATOR: {
+    status: 403,
+    verdict: "ignore",
+    exit: FAILURE,
+    meaning: "a governance transaction is not signed by a validator in force (and, for a vote, of the proposal's electorate)",
+  },
+  TX_GOV_NO_VALIDATOR: { status: 403, verdict: "ignore", exit: FAILURE, meaning: "a proposal names a department that has no validator" },
+  TX_GOV_PROPOSAL_UNKNOWN: { status: 404, verdict: "ignore", exit: FAILURE, meaning: "a vote names a proposal the chain does not hold" },
+  TX_GOV_PROPOSAL_EXPIRED: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a vote on a proposal past its expiry height" },
+  TX_GOV_PROPOSAL_CLOSED: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a vote on a proposal already decided (passed, rejected or failed)" },
+  TX_GOV_DUPLICATE_VOTE: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "this validator already voted on the proposal" },
+  TX_GOV_TOO_FEW_VALIDATORS: { status: 409, verdict: "ignore", exit: FAILURE, meaning: "a removal would leave fewer than 4 validators" },
+  TX_GOV_BAD_CARD: { status: 400, verdict: "reject", exit: FAILURE, meaning: "a proposed validator's node card is malformed or its signature does not verify" },
+  TX_GOV_BAD_ACTION: {
+    status: 409,
+    verdict: "ignore",
+    exit: FAILURE,
+    meaning: "a proposed action does not fit the chain's rules in force (unknown department, key in use, invalid rules)",
+  },
   MEMPOOL_FULL: { status: 503, verdict: "ignore", exit: FAILURE, meaning: "the mempool is full; retry later" },
   // automatic review (chain/rules.ts): a genesis rule refused the certificate
   REVIEW_NO_IDENTITY_PROOF: { status: 422, verdict: "ignore", exit: FAILURE, meaning: "a review rule refused: the holder has no valid identity proof" },

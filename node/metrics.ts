@@ -17,9 +17,11 @@ export interface MetricsSources {
   /** Whether the validator's signing state can be written (it votes only then), and failed writes. */
   signing(): { writable: boolean; failures: number };
   mempoolSize(): number;
-  peers(): { connected: number; configured: number };
+  peers(): { connected: number; configured: number; gossiping: number };
   gossip(): { rejected: number; published: number; received: number; banned: number };
   syncing(): boolean;
+  /** Validators in force at the next height and governance proposals by status (at the head); absent: not exposed. */
+  governance?(): { validators: number; proposals: Record<string, number> };
   /** The RPC server's socket counters (connection-guard.ts); undefined before it exists. */
   rpcConnections?(): ConnectionStats | undefined;
 }
@@ -95,11 +97,26 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_mempool_transactions", "Pending transactions", () => sources.mempoolSize());
   gauge("certchain_peers_connected", "Configured peers currently connected", () => sources.peers().connected);
   gauge("certchain_peers_configured", "Configured peers", () => sources.peers().configured);
+  gauge("certchain_peers_gossiping", "Configured peers subscribed to both gossip topics: those a publish reaches now", () => sources.peers().gossiping);
   gauge("certchain_peers_banned", "Configured peers refused for now for sending invalid gossip", () => sources.gossip().banned);
   gauge("certchain_syncing", "1 while catching up from a peer", () => (sources.syncing() ? 1 : 0));
   gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>
     sources.signing().writable ? 1 : 0,
   );
+  if (sources.governance !== undefined) {
+    const governance = sources.governance;
+    gauge("certchain_validators", "Validators in force at the next height (governance changes the set)", () => governance().validators);
+    new Gauge({
+      name: "certchain_governance_proposals",
+      help: "Governance proposals by status at the head",
+      labelNames: ["status"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [status, n] of Object.entries(governance().proposals)) this.set({ status }, n);
+      },
+    });
+  }
   // Totals kept elsewhere (the network layer, the driver, the RPC's connection guard), exposed as counters set at scrape time.
   const totalCounter = (name: string, help: string, read: () => number): void => {
     new Counter({

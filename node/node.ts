@@ -7,6 +7,8 @@ import type { Server as TlsServer } from "node:tls";
 import { adminTokenPath, readAdminToken } from "./admin-token.js";
 import type { ReloadSummary } from "./api/views.js";
 import type { ChainSpec } from "./chain/genesis.js";
+import type { GovernanceState } from "./chain/gov-types.js";
+import { proposalStatusAt } from "./chain/governance.js";
 import { loadGenesis } from "./ledger/genesis-file.js";
 import { Mempool } from "./ledger/mempool.js";
 import { TxGossip } from "./ledger/tx-gossip.js";
@@ -32,6 +34,7 @@ import { NodeBackend } from "./rpc/node-backend.js";
 import { createRpcServer, rpcConnectionStats } from "./rpc/server.js";
 import { type TlsMaterial, type TlsOptions, readTlsFiles, tlsEnabled } from "./rpc/tls.js";
 import { BlockSync } from "./sync/sync.js";
+import { SyncVerifyPool } from "./sync/verify-pool.js";
 import { createMetrics } from "./metrics.js";
 
 /** A running node. */
@@ -92,12 +95,10 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
   if (peerLoad.status === "rejected") throw peerLoad.reason;
   const key = consensusLoad.value;
   const peerKey = peerLoad.value;
-  let signer: { index: number; publicKey: string; privateKey: string } | null = null;
+  let signer: { publicKey: string; privateKey: string } | null = null;
   if (key !== null) {
     if (key.role === P2P_ROLE) throw new LedgerError("CONFIG", `${consensusKeyFile} is a p2p key, not a consensus key`);
-    const index = spec.validatorIndex(key.publicKey);
-    if (index < 0) throw new LedgerError("CONFIG", `consensus key ${key.publicKey.slice(0, 16)}… is not a validator in genesis`);
-    signer = { index, publicKey: key.publicKey, privateKey: key.privateKey };
+    signer = { publicKey: key.publicKey, privateKey: key.privateKey };
   }
 
   const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
@@ -116,6 +117,22 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (first !== null && first.block.header.chainId !== spec.chainId) {
       throw new LedgerError("CONFIG", `data directory holds chain ${first.block.header.chainId}, genesis is ${spec.chainId}`);
     }
+    // The rules and validator sets governance decided, as of the stored head.
+    const governance = await store.getGovernance();
+    if (governance !== null) spec.learn(governance);
+    // Proposals by status at the head, for /metrics; recounted after a block with governance transactions.
+    let proposalCounts: Record<string, number> = {};
+    const countProposals = (gov: GovernanceState | null, head: number): void => {
+      proposalCounts = {};
+      for (const p of gov?.proposals ?? []) {
+        const status = proposalStatusAt(p, head);
+        proposalCounts[status] = (proposalCounts[status] ?? 0) + 1;
+      }
+    };
+    countProposals(governance, store.head()?.height ?? 0);
+    if (signer !== null && !spec.validatorEpochs().some((e) => e.validators.some((v) => v.publicKey === signer?.publicKey))) {
+      log.warn("this node's consensus key is in no validator set yet: it follows until governance adds it", { key: signer.publicKey.slice(0, 16) });
+    }
     // Built in dependency order. The network and the consensus driver need each other (the driver
     // publishes, the network delivers): the handlers below name modules declared further down, and
     // run only once the network starts, after everything is built.
@@ -124,12 +141,17 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       consensus: () => driver.position(),
       signing: () => driver.signingHealth(),
       mempoolSize: () => mempool.size,
-      peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount }),
+      governance: () => ({ validators: spec.validatorSetAt(driver.tip().height + 1).size, proposals: proposalCounts }),
+      peers: () => ({ connected: network.connectedPeers().length, configured: network.configuredPeerCount, gossiping: network.gossipPeers().length }),
       gossip: () => network.stats(),
       syncing: () => sync.syncing,
       rpcConnections: () => rpcConnectionStats.get(rpc),
     });
-    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock });
+    // Signature checks on worker threads: transactions at admission, synced blocks.
+    const syncLog = log.child({ module: "sync" });
+    const verifyPool = new SyncVerifyPool(tunables.sync.verifyWorkers, { spec, log: syncLog });
+    closers.push(() => verifyPool.close());
+    const mempool = new Mempool(tunables.mempool, { spec, state: store, clock, verifier: verifyPool });
     closers.push(async () => mempool.close());
     const selfPeerId = peerIdOf(peerKey);
     const network = new Network(
@@ -163,6 +185,14 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         metrics.blockCommitted(block, source, timings);
         const h = block.block.header;
         if (source === "consensus") log.info("committed", { height: h.height, txs: h.txCount, round: block.commit.round, hash: block.hash.slice(0, 16) });
+        const decided = block.receipts.filter((r) => r.governance !== undefined);
+        for (const r of decided) log.info("governance", { height: h.height, ...r.governance });
+        // Counted at every commit: an open proposal reads "expired" once its height passes.
+        if (decided.length > 0 || Object.keys(proposalCounts).length > 0)
+          store.getGovernance().then(
+            (gov) => countProposals(gov, h.height),
+            (err: unknown) => log.warn("cannot read governance state", { err }),
+          );
       },
     });
     const consensusGossip = new ConsensusGossipValidator({ spec, driver, log: log.child({ module: "consensus-gossip" }) });
@@ -172,8 +202,9 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
       log: log.child({ module: "txgossip" }),
       publish: (data) => network.publishTransactions(data),
       onAdmitted: () => driver.transactionsAvailable(),
+      peers: { configured: () => network.configuredPeerCount, subscribed: () => network.gossipPeers() },
     });
-    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: log.child({ module: "sync" }) });
+    const sync = new BlockSync(tunables.sync, { spec, store, driver, network, cache: mempool, clock, log: syncLog, verifier: verifyPool });
 
     await driver.start();
     closers.push(() => driver.stop());
@@ -201,7 +232,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     closers.push(async () => reloader.close());
 
     const backend = new NodeBackend(
-      { node: { name: cfg.name, peerId: network.peerId }, validatorIndex: signer?.index ?? null },
+      { node: { name: cfg.name, peerId: network.peerId }, validatorKey: signer?.publicKey ?? null },
       {
         metrics,
         spec,
@@ -239,7 +270,13 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");
     if (adminAuth.enabled) log.info("POST /admin/reload served to holders of the admin token", { file: adminTokenPath(home) });
     const rpcUrl = `${rpcTls.certFile === "" ? "http" : "https"}://${tunables.rpc.host}:${tunables.rpc.port}`;
-    log.info("node started", { chainId: spec.chainId, height: driver.tip().height, validator: signer?.index ?? null, rpc: rpcUrl, peerId: network.peerId });
+    log.info("node started", {
+      chainId: spec.chainId,
+      height: driver.tip().height,
+      validator: driver.selfAt(driver.tip().height + 1),
+      rpc: rpcUrl,
+      peerId: network.peerId,
+    });
 
     let closing: Promise<void> | null = null;
     return {

@@ -5,7 +5,8 @@
  */
 import { rm } from "node:fs/promises";
 import type { Testnet } from "./testnet.js";
-import type { ChaosOptions, FaultKind } from "./chaos-options.js";
+import { type ChaosOptions, type FaultKind, RESET_EVERY_MS, SLOW_LINK } from "./chaos-options.js";
+import type { FaultProxy } from "./fault-proxy.js";
 import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
@@ -25,6 +26,12 @@ export interface FaultRecord {
   healedAt: number | null;
   /** How long the fault was planned to last. */
   plannedMs: number;
+  /** How long injecting took (a graceful stop waits for the process to exit), ms. */
+  injectMs: number | null;
+  /** How long healing took (a restart waits until the new process answers GET /status), ms. */
+  healMs: number | null;
+  /** When the node was back at the cluster's head at its heal (ms since start); null if never. */
+  rejoinedAt: number | null;
   /** Anything unexpected (a non-graceful stop, a failed restart). */
   notes: string[];
 }
@@ -35,12 +42,34 @@ export interface FaultModules {
   t0: number;
   onViolation(v: Violation): void;
   log(line: string): void;
+  /** Nodes never chosen for a fault (the soak keeps one node's memory series unbroken). */
+  exempt?: readonly number[];
+}
+
+/**
+ * The fault-count mode's budget (ChaosOptions.faultCount), shared by all lanes: a lane takes a
+ * fault from it before injecting one, and counts it done once healed and judged.
+ */
+export class FaultQuota {
+  taken = 0;
+  done = 0;
+  constructor(readonly limit: number) {}
+
+  take(): boolean {
+    if (this.taken >= this.limit) return false;
+    this.taken++;
+    return true;
+  }
 }
 
 /** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
 export class FaultInjector {
   readonly records: FaultRecord[] = [];
   private readonly faulty = new Set<number>();
+  /** The repeating resets of `reset` faults in progress, by node. */
+  private readonly resetTimers = new Map<number, NodeJS.Timeout>();
+  /** Blackhole and slow faults in force, by node. */
+  private readonly linkFaults = new Map<number, "blackhole" | "slow">();
 
   constructor(private readonly modules: FaultModules) {}
 
@@ -63,22 +92,30 @@ export class FaultInjector {
 
   /**
    * One lane until `deadline` (Date.now() time): pick a kind (a seeded shuffle of all kinds, so
-   * every kind comes up), a duration, a gap and a node not under another fault; inject; wait; heal.
+   * every kind comes up and a lane's first min(n, kinds) faults are of distinct kinds), a duration,
+   * a gap and a node not under another fault; inject; wait; heal; wait until the node is back at the
+   * cluster's head and the network committed a block with it. With a quota (fault-count mode) the
+   * lane stops when the quota is used up, and faults last their full planned time; the deadline only
+   * stops further injections.
    */
-  async runLane(lane: number, rng: SeededRandom, deadline: number, o: ChaosOptions): Promise<void> {
+  async runLane(lane: number, rng: SeededRandom, deadline: number, o: ChaosOptions, quota?: FaultQuota): Promise<void> {
     let bag: FaultKind[] = [];
     await sleep(o.warmupMs + lane * rng.int(o.gapMinMs, o.gapMaxMs));
-    while (Date.now() + o.faultMinMs < deadline) {
+    while (quota === undefined ? Date.now() + o.faultMinMs < deadline : Date.now() < deadline && quota.take()) {
       if (bag.length === 0) bag = rng.shuffle(o.kinds);
       const kind = bag.pop() as FaultKind;
       const planned = rng.int(o.faultMinMs, o.faultMaxMs);
       const gap = rng.int(o.gapMinMs, o.gapMaxMs);
       const draw = rng.next();
-      const candidates = this.liveNodes();
+      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i));
       const node = candidates[Math.floor(draw * candidates.length)];
       if (node === undefined) return;
-      const healed = await this.runFault(kind, node, Math.min(planned, deadline - Date.now()));
+      const healed = await this.runFault(kind, node, quota === undefined ? Math.min(planned, deadline - Date.now()) : planned);
       if (!healed) return; // the node stays faulty and keeps this lane's slot
+      if (quota !== undefined) {
+        quota.done++;
+        if (quota.taken >= quota.limit) return; // no gap after the last fault
+      }
       await sleep(gap);
     }
   }
@@ -86,7 +123,7 @@ export class FaultInjector {
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
     const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
-    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, notes: [] };
+    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, injectMs: null, healMs: null, rejoinedAt: null, notes: [] };
     this.records.push(record);
     this.faulty.add(node);
     this.modules.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
@@ -95,7 +132,9 @@ export class FaultInjector {
     } catch (err) {
       this.fail(record, `${kind} of ${name} failed: ${(err as Error).message}`);
     }
+    record.injectMs = this.now() - record.injectedAt;
     await sleep(plannedMs);
+    const healStart = this.now();
     try {
       await this.heal(kind, node);
     } catch (err) {
@@ -110,9 +149,17 @@ export class FaultInjector {
       }
     }
     record.healedAt = this.now();
+    record.healMs = record.healedAt - healStart;
+    this.modules.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind}) in ${(record.healMs / 1000).toFixed(1)} s`);
+    // Healthy only once back at the cluster's head: until then no load goes to it and no lane picks it.
+    const check = await this.modules.monitor.healed(node, kind);
+    await this.modules.monitor.untilSettled(check);
+    const rejoinedAt = check.rejoinMs === null ? null : check.healedAt + check.rejoinMs;
+    record.rejoinedAt = rejoinedAt;
     this.faulty.delete(node);
-    this.modules.log(`${(record.healedAt / 1000).toFixed(1)} s  healed ${name} (${kind})`);
-    await this.modules.monitor.healed(node, kind);
+    this.modules.log(
+      `${(this.now() / 1000).toFixed(1)} s  ${name} ${rejoinedAt === null ? "never got back to the cluster's head" : `back at the cluster's head ${((rejoinedAt - record.healedAt) / 1000).toFixed(1)} s after its heal`}`,
+    );
     return true;
   }
 
@@ -148,7 +195,55 @@ export class FaultInjector {
         await rm(dataDir, { recursive: true, force: true });
         return;
       }
+      case "blackhole":
+      case "slow":
+        this.linkFaults.set(node, kind);
+        this.applyLinkFault(node, kind);
+        return;
+      case "reset": {
+        const name = this.name(node);
+        this.proxy().reset(name);
+        this.resetTimers.set(
+          node,
+          setInterval(() => this.proxy().reset(name), RESET_EVERY_MS),
+        );
+        return;
+      }
     }
+  }
+
+  /** Shape the node's links for a blackhole (what it sends) or slow fault (both ways). */
+  private applyLinkFault(node: number, kind: "blackhole" | "slow"): void {
+    for (const other of this.others(node)) {
+      if (kind === "blackhole") this.proxy().set(this.name(node), other, { blackhole: true });
+      else {
+        this.proxy().set(this.name(node), other, SLOW_LINK);
+        this.proxy().set(other, this.name(node), SLOW_LINK);
+      }
+    }
+  }
+
+  /** The testnet's fault proxy; link faults are only scheduled when there is one (checkChaosOptions). */
+  private proxy(): FaultProxy {
+    const proxy = this.modules.net.proxy;
+    // invariant: checkChaosOptions refuses link fault kinds without link conditions
+    if (proxy === null) throw new Error("link faults need the fault proxy");
+    return proxy;
+  }
+
+  private name(node: number): string {
+    return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
+  }
+
+  /** The names of the other nodes of the testnet. */
+  private others(node: number): string[] {
+    return this.modules.net.info.nodes.filter((_, i) => i !== node).map((n) => n.name);
+  }
+
+  /** Stop every repeating reset (an aborted run). */
+  stopResets(): void {
+    for (const t of this.resetTimers.values()) clearInterval(t);
+    this.resetTimers.clear();
   }
 
   private async heal(kind: FaultKind, node: number): Promise<void> {
@@ -158,6 +253,20 @@ export class FaultInjector {
         return;
       case "isolate":
         await this.isolate(node, false);
+        return;
+      case "blackhole":
+      case "slow":
+        this.linkFaults.delete(node);
+        for (const other of this.others(node)) {
+          this.proxy().clear(this.name(node), other);
+          this.proxy().clear(other, this.name(node));
+        }
+        // Another lane's link fault shares these links (--faulty 2 and more): keep it in force.
+        for (const [other, k] of this.linkFaults) this.applyLinkFault(other, k);
+        return;
+      case "reset":
+        clearInterval(this.resetTimers.get(node));
+        this.resetTimers.delete(node);
         return;
       default:
         await this.modules.net.restart(node); // resolves once the node answers GET /status

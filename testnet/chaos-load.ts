@@ -29,6 +29,8 @@ const CONFIRMS_PER_TICK = 64;
 const RESUBMIT_AFTER_MS = 6_000;
 /** Resubmissions per POST, well under the RPC batch limit. */
 const RESEND_PER_BATCH = 500;
+/** Transactions per POST /txs: well under the RPC's batch and body limits (1,000 and 1 MB). */
+const MAX_TXS_PER_POST = 250;
 /**
  * Refusals that mean "later", not "never": a busy node, or one that has not yet seen the identity proof
  * a certificate builds on (it lags after a restart or wipe). The transaction stays pending and goes to
@@ -69,6 +71,8 @@ export interface LoadOptions {
   rate: number;
   /** One POST /txs per batchMs. */
   batchMs: number;
+  /** Certificate ids are `<idPrefix>-000001`, … (default CHAOS); two loads on one chain need two prefixes. */
+  idPrefix?: string;
 }
 
 export interface LoadModules {
@@ -79,6 +83,8 @@ export interface LoadModules {
   /** Indexes of the nodes to talk to now (not under a fault). */
   liveNodes(): number[];
   rng: SeededRandom;
+  /** Called once per transaction when it is acknowledged: when it was first offered and when it was seen committed (Date.now() times). */
+  onAcknowledged?(hash: string, offeredAt: number, at: number): void;
 }
 
 /** A committed transaction the RPC acknowledged. */
@@ -109,6 +115,8 @@ interface PendingTx {
   certificateId: string;
   /** Kept for identity proofs: once acknowledged, its holder may be named by later certificates. */
   identity?: Pick<CertificateDocument, "holder" | "holderSalt">;
+  /** When it was first offered (Date.now()); commit latency is measured from here. */
+  offeredAt: number;
   sentAt: number;
   nextCheckAt: number;
   checks: number;
@@ -117,6 +125,10 @@ interface PendingTx {
 /** Offers signed transactions to the testnet at a steady rate during a chaos run and tracks each one. */
 export class LoadGenerator {
   readonly acknowledged = new Map<string, AcknowledgedTx>();
+  /** Hashes a node answered 2xx for (accepted or already known): each must end up committed. */
+  readonly accepted = new Set<string>();
+  /** Every answer seen: `http <status>` per POST attempt (shed ones included) and the code of every refused item. */
+  readonly answers = new Map<string, number>();
   /** Holders of acknowledged identity proofs, and those of them still without a qualification. */
   private readonly identities: Array<Pick<CertificateDocument, "holder" | "holderSalt">> = [];
   private readonly unqualified: Array<Pick<CertificateDocument, "holder" | "holderSalt">> = [];
@@ -129,6 +141,7 @@ export class LoadGenerator {
   private offerLoop: Promise<void> | null = null;
   private confirmLoop: Promise<void> | null = null;
   private seq = 0;
+  private rate: number;
   /** The samples whose department has an issuer key on this testnet (identity proofs always). */
   private readonly samples: Sample[];
 
@@ -138,6 +151,7 @@ export class LoadGenerator {
   ) {
     // A testnet of fewer validators than departments has issuer keys for some departments only.
     this.samples = SAMPLES.filter((s) => modules.issuers.has(s.department));
+    this.rate = options.rate;
     const identity = SAMPLES[0] as Sample;
     if (!modules.issuers.has(identity.department)) throw new LedgerError("CONFIG", `no issuer key for department ${identity.department}`);
   }
@@ -148,6 +162,27 @@ export class LoadGenerator {
     this.confirming = true;
     this.offerLoop = this.offer();
     this.confirmLoop = this.confirm();
+  }
+
+  /** Change the offered rate (transactions per second) from now on. */
+  setRate(rate: number): void {
+    this.rate = rate;
+  }
+
+  /** Transactions offered but not yet seen committed. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Take a transaction seen in a committed block as acknowledged (the soak follows the chain, which
+   * scales past polling GET /txs/:hash). Returns when it was first offered, or null if it is not pending.
+   */
+  markCommitted(hash: string, height: number, at: number): number | null {
+    const p = this.pending.get(hash);
+    if (p === undefined) return null;
+    this.acknowledge(hash, p, height, at);
+    return p.offeredAt;
   }
 
   /** Stop offering new transactions (confirmation goes on). */
@@ -198,7 +233,7 @@ export class LoadGenerator {
     const doc: CertificateDocument = {
       version: 1,
       chainId: this.modules.spec.chainId,
-      certificateId: `CHAOS-${n.toString().padStart(6, "0")}`,
+      certificateId: `${this.options.idPrefix ?? "CHAOS"}-${n.toString().padStart(6, "0")}`,
       certificateType: s.type,
       department: s.department,
       holder: holder?.holder as CertificateDocument["holder"],
@@ -217,30 +252,36 @@ export class LoadGenerator {
     return { tx: signTx(body, key.privateKey), certificateId: doc.certificateId, ...(identity === undefined ? {} : { identity }) };
   }
 
-  /** Post rate × elapsed transactions in total, one batch per batchMs, to a random live node each time. */
+  /** Post the rate × elapsed transactions due, every batchMs, to a random live node each time. */
   private async offer(): Promise<void> {
-    const started = Date.now();
-    let created = 0;
+    let last = Date.now();
+    let credit = 0;
     while (this.offering) {
-      const due = Math.floor(((Date.now() - started) / 1000) * this.options.rate) - created;
+      const now = Date.now();
+      credit += ((now - last) / 1000) * this.rate;
+      last = now;
+      const due = Math.floor(credit);
+      credit -= due;
       const batch = this.resend.splice(0, RESEND_PER_BATCH);
       for (let i = 0; i < due; i++) {
         const { tx, certificateId, identity } = this.nextTx();
-        const now = Date.now();
-        this.pending.set(txHash(tx), { tx, certificateId, identity, sentAt: now, nextCheckAt: now + 1_000, checks: 0 });
+        this.pending.set(txHash(tx), { tx, certificateId, identity, offeredAt: now, sentAt: now, nextCheckAt: now + 1_000, checks: 0 });
         batch.push(tx);
       }
-      created += Math.max(0, due);
-      this.stats.submitted += Math.max(0, due);
+      this.stats.submitted += due;
       const live = this.modules.liveNodes();
-      if (batch.length > 0 && live.length > 0 && this.inFlight.size < MAX_POSTS_IN_FLIGHT) {
-        const post = this.post(this.modules.rng.pick(live), batch);
+      for (let i = 0; i < batch.length && live.length > 0 && this.inFlight.size < MAX_POSTS_IN_FLIGHT; i += MAX_TXS_PER_POST) {
+        const post = this.post(this.modules.rng.pick(live), batch.slice(i, i + MAX_TXS_PER_POST));
         this.inFlight.add(post);
         void post.finally(() => this.inFlight.delete(post));
       }
-      // Nothing live or too many posts in flight: the batch waits in `pending` for a resubmission.
+      // Nothing live or too many posts in flight: the rest waits in `pending` for a resubmission.
       await sleep(this.options.batchMs);
     }
+  }
+
+  private count(answer: string): void {
+    this.answers.set(answer, (this.answers.get(answer) ?? 0) + 1);
   }
 
   private async post(node: number, txs: Transaction[]): Promise<void> {
@@ -249,18 +290,35 @@ export class LoadGenerator {
       "/txs",
       POST_TIMEOUT_MS,
       { txs },
+      (status) => this.count(`http ${status}`),
     );
     if (answer.status !== 200 || answer.body === null) {
+      if (answer.status === 0) this.count("no answer");
       this.stats.unansweredPosts++;
       return; // still pending: confirmed later or resubmitted
     }
     answer.body.results.forEach((r, i) => {
-      if (r.error === undefined || RETRYABLE.has(r.error.code)) return;
+      if (r.error === undefined) {
+        if (typeof r.hash === "string") this.accepted.add(r.hash);
+        return;
+      }
+      this.count(r.error.code);
+      if (RETRYABLE.has(r.error.code)) return;
       const tx = txs[i] as Transaction;
       this.pending.delete(txHash(tx));
       this.stats.refused++;
       this.stats.firstRefusal ??= `${r.error.code}: ${r.error.message}`;
     });
+  }
+
+  private acknowledge(hash: string, p: PendingTx, height: number, at = Date.now()): void {
+    this.pending.delete(hash);
+    this.modules.onAcknowledged?.(hash, p.offeredAt, at);
+    this.acknowledged.set(hash, { hash, certificateId: p.certificateId, height });
+    if (p.identity !== undefined) {
+      this.identities.push(p.identity);
+      this.unqualified.push(p.identity);
+    }
   }
 
   /** Ask live nodes about pending transactions, backing off per transaction; resubmit stale ones. */
@@ -273,12 +331,7 @@ export class LoadGenerator {
         if (live.length === 0) return;
         const r = await call<{ status: string; height?: number }>(this.modules.urls[this.modules.rng.pick(live)] as string, `/txs/${hash}`, GET_TIMEOUT_MS);
         if (r.status === 200 && r.body?.status === "committed" && typeof r.body.height === "number") {
-          this.pending.delete(hash);
-          this.acknowledged.set(hash, { hash, certificateId: p.certificateId, height: r.body.height });
-          if (p.identity !== undefined) {
-            this.identities.push(p.identity);
-            this.unqualified.push(p.identity);
-          }
+          if (this.pending.has(hash)) this.acknowledge(hash, p, r.body.height);
           return;
         }
         p.checks++;

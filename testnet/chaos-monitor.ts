@@ -1,7 +1,8 @@
 /**
  * The chaos runner's progress monitor: polls every node's GET /status, records head heights over
  * time, the longest stall of the network under load, diverging heads (a fork seen live), and, for
- * every healed fault, how long until the network committed a new block and the node rejoined.
+ * every healed fault, how long until the node was back at the cluster's head (rejoined) and, from
+ * there, until the network committed a new block with it.
  */
 import type { FaultKind } from "./chaos-options.js";
 import { call, sleep } from "./chaos-rpc.js";
@@ -21,13 +22,28 @@ export interface HealCheck {
   healedAt: number;
   /** The network's highest head when the fault healed. */
   heightAtHeal: number;
-  /** ms until the network committed above heightAtHeal; null if it never did. */
+  /**
+   * ms from the heal until the network committed above its highest head at the node's rejoin (the
+   * node counts as healthy only once back at the cluster's head); null if it never did.
+   */
   progressMs: number | null;
-  /** ms until the healed node's head reached heightAtHeal; null if it never did. */
+  /** ms until the healed node's head reached heightAtHeal (back at the cluster's head); null if it never did. */
   rejoinMs: number | null;
+  /** The network's highest head when the node rejoined; null until then. */
+  heightAtRejoin: number | null;
 }
 
-export type ViolationKind = "lost" | "fork" | "no-progress" | "not-caught-up" | "fault-failed" | "no-load" | "equivocation" | "refused";
+export type ViolationKind =
+  | "lost"
+  | "fork"
+  | "no-progress"
+  | "not-caught-up"
+  | "fault-failed"
+  | "no-load"
+  | "equivocation"
+  | "refused"
+  | "crash"
+  | "fault-count";
 
 export interface Violation {
   kind: ViolationKind;
@@ -100,15 +116,39 @@ export class ProgressMonitor {
     this.loadOn = on;
   }
 
-  /** A fault on `node` has just healed: from now on the network must commit a new block within healProgressMs. */
-  async healed(node: number, kind: FaultKind): Promise<void> {
+  /**
+   * A fault on `node` has just healed: from now on, within healProgressMs, the node must get back to
+   * the cluster's head at the heal and the network must then commit a new block.
+   */
+  async healed(node: number, kind: FaultKind): Promise<HealCheck> {
     await this.poll(); // the height at the heal, not at the last periodic poll
-    this.heals.push({ node, kind, healedAt: Date.now() - this.modules.t0, heightAtHeal: this.frontier, progressMs: null, rejoinMs: null });
+    const check: HealCheck = {
+      node,
+      kind,
+      healedAt: Date.now() - this.modules.t0,
+      heightAtHeal: this.frontier,
+      progressMs: null,
+      rejoinMs: null,
+      heightAtRejoin: null,
+    };
+    this.heals.push(check);
+    this.checkHeal(check, Date.now());
+    return check;
+  }
+
+  /** Whether a heal is judged: progress seen after the node's rejoin, or overdue (a violation). */
+  settled(h: HealCheck): boolean {
+    return h.progressMs !== null || this.overdue.has(h);
+  }
+
+  /** Resolves once the heal is judged (at most healProgressMs and a poll after it). */
+  async untilSettled(h: HealCheck): Promise<void> {
+    while (!this.settled(h)) await sleep(this.options.pollMs);
   }
 
   /** Heals whose progress is neither seen nor overdue yet. */
   get openHeals(): number {
-    return this.heals.filter((h) => h.progressMs === null && !this.overdue.has(h)).length;
+    return this.heals.filter((h) => !this.settled(h)).length;
   }
 
   /** Heights where two nodes reported different heads. */
@@ -153,15 +193,26 @@ export class ProgressMonitor {
 
   private checkHeal(h: HealCheck, now: number): void {
     const since = now - this.modules.t0 - h.healedAt;
-    if (h.progressMs === null && this.frontier > h.heightAtHeal) h.progressMs = since;
     const own = this.heads[h.node];
-    if (h.rejoinMs === null && own != null && own.height >= h.heightAtHeal) h.rejoinMs = since;
+    if (h.rejoinMs === null && own != null && own.height >= h.heightAtHeal) {
+      h.rejoinMs = since;
+      h.heightAtRejoin = this.frontier;
+    }
+    if (h.progressMs === null && h.heightAtRejoin !== null && this.frontier > h.heightAtRejoin) h.progressMs = since;
     if (h.progressMs === null && since > this.options.healProgressMs && !this.overdue.has(h)) {
       this.overdue.add(h);
-      this.modules.onViolation({
-        kind: "no-progress",
-        message: `no new block within ${this.options.healProgressMs / 1000} s after node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s (height ${h.heightAtHeal})`,
-      });
+      const at = `node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s`;
+      this.modules.onViolation(
+        h.heightAtRejoin === null
+          ? {
+              kind: "not-caught-up",
+              message: `node${h.node + 1} did not get back to the cluster's head (height ${h.heightAtHeal}; its head ${own?.height ?? "unknown"}) within ${this.options.healProgressMs / 1000} s after ${at}`,
+            }
+          : {
+              kind: "no-progress",
+              message: `no new block above height ${h.heightAtRejoin} within ${this.options.healProgressMs / 1000} s after ${at} (it rejoined after ${((h.rejoinMs ?? 0) / 1000).toFixed(1)} s)`,
+            },
+      );
     }
   }
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { FaultRecord } from "./chaos-faults.js";
 import type { LoadStats } from "./chaos-load.js";
 import type { HeadSample, HealCheck, Violation } from "./chaos-monitor.js";
-import { FAULT_KINDS, type FaultKind } from "./chaos-options.js";
+import { FAULT_KINDS, type FaultKind, NODE_FAULT_KINDS } from "./chaos-options.js";
+import { describeLink, type LinkConditions } from "./fault-proxy.js";
 
 export const SUMMARY_FILE = "chaos-summary.json";
 
@@ -14,8 +15,15 @@ export interface ChaosSummary {
   seed: string;
   nodes: number;
   faulty: number;
+  /** The fixed duration, or with faultCount the upper bound. */
   durationS: number;
+  /** Fault-count mode: the faults to inject and heal; null: a fixed duration. */
+  faultCount: number | null;
+  /** From the start until the last fault was healed and judged (the load still on), s. */
+  faultPhaseS: number;
   rate: number;
+  /** The conditions of every link through the fault proxy, or null for direct links. */
+  link: Partial<LinkConditions> | null;
   faults: Record<FaultKind, number>;
   faultsTotal: number;
   /** Height of the common head at the end (or the highest seen when the nodes never agreed). */
@@ -49,15 +57,36 @@ export function countFaults(records: readonly FaultRecord[]): Record<FaultKind, 
 }
 
 const seconds = (s: number | null): string => (s === null ? "n/a" : `${s.toFixed(1)} s`);
+const ms = (x: number | null): string => (x === null ? "n/a" : `${(x / 1000).toFixed(1)} s`);
+
+/**
+ * The fault that took longest from injection until its node was back at the cluster's head, with
+ * where the time went: injecting (a graceful stop), the planned time, healing (a restart until GET
+ * /status answers), catching up.
+ */
+export function slowestFault(records: readonly FaultRecord[]): string {
+  if (records.length === 0) return "no fault was injected";
+  const end = (r: FaultRecord): number | null => r.rejoinedAt ?? r.healedAt;
+  const took = (r: FaultRecord): number => (end(r) ?? Number.POSITIVE_INFINITY) - r.injectedAt;
+  const r = [...records].sort((a, b) => took(b) - took(a))[0] as FaultRecord;
+  const catchUp = r.rejoinedAt === null || r.healedAt === null ? null : r.rejoinedAt - r.healedAt;
+  const whole = end(r) === null ? "not healed" : `${ms(took(r))}`;
+  return `slowest fault node${r.node + 1} ${r.kind} at ${ms(r.injectedAt)}: ${whole} (inject ${ms(r.injectMs)}, planned ${ms(r.plannedMs)}, heal ${ms(r.healMs)}, catch-up ${ms(catchUp)})`;
+}
 
 /** The human summary, one fact per line. */
 export function formatSummary(s: ChaosSummary): string {
-  const kinds = FAULT_KINDS.map((k) => `${k} ${s.faults[k]}`).join(", ");
+  const kinds = FAULT_KINDS.filter((k) => s.faults[k] > 0 || (NODE_FAULT_KINDS as readonly string[]).includes(k))
+    .map((k) => `${k} ${s.faults[k]}`)
+    .join(", ");
   const lines = [
     "chaos summary",
     `  seed           ${s.seed}`,
     `  nodes          ${s.nodes} (at most ${s.faulty} faulty at once)`,
-    `  duration       ${s.durationS} s under ${s.rate} tx/s of issuing load`,
+    s.faultCount === null
+      ? `  duration       ${s.durationS} s under ${s.rate} tx/s of issuing load`
+      : `  duration       ${s.faultCount} faults asked; faults over after ${s.faultPhaseS.toFixed(1)} s (bound ${s.durationS} s) under ${s.rate} tx/s of issuing load`,
+    `  links          ${s.link === null ? "direct" : `fault proxy: ${describeLink(s.link)}`}`,
     `  faults         ${s.faultsTotal}: ${kinds}`,
     `  blocks         ${s.blocks}`,
     `  acknowledged   ${s.acknowledged} certificates (submitted ${s.load.submitted}, unconfirmed ${s.load.unconfirmed}, refused ${s.load.refused}, resubmitted ${s.load.resubmitted})`,
@@ -65,7 +94,8 @@ export function formatSummary(s: ChaosSummary): string {
     `  forks          ${s.forks}`,
     `  equivocations  ${s.equivocations}`,
     `  longest stall  ${seconds(s.longestStallS)} (from ${s.longestStallFromS.toFixed(1)} s)`,
-    `  after heals    ${s.heals.length} heals; next block within ${seconds(s.slowestProgressAfterHealS)}, node rejoined within ${seconds(s.slowestRejoinS)} at worst`,
+    `  after heals    ${s.heals.length} heals; node back at the cluster's head within ${seconds(s.slowestRejoinS)}, then a new block within ${seconds(s.slowestProgressAfterHealS)} of the heal at worst`,
+    `  fault cycle    ${slowestFault(s.faultLog)}`,
   ];
   if (s.load.firstRefusal !== null) lines.push(`  first refusal  ${s.load.firstRefusal}`);
   if (s.violations.length === 0) lines.push("  violations     none");

@@ -7,15 +7,15 @@ export interface RpcAnswer<T> {
   body: T | null;
 }
 
-/** GET or POST `path` on `url`; never throws. */
-export async function call<T>(url: string, path: string, timeoutMs: number, body?: unknown): Promise<RpcAnswer<T>> {
+/** GET or POST `path` on `url`; never throws. `observe` sees every HTTP status, retried ones too. */
+export async function call<T>(url: string, path: string, timeoutMs: number, body?: unknown, observe?: (status: number) => void): Promise<RpcAnswer<T>> {
   try {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const init = (): RequestInit =>
       payload === undefined
         ? { signal: AbortSignal.timeout(timeoutMs) }
         : { method: "POST", headers: { "content-type": "application/json" }, body: payload, signal: AbortSignal.timeout(timeoutMs) };
-    const res = await fetchHonouringRetryAfter(`${url}${path}`, init);
+    const res = await fetchHonouringRetryAfter(`${url}${path}`, init, observe);
     const text = await res.text();
     return { status: res.status, body: text.length > 0 ? (JSON.parse(text) as T) : null };
   } catch {

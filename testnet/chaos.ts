@@ -8,12 +8,13 @@ import { resolve } from "node:path";
 import { loadGenesis } from "../node/ledger/genesis-file.js";
 import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { checkAcknowledged, checkBlockHashes, checkEquivocations, waitForSameHead } from "./chaos-check.js";
-import { FaultInjector } from "./chaos-faults.js";
+import { FaultInjector, FaultQuota } from "./chaos-faults.js";
 import { LoadGenerator } from "./chaos-load.js";
 import { ProgressMonitor, type Violation } from "./chaos-monitor.js";
-import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, maxFaulty } from "./chaos-options.js";
+import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, FAULT_BOUND_MS, FAULT_KINDS, maxFaulty } from "./chaos-options.js";
 import { SeededRandom, randomSeed } from "./chaos-random.js";
-import { type ChaosSummary, countFaults, writeSummary } from "./chaos-report.js";
+import { type ChaosSummary, countFaults, slowestFault, writeSummary } from "./chaos-report.js";
+import { describeLink } from "./fault-proxy.js";
 import { sleep } from "./chaos-rpc.js";
 import { startTestnet } from "./testnet.js";
 
@@ -23,10 +24,25 @@ export { type ChaosOptions, defaultChaosOptions } from "./chaos-options.js";
 /** How long pending transactions are still confirmed after the load stops. */
 const SETTLE_MS = 15_000;
 
-/** Fill in defaults: faulty = f of the node count, a fresh random seed. */
+/**
+ * Fill in defaults: faulty = f of the node count, a fresh random seed; with a fault count and no
+ * duration, an upper bound of FAULT_BOUND_MS per fault.
+ */
 export function resolveChaosOptions(options: Partial<ChaosOptions>): ChaosOptions {
   const nodes = options.nodes ?? defaultChaosOptions.nodes;
-  const o: ChaosOptions = { ...defaultChaosOptions, ...options, nodes, faulty: options.faulty ?? maxFaulty(nodes), seed: options.seed ?? randomSeed() };
+  const kinds = options.kinds ?? (options.link === undefined ? defaultChaosOptions.kinds : [...FAULT_KINDS]);
+  const faultCount = options.faultCount ?? null;
+  const durationMs = options.durationMs ?? (faultCount === null ? defaultChaosOptions.durationMs : faultCount * FAULT_BOUND_MS);
+  const o: ChaosOptions = {
+    ...defaultChaosOptions,
+    ...options,
+    nodes,
+    kinds,
+    faultCount,
+    durationMs,
+    faulty: options.faulty ?? maxFaulty(nodes),
+    seed: options.seed ?? randomSeed(),
+  };
   checkChaosOptions(o);
   return o;
 }
@@ -43,7 +59,9 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     log(`VIOLATION ${v.kind}: ${v.message}`);
   };
   const dir = resolve(o.dir);
-  log(`chaos: seed ${o.seed}, ${o.nodes} nodes, at most ${o.faulty} faulty, ${o.durationMs / 1000} s, ${o.rate} tx/s; testnet in ${dir}`);
+  const span = o.faultCount === null ? `${o.durationMs / 1000} s` : `${o.faultCount} faults (at most ${o.durationMs / 1000} s)`;
+  log(`chaos: seed ${o.seed}, ${o.nodes} nodes, at most ${o.faulty} faulty, ${span}, ${o.rate} tx/s; testnet in ${dir}`);
+  if (o.link !== undefined) log(`links through the fault proxy: ${describeLink(o.link)}`);
   const net = await startTestnet({
     nodes: o.nodes,
     dir,
@@ -51,6 +69,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     quiet: true,
     enableAdmin: true,
     consensus: { roundTimeoutMs: o.roundTimeoutMs },
+    ...(o.link === undefined ? {} : { link: o.link }),
   });
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();
@@ -73,15 +92,26 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
       { spec, issuers, urls, liveNodes: () => faults.liveNodes(), rng: new SeededRandom(o.seed, "load") },
     );
 
-    // Under load: F lanes of faults until the deadline, each fault healed before its lane ends.
+    // Under load: F lanes of faults until the deadline (or until faultCount faults are done), each
+    // fault healed and its node back at the cluster's head before its lane goes on.
     monitor.start();
     load.start();
     monitor.setLoad(true);
     const deadline = t0 + o.durationMs;
-    await Promise.all(Array.from({ length: o.faulty }, (_, lane) => faults.runLane(lane, new SeededRandom(o.seed, `lane-${lane}`), deadline, o)));
-    await sleep(Math.max(0, deadline - Date.now()));
+    const quota = o.faultCount === null ? undefined : new FaultQuota(o.faultCount);
+    await Promise.all(Array.from({ length: o.faulty }, (_, lane) => faults.runLane(lane, new SeededRandom(o.seed, `lane-${lane}`), deadline, o, quota)));
+    if (quota === undefined) await sleep(Math.max(0, deadline - Date.now()));
     // The last heals are judged under load too: keep it until each saw a new block (or overran its bound).
     while (monitor.openHeals > 0) await sleep(o.pollMs);
+    const faultPhaseMs = Date.now() - t0;
+    if (quota !== undefined && quota.done < quota.limit) {
+      onViolation({
+        kind: "fault-count",
+        message:
+          `only ${quota.done} of ${quota.limit} faults were injected, healed and caught up within the ${o.durationMs / 1000} s bound (--duration); ` +
+          `the machine or the network is too slow for it: ${slowestFault(faults.records)}`,
+      });
+    }
 
     await load.stopOffering();
     monitor.setLoad(false);
@@ -122,7 +152,10 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
       nodes: o.nodes,
       faulty: o.faulty,
       durationS: o.durationMs / 1000,
+      faultCount: o.faultCount,
+      faultPhaseS: faultPhaseMs / 1000,
       rate: o.rate,
+      link: o.link ?? null,
       faults: countFaults(faults.records),
       faultsTotal: faults.records.length,
       blocks: head?.height ?? monitor.frontier,
@@ -147,6 +180,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await monitor.stop();
+    faults.stopResets();
     faults.releasePaused();
     await net.stop();
   }

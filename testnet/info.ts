@@ -34,6 +34,8 @@ export interface TestnetInfo {
   createdAt: string;
   nodes: TestnetNodeInfo[];
   issuers: TestnetIssuerInfo[];
+  /** With the fault proxy: each directed link and the proxy address its dialler uses. */
+  links?: Array<{ from: string; to: string; address: string }>;
 }
 
 /** Write `<dir>/testnet.json`. */

@@ -1,5 +1,6 @@
 /** Options of the local testnet (kept apart from testnet.ts so the CLI reads the defaults cheaply). */
 import type { ConsensusParams, ReviewRuleSet } from "../node/chain/types.js";
+import type { LinkConditions } from "./fault-proxy.js";
 
 export interface TestnetOptions {
   /** Number of validator nodes, each a separate process. */
@@ -27,6 +28,13 @@ export interface TestnetOptions {
   consensus?: Partial<ConsensusParams>;
   /** Genesis review rules (default: the mission's, DEFAULT_REVIEW_RULES; null: none). */
   reviewRules?: ReviewRuleSet | null;
+  /**
+   * Put every link between nodes through the fault proxy (testnet/fault-proxy.ts) with these
+   * conditions (changeable at run time through `Testnet.proxy`); undefined: nodes dial each other directly.
+   */
+  link?: Partial<LinkConditions>;
+  /** Extra flags for each node's `node` executable, e.g. `--cpu-prof` (the benchmark's profiles). */
+  nodeFlags?: string[];
 }
 
 export const defaultTestnetOptions: TestnetOptions = {

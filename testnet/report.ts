@@ -1,5 +1,6 @@
 /** What `certchain testnet` prints: where the nodes are, how to use them, and nodes that exit. */
 import { relative } from "node:path";
+import { describeLink } from "./fault-proxy.js";
 import type { TestnetInfo, TestnetNodeInfo } from "./info.js";
 import type { NodeExit } from "./node-process.js";
 import { DEFAULT_RPC_URL, defaultTestnetOptions, type TestnetOptions } from "./options.js";
@@ -21,6 +22,9 @@ export function reportExit(node: TestnetNodeInfo, exit: NodeExit, pid: number): 
 export function printTestnet(info: TestnetInfo, opts: TestnetOptions): void {
   console.log(`chain ${info.chainId}: ${info.nodes.length} nodes up`);
   for (const n of info.nodes) console.log(`  ${n.name}  ${n.rpcUrl}  pid ${n.pid}  ${n.department}  log ${short(n.logFile)}`);
+  if (opts.link !== undefined && info.links !== undefined) {
+    console.log(`links: ${info.links.length} through the fault proxy in this process (${describeLink(opts.link)}); listeners in testnet.json`);
+  }
   console.log(`testnet.json: ${short(`${opts.dir}/testnet.json`)}`);
   console.log(`keys are stored in plaintext: local testnet only (${short(opts.dir)})`);
   const first = info.nodes[0];

@@ -16,10 +16,14 @@ export function retryDelayMs(status: number, retryAfter: string | null): number 
   return Math.min(MAX_WAIT_MS, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000);
 }
 
-/** fetch, asking again while the node answers 503/429 with Retry-After (at most MAX_ATTEMPTS times). */
-export async function fetchHonouringRetryAfter(url: string, init: () => RequestInit): Promise<Response> {
+/**
+ * fetch, asking again while the node answers 503/429 with Retry-After (at most MAX_ATTEMPTS times).
+ * `observe` sees the status of every answer, the shed ones included (the soak counts them).
+ */
+export async function fetchHonouringRetryAfter(url: string, init: () => RequestInit, observe?: (status: number) => void): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     const res = await fetch(url, init());
+    observe?.(res.status);
     const wait = retryDelayMs(res.status, res.headers.get("retry-after"));
     if (wait === null || attempt >= MAX_ATTEMPTS) return res;
     await res.arrayBuffer();

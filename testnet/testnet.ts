@@ -10,7 +10,9 @@ import { homePath, loadConfig } from "../node/config.js";
 import { initNetwork } from "../node/init.js";
 import { prepareTestnetDir } from "./dir.js";
 import { TestnetError } from "./errors.js";
+import type { FaultProxy } from "./fault-proxy.js";
 import { type TestnetInfo, type TestnetNodeInfo, writeTestnetInfo } from "./info.js";
+import { startLinks } from "./links.js";
 import { type NodeExit, NodeProcess } from "./node-process.js";
 import { defaultTestnetOptions, type TestnetOptions } from "./options.js";
 import { assertPortsFree } from "./ports.js";
@@ -34,6 +36,8 @@ export interface Testnet {
   exited(index: number): Promise<NodeExit>;
   /** Stop node i if it runs, start it again on its data dir, and wait until it answers. */
   restart(index: number): Promise<void>;
+  /** The fault proxy every link goes through (options.link), to change conditions at run time; else null. */
+  readonly proxy: FaultProxy | null;
 }
 
 /** bin/certchain.js, from dist/testnet/testnet.js. */
@@ -69,7 +73,16 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   for (const n of init.nodes) {
     const home = resolve(n.home);
     const cfg = await loadConfig(home);
-    const command = [process.execPath, BIN, "start", "--home", home, "--plaintext-keys", ...(opts.enableAdmin === true ? ["--enable-admin"] : [])];
+    const command = [
+      process.execPath,
+      ...(opts.nodeFlags ?? []),
+      BIN,
+      "start",
+      "--home",
+      home,
+      "--plaintext-keys",
+      ...(opts.enableAdmin === true ? ["--enable-admin"] : []),
+    ];
     nodes.push({
       name: n.name,
       department: n.department,
@@ -92,6 +105,14 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     issuers: init.issuers.map((i) => ({ department: i.department, keyFile: resolve(i.keyFile), publicKey: i.publicKey })),
   };
 
+  // With link conditions, every node reaches every other through the fault proxy (testnet/links.ts).
+  let proxy: FaultProxy | null = null;
+  if (opts.link !== undefined) {
+    const started = await startLinks(nodes, info.genesisFile, opts.basePort, opts.link);
+    proxy = started.proxy;
+    info.links = started.links;
+  }
+
   const onExit =
     (node: TestnetNodeInfo) =>
     (exit: NodeExit, pid: number): void => {
@@ -110,6 +131,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     const results = await Promise.all(procs.map((p) => p.stop(opts.stopTimeoutMs)));
     for (const n of nodes) n.pid = null;
     process.off("exit", terminateAll);
+    await proxy?.close();
     await writeTestnetInfo(dir, info).catch(() => undefined);
     results.forEach((r, i) => {
       if (r.killed && !opts.quiet) console.error(`${nodes[i]?.name}: did not stop within ${opts.stopTimeoutMs / 1000} s; killed`);
@@ -140,6 +162,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   };
   return {
     info,
+    proxy,
     stop: stopAll,
     kill: (index, signal = "SIGKILL") => at(index).kill(signal),
     exited: (index) => at(index).exited(),

@@ -159,7 +159,7 @@ Options:
   --rpc URL       a running node's RPC (the transaction index and records without a transaction
                   cannot be listed over RPC; --home checks those too)
   --batch N       blocks read per batch, 1 to 10000 (default ${defaultAuditOptions.batchBlocks})
-  --workers N     threads checking transaction signatures, 0 to 64 (default: cores - 1, at least 1)
+  --workers N     threads checking transaction signatures, 0 to 64 (default: one per core)
   --quiet         no progress on stderr
   --json          print the report as JSON
   -h, --help      show this help
@@ -181,7 +181,7 @@ Exit codes: 0 consistent, 3 inconsistency found, 1 the audit could not run, 2 us
     if (args.values.home !== undefined && args.values.data !== undefined) throw new UsageError("give --home or --data, not both", NAME);
     const batchBlocks = intFlag(NAME, args, "batch", defaultAuditOptions.batchBlocks, 1, 10_000);
     // The main thread replays while the workers verify: one thread per core in all.
-    const verifyWorkers = intFlag(NAME, args, "workers", Math.max(1, availableParallelism() - 1), 0, 64);
+    const verifyWorkers = intFlag(NAME, args, "workers", availableParallelism(), 0, 64);
     const target = offline ? await offlineTarget(args, io) : await onlineTarget(args, io);
     const tty = io === consoleIo && process.stderr.isTTY === true;
     const progress = new ProgressLine(

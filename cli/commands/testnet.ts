@@ -3,6 +3,7 @@ import { hostsFlag, intFlag, parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { defaultTestnetOptions } from "../../testnet/options.js";
+import { LINK_FLAG_HELP, LINK_FLAG_SPECS, linkFlags } from "../link-flags.js";
 
 const NAME = "testnet";
 
@@ -13,7 +14,12 @@ export const testnetCommand: Command = {
 testnet.json is refused), one process per node on ${defaultTestnetOptions.host}, logs in DIR/node<i>/node.log,
 everything needed to use it in DIR/testnet.json. Ctrl-C or SIGTERM stops all nodes cleanly.
 
+With any --link-* flag every node reaches every other through a fault proxy in this process (one
+listener per directed link, on port P+200+i·N+j; the nodes' p2p.peers point there; testnet.json
+lists the links).
+
 Usage: certchain testnet [--nodes N] [--followers M] [--dir DIR] [--base-port P] [--host HOST | --hosts H1,H2,…]
+                         [--link-latency MS [--link-jitter MS] [--link-bandwidth K] [--link-slow-read MS]]
 
 Options:
   --nodes N          validators, 1-64 (default ${defaultTestnetOptions.nodes})
@@ -22,6 +28,7 @@ Options:
   --base-port P      node i: p2p P+i, RPC P+100+i (default ${defaultTestnetOptions.basePort})
   --host HOST        listen address (default ${defaultTestnetOptions.host})
   --hosts H1,H2,…    one listen address per node, validators first (e.g. 127.0.0.11,127.0.0.12,…)
+${LINK_FLAG_HELP}
   -h, --help         show this help`,
   async run(argv) {
     const args = parseCommandArgs(NAME, argv, {
@@ -31,11 +38,13 @@ Options:
       "base-port": { type: "string" },
       host: { type: "string" },
       hosts: { type: "string" },
+      ...LINK_FLAG_SPECS,
     });
     const nodes = intFlag(NAME, args, "nodes", defaultTestnetOptions.nodes, 1, 64);
     const followers = intFlag(NAME, args, "followers", defaultTestnetOptions.followers, 0, 32);
     if (args.values.host !== undefined && args.values.hosts !== undefined) throw new UsageError("give --host or --hosts, not both", NAME);
     const hosts = hostsFlag(NAME, stringFlag(NAME, args, "hosts"), nodes + followers);
+    const link = linkFlags(NAME, args);
     const options = {
       nodes,
       followers,
@@ -43,6 +52,7 @@ Options:
       basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes - followers),
       host: stringFlag(NAME, args, "host") ?? defaultTestnetOptions.host,
       ...(hosts === undefined ? {} : { hosts }),
+      ...(link === undefined ? {} : { link }),
     };
     const { runTestnet } = await import("../../testnet/testnet.js");
     return runTestnet(options);

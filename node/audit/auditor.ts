@@ -3,7 +3,7 @@
  * nothing the node stored. For every block: the header's link to the previous block's computed hash,
  * the transaction root, every transaction's signature and issuer authorisation (checkBlock), the
  * commit certificate against the genesis validators (checkCommitCertificate), and the stored hash.
- * Then every block is replayed through the real applyBlock into a fresh in-memory store, and the
+ * Then every block is replayed through the real applyBlock into a scratch store on disk, and the
  * stored receipts, transaction index, certificate records and issuance index are compared with what
  * the replay produced (indexes.ts). The first inconsistency stops the audit, named with its height.
  */
@@ -49,7 +49,7 @@ export async function auditChain(options: Partial<AuditOptions>, modules: AuditM
     elapsedMs: 0,
     finding: null,
   };
-  const replay = new ReplayStore();
+  const replay = await ReplayStore.open();
   try {
     const tip = await auditBlocks(spec, source, replay, report, opts, started);
     if (!source.live) await auditHead(source, head, tip);
@@ -69,6 +69,8 @@ export async function auditChain(options: Partial<AuditOptions>, modules: AuditM
   } catch (err) {
     if (!(err instanceof Inconsistency)) throw err;
     report.finding = err.finding;
+  } finally {
+    await replay.close();
   }
   report.elapsedMs = performance.now() - started;
   return report;

@@ -26,7 +26,7 @@ export async function auditRecords(source: AuditSource, replay: ReplayStore, rep
       const s = stored[i] ?? null;
       // A live node may have changed the record after the audited head.
       if (source.live && s?.history.some((e) => e.height > report.height)) report.skippedRecords++;
-      else compareRecord(replay, r, s, report);
+      else await compareRecord(replay, r, s, report);
     }
     progress();
     after = replayed[replayed.length - 1]?.id;
@@ -50,12 +50,12 @@ async function mergeRecords(
     const stored = s.done ? null : s.value;
     const replayed = r.done ? null : r.value;
     // compareRecord and stop throw: after these two lines both exist and have the same id
-    if (replayed !== null && (stored === null || replayed.id < stored.id)) compareRecord(replay, replayed, null, report);
+    if (replayed !== null && (stored === null || replayed.id < stored.id)) await compareRecord(replay, replayed, null, report);
     if (stored !== null && (replayed === null || stored.id < replayed.id)) {
       const claimed = Math.max(0, ...(Array.isArray(stored.history) ? stored.history.map((e) => Number(e?.height) || 0) : []));
       stop(claimed, "record", `stored certificate ${stored.id} was produced by no transaction (its history claims height ${claimed})`);
     }
-    compareRecord(replay, replayed as CertificateRecord, stored, report);
+    await compareRecord(replay, replayed as CertificateRecord, stored, report);
     if (report.certificates % batch === 0) progress();
     s = await storedIt.next();
     r = await replayIt.next();
@@ -72,12 +72,12 @@ async function* pageThrough(read: (limit: number, after?: string) => Promise<Cer
   }
 }
 
-function compareRecord(replay: ReplayStore, replayed: CertificateRecord, stored: CertificateRecord | null, report: AuditReport): void {
+async function compareRecord(replay: ReplayStore, replayed: CertificateRecord, stored: CertificateRecord | null, report: AuditReport): Promise<void> {
   const last = replayed.history[replayed.history.length - 1]?.height ?? 0;
   if (stored === null) stop(last, "record", `certificate ${replayed.id} is not stored`);
   const s = stored as CertificateRecord;
   if (!sameJson(s, replayed)) {
-    const { height, members } = replay.blame(replayed, s);
+    const { height, members } = await replay.blame(replayed, s);
     const detail = members.map(
       (m) =>
         `${m}: stored ${brief((s as unknown as Record<string, unknown>)[m], 80)}, replay ${brief((replayed as unknown as Record<string, unknown>)[m], 80)}`,

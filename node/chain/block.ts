@@ -6,6 +6,7 @@ import { LedgerError, shownValue } from "../errors.js";
 import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, hashCanonical, isHash, taggedHash } from "../crypto/hash.js";
 import { isSignatureHex, verifyBytes } from "../crypto/keys.js";
+import { heartbeatIntervalOf } from "./freshness.js";
 import type { ChainSpec } from "./genesis.js";
 import { merkleRoot } from "./merkle.js";
 import { type CheckedTx, checkTransaction, txHash } from "./tx.js";
@@ -64,7 +65,7 @@ export function buildBlock(
     txRoot: merkleRoot(txs.map((t) => t.hash)),
     txCount: txs.length,
     resultsRoot: resultsRoot(results.receipts),
-    validatorsHash: spec.validatorsHash,
+    validatorsHash: spec.validatorSetAt(parent.height + 1).hash,
     stateRoot: results.stateRoot,
   };
   return { header, txs: txs.map((t) => t.tx) };
@@ -83,6 +84,8 @@ export function commitSealBytes(chainId: string, height: number, round: number, 
 /** Looks up already-checked transactions so signatures are verified once per node. */
 export interface TxCheckCache {
   get(hash: string): CheckedTx | undefined;
+  /** The checked form of this very object, if it is one the cache saw checked (spares hashing it to look it up). */
+  checkedObject?(tx: object): CheckedTx | undefined;
 }
 
 export interface BlockCheckOptions {
@@ -113,8 +116,10 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (h.previousHash !== parent.hash) fail("previousHash is not the parent's hash");
   if (!Number.isSafeInteger(h.time) || h.time <= parent.time) fail("time must be after the parent's");
   if (opts.now !== undefined && h.time > opts.now + (opts.maxFutureMs ?? 10_000)) fail("time is too far in the future");
-  if (h.validatorsHash !== spec.validatorsHash) fail("validatorsHash is not genesis's validator set");
-  if (!Number.isInteger(h.proposer) || h.proposer < 0 || h.proposer >= spec.validators.length) fail("proposer index");
+  // [REJECT] signed by the validator set in force at this height (genesis, or as governance changed it)
+  const set = spec.validatorSetAt(h.height);
+  if (h.validatorsHash !== set.hash) fail(`validatorsHash is not the validator set in force at height ${shownValue(h.height)}`);
+  if (!Number.isInteger(h.proposer) || h.proposer < 0 || h.proposer >= set.size) fail("proposer index");
   if (!isHash(h.txRoot)) fail("txRoot");
   // resultsRoot is checked against execution (apply.ts executeChecked): it needs committed state
   if (!isHash(h.resultsRoot)) fail("resultsRoot");
@@ -123,10 +128,12 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   // [REJECT] limits
   const txs = value.txs as unknown[];
   if (h.txCount !== txs.length) fail("txCount does not match");
-  if (txs.length > spec.consensus.maxBlockTxs) fail(`more than ${spec.consensus.maxBlockTxs} transactions`);
+  const params = spec.rulesAt(h.height).consensus;
+  const heartbeat = heartbeatIntervalOf(params);
+  if (txs.length > params.maxBlockTxs) fail(`more than ${params.maxBlockTxs} transactions`);
   // [REJECT] an empty block is a heartbeat: only once the chain has been idle for the interval
-  if (txs.length === 0 && h.time - parent.time < spec.heartbeatIntervalMs) {
-    fail(`an empty block ${h.time - parent.time} ms after its parent; the heartbeat interval is ${spec.heartbeatIntervalMs} ms`);
+  if (txs.length === 0 && h.time - parent.time < heartbeat) {
+    fail(`an empty block ${h.time - parent.time} ms after its parent; the heartbeat interval is ${heartbeat} ms`);
   }
   const checked: CheckedTx[] = [];
   const seen = new Set<string>();
@@ -134,7 +141,7 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   for (const tx of txs) {
     let c: CheckedTx;
     try {
-      c = cachedCheck(opts.cache, tx) ?? checkTransaction(spec, tx);
+      c = cachedCheck(spec, opts.cache, tx, h.height) ?? checkTransaction(spec, tx, h.height);
     } catch (err) {
       throw new LedgerError("BLOCK_INVALID", `transaction ${checked.length}: ${(err as Error).message}`);
     }
@@ -143,14 +150,20 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
     bytes += c.bytes;
     checked.push(c);
   }
-  if (bytes > spec.consensus.maxBlockBytes) fail(`more than ${spec.consensus.maxBlockBytes} bytes of transactions`);
+  if (bytes > params.maxBlockBytes) fail(`more than ${params.maxBlockBytes} bytes of transactions`);
   if (merkleRoot(checked.map((c) => c.hash)) !== h.txRoot) fail("txRoot does not match the transactions");
   return { block: value as unknown as Block, hash: blockHash(h), txs: checked };
 }
 
-/** A transaction this node already checked (same body and same signature), without verifying again. */
-function cachedCheck(cache: TxCheckCache | undefined, tx: unknown): CheckedTx | undefined {
+/**
+ * A transaction this node already checked (same body and same signature), without verifying its
+ * signature again. It was checked against the rules of another height (admission's): where governance
+ * changed the rules since genesis, the rest of the check runs again at this height.
+ */
+function cachedCheck(spec: ChainSpec, cache: TxCheckCache | undefined, tx: unknown, height: number): CheckedTx | undefined {
   if (cache === undefined || !isObj(tx) || !isObj(tx.body)) return undefined;
+  const same = cache.checkedObject?.(tx);
+  if (same !== undefined && (same.tx as unknown) === tx) return spec.rulesUnchangedAt(height) ? same : checkTransaction(spec, tx, height, same.tx.signature);
   let hash: string;
   try {
     hash = txHash(tx as unknown as Transaction);
@@ -159,12 +172,14 @@ function cachedCheck(cache: TxCheckCache | undefined, tx: unknown): CheckedTx | 
   }
   const hit = cache.get(hash);
   // Same hash means the same body; the signature must be the very one that verified.
-  return hit !== undefined && hit.tx.signature === tx.signature ? hit : undefined;
+  if (hit === undefined || hit.tx.signature !== tx.signature) return undefined;
+  return spec.rulesUnchangedAt(height) ? hit : checkTransaction(spec, tx, height, hit.tx.signature);
 }
 
 /**
  * Check a commit certificate for a header: the right height and hash, the proposer of its round,
- * and a quorum of valid seals from distinct validators. Throws COMMIT_CERT_INVALID.
+ * and a quorum of valid seals from distinct validators of the set in force at its height (a seal's
+ * `validator` is an index into that set). Throws COMMIT_CERT_INVALID.
  */
 export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header: BlockHeader): void {
   const fail = (msg: string): never => {
@@ -175,8 +190,11 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
   const hash = blockHash(header);
   if (c.height !== header.height || c.blockHash !== hash) fail("certificate is for another block");
   if (!Number.isSafeInteger(c.round) || c.round < 0) fail("round");
+  const set = spec.validatorSetAt(header.height);
+  // [REJECT] the header names the set that must sign it
+  if (header.validatorsHash !== set.hash) fail(`the header's validatorsHash is not the set in force at height ${shownValue(header.height)}`);
   // [REJECT] the header names the proposer of the deciding round or of an earlier one (a re-proposal)
-  if (!spec.proposerFitsRound(header.height, header.proposer, c.round)) fail("header proposer is not a proposer of the deciding round or an earlier one");
+  if (!set.proposerFitsRound(header.height, header.proposer, c.round)) fail("header proposer is not a proposer of the deciding round or an earlier one");
   const message = commitSealBytes(spec.chainId, c.height, c.round, hash);
   const signers = new Set<number>();
   for (const seal of c.seals as unknown[]) {
@@ -184,11 +202,11 @@ export function checkCommitCertificate(spec: ChainSpec, commit: unknown, header:
     // signature is not a string, made verifyBytes throw a TypeError) is refused, not crashed on.
     if (!isObj(seal) || !Number.isSafeInteger(seal.validator) || !isSignatureHex(seal.signature))
       fail("a seal is {validator, signature} with a 64-byte hex signature");
-    const v = spec.validators[(seal as { validator: number }).validator];
+    const v = set.validators[(seal as { validator: number }).validator];
     if (v === undefined || signers.has((seal as { validator: number }).validator)) fail("seal from an unknown or repeated validator");
     const { validator, signature } = seal as { validator: number; signature: string };
     if (!verifyBytes((v as { publicKey: string }).publicKey, message, signature)) fail(`seal of validator ${validator} does not verify`);
     signers.add(validator);
   }
-  if (signers.size < spec.quorum) fail(`${signers.size} seals; a quorum is ${spec.quorum}`);
+  if (signers.size < set.quorum) fail(`${signers.size} seals; a quorum is ${set.quorum} (of the ${set.size} validators at height ${c.height})`);
 }

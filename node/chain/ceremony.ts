@@ -103,7 +103,7 @@ export function buildGenesis(template: GenesisTemplate, cards: readonly SourcedC
 export function cardInGenesisProblem(spec: ChainSpec, card: NodeCard): string | null {
   const byPeer = spec.validators.find((v) => v.peerId === card.peerId);
   if (card.role === "follower") return byPeer === undefined ? null : `peer id ${card.peerId} is validator ${byPeer.name}'s in this genesis`;
-  const index = spec.validatorIndex(card.consensusKey as string);
+  const index = spec.validatorSetAt(1).indexOf(card.consensusKey as string);
   if (index < 0) return `this node's consensus key ${(card.consensusKey as string).slice(0, 16)}… is not a validator in this genesis`;
   const v = spec.validators[index] as ValidatorInfo;
   const differs = (["name", "department", "peerId", "address"] as const).filter((k) => v[k] !== card[k]);

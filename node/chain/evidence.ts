@@ -53,8 +53,9 @@ export function checkEvidence(spec: ChainSpec, e: Evidence): void {
   const fail = (why: string): never => {
     throw new LedgerError("EVIDENCE_INVALID", why);
   };
-  const v = spec.validators[e.validator];
-  if (v === undefined) fail(`validator ${e.validator} is not in genesis`);
+  // `validator` indexes the set in force at the evidence's height
+  const v = spec.validatorSetAt(e.height).validators[e.validator];
+  if (v === undefined) fail(`validator ${e.validator} is not in the validator set of height ${e.height}`);
   const [a, b] = e.votes;
   for (const vote of [a, b]) {
     if (vote.validator !== e.validator || vote.height !== e.height || vote.round !== e.round || vote.kind !== e.kind)

@@ -2,11 +2,12 @@
  * Genesis: building, checking and indexing the chain's founding document. `ChainSpec` is the
  * read-only view every module uses to look up validators, departments and certificate types.
  */
-import { maxFaulty, proposerOf, quorum } from "../../consensus/quorum.js";
 import { LedgerError, shownValue } from "../errors.js";
 import { Domain, hashCanonical } from "../crypto/hash.js";
 import { isPublicKeyHex } from "../crypto/keys.js";
 import { reviewRulesProblem } from "./rules.js";
+import { ValidatorSchedule, type ValidatorEpoch, type ValidatorSet, validatorsHash } from "./validator-set.js";
+import type { ChainRules, GovernanceState, IssuerKeyGrant, RulesEpoch } from "./gov-types.js";
 import { MAX_TX_BYTES } from "./limits.js";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatIntervalOf } from "./freshness.js";
 import { type TimeLimits, defaultTimeLimits, timeLimitsOf, timeLimitsProblem } from "./time.js";
@@ -32,22 +33,25 @@ const DAY_MS = 86_400_000;
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const LINK_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
-/** Indexed, checked genesis. */
+/** Indexed, checked genesis, and what governance changed since (the rules of each height). */
 export class ChainSpec {
   readonly genesis: Genesis;
   readonly genesisHash: string;
   readonly chainId: string;
+  /** The hash of genesis's validator set (the set of height 1). */
   readonly validatorsHash: string;
-  readonly quorum: number;
-  readonly faultTolerance: number;
-  /** The time range of transactions and the shortest validity, defaults filled in. */
+  /** The time range of transactions and the shortest validity, defaults filled in (fixed in genesis). */
   readonly timeLimits: TimeLimits;
-  /** Least header time between a parent and an empty block; an idle chain makes one then. */
+  /** Least header time between a parent and an empty block at genesis's parameters. */
   readonly heartbeatIntervalMs: number;
-  private readonly departments = new Map<string, Department>();
-  private readonly types = new Map<string, CertificateType>();
-  private readonly issuerKeys = new Map<string, string>(); // key -> department id
-  private readonly validatorIndexByKey = new Map<string, number>();
+  /** The rules of each height as far as this node knows the chain (governance appends). */
+  private epochs: RulesEpoch[];
+  private grants: IssuerKeyGrant[];
+  private schedule: ValidatorSchedule;
+  /** Indexes of the newest known rules. */
+  private departments = new Map<string, Department>();
+  private types = new Map<string, CertificateType>();
+  private issuerKeys = new Map<string, string>(); // key -> department id, every key ever granted
 
   constructor(genesis: Genesis) {
     checkGenesis(genesis);
@@ -55,73 +59,115 @@ export class ChainSpec {
     this.genesisHash = hashCanonical(Domain.GENESIS, genesis);
     this.chainId = `${genesis.chainName}-${this.genesisHash.slice(0, 16)}`;
     this.validatorsHash = validatorsHash(genesis.validators);
-    this.quorum = quorum(genesis.validators.length);
-    this.faultTolerance = maxFaulty(genesis.validators.length);
     this.timeLimits = timeLimitsOf(genesis.consensus);
     this.heartbeatIntervalMs = heartbeatIntervalOf(genesis.consensus);
-    for (const d of genesis.departments) {
-      this.departments.set(d.id, d);
-      for (const k of d.issuerKeys) this.issuerKeys.set(k, d.id);
-    }
-    for (const t of genesis.certificateTypes) this.types.set(t.id, t);
-    for (const [i, v] of genesis.validators.entries()) this.validatorIndexByKey.set(v.publicKey, i);
+    const rules: ChainRules = {
+      validators: genesis.validators,
+      departments: genesis.departments,
+      certificateTypes: genesis.certificateTypes,
+      consensus: genesis.consensus,
+    };
+    if (genesis.reviewRules !== undefined) rules.reviewRules = genesis.reviewRules;
+    this.epochs = [{ from: 1, rules }];
+    this.grants = genesis.departments.flatMap((d) => d.issuerKeys.map((publicKey) => ({ department: d.id, publicKey, validFrom: 1 })));
+    this.schedule = new ValidatorSchedule([{ from: 1, validators: genesis.validators }]);
+    this.index();
   }
 
+  private index(): void {
+    const newest = (this.epochs.at(-1) as RulesEpoch).rules;
+    this.departments = new Map(newest.departments.map((d) => [d.id, d]));
+    this.types = new Map(newest.certificateTypes.map((t) => [t.id, t]));
+    this.issuerKeys = new Map(this.grants.map((g) => [g.publicKey, g.department]));
+  }
+
+  /**
+   * Learn the rules of later heights from a governance state derived from the chain (after a commit,
+   * at start). Knowledge only grows: the epochs of a committed chain up to head + 2 are final, so the
+   * answer for a height never changes once known, and a state that knows less is ignored.
+   */
+  learn(gov: Pick<GovernanceState, "epochs" | "issuerKeys">): void {
+    const known = this.epochs.length + this.grants.length + this.grants.filter((g) => g.validUntil !== undefined).length;
+    const offered = gov.epochs.length + gov.issuerKeys.length + gov.issuerKeys.filter((g) => g.validUntil !== undefined).length;
+    if (offered <= known && gov.epochs.length <= this.epochs.length) return;
+    this.epochs = gov.epochs;
+    this.grants = gov.issuerKeys;
+    this.schedule = new ValidatorSchedule(gov.epochs.map((e) => ({ from: e.from, validators: e.rules.validators })));
+    this.index();
+  }
+
+  /** The validator set that signs height `height` (the one function consensus, blocks, sync and audit ask). */
+  validatorSetAt(height: number): ValidatorSet {
+    return this.schedule.at(height);
+  }
+
+  /** The validator sets of every known height. */
+  validatorEpochs(): ValidatorEpoch[] {
+    return this.schedule.list();
+  }
+
+  /** The rules in force at `height` (height 0 reads as 1). */
+  rulesAt(height: number): ChainRules {
+    for (let i = this.epochs.length - 1; i > 0; i--) {
+      const e = this.epochs[i] as RulesEpoch;
+      if (e.from <= height) return e.rules;
+    }
+    return (this.epochs[0] as RulesEpoch).rules;
+  }
+
+  /** Whether the rules at `height` are genesis's and no issuer key was ever revoked: checks made at any height hold there. */
+  rulesUnchangedAt(height: number): boolean {
+    return (
+      this.rulesAt(height) === (this.epochs[0] as RulesEpoch).rules &&
+      this.epochs.length === 1 &&
+      this.grants.every((g) => g.validFrom === 1 && g.validUntil === undefined)
+    );
+  }
+
+  /** Every issuer key ever granted, with the heights it may sign at. */
+  issuerKeyGrants(): readonly IssuerKeyGrant[] {
+    return this.grants;
+  }
+
+  /** Whether `key` may sign transactions of `department` in a block at `height`. */
+  issuerKeyInForce(department: string, key: string, height: number): boolean {
+    return this.grants.some(
+      (g) => g.department === department && g.publicKey === key && g.validFrom <= height && (g.validUntil === undefined || height <= g.validUntil),
+    );
+  }
+
+  /** Genesis's validators (the set of height 1); the set of a later height is validatorSetAt(height). */
   get validators(): ValidatorInfo[] {
     return this.genesis.validators;
   }
 
+  /** Genesis's consensus parameters; those of a height are rulesAt(height).consensus. */
   get consensus(): ConsensusParams {
     return this.genesis.consensus;
   }
 
-  /** The automatic review rule set, if genesis has one. */
+  /** The newest known review rule set, if any. */
   get reviewRules(): ReviewRuleSet | undefined {
-    return this.genesis.reviewRules;
+    return (this.epochs.at(-1) as RulesEpoch).rules.reviewRules;
   }
 
+  /** A department in the newest known rules. */
   department(id: string): Department | undefined {
     return this.departments.get(id);
   }
 
+  /** A certificate type in the newest known rules. */
   certificateType(id: string): CertificateType | undefined {
     return this.types.get(id);
   }
 
-  /** Department an issuer key belongs to, if any. */
+  /** Department an issuer key was granted to (whether or not still in force), if any. */
   departmentOfIssuerKey(key: string): string | undefined {
     return this.issuerKeys.get(key);
   }
-
-  /** Index of a consensus key in the validator set, or -1. */
-  validatorIndex(publicKey: string): number {
-    return this.validatorIndexByKey.get(publicKey) ?? -1;
-  }
-
-  /**
-   * Whether a block naming `proposer` in its header may be decided in `round`: its proposer must be the
-   * proposer of that round or of an earlier one (QBFT re-proposes a prepared block unchanged after a
-   * round change, so the header keeps the round it was first proposed in).
-   */
-  proposerFitsRound(height: number, proposer: number, round: number): boolean {
-    const n = this.genesis.validators.length;
-    if (!Number.isInteger(proposer) || proposer < 0 || proposer >= n) return false;
-    return (((proposer - height) % n) + n) % n <= round;
-  }
-
-  /** Proposer of (height, round) = validators[(height + round) mod n] (design.md §3). */
-  proposerIndex(height: number, round: number): number {
-    return proposerOf(this.genesis.validators.length, height, round);
-  }
 }
 
-/** Hash of the validator set: names, departments, keys, in rotation order. */
-export function validatorsHash(validators: ValidatorInfo[]): string {
-  return hashCanonical(
-    Domain.VALIDATORS,
-    validators.map((v) => ({ name: v.name, department: v.department, publicKey: v.publicKey })),
-  );
-}
+export { validatorsHash } from "./validator-set.js";
 
 /** Throw a CONFIG error naming the first thing wrong with a genesis document. */
 export function checkGenesis(g: Genesis): void {
@@ -133,6 +179,15 @@ export function checkGenesis(g: Genesis): void {
   if (!Number.isSafeInteger(g.genesisTime)) fail("genesisTime must be an integer (ms)");
   if (!Array.isArray(g.validators) || g.validators.length === 0) fail("at least one validator is needed");
   checkChainContent(g, fail);
+  const gov = g.governance;
+  if (gov !== undefined) {
+    if (typeof gov !== "object" || gov === null) fail("governance must be {thresholdPercent?, proposalLifetime?}");
+    for (const k of Object.keys(gov)) if (k !== "thresholdPercent" && k !== "proposalLifetime") fail(`governance: unknown member ${shownValue(k)}`);
+    const pct = gov.thresholdPercent;
+    if (pct !== undefined && !(Number.isSafeInteger(pct) && pct >= 1 && pct <= 100)) fail("governance.thresholdPercent must be an integer 1-100");
+    const life = gov.proposalLifetime;
+    if (life !== undefined && !(Number.isSafeInteger(life) && life >= 1)) fail("governance.proposalLifetime must be a positive integer (blocks)");
+  }
   const consensusKeys = new Set<string>();
   for (const v of g.validators) {
     if (typeof v !== "object" || v === null) fail("a validator is {name, department, publicKey, peerId, address}");

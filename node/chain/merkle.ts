@@ -87,3 +87,75 @@ export function merkleProofSides(index: number, count: number): Array<MerkleStep
   }
   return sides;
 }
+
+/** Bytes of one tree node (SHA-256). */
+const NODE_BYTES = 32;
+
+/**
+ * Every level of the tree over the hex leaves, from the leaf hashes up to the root, concatenated
+ * (32 bytes a node): what a store keeps per block so an inclusion proof is read, not recomputed.
+ * Empty for no leaves.
+ */
+export function merkleTreeBytes(leaves: string[]): Uint8Array {
+  if (leaves.length === 0) return new Uint8Array(0);
+  const levels: Uint8Array[][] = [];
+  let level = leaves.map(leafHash);
+  levels.push(level);
+  while (level.length > 1) {
+    level = nextLevel(level);
+    levels.push(level);
+  }
+  const out = new Uint8Array(levels.reduce((n, l) => n + l.length, 0) * NODE_BYTES);
+  let at = 0;
+  for (const l of levels) {
+    for (const node of l) {
+      out.set(node, at);
+      at += NODE_BYTES;
+    }
+  }
+  return out;
+}
+
+/** Nodes of a tree of `count` leaves, all levels. */
+function treeNodes(count: number): number {
+  let nodes = 0;
+  for (let size = count; ; size = Math.ceil(size / 2)) {
+    nodes += size;
+    if (size <= 1) return nodes;
+  }
+}
+
+/** How many leaves the tree whose merkleTreeBytes these are has (its size fixes it); null if none. */
+export function merkleTreeLeaves(tree: Uint8Array): number | null {
+  if (tree.length === 0 || tree.length % NODE_BYTES !== 0) return null;
+  const nodes = tree.length / NODE_BYTES;
+  // nodes(count) grows strictly with count and lies between 2·count − 1 and 2·count + log2(count)
+  for (let count = Math.max(1, Math.floor((nodes - Math.log2(nodes) - 1) / 2)); count <= nodes; count++) {
+    const n = treeNodes(count);
+    if (n === nodes) return count;
+    if (n > nodes) return null;
+  }
+  return null;
+}
+
+/**
+ * The inclusion proof of leaf `index` in a tree of `count` leaves, read from its merkleTreeBytes —
+ * the same steps as merkleProof, without hashing. Null when the bytes are not such a tree's.
+ */
+export function merkleProofFromTree(tree: Uint8Array, count: number, index: number): MerkleStep[] | null {
+  if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) return null;
+  if (tree.length !== treeNodes(count) * NODE_BYTES) return null;
+  const proof: MerkleStep[] = [];
+  let offset = 0;
+  let i = index;
+  for (let size = count; size > 1; size = Math.ceil(size / 2)) {
+    const pair = i % 2 === 0 ? i + 1 : i - 1;
+    if (pair < size) {
+      const at = (offset + pair) * NODE_BYTES;
+      proof.push({ sibling: bytesToHex(tree.subarray(at, at + NODE_BYTES)), side: i % 2 === 0 ? "right" : "left" });
+    }
+    offset += size;
+    i = Math.floor(i / 2);
+  }
+  return proof;
+}

@@ -19,7 +19,7 @@ export function signedFields(m: UnsignedMessage<Block> | BlockMessage): Record<s
   return { kind: m.kind, height: m.height, round: m.round, blockHash: m.blockHash };
 }
 
-/** Sign an outgoing message as validator `index`. */
+/** Sign an outgoing message as validator `index` of the set in force at the message's height. */
 export function signMessage(spec: ChainSpec, privateKey: string, index: number, m: UnsignedMessage<Block>): BlockMessage {
   const signature = signBytes(privateKey, consensusSigningBytes(spec.chainId, signedFields(m)));
   return { ...m, validator: index, signature } as BlockMessage;
@@ -41,8 +41,9 @@ function fail(msg: string): never {
 function checkSigned(spec: ChainSpec, m: Record<string, unknown>): void {
   // [REJECT] height, round and validator are non-negative integers; the signer is a validator
   if (!isIndex(m.height) || !isIndex(m.round) || !isIndex(m.validator)) fail("height, round and validator must be non-negative integers");
-  const v = spec.validators[m.validator as number];
-  if (v === undefined) fail("signer is not a validator");
+  // [REJECT] `validator` indexes the set in force at the message's height
+  const v = spec.validatorSetAt(m.height as number).validators[m.validator as number];
+  if (v === undefined) fail("signer is not a validator at this height");
   if (!isSignatureHex(m.signature)) fail("signature must be 64 bytes of hex");
   if (m.kind === "round-change") {
     const p = m.prepared;
@@ -56,9 +57,9 @@ function checkSigned(spec: ChainSpec, m: Record<string, unknown>): void {
   if (!verifyBytes(v.publicKey, bytes, m.signature as string)) fail(`signature of validator ${String(m.validator)} does not verify`);
 }
 
-function checkPrepareCertificate(spec: ChainSpec, cert: unknown): Prepare[] {
+function checkPrepareCertificate(spec: ChainSpec, height: number, cert: unknown): Prepare[] {
   // [REJECT] a prepare certificate is a bounded array of signed prepares
-  if (!Array.isArray(cert) || cert.length > spec.validators.length) fail("prepare certificate must be an array of at most n prepares");
+  if (!Array.isArray(cert) || cert.length > spec.validatorSetAt(height).size) fail("prepare certificate must be an array of at most n prepares");
   for (const p of cert) {
     if (!isObj(p) || p.kind !== "prepare") fail("prepare certificate holds a non-prepare");
     checkSigned(spec, p);
@@ -91,7 +92,7 @@ function checkRoundChange(spec: ChainSpec, m: Record<string, unknown>, nested: b
     return;
   }
   checkBlockHash(m.preparedBlock, p.blockHash);
-  checkPrepareCertificate(spec, m.preparedCertificate);
+  checkPrepareCertificate(spec, m.height as number, m.preparedCertificate);
 }
 
 const KNOWN_KEYS: Record<string, string[]> = {
@@ -131,13 +132,13 @@ export function decodeMessage(spec: ChainSpec, data: Uint8Array): BlockMessage {
       const j = m.justification;
       if (j === undefined) break;
       // [REJECT] a justification is a bounded set of signed round changes and at most one prepare certificate
-      if (!isObj(j) || !Array.isArray(j.roundChanges) || j.roundChanges.length > spec.validators.length) fail("justification shape");
+      if (!isObj(j) || !Array.isArray(j.roundChanges) || j.roundChanges.length > spec.validatorSetAt(m.height as number).size) fail("justification shape");
       for (const k of Object.keys(j)) if (k !== "roundChanges" && k !== "preparedCertificate") fail("justification members");
       for (const rc of j.roundChanges) {
         if (!isObj(rc) || rc.kind !== "round-change") fail("justification holds a non-round-change");
         checkRoundChange(spec, rc, true);
       }
-      if (j.preparedCertificate !== undefined) checkPrepareCertificate(spec, j.preparedCertificate);
+      if (j.preparedCertificate !== undefined) checkPrepareCertificate(spec, m.height as number, j.preparedCertificate);
       break;
     }
   }

@@ -10,7 +10,9 @@ import type { ChainTip } from "./block.js";
 import type { ChainSpec } from "./genesis.js";
 import { type HolderKey, REVIEW_APPROVED, type ReviewState, review, reviewReads } from "./rules.js";
 import { statusAt } from "./status.js";
-import type { CheckedTx } from "./tx.js";
+import { type CheckedTx, isGovKind } from "./tx.js";
+import { type CheckedGovTx, applyGovTx, initialGovernance } from "./governance.js";
+import type { GovernanceState } from "./gov-types.js";
 import type { CertificateRecord, IssuePayload, Receipt, ReviewOutcome, ReviewRuleSet, TxLocation } from "./types.js";
 import { stateUpdates } from "./certificate-state.js";
 import { type StateNode, type StateTreeReader, updateStateTree } from "./state-tree.js";
@@ -28,6 +30,8 @@ export interface StateReader extends StateTreeReader {
   getHolderCertificates(keys: HolderKey[]): Promise<string[][]>;
   /** The latest committed block, or null before the first. */
   head(): ChainTip | null;
+  /** The governance state after the latest committed block; null before any governance transaction. */
+  getGovernance(): Promise<GovernanceState | null>;
 }
 
 /** One new entry of the holder index. */
@@ -48,10 +52,12 @@ export interface BlockEffects {
   holders: HolderEntry[];
   /** Location of every transaction in the block, applied or rejected (so none can be replayed). */
   txLocations: Map<string, TxLocation>;
-  /** The state tree's root after the block (its header's stateRoot). */
+  /** The state tree's root after the block (its header's stateRoot). Covers certificate records only, not governance. */
   stateRoot: string;
   /** The state tree's nodes the block changes, by path. */
   stateNodes: Map<string, StateNode>;
+  /** The governance state after the block, when it holds governance transactions (written with it). */
+  governance?: GovernanceState;
 }
 
 /** What one applied transaction changed. */
@@ -76,17 +82,24 @@ export function holderKeyString(key: HolderKey): string {
   return `${key.commitment}!${key.certificateType}`;
 }
 
-/** The certificate a transaction is about (for a renewal: the new one). */
-export function certificateIdOf(checked: CheckedTx): string {
-  return checked.tx.body.payload.certificateId;
+/** The certificate a transaction is about (for a renewal: the new one); none for a governance transaction. */
+export function certificateIdOf(checked: CheckedTx): string | undefined {
+  const body = checked.tx.body;
+  return isGovKind(body.kind) ? undefined : (body.payload as { certificateId: string }).certificateId;
 }
 
-/** The certificates and holder-index lists a transaction reads. */
-export function readsOf(spec: ChainSpec, checked: CheckedTx): { ids: string[]; holders: HolderKey[] } {
+/** The review rules a transaction at `height` is judged by: those in force there (height 0, admission: the newest known). */
+export function reviewRulesAt(spec: ChainSpec, height: number): ReviewRuleSet | undefined {
+  return height === 0 ? spec.reviewRules : spec.rulesAt(height).reviewRules;
+}
+
+/** The certificates and holder-index lists a transaction at `height` reads (none for a governance transaction). */
+export function readsOf(spec: ChainSpec, checked: CheckedTx, height = 0): { ids: string[]; holders: HolderKey[] } {
   const body = checked.tx.body;
+  if (body.kind === "gov-propose" || body.kind === "gov-vote") return { ids: [], holders: [] };
   if (body.kind !== "issue") return { ids: [body.payload.certificateId], holders: [] };
   const p = body.payload;
-  return { ids: p.supersedes === undefined ? [p.certificateId] : [p.certificateId, p.supersedes], holders: reviewReads(spec.reviewRules, p) };
+  return { ids: p.supersedes === undefined ? [p.certificateId] : [p.certificateId, p.supersedes], holders: reviewReads(reviewRulesAt(spec, height), p) };
 }
 
 /**
@@ -110,11 +123,11 @@ export class StateCache implements ReviewState {
   }
 
   /** Read what `txs` need and is not loaded yet: their certificates and holder lists, then the certificates those lists name. */
-  async load(spec: ChainSpec, reader: StateReader, txs: CheckedTx[]): Promise<void> {
+  async load(spec: ChainSpec, reader: StateReader, txs: CheckedTx[], height = 0): Promise<void> {
     const ids = new Set<string>();
     const keys = new Map<string, HolderKey>();
     for (const t of txs) {
-      const reads = readsOf(spec, t);
+      const reads = readsOf(spec, t, height);
       for (const id of reads.ids) if (!this.records.has(id)) ids.add(id);
       for (const k of reads.holders) if (!this.holders.has(holderKeyString(k))) keys.set(holderKeyString(k), k);
     }
@@ -185,7 +198,9 @@ function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: Ch
  */
 export function transition(spec: ChainSpec, state: ReviewState, checked: CheckedTx, at: TxPoint): Transition {
   const body = checked.tx.body;
-  if (body.kind === "issue") return issue(spec.reviewRules, state, checked, body.payload, at);
+  if (body.kind === "gov-propose" || body.kind === "gov-vote") throw new LedgerError("INTERNAL", "a governance transaction has no certificate transition");
+  // [RULE] the review rules in force at the block's height (governance may adopt a new version)
+  if (body.kind === "issue") return issue(reviewRulesAt(spec, at.height), state, checked, body.payload, at);
   const p = body.payload;
   const record = state.certificate(p.certificateId);
   // [RULE] only an existing certificate can be revoked
@@ -236,12 +251,22 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
   };
   // Read everything the block touches up front, in batched reads.
   const state = new StateCache();
-  await state.load(spec, reader, txs);
+  await state.load(spec, reader, txs, height);
   const committed = await reader.getTxLocations(txs.map((t) => t.hash));
+  // Governance state is read only for a block that holds governance transactions.
+  let gov: GovernanceState | undefined;
   for (const [index, checked] of txs.entries()) {
     try {
       // [RULE] a transaction applies once: not in an earlier block, nor earlier in this one
       if (committed[index] !== null || effects.txLocations.has(checked.hash)) throw new LedgerError("TX_DUPLICATE", "transaction was already committed");
+      if (isGovKind(checked.tx.body.kind)) {
+        gov ??= (await reader.getGovernance()) ?? initialGovernance(spec.genesis);
+        const result = applyGovTx(gov, spec.genesis.governance, checked as CheckedGovTx, { height });
+        gov = result.state;
+        effects.receipts.push(result.receipt);
+        if (!effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
+        continue;
+      }
       const t = transition(spec, state, checked, { height, index, time });
       state.apply(t);
       for (const r of t.records) effects.certificates.set(r.id, r);
@@ -258,7 +283,9 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
     // The first occurrence keeps the location: a replay must not move an applied transaction's record.
     if (committed[index] === null && !effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
   }
+  if (gov !== undefined) effects.governance = gov;
   // The state tree after the block: each record the block changed, once, at its final state.
+  // It covers certificate records only; the governance state is not in it (docs/proof-format.md §7).
   const tree = await updateStateTree(reader, stateUpdates(effects.certificates.values()));
   effects.stateRoot = tree.root;
   effects.stateNodes = tree.nodes;

@@ -11,7 +11,8 @@ import type { ChainSpec } from "./genesis.js";
 import { MAX_TX_BYTES } from "./limits.js";
 import { checkFields } from "./schema.js";
 import { describeDuration, inTimeRange, isoDay } from "./time.js";
-import type { CertificateType, IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
+import { checkGovTransaction } from "./governance.js";
+import type { CertificateType, Department, GovTxKind, IssuePayload, RevokePayload, Transaction, TxBody } from "./types.js";
 
 /** Largest canonical transaction accepted. */
 export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
@@ -20,9 +21,17 @@ const MAX_REASON = 500;
 const DAY_MS = 86_400_000;
 const ENVELOPE_BYTES = '{"body":,"signature":""}'.length + 128;
 
-/** The bytes an issuer signs: H(TX, canonical(body)). The body carries the chain id. */
+/**
+ * The bytes an issuer signs: H(TX, canonical(body)); a validator signs a governance body under its own
+ * tag, H(GOV_TX, canonical(body)). The body carries the chain id.
+ */
 export function txSigningBytes(body: TxBody): Uint8Array {
-  return taggedHash(Domain.TX, canonicalBytes(body));
+  return taggedHash(isGovKind(body.kind) ? Domain.GOV_TX : Domain.TX, canonicalBytes(body));
+}
+
+/** Whether a transaction kind is a governance one (gov-propose, gov-vote). */
+export function isGovKind(kind: unknown): kind is GovTxKind {
+  return kind === "gov-propose" || kind === "gov-vote";
 }
 
 /** The transaction hash (hex): the same digest the issuer signs, so it is unique by content. */
@@ -85,7 +94,7 @@ export function checkValidityPeriod(spec: ChainSpec, type: CertificateType, vali
   if (until - from > type.maxValidityDays * DAY_MS) throw new LedgerError("TX_BAD_VALIDITY", `${type.id} is valid for at most ${type.maxValidityDays} days`);
 }
 
-function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): IssuePayload {
+function checkIssuePayload(spec: ChainSpec, department: Department, height: number | undefined, p: unknown): IssuePayload {
   if (!isObject(p)) throw new LedgerError("TX_MALFORMED", "payload must be an object");
   onlyKeys(
     p,
@@ -97,10 +106,15 @@ function checkIssuePayload(spec: ChainSpec, department: string, p: unknown): Iss
     throw new LedgerError("TX_MALFORMED", "certificateId must be 4-64 characters of [A-Za-z0-9._-]");
   }
   // [REJECT] type exists and this department may issue it
-  const type = typeof p.certificateType === "string" ? spec.certificateType(p.certificateType) : undefined;
+  const type =
+    typeof p.certificateType === "string"
+      ? height === undefined
+        ? spec.certificateType(p.certificateType)
+        : spec.rulesAt(height).certificateTypes.find((t) => t.id === p.certificateType)
+      : undefined;
   if (type === undefined) throw new LedgerError("TX_UNKNOWN_TYPE", `unknown certificate type ${shownValue(p.certificateType)}`);
-  if (!spec.department(department)?.certificateTypes.includes(type.id)) {
-    throw new LedgerError("TX_ISSUER_NOT_ALLOWED", `department ${department} may not issue ${type.id}`);
+  if (!department.certificateTypes.includes(type.id)) {
+    throw new LedgerError("TX_ISSUER_NOT_ALLOWED", `department ${department.id} may not issue ${type.id}`);
   }
   // [REJECT] commitments are digests
   if (!isHash(p.holderCommitment)) throw new LedgerError("TX_MALFORMED", "holderCommitment must be a SHA-256 hex digest");
@@ -137,12 +151,16 @@ function checkRevokePayload(p: unknown): RevokePayload {
 }
 
 /**
- * Stateless validation of an untrusted value as a transaction: structure, sizes, chain id,
- * issuer authority and signature. Throws a LedgerError naming the first problem.
+ * Validation of an untrusted value as a transaction against the rules in force at `height` (a
+ * block's height; head + 1 at admission; absent: the newest rules this node knows, for tools):
+ * structure, sizes, chain id, issuer authority and signature. A governance transaction gets its
+ * stateless checks (governance.ts); who signed it is judged when it executes. Throws a LedgerError
+ * naming the first problem.
  */
-export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
+export function checkTransaction(spec: ChainSpec, value: unknown, height?: number, verifiedSignature?: string): CheckedTx {
   // [REJECT] shape
   if (!isObject(value) || !isObject(value.body)) throw new LedgerError("TX_MALFORMED", "a transaction is {body, signature}");
+  if (isGovKind(value.body.kind)) return checkGovTransaction(spec.chainId, spec.timeLimits, value, verifiedSignature);
   onlyKeys(value, ["body", "signature"], "transaction");
   const body = value.body;
   onlyKeys(body, ["chainId", "kind", "department", "signer", "nonce", "createdAt", "payload"], "transaction body");
@@ -162,20 +180,34 @@ export function checkTransaction(spec: ChainSpec, value: unknown): CheckedTx {
   if (!Number.isSafeInteger(body.createdAt) || (body.createdAt as number) < 0) throw new LedgerError("TX_MALFORMED", "createdAt must be integer milliseconds");
   // [REJECT] createdAt inside the chain's time range (its freshness is checked at admission only: mempool.ts)
   checkTime(spec, "createdAt", body.createdAt as number);
-  // [REJECT] signer is an issuer key of the named department
-  if (typeof body.department !== "string" || spec.department(body.department) === undefined) {
-    throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${shownValue(body.department)}`);
+  // [REJECT] signer is an issuer key of the named department, in force at this height
+  const department =
+    typeof body.department !== "string"
+      ? undefined
+      : height === undefined
+        ? spec.department(body.department)
+        : spec.rulesAt(height).departments.find((d) => d.id === body.department);
+  if (department === undefined) throw new LedgerError("TX_UNKNOWN_ISSUER", `unknown department ${shownValue(body.department)}`);
+  if (!isPublicKeyHex(body.signer) || spec.departmentOfIssuerKey(body.signer) !== department.id) {
+    throw new LedgerError("TX_UNKNOWN_ISSUER", `signer is not an issuer key of ${department.id}`);
   }
-  if (!isPublicKeyHex(body.signer) || spec.departmentOfIssuerKey(body.signer) !== body.department) {
-    throw new LedgerError("TX_UNKNOWN_ISSUER", `signer is not an issuer key of ${body.department}`);
+  // Authority is judged at the height of the block that holds the transaction: a revoked key's
+  // earlier certificates stay valid, new ones are refused.
+  if (height !== undefined ? !spec.issuerKeyInForce(department.id, body.signer, height) : !department.issuerKeys.includes(body.signer)) {
+    throw new LedgerError(
+      "TX_ISSUER_KEY_NOT_VALID",
+      `this issuer key of ${department.id} is not in force${height === undefined ? "" : ` at height ${height}`}`,
+    );
   }
-  if (body.kind === "issue") checkIssuePayload(spec, body.department, body.payload);
+  if (body.kind === "issue") checkIssuePayload(spec, department, height, body.payload);
   else if (body.kind === "revoke") checkRevokePayload(body.payload);
   else throw new LedgerError("TX_MALFORMED", `unknown transaction kind ${shownValue(body.kind)}`);
   // [REJECT] signature (last: the most expensive check)
   if (!isSignatureHex(value.signature)) throw new LedgerError("TX_MALFORMED", "signature must be 64 bytes of hex");
   const tx = value as unknown as Transaction;
   const digest = taggedHash(Domain.TX, bodyBytes);
-  if (!verifyBytes(body.signer, digest, tx.signature)) throw new LedgerError("TX_BAD_SIGNATURE", "issuer signature does not verify");
+  // (A signature this node verified before over this very body, e.g. at admission, is not verified again.)
+  if (tx.signature !== verifiedSignature && !verifyBytes(body.signer, digest, tx.signature))
+    throw new LedgerError("TX_BAD_SIGNATURE", "issuer signature does not verify");
   return { tx, hash: bytesToHex(digest), bytes };
 }

@@ -3,6 +3,7 @@
  * (RFC 8785) and can be re-checked by a third-party verifier in any language. Times are Unix
  * milliseconds; hashes and keys are lower-case hex.
  */
+import type { NodeCard } from "./card.js";
 
 /** Bilingual display text: the verification page shows both. */
 export interface LocalizedText {
@@ -122,6 +123,17 @@ export interface ConsensusParams {
   heartbeatIntervalMs?: number;
 }
 
+/** Genesis's governance parameters (chain/governance.ts); all optional. */
+export interface GovernanceParams {
+  /**
+   * Share of the electorate (the validators in force when a proposal is made) whose yes votes pass it,
+   * in percent; never below a quorum Q. Absent: Q.
+   */
+  thresholdPercent?: number;
+  /** A proposal may be voted on up to this many blocks after the one that holds it. Absent: 1,000. */
+  proposalLifetime?: number;
+}
+
 /** The genesis document: its hash is part of the chain id. */
 export interface Genesis {
   chainName: string;
@@ -132,6 +144,8 @@ export interface Genesis {
   /** Automatic review of issues and renewals; absent: none. */
   reviewRules?: ReviewRuleSet;
   consensus: ConsensusParams;
+  /** On-chain governance's threshold and proposal lifetime; absent: the defaults. */
+  governance?: GovernanceParams;
 }
 
 export type PublicFieldValue = string | number | boolean;
@@ -170,6 +184,8 @@ export interface RevokePayload {
 
 export type TxKind = "issue" | "revoke";
 
+export type GovTxKind = "gov-propose" | "gov-vote";
+
 interface TxBodyBase {
   /** Binds the signature to one chain: no replay across chains. */
   chainId: string;
@@ -191,7 +207,69 @@ export interface RevokeTxBody extends TxBodyBase {
   payload: RevokePayload;
 }
 
-export type TxBody = IssueTxBody | RevokeTxBody;
+/** A certificate transaction's body (signed by a department's issuer key). */
+export type CertTxBody = IssueTxBody | RevokeTxBody;
+
+// Governance (chain/governance.ts): the actions and the transactions that propose and vote on them.
+export type GovAction =
+  /** A validator joins from its node card (signed by its consensus key); the card's issuer keys join its department. */
+  | { type: "add-validator"; card: NodeCard }
+  /** A validator leaves; the set never goes below 4. */
+  | { type: "remove-validator"; publicKey: string }
+  /** A department joins (with issuer keys, or none until a validator card or add-issuer-key brings them). */
+  | { type: "add-department"; department: Department }
+  | { type: "add-issuer-key"; department: string; publicKey: string }
+  /** Certificates the key signed before it stays valid: authority is judged at the height of the signing transaction. */
+  | { type: "revoke-issuer-key"; department: string; publicKey: string }
+  /** Add a certificate type, or replace the one with this id. */
+  | { type: "set-certificate-type"; certificateType: CertificateType }
+  | { type: "adopt-review-rules"; reviewRules: ReviewRuleSet }
+  | { type: "set-consensus-params"; consensus: ConsensusParams };
+
+export type GovActionType = GovAction["type"];
+
+export interface ProposePayload {
+  action: GovAction;
+  /** Why (shown to voters). */
+  note?: string;
+}
+
+export interface VotePayload {
+  proposal: number;
+  approve: boolean;
+}
+
+interface GovTxBodyBase {
+  chainId: string;
+  /** The department of the signing validator. */
+  department: string;
+  /** The validator's consensus public key (hex) that signs the body. */
+  signer: string;
+  /** 16 random bytes (hex). */
+  nonce: string;
+  createdAt: number;
+}
+
+export interface ProposeTxBody extends GovTxBodyBase {
+  kind: "gov-propose";
+  payload: ProposePayload;
+}
+
+export interface VoteTxBody extends GovTxBodyBase {
+  kind: "gov-vote";
+  payload: VotePayload;
+}
+
+export type GovTxBody = ProposeTxBody | VoteTxBody;
+
+/** A signed governance transaction; its hash is H(GOV_TX, canonical(body)). */
+export interface GovTransaction {
+  body: GovTxBody;
+  signature: string;
+}
+
+/** Every transaction a block may hold: certificate transactions and governance ones. */
+export type TxBody = CertTxBody | GovTxBody;
 
 /** A signed transaction. Its hash is H(TX, canonical(body)); unique within the chain. */
 export interface Transaction {
@@ -269,6 +347,15 @@ export interface Receipt {
   message?: string;
   /** Present for issues and renewals on a chain with review rules. */
   review?: ReviewOutcome;
+  /** Present for an applied governance transaction: where its proposal stands after it (chain/governance.ts). */
+  governance?: {
+    proposal: number;
+    status: "open" | "passed" | "rejected" | "failed" | "expired";
+    yes: number;
+    no: number;
+    threshold: number;
+    activatesAt?: number;
+  };
 }
 
 export type CertificateStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";

@@ -103,7 +103,7 @@ export class CarriedBlockChecker {
     if (msg.height !== core.height) return true;
     if (msg.round < core.round && msg.kind === "round-change") return false;
     if (msg.kind === "proposal") {
-      if (this.modules.spec.proposerIndex(msg.height, msg.round) !== msg.validator) return false;
+      if (this.modules.spec.validatorSetAt(msg.height).proposerIndex(msg.height, msg.round) !== msg.validator) return false;
       return !core.proposals.has(msg.round);
     }
     return !(core.roundChanges.get(msg.round)?.has(msg.validator) ?? false);
@@ -120,7 +120,7 @@ export class CarriedBlockChecker {
     const hash = msg.kind === "proposal" ? msg.blockHash : ((msg as RoundChange<Block>).prepared?.blockHash as string);
     const known = await this.checkBlock(hash, block, { clock: true });
     // [REJECT] the header names the proposer of this round or, for a re-proposal, of an earlier one
-    if (msg.kind === "proposal" && !this.modules.spec.proposerFitsRound(msg.height, known.block.header.proposer, msg.round)) {
+    if (msg.kind === "proposal" && !this.modules.spec.validatorSetAt(msg.height).proposerFitsRound(msg.height, known.block.header.proposer, msg.round)) {
       throw new LedgerError("BLOCK_INVALID", "header proposer is not a proposer of this round or an earlier one");
     }
     return withCarriedBlock(msg, known.block);

@@ -63,15 +63,23 @@ export class BlockCommitter {
     await this.commit(checked.block, commit, d.blockHash, checked.txs, "consensus", checked.effects);
   }
 
-  /** Execute and store a block atomically, then move consensus to the next height. */
-  async commit(block: Block, commit: CommitCertificate, hash: string, txs: CheckedTx[], source: CommitSource, effects?: BlockEffects): Promise<void> {
+  /** Execute and store a block atomically (fsynced unless `durable` is false: synced blocks only), then move consensus to the next height. */
+  async commit(
+    block: Block,
+    commit: CommitCertificate,
+    hash: string,
+    txs: CheckedTx[],
+    source: CommitSource,
+    effects?: BlockEffects,
+    durable = true,
+  ): Promise<void> {
     const { spec, store, mempool, clock, log } = this.modules;
     const h = block.header;
     mempool.beginCommit();
     this.modules.checker.commitStarting();
     let applied: Awaited<ReturnType<typeof applyBlock>>;
     try {
-      applied = await applyBlock(spec, store, block, commit, hash, txs, effects);
+      applied = await applyBlock(spec, store, block, commit, hash, txs, effects, { durable });
     } catch (err) {
       await mempool.onBlockCommitted([]); // release admissions waiting on this commit
       throw err;

@@ -10,9 +10,9 @@ import type { Block } from "../chain/types.js";
 import type { Logger } from "../logger.js";
 import type { SigningState } from "./signing-state.js";
 
-/** The consensus configuration and where to log restorations. */
+/** The consensus configuration of each height (its validator set and timers) and where to log restorations. */
 export interface CoreRestoreModules {
-  config: ConsensusConfig;
+  configAt(height: number): ConsensusConfig;
   log: Logger;
 }
 
@@ -25,7 +25,7 @@ export class CoreRestore {
 
   /** The core to start at `height` with the signing state saved before (re)start. */
   start(height: number, saved: SigningState | null): ConsensusState<Block> {
-    if (saved !== null && saved.height > height && this.modules.config.self !== null) {
+    if (saved !== null && saved.height > height && this.modules.configAt(saved.height).self !== null) {
       this.floor = saved;
       this.modules.log.warn("signing state is ahead of the chain: observing until caught up", { head: height - 1, signedAt: saved.height, round: saved.round });
     }
@@ -38,7 +38,8 @@ export class CoreRestore {
   }
 
   private coreFor(height: number, saved: SigningState | null): ConsensusState<Block> {
-    const { config, log } = this.modules;
+    const { log } = this.modules;
+    const config = this.modules.configAt(height);
     const floor = this.floor;
     if (floor !== null && height < floor.height) return initialState({ ...config, self: null }, height);
     const restored = floor !== null && floor.height === height ? floor : saved !== null && saved.height === height ? saved : undefined;

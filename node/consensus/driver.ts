@@ -13,7 +13,8 @@
  */
 import { apply } from "../../consensus/state-machine.js";
 import type { ConsensusState } from "../../consensus/state.js";
-import type { Input, Output, UnsignedMessage } from "../../consensus/types.js";
+import type { ConsensusConfig, Input, Output, UnsignedMessage } from "../../consensus/types.js";
+import { heartbeatIntervalOf } from "../chain/freshness.js";
 import { type ChainTip, genesisTip } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../ledger/mempool.js";
@@ -28,7 +29,7 @@ import { CoreRestore } from "./core-restore.js";
 import { type Evidence, evidenceOf } from "../chain/evidence.js";
 import { FutureBuffer, type FutureBufferOptions, defaultFutureBufferOptions } from "./future-buffer.js";
 import { InputQueue } from "./input-queue.js";
-import { type BlockMessage, carriedBlock, encodeMessage, signMessage } from "../chain/messages.js";
+import { type BlockMessage, carriedBlock, decodeMessage, encodeMessage, signMessage } from "../chain/messages.js";
 import { Proposer, type ProposerOptions, defaultProposerOptions } from "./proposer.js";
 import { RoundTimer } from "./round-timer.js";
 import { type SigningStateStore, storeSigningState } from "./signing-state.js";
@@ -52,8 +53,11 @@ export interface DriverModules {
   mempool: Mempool;
   clock: Clock;
   log: Logger;
-  /** This validator's index and consensus key; null for a follower. */
-  signer: { index: number; privateKey: string } | null;
+  /**
+   * This node's consensus key; null for a node without one. Whether it votes at a height, and under
+   * which index, is its place in the validator set of that height (spec.validatorSetAt).
+   */
+  signer: { publicKey: string; privateKey: string } | null;
   publish(data: Uint8Array): Promise<void>;
   /** Where the signing state is kept; the chain store's copy when absent. */
   signing?: SigningStateStore;
@@ -86,8 +90,7 @@ export class ConsensusDriver {
     private readonly modules: DriverModules,
   ) {
     const { spec, store, mempool, clock, log, signer } = modules;
-    const { roundTimeoutMs: baseTimeoutMs, maxRoundTimeoutMs: maxTimeoutMs } = spec.consensus;
-    this.cores = new CoreRestore({ config: { n: spec.validators.length, self: signer?.index ?? null, baseTimeoutMs, maxTimeoutMs }, log });
+    this.cores = new CoreRestore({ configAt: (height) => this.configAt(height), log });
     const enqueue = (task: () => Promise<void>): void => this.queue.enqueue(task);
     const tip = (): ChainTip => this.tip();
     this.queue = new InputQueue({ log });
@@ -102,7 +105,7 @@ export class ConsensusDriver {
         ? null
         : new Proposer(options, {
             ...chain,
-            index: signer.index,
+            indexAt: (height) => this.selfAt(height),
             tip,
             lastCommitAt: () => this.committer.lastCommitAt,
             position: () => this.core,
@@ -116,6 +119,20 @@ export class ConsensusDriver {
       onBehind: () => modules.onBehind?.(),
       onCommitted: (block, source, timings) => modules.onCommitted?.(block, source, timings),
     });
+  }
+
+  /** This node's index in the validator set of `height`, or null when it is not a validator there. */
+  selfAt(height: number): number | null {
+    const { signer, spec } = this.modules;
+    if (signer === null) return null;
+    const index = spec.validatorSetAt(height).indexOf(signer.publicKey);
+    return index < 0 ? null : index;
+  }
+
+  /** The core's configuration at a height: that height's set (size, own index) and timers. */
+  private configAt(height: number): ConsensusConfig {
+    const { roundTimeoutMs: baseTimeoutMs, maxRoundTimeoutMs: maxTimeoutMs } = this.modules.spec.rulesAt(height).consensus;
+    return { n: this.modules.spec.validatorSetAt(height).size, self: this.selfAt(height), baseTimeoutMs, maxTimeoutMs };
   }
 
   /** Resume at head + 1, restoring what this validator signed there before a crash. */
@@ -132,11 +149,12 @@ export class ConsensusDriver {
    * an empty block if there is still nothing to propose.
    */
   private scheduleHeartbeat(): void {
-    const { clock, spec, signer } = this.modules;
+    const { clock, spec } = this.modules;
     if (this.heartbeatTimer !== null) clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    if (signer === null) return; // followers propose nothing
-    const delay = Math.max(0, this.tip().time + spec.heartbeatIntervalMs - clock.now());
+    const next = this.tip().height + 1;
+    if (this.selfAt(next) === null) return; // followers (and validators not in the next height's set) propose nothing
+    const delay = Math.max(0, this.tip().time + heartbeatIntervalOf(spec.rulesAt(next).consensus) - clock.now());
     this.heartbeatTimer = clock.setTimeout(() => {
       this.heartbeatTimer = null;
       this.queue.enqueue(() => this.input({ type: "activate" }));
@@ -190,15 +208,18 @@ export class ConsensusDriver {
     if (!this.core.active) this.queue.enqueue(() => this.input({ type: "activate" }));
   }
 
-  /** Commit a block fetched by the sync protocol (its certificate and transactions already checked). */
-  applySyncedBlock(stored: Omit<StoredBlock, "receipts">, txs: CheckedTx[]): Promise<boolean> {
+  /**
+   * Commit a block fetched by the sync protocol (its certificate and transactions already checked).
+   * `durable: false` writes it without an fsync (sync batches them: only a batch's last block waits for the disk).
+   */
+  applySyncedBlock(stored: Omit<StoredBlock, "receipts">, txs: CheckedTx[], opts: { durable?: boolean } = {}): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.enqueue(async () => {
         try {
           // Checked against a parent that must still be our head (consensus may have moved it meanwhile).
           const tip = this.tip();
           if (stored.block.header.height !== tip.height + 1 || stored.block.header.previousHash !== tip.hash) return resolve(false);
-          await this.committer.commit(stored.block, stored.commit, stored.hash, txs, "sync");
+          await this.committer.commit(stored.block, stored.commit, stored.hash, txs, "sync", undefined, opts.durable !== false);
           resolve(true);
         } catch (err) {
           reject(err);
@@ -260,7 +281,7 @@ export class ConsensusDriver {
       case "evidence": {
         const evidence = evidenceOf(out.messages, this.modules.clock.now());
         this.modules.log.warn("equivocation evidence", { kind: evidence.kind, validator: evidence.validator, height: evidence.height, round: evidence.round });
-        // Kept, not acted on: the validator set is fixed in genesis; operators read it from the RPC.
+        // Kept, not acted on: removing a validator is a governance decision; operators read it from the RPC.
         await this.modules.store.putEvidence(evidence).catch((err: unknown) => this.modules.log.error("cannot store evidence", { err }));
         this.modules.onEvidence?.(evidence);
         return;
@@ -271,10 +292,27 @@ export class ConsensusDriver {
   /** Sign and send a vote whose signing state is durable; our own vote counts too, through the queue. */
   private send(message: UnsignedMessage<Block>): void {
     const { signer, spec, log } = this.modules;
-    if (signer === null) return;
-    const signed = signMessage(spec, signer.privateKey, signer.index, message);
+    const index = this.selfAt(message.height);
+    // A validator removed from the set votes no more from its first height outside it.
+    if (signer === null || index === null) return;
+    const signed = signMessage(spec, signer.privateKey, index, message);
     this.modules.publish(encodeMessage(signed)).catch((err: unknown) => log.warn("publish failed", { err }));
     this.queue.enqueue(() => this.input({ type: "message", message: signed }));
+  }
+
+  /** Whether a buffered message's signatures check against the validator set of its height as known now. */
+  private stillSigned(msg: BlockMessage): boolean {
+    try {
+      decodeMessage(this.modules.spec, encodeMessage(msg));
+      return true;
+    } catch {
+      this.modules.log.debug("dropped a buffered message whose signer is not a validator of its height", {
+        kind: msg.kind,
+        height: msg.height,
+        from: msg.validator,
+      });
+      return false;
+    }
   }
 
   /** The block below `height` is committed: a fresh core, and the messages kept for it. */
@@ -284,7 +322,12 @@ export class ConsensusDriver {
     this.outbox.advance(height);
     this.carriedBlocks.headMoved();
     this.core = this.cores.next(height);
-    for (const { msg, bytes } of this.future.takeUpTo(height)) this.queue.enqueue(() => this.onMessage(msg, bytes));
+    for (const { msg, bytes } of this.future.takeUpTo(height)) {
+      // Checked at the edge against the validator set this node knew then; checked again now that the
+      // set of its height is fixed (governance may have changed who an index names).
+      if (!this.stillSigned(msg)) continue;
+      this.queue.enqueue(() => this.onMessage(msg, bytes));
+    }
     if (this.modules.mempool.size > 0) this.queue.enqueue(() => this.input({ type: "activate" }));
     this.scheduleHeartbeat();
   }

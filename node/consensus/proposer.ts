@@ -6,6 +6,7 @@
  * block is built, so an idle chain still moves on and expiry takes effect.
  */
 import type { Input } from "../../consensus/types.js";
+import { heartbeatIntervalOf } from "../chain/freshness.js";
 import { type ChainTip, blockHash, buildBlock, nextBlockTime } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { Mempool } from "../ledger/mempool.js";
@@ -32,8 +33,8 @@ export interface ProposerModules {
   store: ChainStore;
   mempool: Mempool;
   clock: Clock;
-  /** This validator's index (the proposer is not built for followers). */
-  index: number;
+  /** This validator's index in the set of a height; null where it is not a validator. */
+  indexAt(height: number): number | null;
   /** The committed head and when it was committed (by the local clock). */
   tip(): ChainTip;
   lastCommitAt(): number;
@@ -100,9 +101,12 @@ export class Proposer {
     const { spec, store, mempool, clock } = this.modules;
     const at = this.modules.position();
     if (at.height !== height || at.round !== round) return;
-    const txs = mempool.reap(spec.consensus.maxBlockTxs, spec.consensus.maxBlockBytes);
+    const params = spec.rulesAt(height).consensus;
+    const index = this.modules.indexAt(height);
+    if (index === null) return; // not a validator at this height
+    const txs = mempool.reap(params.maxBlockTxs, params.maxBlockBytes);
     const tip = this.modules.tip();
-    const heartbeatAt = tip.time + spec.heartbeatIntervalMs;
+    const heartbeatAt = tip.time + heartbeatIntervalOf(params);
     if (txs.length === 0 && clock.now() < heartbeatAt) {
       // Nothing to propose yet: wait for transactions, or for the heartbeat (then an empty block).
       this.awaitingTxs = { height, round };
@@ -118,7 +122,7 @@ export class Proposer {
     // carries a time at least the interval after its parent's, as every validator checks (block.ts).
     const now = txs.length === 0 ? Math.max(clock.now(), heartbeatAt) : clock.now();
     const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), txs);
-    const block = buildBlock(spec, tip, this.modules.index, now, txs, effects);
+    const block = buildBlock(spec, tip, index, now, txs, effects);
     const hash = blockHash(block.header);
     this.modules.checker.remember(hash, { block, txs, effects });
     await this.modules.input({ type: "block-ready", height, round, blockHash: hash, block });

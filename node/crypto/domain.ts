@@ -20,6 +20,8 @@ export const Domain = {
   STATE_LEAF: "certchain/state-leaf/v1",
   STATE_NODE: "certchain/state-node/v1",
   STATE_EMPTY: "certchain/state-empty/v1",
+  /** Governance transactions, signed by a validator's consensus key (never confusable with its votes). */
+  GOV_TX: "certchain/gov-tx/v1",
 } as const;
 
 export type DomainTag = (typeof Domain)[keyof typeof Domain];

@@ -1,6 +1,10 @@
 /**
  * LevelDB chain store. Key spaces (sublevels):
- *   blocks   height(16 digits) → StoredBlock
+ *   blocks   height(16 digits) → StoredBlock without its transactions and receipts (`block.txs` and
+ *            `receipts` empty) and with `txCount`: the block's head, read alone by proofs and /txs
+ *   blocktxs height!index(8 digits) → {tx, receipt}: one transaction with its receipt
+ *   trees    height!"t" / height!"r" → the transaction / receipt Merkle tree's levels (merkleTreeBytes),
+ *            so an inclusion proof is read, not recomputed; absent for an empty block
  *   hashes   block hash → height
  *   txs      tx hash → {height, index}
  *   certs    certificate id → CertificateRecord (with its history)
@@ -9,20 +13,28 @@
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
  *   state    path ("" the root, then "0"/"1" per level) → StateNode, 97 raw bytes (the state tree, chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
- *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed)
+ *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
+ *            "governance" → GovernanceState after the head (absent until a block holds a governance transaction)
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
 import type { HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
-import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import type { GovernanceState } from "../chain/gov-types.js";
+import type { CertificateRecord, Receipt, Transaction, TxLocation } from "../chain/types.js";
 import type { StateNode } from "../chain/state-tree.js";
+import { receiptHash } from "../chain/block.js";
+import { merkleProofFromTree, merkleTreeBytes } from "../chain/merkle.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
+import type { ChainStore, CommitOptions, InclusionProofs, IssuanceEntry, StoredBlock, StoredBlockHead, StoredTx } from "../ledger/store.js";
 
 type Json = Record<string, unknown>;
 type Sub = ReturnType<Level<string, Json>["sublevel"]>;
+type BytesSub = ReturnType<Level<string, Uint8Array>["sublevel"]>;
+
+/** A block as the `blocks` key space holds it: without transactions and receipts, with their count. */
+type StoredBlockValue = StoredBlock & { txCount?: number };
 
 const pad = (n: number, width = 16): string => n.toString().padStart(width, "0");
 
@@ -34,6 +46,11 @@ export interface LevelStoreOptions {
    * never for a node.
    */
   syncWrites: boolean;
+  /**
+   * Keep blocks (`blocks`, `hashes`, `blocktxs`, `trees`). `false` only for a scratch replay store
+   * (the audit's, the backup's), which needs the state and indexes a block changes, not the block.
+   */
+  keepBlocks: boolean;
 }
 
 /**
@@ -41,11 +58,13 @@ export interface LevelStoreOptions {
  * refuse the previous one) whenever a key space or a stored value changes shape.
  *   1  the layout before the version key existed (a store without "format")
  *   2  the same layout, with the version key
- *   3  block headers carry a stateRoot; the "state" key space holds the state tree. A store of format 1
- *      or 2 holding blocks is refused (its chain has no state roots: it cannot be migrated, only
- *      replaced by a chain of this release); an empty one is stamped 3.
+ *   3  blocks split: the head in `blocks`, each transaction with its receipt in `blocktxs`, the Merkle
+ *      levels in `trees` (issue 13: a transaction or a proof is read without parsing its block)
+ *   4  format 3, and block headers carry a stateRoot; the "state" key space holds the state tree.
+ *      A store of format 1, 2 or 3 holding blocks is refused (its chain has no state roots: it cannot
+ *      be migrated, only replaced by a chain of this release); an empty one is stamped 4.
  */
-export const STORE_FORMAT_VERSION = 3;
+export const STORE_FORMAT_VERSION = 4;
 
 /**
  * The state tree's nodes this close to the root are kept in memory once read (at most 2^15 − 1 of
@@ -54,7 +73,9 @@ export const STORE_FORMAT_VERSION = 3;
  */
 const STATE_CACHE_DEPTH = 14;
 
-export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true };
+export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true, keepBlocks: true };
+
+const txKey = (height: number, index: number): string => `${pad(height)}!${pad(index, 8)}`;
 
 /** The node's chain store on LevelDB: one atomic synced batch per committed block. */
 export class LevelStore implements ChainStore {
@@ -67,6 +88,8 @@ export class LevelStore implements ChainStore {
   private readonly holders: Sub;
   private readonly meta: Sub;
   private readonly evidence: Sub;
+  private readonly blockTxs: Sub;
+  private readonly trees: BytesSub;
   /** Raw bytes, not JSON (valueEncoding "view"). */
   private readonly state: Sub;
   private tip: ChainTip | null = null;
@@ -78,6 +101,7 @@ export class LevelStore implements ChainStore {
   private constructor(
     path: string,
     private readonly syncWrites: boolean,
+    private readonly keepBlocks: boolean,
   ) {
     this.db = new Level<string, Json>(path, { valueEncoding: "json" });
     const sub = (name: string): Sub => this.db.sublevel<string, Json>(name, { valueEncoding: "json" }) as unknown as Sub;
@@ -89,6 +113,8 @@ export class LevelStore implements ChainStore {
     this.holders = sub("holders");
     this.meta = sub("meta");
     this.evidence = sub("evidence");
+    this.blockTxs = sub("blocktxs");
+    this.trees = this.db.sublevel<string, Uint8Array>("trees", { valueEncoding: "view" }) as unknown as BytesSub;
     this.state = this.db.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }) as unknown as Sub;
   }
 
@@ -96,8 +122,8 @@ export class LevelStore implements ChainStore {
    * Open (creating if needed) the store at `options.path` and load the head.
    */
   static async open(options: Pick<LevelStoreOptions, "path"> & Partial<LevelStoreOptions>): Promise<LevelStore> {
-    const { path, syncWrites } = { ...defaultLevelStoreOptions, ...options };
-    const store = new LevelStore(path, syncWrites);
+    const { path, syncWrites, keepBlocks } = { ...defaultLevelStoreOptions, ...options };
+    const store = new LevelStore(path, syncWrites, keepBlocks);
     try {
       await store.db.open();
     } catch (err) {
@@ -139,7 +165,8 @@ export class LevelStore implements ChainStore {
       );
     }
     if (version === STORE_FORMAT_VERSION) return;
-    // 1, 2 → 3: blocks of those formats have no stateRoot; only an empty store can move up.
+    // 1, 2, 3 → 4: blocks of those formats have no stateRoot in their signed headers (and 1, 2 are not
+    // split either); no migration can add one, so only an empty store can move up.
     if ((await this.meta.get("head")) !== undefined) {
       throw new LedgerError(
         "CONFIG",
@@ -158,12 +185,68 @@ export class LevelStore implements ChainStore {
     return stored?.version ?? 1;
   }
 
+  /** Add the split block to `batch`: its head, each transaction with its receipt, its two trees. */
+  private putBlock(batch: ReturnType<Level<string, Json>["batch"]>, block: StoredBlock): void {
+    const height = block.block.header.height;
+    const txs = block.block.txs;
+    const head: StoredBlockValue = { ...block, block: { ...block.block, txs: [] }, receipts: [], txCount: txs.length };
+    batch.put(pad(height), head as unknown as Json, { sublevel: this.blocks as never });
+    batch.put(block.hash, { height }, { sublevel: this.hashes as never });
+    for (const [i, tx] of txs.entries()) {
+      batch.put(txKey(height, i), { tx, receipt: block.receipts[i] } as unknown as Json, { sublevel: this.blockTxs as never });
+    }
+    if (txs.length === 0) return;
+    // Receipts name their transaction's hash (the txRoot's leaf): no transaction is hashed again here.
+    const txTree = merkleTreeBytes(block.receipts.map((r) => r.txHash));
+    const receiptTree = merkleTreeBytes(block.receipts.map(receiptHash));
+    batch.put(`${pad(height)}!t`, txTree as never, { sublevel: this.trees as never });
+    batch.put(`${pad(height)}!r`, receiptTree as never, { sublevel: this.trees as never });
+  }
+
+  /** A head value with its transactions and receipts put back (read from `blocktxs`). */
+  private assemble(value: StoredBlockValue, items: Array<{ tx: Transaction; receipt: Receipt }>): StoredBlock {
+    const { txCount, ...block } = value;
+    if (txCount === undefined) return block; // not split (never written by format 4)
+    if (items.length !== txCount) {
+      throw new LedgerError("STORE_CORRUPT", `block ${block.block?.header?.height}: ${items.length} stored transactions of ${txCount}`);
+    }
+    block.block.txs = items.map((i) => i.tx);
+    block.receipts = items.map((i) => i.receipt);
+    return block;
+  }
+
   head(): ChainTip | null {
     return this.tip;
   }
 
   async getBlock(height: number): Promise<StoredBlock | null> {
-    return ((await this.blocks.get(pad(height))) as unknown as StoredBlock | undefined) ?? null;
+    const value = (await this.blocks.get(pad(height))) as unknown as StoredBlockValue | undefined;
+    if (value === undefined) return null;
+    if (!value.txCount) return this.assemble(value, []);
+    const items = await this.blockTxs.values({ gte: `${pad(height)}!`, lt: `${pad(height)}!~` }).all();
+    return this.assemble(value, items as unknown as StoredTx[]);
+  }
+
+  async getBlockHead(height: number): Promise<StoredBlockHead | null> {
+    const value = (await this.blocks.get(pad(height))) as unknown as StoredBlockValue | undefined;
+    if (value === undefined) return null;
+    return { hash: value.hash, header: value.block.header, commit: value.commit, txCount: value.txCount ?? value.block.txs.length };
+  }
+
+  async getStoredTx(height: number, index: number): Promise<StoredTx | null> {
+    return ((await this.blockTxs.get(txKey(height, index))) as unknown as StoredTx | undefined) ?? null;
+  }
+
+  async getInclusionProofs(height: number, index: number): Promise<InclusionProofs | null> {
+    const head = await this.getBlockHead(height);
+    if (head === null) return null;
+    const [txTree, receiptTree] = await this.trees.getMany([`${pad(height)}!t`, `${pad(height)}!r`]);
+    if (txTree === undefined || receiptTree === undefined) return null;
+    const txProof = merkleProofFromTree(txTree as Uint8Array, head.txCount, index);
+    const receiptProof = merkleProofFromTree(receiptTree as Uint8Array, head.txCount, index);
+    if (txProof === null || receiptProof === null)
+      throw new LedgerError("STORE_CORRUPT", `block ${height}: its stored Merkle trees are not of ${head.txCount} leaves`);
+    return { txProof, receiptProof };
   }
 
   async getHeightOfBlock(hash: string): Promise<number | null> {
@@ -189,14 +272,13 @@ export class LevelStore implements ChainStore {
     return ((await this.txs.getMany(hashes)) as unknown as Array<TxLocation | undefined>).map((r) => r ?? null);
   }
 
-  async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
+  async commitBlock(block: StoredBlock, effects: BlockEffects, opts: CommitOptions = {}): Promise<void> {
     const h = block.block.header;
     const expected = (this.tip?.height ?? 0) + 1;
     if (h.height !== expected) throw new LedgerError("INTERNAL", `commit of height ${h.height}, expected ${expected}`);
     const tip: ChainTip = { height: h.height, hash: block.hash, time: h.time };
     const batch = this.db.batch();
-    batch.put(pad(h.height), block as unknown as Json, { sublevel: this.blocks as never });
-    batch.put(block.hash, { height: h.height }, { sublevel: this.hashes as never });
+    if (this.keepBlocks) this.putBlock(batch, block);
     for (const [hash, loc] of effects.txLocations) batch.put(hash, loc as unknown as Json, { sublevel: this.txs as never });
     for (const [id, rec] of effects.certificates) batch.put(id, rec as unknown as Json, { sublevel: this.certs as never });
     for (const e of effects.issued) {
@@ -205,11 +287,14 @@ export class LevelStore implements ChainStore {
     for (const e of effects.holders) {
       batch.put(`${e.commitment}!${e.certificateType}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.holders as never });
     }
-    // The state tree's changed nodes, in the block's batch: the tree and the head move together.
+    // The state tree's changed nodes, in the block's batch: the tree and the head move together
+    // (also in a scratch store without blocks: the replay's next block reads the tree).
     for (const [path, node] of effects.stateNodes) batch.put(path, node as unknown as Json, { sublevel: this.state as never });
+    if (effects.governance !== undefined) batch.put("governance", effects.governance as unknown as Json, { sublevel: this.meta as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
-    // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all.
-    await batch.write({ sync: this.syncWrites });
+    // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
+    // block may skip the fsync: it survives kill -9 as well, and a power cut only costs a refetch).
+    await batch.write({ sync: this.syncWrites && opts.durable !== false });
     this.commits++;
     for (const [path, node] of effects.stateNodes) if (path.length <= STATE_CACHE_DEPTH) this.stateCache.set(path, node);
     this.tip = tip;
@@ -268,6 +353,10 @@ export class LevelStore implements ChainStore {
     return out;
   }
 
+  async getGovernance(): Promise<GovernanceState | null> {
+    return ((await this.meta.get("governance")) as unknown as GovernanceState | undefined) ?? null;
+  }
+
   async getSigningState(): Promise<unknown | null> {
     return (await this.meta.get("signing")) ?? null;
   }
@@ -286,9 +375,14 @@ export class LevelStore implements ChainStore {
   async getBlocks(from: number, to: number): Promise<Array<StoredBlock | null>> {
     const out: Array<StoredBlock | null> = Array.from({ length: Math.max(0, to - from + 1) }, () => null);
     if (out.length === 0) return out;
-    for await (const [key, value] of this.blocks.iterator({ gte: pad(from), lte: pad(to) })) {
-      out[Number(key) - from] = value as unknown as StoredBlock;
+    const heads: Array<StoredBlockValue | undefined> = [];
+    for await (const [key, value] of this.blocks.iterator({ gte: pad(from), lte: pad(to) })) heads[Number(key) - from] = value as unknown as StoredBlockValue;
+    // One range read of the transactions of all the blocks, in height and index order.
+    const items: StoredTx[][] = Array.from({ length: out.length }, () => []);
+    for await (const [key, value] of this.blockTxs.iterator({ gte: `${pad(from)}!`, lt: `${pad(to)}!~` })) {
+      items[Number(key.slice(0, 16)) - from]?.push(value as unknown as StoredTx);
     }
+    for (const [i, head] of heads.entries()) if (head !== undefined) out[i] = this.assemble(head, items[i] as StoredTx[]);
     return out;
   }
 

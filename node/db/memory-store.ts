@@ -4,9 +4,12 @@ import type { HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import type { StateNode } from "../chain/state-tree.js";
+import type { GovernanceState } from "../chain/gov-types.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../ledger/store.js";
+import { receiptHash } from "../chain/block.js";
+import { merkleProof } from "../chain/merkle.js";
+import type { ChainStore, InclusionProofs, IssuanceEntry, StoredBlock, StoredBlockHead, StoredTx } from "../ledger/store.js";
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -17,10 +20,12 @@ export class MemoryStore implements ChainStore {
   private readonly hashes = new Map<string, number>();
   private readonly txs = new Map<string, TxLocation>();
   private readonly certs = new Map<string, CertificateRecord>();
-  private readonly issued: Array<{ department: string } & IssuanceEntry> = [];
+  /** Issuance per department, oldest first (binary-searched, so paging a feed stays linear). */
+  private readonly issued = new Map<string, IssuanceEntry[]>();
   /** Holder index: commitment!type → certificate ids in issue order. */
   private readonly holders = new Map<string, string[]>();
   private signing: unknown = null;
+  private governance: GovernanceState | null = null;
   private readonly evidence = new Map<string, Evidence>();
   /** The state tree's nodes by path. */
   private readonly state = new Map<string, StateNode>();
@@ -36,6 +41,27 @@ export class MemoryStore implements ChainStore {
   }
   async getHeightOfBlock(hash: string): Promise<number | null> {
     return this.hashes.get(hash) ?? null;
+  }
+  async getBlockHead(height: number): Promise<StoredBlockHead | null> {
+    const b = this.blocks.get(height);
+    return b === undefined ? null : clone({ hash: b.hash, header: b.block.header, commit: b.commit, txCount: b.block.txs.length });
+  }
+  async getStoredTx(height: number, index: number): Promise<StoredTx | null> {
+    const b = this.blocks.get(height);
+    const tx = b?.block.txs[index];
+    const receipt = b?.receipts[index];
+    return tx === undefined || receipt === undefined ? null : clone({ tx, receipt });
+  }
+  async getInclusionProofs(height: number, index: number): Promise<InclusionProofs | null> {
+    const b = this.blocks.get(height);
+    if (b === undefined || index < 0 || index >= b.receipts.length) return null;
+    return {
+      txProof: merkleProof(
+        b.receipts.map((r) => r.txHash),
+        index,
+      ),
+      receiptProof: merkleProof(b.receipts.map(receiptHash), index),
+    };
   }
   async getTxLocation(hash: string): Promise<TxLocation | null> {
     return this.txs.get(hash) ?? null;
@@ -62,20 +88,35 @@ export class MemoryStore implements ChainStore {
     }
     for (const e of effects.holders) this.holders.set(holderKeyString(e), [...(this.holders.get(holderKeyString(e)) ?? []), e.id]);
     for (const [path, node] of effects.stateNodes) this.state.set(path, node);
-    for (const e of effects.issued) this.issued.push({ department: e.department, certificateId: e.id, height: h.height, index: e.index });
+    for (const e of effects.issued) {
+      const feed = this.issued.get(e.department) ?? [];
+      this.issued.set(e.department, feed);
+      feed.push({ certificateId: e.id, height: h.height, index: e.index });
+    }
+    if (effects.governance !== undefined) this.governance = clone(effects.governance);
     this.tip = { height: h.height, hash: block.hash, time: h.time };
   }
   async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
     return paths.map((p) => this.state.get(p) ?? null);
   }
+  async getGovernance(): Promise<GovernanceState | null> {
+    return this.governance === null ? null : clone(this.governance);
+  }
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return keys.map((k) => [...(this.holders.get(holderKeyString(k)) ?? [])]);
   }
   async issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {
-    return this.issued
-      .filter((e) => e.department === department && (after === undefined || e.height > after.height || (e.height === after.height && e.index > after.index)))
-      .slice(0, limit)
-      .map(({ certificateId, height, index }) => ({ certificateId, height, index }));
+    const feed = this.issued.get(department) ?? [];
+    // First entry after `after`: binary search over (height, index), both ascending.
+    let lo = 0;
+    let hi = feed.length;
+    while (after !== undefined && lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = feed[mid] as IssuanceEntry;
+      if (e.height < after.height || (e.height === after.height && e.index <= after.index)) lo = mid + 1;
+      else hi = mid;
+    }
+    return feed.slice(lo, lo + limit).map((e) => ({ ...e }));
   }
   async putEvidence(evidence: Evidence): Promise<void> {
     const key = evidenceKey(evidence);

@@ -3,7 +3,7 @@
  * against the header's results root, then write the block, its receipts and every change in one
  * atomic synced batch. Shared by consensus, sync and restore.
  */
-import type { ChainStore, StoredBlock } from "./store.js";
+import type { ChainStore, CommitOptions, StoredBlock } from "./store.js";
 import { LedgerError } from "../errors.js";
 import { resultsRoot } from "../chain/block.js";
 import type { ChainSpec } from "../chain/genesis.js";
@@ -48,11 +48,14 @@ export async function applyBlock(
   hash: string,
   txs: CheckedTx[],
   effects?: BlockEffects,
+  opts: CommitOptions = {},
 ): Promise<AppliedBlock> {
   const t0 = performance.now();
   const executed = effects ?? (await executeChecked(spec, store, block, txs));
   const t1 = performance.now();
   const stored: StoredBlock = { block, commit, hash, receipts: executed.receipts };
-  await store.commitBlock(stored, executed);
+  await store.commitBlock(stored, executed, opts);
+  // What governance decided in this block: the rules (and validator sets) of later heights.
+  if (executed.governance !== undefined) spec.learn(executed.governance);
   return { stored, timings: { executeMs: t1 - t0, storeMs: performance.now() - t1 } };
 }

@@ -5,11 +5,13 @@
  * (the same reason codes as in a block); what still fails at execution gets a rejection receipt.
  */
 import type { Clock } from "../clock.js";
-import { LedgerError } from "../errors.js";
+import { type ErrorCode, LedgerError } from "../errors.js";
 import type { ChainSpec } from "../chain/genesis.js";
 import type { ReviewState } from "../chain/rules.js";
 import { type StateReader, StateCache, type Transition, headTime, holderKeyString, readsOf, transition } from "../chain/state.js";
-import { type CheckedTx, checkTransaction } from "../chain/tx.js";
+import { type CheckedTx, checkTransaction, isGovKind } from "../chain/tx.js";
+import { type CheckedGovTx, applyGovTx, initialGovernance } from "../chain/governance.js";
+import type { GovernanceState } from "../chain/gov-types.js";
 import type { CertificateRecord } from "../chain/types.js";
 
 export interface MempoolOptions {
@@ -29,9 +31,27 @@ export interface MempoolOptions {
 
 export const defaultMempoolOptions: MempoolOptions = { maxTxs: 50_000, admitChunkTxs: 100, maxCreatedAtSkewMs: 10 * 60_000 };
 
+/** checkTransaction, with anything it throws as the LedgerError admission answers. */
+export function statelessCheck(spec: ChainSpec, value: unknown, height?: number, verifiedSignature?: string): CheckedTx | LedgerError {
+  try {
+    return checkTransaction(spec, value, height, verifiedSignature);
+  } catch (err) {
+    // Anything else thrown while looking at untrusted input is still that input's fault.
+    return err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
+  }
+}
+
 /** Let queued I/O and timers (consensus messages among them) run before the next chunk. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The stateless check of untrusted transactions done elsewhere (worker threads: signature checks are
+ * most of admission's cost): per value, exactly what checkTransaction returns or throws.
+ */
+export interface TxVerifier {
+  checkMany(values: unknown[]): Promise<Array<CheckedTx | LedgerError>>;
 }
 
 /** What the mempool reads: the chain's rules and committed state. */
@@ -40,6 +60,8 @@ export interface MempoolModules {
   state: StateReader;
   /** The node's clock, for the createdAt freshness check at admission. */
   clock?: Pick<Clock, "now">;
+  /** Where batches' signature checks run (without one, or for a single transaction: here). */
+  verifier?: TxVerifier;
 }
 
 export type AdmitStatus = "accepted" | "known";
@@ -99,8 +121,11 @@ export class Mempool {
 
   private readonly spec: ChainSpec;
   private readonly state: StateReader;
+  /** The committed governance state, read when a governance transaction is admitted or a block commits. */
+  private govCommitted: GovernanceState | null = null;
   /** The node's clock for the createdAt freshness check; without one (simulations, offline tools replaying fixed transactions) freshness is not checked. */
   private readonly clock: Pick<Clock, "now"> | null;
+  private readonly verifier: TxVerifier | null;
 
   constructor(
     private readonly options: MempoolOptions,
@@ -109,6 +134,7 @@ export class Mempool {
     this.spec = modules.spec;
     this.state = modules.state;
     this.clock = modules.clock ?? null;
+    this.verifier = modules.verifier ?? null;
   }
 
   get size(): number {
@@ -143,14 +169,16 @@ export class Mempool {
    * checks; a refusal of the whole chunk (NOT_READY) becomes each remaining item's refusal.
    */
   async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+    // The whole batch's stateless checks at once in the verifier's workers (admission stays in order below).
+    const verified = this.verifier !== null && values.length > 1 ? await this.verifier.checkMany(values) : undefined;
     const chunk = Math.max(1, this.options.admitChunkTxs);
-    if (values.length <= chunk) return this.admitChunk(values);
+    if (values.length <= chunk) return this.admitChunk(values, verified);
     const out: Array<AdmitResult | LedgerError> = [];
     for (let start = 0; start < values.length; start += chunk) {
       if (start > 0) await yieldToEventLoop();
       const part = values.slice(start, start + chunk);
       try {
-        out.push(...(await this.admitChunk(part)));
+        out.push(...(await this.admitChunk(part, verified?.slice(start, start + chunk))));
       } catch (err) {
         if (!(err instanceof LedgerError) || start === 0) throw err;
         for (let i = start; i < values.length; i++) out.push(err);
@@ -162,18 +190,25 @@ export class Mempool {
 
   /**
    * Admit one chunk. State is read in batched lookups for the whole chunk: per-transaction reads
-   * cost more than the signature checks.
+   * cost more than the signature checks. `verified`: the chunk's stateless checks, done already.
    */
-  private async admitChunk(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+  private async admitChunk(values: unknown[], verified?: Array<CheckedTx | LedgerError>): Promise<Array<AdmitResult | LedgerError>> {
     const out: Array<AdmitResult | LedgerError | undefined> = new Array(values.length);
     const checked: Array<CheckedTx | undefined> = new Array(values.length);
+    // Judged by the rules of the next height, the earliest block that can hold it.
+    const nextHeight = (this.state.head()?.height ?? 0) + 1;
     for (const [i, value] of values.entries()) {
-      try {
-        checked[i] = checkTransaction(this.spec, value);
-      } catch (err) {
-        // Anything else thrown while looking at untrusted input is still that input's fault.
-        out[i] = err instanceof LedgerError ? err : new LedgerError("TX_MALFORMED", `malformed transaction: ${(err as Error).message}`);
-      }
+      // A worker's verdict was reached under genesis's rules: it stands while they are in force;
+      // otherwise the rules of the next height are checked here (a signature it verified is not verified again).
+      const w = verified?.[i];
+      const result =
+        w !== undefined && this.spec.rulesUnchangedAt(nextHeight)
+          ? w
+          : w !== undefined && !(w instanceof LedgerError)
+            ? statelessCheck(this.spec, value, nextHeight, w.tx.signature)
+            : statelessCheck(this.spec, value, nextHeight);
+      if (result instanceof LedgerError) out[i] = result;
+      else checked[i] = result;
     }
     let fresh: CheckedTx[] = [];
     let locations: Array<unknown | null> = [];
@@ -189,6 +224,7 @@ export class Mempool {
         this.assertOpen();
         locations = await this.state.getTxLocations(fresh.map((c) => c.hash));
         await committed.load(this.spec, this.state, fresh);
+        if (fresh.some((c) => isGovKind(c.tx.body.kind))) await this.loadGovernance();
       } catch (err) {
         this.assertOpen(); // the store closed under us: the node is stopping
         throw err;
@@ -232,9 +268,35 @@ export class Mempool {
     return Math.abs(checked.tx.body.createdAt - now) <= this.options.maxCreatedAtSkewMs;
   }
 
+  /** Read the committed governance state (pending governance transactions are applied on it). */
+  private async loadGovernance(): Promise<void> {
+    this.govCommitted = (await this.state.getGovernance()) ?? initialGovernance(this.spec.genesis);
+  }
+
+  /**
+   * A governance transaction applies on the committed governance state after the pending ones ahead of
+   * it, at the next height: the same TX_GOV_* refusals as in a block (a duplicate vote, an unknown or
+   * expired proposal, a signer not in force).
+   */
+  private checkGovernance(checked: CheckedTx): void {
+    const height = (this.state.head()?.height ?? 0) + 1;
+    let gov = this.govCommitted ?? initialGovernance(this.spec.genesis);
+    for (const p of this.pending.values()) {
+      if (isGovKind(p.tx.body.kind)) gov = applyGovTx(gov, this.spec.genesis.governance, p as CheckedGovTx, { height }).state;
+    }
+    const r = applyGovTx(gov, this.spec.genesis.governance, checked as CheckedGovTx, { height });
+    if (r.receipt.status === "rejected") throw new LedgerError(r.receipt.code as ErrorCode, r.receipt.message ?? "governance transaction refused");
+  }
+
   /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */
   private insert(checked: CheckedTx, view: ReviewState, time: number): "accepted" {
-    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later");
+    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later", { retryAfterSeconds: 1 });
+    if (isGovKind(checked.tx.body.kind)) {
+      this.checkGovernance(checked);
+      if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
+      this.pending.set(checked.hash, checked);
+      return "accepted";
+    }
     const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
     if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
     this.pending.set(checked.hash, checked);
@@ -302,12 +364,21 @@ export class Mempool {
       if (tx !== undefined) this.forget(tx);
     }
     if (this.pending.size === 0) return;
+    const head = this.state.head()?.height ?? 0;
+    // Rules that change at the next height (a passed governance action) or a block with governance
+    // transactions: everything pending is judged again, at the next height.
+    const rulesChanged = this.spec.rulesAt(head + 1) !== this.spec.rulesAt(head);
+    const governance = txs.some((t) => isGovKind(t.tx.body.kind)) || [...this.pending.values()].some((t) => isGovKind(t.tx.body.kind));
+    if (governance) await this.loadGovernance();
     // What the block may have changed: the certificates its transactions write, and the holders they issue to.
-    const stale = txs.some((t) => {
-      const body = t.tx.body;
-      if (body.kind === "issue" && this.users.has(`h:${body.payload.holderCommitment}`)) return true;
-      return readsOf(this.spec, t).ids.some((id) => this.users.has(`c:${id}`));
-    });
+    const stale =
+      rulesChanged ||
+      governance ||
+      txs.some((t) => {
+        const body = t.tx.body;
+        if (body.kind === "issue" && this.users.has(`h:${body.payload.holderCommitment}`)) return true;
+        return readsOf(this.spec, t).ids.some((id) => this.users.has(`c:${id}`));
+      });
     if (!stale) return;
     // Something pending depends on what the block changed: re-check everything pending, in order.
     const pending = [...this.pending.values()];
@@ -318,6 +389,7 @@ export class Mempool {
     const time = headTime(this.spec, this.state).time;
     for (const c of pending) {
       try {
+        if (rulesChanged && !isGovKind(c.tx.body.kind)) checkTransaction(this.spec, c.tx, head + 1);
         this.insert(c, view, time);
       } catch (err) {
         // No longer applicable (e.g. the id was taken by another department's transaction).

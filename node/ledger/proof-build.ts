@@ -2,14 +2,12 @@
  * Building a certificate's proof bundle from a node's store (docs/proof-format.md): each transaction
  * in the record's history with its receipt, both Merkle inclusion proofs, its block header and commit
  * certificate, the newest block as the "as of" point, and the record's state (or, for an unknown id,
- * its absence) proven under that block's state root.
+ * its absence) proven under that block's state root. Each piece is read on its own (the block's head,
+ * the transaction, the stored Merkle levels): no block is read whole and nothing is re-hashed.
  */
 import type { ChainSpec } from "../chain/genesis.js";
-import { receiptHash } from "../chain/block.js";
 import { certificateState, stateKey, stateValue } from "../chain/certificate-state.js";
-import { merkleProof } from "../chain/merkle.js";
 import { buildStateProof, stateProofValue } from "../chain/state-tree.js";
-import { txHash } from "../chain/tx.js";
 import type { CertificateRecord } from "../chain/types.js";
 import type { ChainStore } from "./store.js";
 import { LedgerError } from "../errors.js";
@@ -29,10 +27,10 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
     if (head === null) return null;
     const record = await store.getCertificate(id);
     const state = await buildStateProof(store, key);
-    const latest = await store.getBlock(head.height);
+    const latest = await store.getBlockHead(head.height);
     if (latest === null) throw new LedgerError("STORE_CORRUPT", `head block ${head.height} is missing`);
     // A block committed between these reads: the tree, the record and the head must be of one block.
-    const proven = stateProofValue(latest.block.header.stateRoot, key, state);
+    const proven = stateProofValue(latest.header.stateRoot, key, state);
     if (proven !== (record === null ? "absent" : stateValue(certificateState(record)))) continue;
     return {
       format: PROOF_FORMAT,
@@ -41,7 +39,7 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
       genesis: spec.genesis,
       certificateId: id,
       events: record === null ? [] : await proofEvents(store, record),
-      latest: { header: latest.block.header, commit: latest.commit },
+      latest: { header: latest.header, commit: latest.commit },
       state,
     };
   }
@@ -52,21 +50,15 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
 async function proofEvents(store: ChainStore, record: CertificateRecord): Promise<ProofEvent[]> {
   const events: ProofEvent[] = [];
   for (const e of record.history) {
-    const stored = await store.getBlock(e.height);
-    const tx = stored?.block.txs[e.index];
-    const receipt = stored?.receipts[e.index];
-    if (stored === null || tx === undefined || receipt === undefined) {
+    const [block, item, proofs] = await Promise.all([
+      store.getBlockHead(e.height),
+      store.getStoredTx(e.height, e.index),
+      store.getInclusionProofs(e.height, e.index),
+    ]);
+    if (block === null || item === null || proofs === null) {
       throw new LedgerError("STORE_CORRUPT", `certificate ${record.id}: block ${e.height} lacks transaction ${e.index}`);
     }
-    events.push({
-      header: stored.block.header,
-      commit: stored.commit,
-      index: e.index,
-      tx,
-      receipt,
-      txProof: merkleProof(stored.block.txs.map(txHash), e.index),
-      receiptProof: merkleProof(stored.receipts.map(receiptHash), e.index),
-    });
+    events.push({ header: block.header, commit: block.commit, index: e.index, tx: item.tx, receipt: item.receipt, ...proofs });
   }
   return events;
 }

@@ -3,6 +3,15 @@
  * cost). Outbound: what this node admitted is flushed every few milliseconds as one message.
  * Inbound: each transaction of a batch is checked and admitted once; a batch with a forged
  * transaction is rejected so gossipsub scores its sender down.
+ *
+ * Sent again until every peer has it: gossipsub writes a message only to the peers whose subscription
+ * it already holds, over a stream already open, and keeps nothing for peers that come later. A batch
+ * published while a connection is being made or remade (node start, a reset, a healed partition) would
+ * reach only some validators, or none, and the rest would see those transactions only in a block
+ * proposed by this node, after as many round changes as it takes to be its turn (tens of seconds).
+ * So a batch that reached fewer peers than are configured stays owed, and is sent again (as a new
+ * message) whenever a peer it did not reach is subscribed, until it has reached them all or leaves the
+ * mempool (CometBFT's mempool likewise sends each peer every pending transaction, whenever it joined).
  */
 import type { Clock } from "../clock.js";
 import { type GossipVerdict, LedgerError, gossipVerdictFor } from "../errors.js";
@@ -26,10 +35,23 @@ export interface TxGossipModules {
   mempool: Mempool;
   clock: Clock;
   log: Logger;
-  publish(data: Uint8Array): Promise<void>;
+  /** Gossip a batch; resolves to the peers (ids) it was sent to. */
+  publish(data: Uint8Array): Promise<string[]>;
   /** New transactions were admitted from a peer. */
   onAdmitted(): void;
+  /** The peers to reach; without it nothing is sent again. */
+  peers?: {
+    /** configured peers: a batch sent to this many has reached them all */
+    configured(): number;
+    /** configured peers subscribed to gossip now (ids) */
+    subscribed(): string[];
+  };
 }
+
+/** How often owed transactions are looked at (only while some are owed). */
+export const RESEND_CHECK_MS = 100;
+/** The gap between sends of owed transactions doubles from RESEND_CHECK_MS up to this while sends reach no more peers. */
+export const RESEND_MAX_GAP_MS = 5_000;
 
 /** Batches this node's admitted transactions into gossip messages and admits peers' batches. */
 export class TxGossip {
@@ -38,6 +60,17 @@ export class TxGossip {
   private timer: unknown = null;
   /** Transactions received from peers that were new to this node. */
   received = 0;
+  /** Transactions this node announced that not every configured peer has been sent yet, by hash. */
+  private readonly owed = new Map<string, CheckedTx>();
+  /** Peers every owed transaction has been sent to: send again only when another one is subscribed. */
+  private owedReached = new Set<string>();
+  private resendTimer: unknown = null;
+  /** When owed transactions may be sent again at the earliest, and the gap after that send. */
+  private nextResendAt = 0;
+  private resendGapMs = RESEND_CHECK_MS;
+  /** Sends of owed transactions so far: makes each one a new gossip message (ids are content hashes). */
+  private resends = 0;
+  private stopped = false;
 
   constructor(
     private readonly options: TxGossipOptions,
@@ -60,14 +93,104 @@ export class TxGossip {
     if (this.timer !== null) this.modules.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.outbound.length === 0) return;
-    const data = Buffer.from(JSON.stringify({ txs: this.outbound.map((t) => t.tx) }), "utf8");
+    const batch = this.outbound;
     this.outbound = [];
     this.outboundBytes = 0;
-    this.modules.publish(data).catch((err: unknown) => this.modules.log.warn("transaction gossip failed", { err }));
+    this.send(batch, undefined);
+  }
+
+  /** Publish one batch (`resend`: the number of a send of owed transactions), then settle what it reached. */
+  private send(batch: CheckedTx[], resend: number | undefined): void {
+    const data = Buffer.from(JSON.stringify(resend === undefined ? { txs: batch.map((t) => t.tx) } : { txs: batch.map((t) => t.tx), resend }), "utf8");
+    this.modules
+      .publish(data)
+      .then((reached) => this.settle(batch, reached))
+      .catch((err: unknown) => this.modules.log.warn("transaction gossip failed", { err }));
+  }
+
+  /** A batch was sent to the peers `reached`: short of all configured ones, its transactions stay owed. */
+  private settle(batch: CheckedTx[], reached: string[]): void {
+    const peers = this.modules.peers;
+    if (peers === undefined || this.stopped) return;
+    if (reached.length >= peers.configured()) {
+      for (const t of batch) this.owed.delete(t.hash);
+      if (this.owed.size === 0) this.resetResendGap();
+      return;
+    }
+    const sent = new Set(reached);
+    this.owedReached = this.owed.size === 0 ? sent : new Set([...this.owedReached].filter((p) => sent.has(p)));
+    for (const t of batch) this.owed.set(t.hash, t);
+    this.scheduleResend();
+  }
+
+  private resetResendGap(): void {
+    this.nextResendAt = 0;
+    this.resendGapMs = RESEND_CHECK_MS;
+  }
+
+  private scheduleResend(): void {
+    if (this.resendTimer !== null || this.stopped) return;
+    this.resendTimer = this.modules.clock.setTimeout(() => {
+      this.resendTimer = null;
+      this.resendOwed();
+    }, RESEND_CHECK_MS);
+  }
+
+  /** Send owed transactions again if a peer they were not sent to is subscribed now. */
+  private resendOwed(): void {
+    const { mempool, clock, peers } = this.modules;
+    if (peers === undefined || this.stopped) return;
+    for (const hash of this.owed.keys()) if (!mempool.has(hash)) this.owed.delete(hash); // committed or dropped
+    if (this.owed.size === 0) {
+      this.resetResendGap();
+      return;
+    }
+    const now = clock.now();
+    const missing = peers.subscribed().filter((p) => !this.owedReached.has(p));
+    if (missing.length > 0 && now >= this.nextResendAt) {
+      // Each send that still leaves someone out waits twice as long before the next (a peer subscribed
+      // but not yet writable, or whose stream broke: the peer keeper reconnects it).
+      this.nextResendAt = now + this.resendGapMs;
+      this.resendGapMs = Math.min(2 * this.resendGapMs, RESEND_MAX_GAP_MS);
+      const owed = [...this.owed.values()];
+      this.owed.clear();
+      this.resends++;
+      this.modules.log.debug("sending owed transactions again", { txs: owed.length, to: missing.length });
+      for (const batch of this.batches(owed)) this.send(batch, this.resends);
+      return; // settle() looks again if some are still owed
+    }
+    this.scheduleResend();
+  }
+
+  /** Split transactions into batches within the batch limits. */
+  private batches(txs: CheckedTx[]): CheckedTx[][] {
+    const out: CheckedTx[][] = [];
+    let batch: CheckedTx[] = [];
+    let bytes = 0;
+    for (const t of txs) {
+      if (batch.length > 0 && (batch.length >= this.options.maxBatchTxs || bytes + t.bytes > this.options.maxBatchBytes)) {
+        out.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(t);
+      bytes += t.bytes;
+    }
+    if (batch.length > 0) out.push(batch);
+    return out;
+  }
+
+  /** Transactions owed to some peer now (tests, diagnostics). */
+  get owedCount(): number {
+    return this.owed.size;
   }
 
   stop(): void {
     this.flush();
+    this.stopped = true;
+    if (this.resendTimer !== null) this.modules.clock.clearTimeout(this.resendTimer);
+    this.resendTimer = null;
+    this.owed.clear();
   }
 
   /** Validate and admit a batch from a peer. */

@@ -1,14 +1,15 @@
 /**
  * The connection gater: permissioned (only configured peers, authenticated by Noise, in both
  * directions), closed while the admin isolation switch is on or while a peer sits in the penalty box,
- * and with a per-address budget of pending inbound handshakes (inbound-admission.ts).
+ * and with a per-address budget of pending inbound handshakes (inbound-admission.ts). A configured
+ * peer at an IP address is dialled only at that address.
  */
 import type { ConnectionGater, MultiaddrConnection, PeerId } from "@libp2p/interface";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { InboundAdmission } from "./inbound-admission.js";
 import type { PeerPenalties } from "./penalties.js";
-import { type ConfiguredPeers, hostOf } from "./peers.js";
+import { type ConfiguredPeers, hostOf, P2P_CODE } from "./peers.js";
 
 /** What the gater consults. */
 export interface GaterModules {
@@ -59,6 +60,16 @@ export function createConnectionGater(modules: GaterModules): ConnectionGater {
       return false;
     },
     denyDialPeer: (id) => !isAllowed(id),
+    // A configured peer with an IP address is dialled only there. Identify replaces the stored address
+    // with the ones the peer announces, and libp2p's own reconnects dial those: they would bypass a
+    // private route (or the testnet's fault proxy). DNS addresses are resolved before this check, so
+    // they are left alone; the redial loop always dials the configured address.
+    denyDialMultiaddr: (addr) => {
+      const id = addr.getComponents().findLast((c) => c.code === P2P_CODE)?.value;
+      const peer = id === undefined ? undefined : peers.get(id);
+      if (peer === undefined || peer.host === null) return false;
+      return !peer.dialAddr.equals(addr);
+    },
     // The peer id is authenticated by Noise, so gate on it in both directions.
     denyInboundEncryptedConnection: (id, maConn) => {
       release(maConn); // the handshake is over: its slot is free whatever the verdict

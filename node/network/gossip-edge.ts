@@ -91,14 +91,20 @@ export class GossipEdge {
     }
   }
 
-  /** Publish on `topic`; best-effort: a failure is logged, never thrown. */
-  async publish(host: Host, topic: string, data: Uint8Array): Promise<void> {
+  /**
+   * Publish on `topic`; best-effort: a failure is logged, never thrown. Returns the peers it was written
+   * to: gossipsub sends only to peers whose subscription it has received and to which it has
+   * an open stream, so right after a connection is made (or remade) a publish may reach nobody.
+   */
+  async publish(host: Host, topic: string, data: Uint8Array): Promise<string[]> {
     this.checkSize(data);
     try {
-      await host.services.pubsub.publish(topic, data);
+      const { recipients } = await host.services.pubsub.publish(topic, data);
       this.counters.published++;
+      return recipients.map(String);
     } catch (err) {
       this.modules.log.warn("publish failed", { topic, err });
+      return [];
     }
   }
 

@@ -171,24 +171,27 @@ export class Network {
     return this.peers.size;
   }
 
-  /** Gossip a transaction batch. Best-effort: with no peers the message simply goes nowhere. */
-  publishTransactions(data: Uint8Array): Promise<void> {
+  /**
+   * Gossip a transaction batch. Best-effort: with no peers the message simply goes nowhere. Returns
+   * the peers it was sent to (the transaction gossip sends again what did not reach them all).
+   */
+  publishTransactions(data: Uint8Array): Promise<string[]> {
     return this.publish(this.gossip.txTopic, data);
   }
 
   /** Gossip a consensus message. Best-effort, like all gossip (design.md §4). */
-  publishConsensus(data: Uint8Array): Promise<void> {
-    return this.publish(this.gossip.consensusTopic, data);
+  async publishConsensus(data: Uint8Array): Promise<void> {
+    await this.publish(this.gossip.consensusTopic, data);
   }
 
-  private async publish(topic: string, data: Uint8Array): Promise<void> {
+  private async publish(topic: string, data: Uint8Array): Promise<string[]> {
     this.gossip.checkSize(data);
     const host = this.host;
     if (host === null || this.stopping !== null) {
       this.log.debug("dropped publish: network not running", { topic });
-      return;
+      return [];
     }
-    await this.gossip.publish(host, topic, data);
+    return this.gossip.publish(host, topic, data);
   }
 
   /** Send one request to a configured peer and return its response; throws a LedgerError on any failure. */

@@ -18,7 +18,9 @@ import type {
 } from "../api/views.js";
 import type { Evidence } from "../chain/evidence.js";
 import type { ProofBundle } from "../chain/proof/bundle.js";
-import type { Genesis } from "../chain/types.js";
+import type { GovernanceState, IssuerKeyGrant } from "../chain/gov-types.js";
+import type { Department, Genesis } from "../chain/types.js";
+import type { ValidatorSet } from "../chain/validator-set.js";
 import type { LedgerError } from "../errors.js";
 
 /** GET /status as the backend knows it; the server adds where it is reached (`publicUrl`). */
@@ -51,6 +53,12 @@ export interface RpcBackend {
   issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;
   /** A department's Status List Token (status-list.ts) whose `sub` is `uri`; absent on a follower (no key of genesis to sign with). */
   statusListToken?(department: string, uri: string): Promise<string>;
+  /** The governance state after the head (chain/governance.ts), and the head's height. */
+  governance?(): Promise<{ head: number; state: GovernanceState }>;
+  /** The validator set in force at `height` and the first height of it; null beyond what the chain fixes yet (head + 2). */
+  validatorsAt?(height: number): { from: number; set: ValidatorSet } | null;
+  /** Departments in force at the next height (and those governance scheduled), with every issuer key's valid heights. */
+  departments?(): Array<Department & { keys: IssuerKeyGrant[]; keysInForce: number }>;
   /** Admin (fault injection): cut the node off from all peers, or reconnect it. Served only with --enable-admin. */
   setNetworkIsolated?(isolated: boolean): Promise<NetworkAdminState>;
   networkAdminState?(): Promise<NetworkAdminState>;

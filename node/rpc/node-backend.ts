@@ -31,12 +31,18 @@ import type { Clock } from "../clock.js";
 import type { BackendStatus, RpcBackend } from "./backend.js";
 import type { StatusListService } from "./status-list.js";
 
+import { departmentsWithKeys, governanceAtHead, validatorsAtHeight } from "./governance-views.js";
+import type { GovernanceState, IssuerKeyGrant } from "../chain/gov-types.js";
+import type { Department } from "../chain/types.js";
+import type { ValidatorSet } from "../chain/validator-set.js";
+
 export const NODE_VERSION = "0.1.0";
 
 /** Who this node is, as /status reports it. Facts of the node, not tunables: no defaults. */
 export interface NodeBackendOptions {
   node: { name: string; peerId: string };
-  validatorIndex: number | null;
+  /** This node's consensus key, if it has one (a validator where a height's set holds it). */
+  validatorKey: string | null;
 }
 
 /** Where the backend's answers come from. */
@@ -75,8 +81,8 @@ export class NodeBackend implements RpcBackend {
   async status(): Promise<BackendStatus> {
     const { spec, driver } = this.modules;
     const tip = driver.tip();
-    const idx = this.options.validatorIndex;
-    const v = idx === null ? undefined : spec.validators[idx];
+    const idx = this.selfIndex(tip.height + 1);
+    const v = idx === null ? undefined : spec.validatorSetAt(tip.height + 1).validators[idx];
     return {
       chainId: spec.chainId,
       genesisHash: spec.genesisHash,
@@ -89,6 +95,26 @@ export class NodeBackend implements RpcBackend {
       syncing: this.modules.sync.syncing,
       version: NODE_VERSION,
     };
+  }
+
+  /** This node's index in the validator set of `height`, or null. */
+  private selfIndex(height: number): number | null {
+    const key = this.options.validatorKey;
+    if (key === null) return null;
+    const i = this.modules.spec.validatorSetAt(height).indexOf(key);
+    return i < 0 ? null : i;
+  }
+
+  governance(): Promise<{ head: number; state: GovernanceState }> {
+    return governanceAtHead(this.modules.spec, this.modules.store);
+  }
+
+  validatorsAt(height: number): { from: number; set: ValidatorSet } | null {
+    return validatorsAtHeight(this.modules.spec, this.modules.driver.tip().height, height);
+  }
+
+  departments(): Array<Department & { keys: IssuerKeyGrant[]; keysInForce: number }> {
+    return departmentsWithKeys(this.modules.spec, this.modules.driver.tip().height);
   }
 
   listEvidence(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]> {
@@ -132,13 +158,10 @@ export class NodeBackend implements RpcBackend {
     if (pending !== undefined) return { hash, status: "pending", tx: pending.tx };
     const loc = await this.modules.store.getTxLocation(hash);
     if (loc === null) return null;
-    const block = await this.modules.store.getBlock(loc.height);
-    const tx = block?.block.txs[loc.index];
-    if (block === null || tx === undefined) return null;
-    const view: TxView = { hash, status: "committed", tx, height: loc.height, index: loc.index, time: block.block.header.time };
-    const receipt = block.receipts[loc.index];
-    if (receipt !== undefined) view.receipt = receipt;
-    return view;
+    // The one transaction and its block's head, not the whole block.
+    const [block, item] = await Promise.all([this.modules.store.getBlockHead(loc.height), this.modules.store.getStoredTx(loc.height, loc.index)]);
+    if (block === null || item === null) return null;
+    return { hash, status: "committed", tx: item.tx, height: loc.height, index: loc.index, time: block.header.time, receipt: item.receipt };
   }
 
   async getBlock(height: number | "latest"): Promise<BlockView | null> {
@@ -194,8 +217,11 @@ export class NodeBackend implements RpcBackend {
     const { spec, driver, sync, mempool, clock } = this.modules;
     const connected = this.modules.peers.connected();
     const ids = new Set(connected);
-    const self = this.options.validatorIndex;
-    const connectedValidators = spec.validators.filter((v, i) => i !== self && ids.has(v.peerId)).length;
+    const next = driver.tip().height + 1;
+    const set = spec.validatorSetAt(next);
+    const params = spec.rulesAt(next).consensus;
+    const self = this.selfIndex(next);
+    const connectedValidators = set.validators.filter((v, i) => i !== self && ids.has(v.peerId)).length;
     const waitingSince = Math.max(driver.lastCommitAt(), mempool.pendingSince ?? 0);
     return {
       head: driver.tip().height,
@@ -203,12 +229,12 @@ export class NodeBackend implements RpcBackend {
       peersHead: sync.peersHead(connected),
       connectedPeers: connected.length,
       validator: self !== null,
-      validators: spec.validators.length,
+      validators: set.size,
       connectedValidators,
       pendingTxs: mempool.size,
       waitingMs: mempool.size === 0 ? 0 : Math.max(0, clock.now() - waitingSince),
-      roundTimeoutMs: spec.consensus.roundTimeoutMs,
-      maxRoundTimeoutMs: spec.consensus.maxRoundTimeoutMs,
+      roundTimeoutMs: params.roundTimeoutMs,
+      maxRoundTimeoutMs: params.maxRoundTimeoutMs,
     };
   }
 

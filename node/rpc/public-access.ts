@@ -46,6 +46,7 @@ export const RATE_CLASSES: Readonly<Record<string, RateClass>> = {
   "GET /departments/:id/certificates": "expensiveReads",
   "GET /status-lists/:department": "expensiveReads",
   "GET /evidence": "expensiveReads",
+  "GET /governance/proposals": "expensiveReads",
 };
 
 const RATE_WHAT: Record<RateClass, string> = { writes: "writes", expensiveReads: "expensive reads (proofs, verifications, feeds, history, evidence)" };

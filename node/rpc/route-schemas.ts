@@ -252,12 +252,82 @@ export const historySchema = read(
   },
   { params: certificateIdParams },
 );
-export const departmentsSchema = read("the departments of genesis", ["audit"], {
+const issuerKeyGrant = obj(
+  { publicKey: hex64, validFrom: int, validUntil: { type: "integer", description: "absent while in force" } },
+  ["publicKey", "validFrom"],
+  { description: "an issuer key and the block heights it may sign at (inclusive)" },
+);
+export const departmentsSchema = read("the departments (genesis's and those governance added), with their issuer keys' valid heights", ["audit"], {
   200: obj({
     departments: {
       type: "array",
-      items: obj({ id: str, name: localized, certificateTypes: { type: "array", items: str }, issuerKeys: { type: "integer", description: "how many" } }),
+      items: obj(
+        {
+          id: str,
+          name: localized,
+          certificateTypes: { type: "array", items: str },
+          issuerKeys: { type: "integer", description: "how many are in force at the next height" },
+          keys: { type: "array", items: issuerKeyGrant },
+        },
+        ["id", "name", "certificateTypes", "issuerKeys", "keys"],
+      ),
     },
+  }),
+});
+const proposalStatus = { type: "string", enum: ["open", "passed", "rejected", "failed", "expired"] } as const;
+const proposal = obj(
+  {
+    id: int,
+    txHash: hex64,
+    action: anyObject("the proposed action: {type, …} (README, Governance)"),
+    note: str,
+    department: str,
+    proposer: hex64,
+    height: int,
+    expiresAt: int,
+    electorate: { type: "array", items: hex64 },
+    threshold: int,
+    votes: { type: "array", items: obj({ validator: hex64, approve: bool, height: int, txHash: hex64 }) },
+    status: proposalStatus,
+    decidedAt: int,
+    activatesAt: int,
+    failure: obj({ code: str, message: str }),
+  },
+  ["id", "txHash", "action", "department", "proposer", "height", "expiresAt", "electorate", "threshold", "votes", "status"],
+);
+export const proposalsSchema = read("governance proposals, oldest first, paged (limit 1-100, default 50; cursor: the previous page's next)", ["governance"], {
+  200: obj({ head: int, proposals: { type: "array", items: proposal }, next: { type: "integer", description: "absent on the last page" } }, [
+    "head",
+    "proposals",
+  ]),
+});
+export const proposalSchema = read(
+  "one governance proposal with its votes",
+  ["governance"],
+  { 200: proposal },
+  { params: idParams("id", "proposal id (1, 2, …)") },
+);
+export const scheduleSchema = read(
+  "the rules (validators, departments, types, review rules, consensus parameters) from each height governance changed them, and every issuer key's valid heights",
+  ["governance"],
+  {
+    200: obj({
+      head: int,
+      epochs: { type: "array", items: obj({ from: int, rules: anyObject("the rules in force from `from`: genesis's members less its name and time") }) },
+      issuerKeys: {
+        type: "array",
+        items: obj({ department: str, publicKey: hex64, validFrom: int, validUntil: int }, ["department", "publicKey", "validFrom"]),
+      },
+    }),
+  },
+);
+export const validatorsSchema = read("the validator set in force at a height (default: the next one); known up to head + 2", ["governance"], {
+  200: obj({
+    height: int,
+    from: { type: "integer", description: "first height of this set" },
+    hash: hex64,
+    quorum: int,
+    validators: { type: "array", items: obj({ index: int, name: str, department: str, publicKey: hex64, peerId: str, address: str }) },
   }),
 });
 export const feedSchema = read(

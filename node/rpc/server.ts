@@ -28,6 +28,7 @@ import { blockSchema, certificateSchema, genesisSchema, metricsSchema, statusSch
 import { registerAdminRoutes, registerReloadRoute } from "./routes/admin.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerEvidenceRoutes } from "./routes/evidence.js";
+import { registerGovernanceRoutes } from "./routes/governance.js";
 import { registerProofRoutes } from "./routes/proof.js";
 import { registerTxRoutes } from "./routes/txs.js";
 import { formatSchemaErrors } from "./schemas.js";
@@ -87,6 +88,8 @@ export interface RpcServerOptions {
   /** POST /txs requests checked at once / that may wait. */
   maxConcurrentSubmissions: number;
   maxQueuedSubmissions: number;
+  /** Expensive reads and submissions that waited longer than this for their turn are answered 503 RPC_BUSY (0: no bound). */
+  maxQueueWaitMs: number;
   /** Transactions of a batch checked per step. */
   txCheckChunk: number;
   /** Bad signatures after which the rest of a request's batch is not checked. */
@@ -144,6 +147,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   blockCacheBytes: 64 * 1024 * 1024,
   maxConcurrentSubmissions: 4,
   maxQueuedSubmissions: 16,
+  maxQueueWaitMs: 2_000,
   txCheckChunk: 100,
   maxBadSignaturesPerRequest: 16,
   clientGuard: defaultClientGuardOptions,
@@ -229,12 +233,16 @@ export function createRpcServer(options: Partial<RpcServerOptions>, modules: Rpc
     },
   });
 
-  const reads = new WorkLimit("reads", { concurrency: opts.maxConcurrentReads, maxQueued: opts.maxQueuedReads, retryAfterSeconds: 1 });
-  const submissions = new WorkLimit("transaction submissions", {
-    concurrency: opts.maxConcurrentSubmissions,
-    maxQueued: opts.maxQueuedSubmissions,
-    retryAfterSeconds: 1,
-  });
+  const reads = new WorkLimit(
+    "reads",
+    { concurrency: opts.maxConcurrentReads, maxQueued: opts.maxQueuedReads, retryAfterSeconds: 1, maxQueueWaitMs: opts.maxQueueWaitMs },
+    clock,
+  );
+  const submissions = new WorkLimit(
+    "transaction submissions",
+    { concurrency: opts.maxConcurrentSubmissions, maxQueued: opts.maxQueuedSubmissions, retryAfterSeconds: 1, maxQueueWaitMs: opts.maxQueueWaitMs },
+    clock,
+  );
   const blockJson = new JsonCache<number>(opts.blockCacheBytes);
   const guard = new ClientGuard(opts.clientGuard);
 
@@ -318,6 +326,7 @@ function registerRoutes(app: FastifyInstance, backend: RpcBackend, opts: RpcServ
   registerProofRoutes(app, backend, reads, { publicUrl: m.publicUrl });
 
   registerEvidenceRoutes(app, backend, reads);
+  registerGovernanceRoutes(app, backend, reads);
 
   registerAuditRoutes(app, backend, reads, {}, m.publicUrl);
   registerAdminRoutes(app, backend, opts);

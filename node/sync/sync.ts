@@ -12,6 +12,7 @@ import type { ConsensusDriver } from "../consensus/driver.js";
 import type { ChainStore } from "../ledger/store.js";
 import { LedgerError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { type BlockPrecheck, EMPTY_PRECHECK, type SyncVerifier } from "./verify-pool.js";
 
 export interface SyncOptions {
   /** How often to compare heads with a peer. */
@@ -20,12 +21,21 @@ export interface SyncOptions {
   maxBlocksPerResponse: number;
   /** Bytes per "blocks" response at most (the network also enforces a hard limit). */
   maxResponseBytes: number;
+  /** How long a peer has to answer "status" before the round goes on without it (a paused or dead peer). */
+  statusTimeoutMs: number;
+  /** Worker threads checking synced blocks' signatures: -1 one per core, 0 none (the main thread checks). */
+  verifyWorkers: number;
+  /** How often a running catch-up logs its progress line (height, blocks/s, eta). */
+  progressIntervalMs: number;
 }
 
 export const defaultSyncOptions: SyncOptions = {
   pollIntervalMs: 1000,
   maxBlocksPerResponse: 256,
   maxResponseBytes: 8 * 1024 * 1024,
+  statusTimeoutMs: 2000,
+  verifyWorkers: -1,
+  progressIntervalMs: 5000,
 };
 
 /** What sync needs from the network. */
@@ -42,6 +52,8 @@ export interface SyncModules {
   cache: TxCheckCache;
   clock: Clock;
   log: Logger;
+  /** Signature checks off the main thread (verify-pool.ts; its owner closes it); without one the main thread does them. */
+  verifier?: SyncVerifier;
 }
 
 /** A peer's answer to "status". */
@@ -52,6 +64,12 @@ export interface PeerHead {
 
 const encode = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), "utf8");
 const decode = (b: Uint8Array): unknown => JSON.parse(Buffer.from(b).toString("utf8"));
+
+/** One fetched "blocks" answer and its signature checks under way. */
+interface Fetched {
+  items: unknown[];
+  precheck: Promise<BlockPrecheck>;
+}
 
 /** Catch-up: polls peers' heads, fetches and checks the blocks this node lacks, and serves its own. */
 export class BlockSync {
@@ -131,18 +149,20 @@ export class BlockSync {
       }
       if (!Number.isSafeInteger(req.from) || (req.from as number) < 1) throw new LedgerError("BAD_REQUEST", "from must be a positive integer");
       const max = Math.min(Number.isSafeInteger(req.max) ? (req.max as number) : this.options.maxBlocksPerResponse, this.options.maxBlocksPerResponse);
-      const blocks: CommittedBlock[] = [];
+      // Each block serialised once: its JSON is both what the size limit counts and what is sent
+      // (the answer is exactly JSON.stringify({ blocks })).
+      const parts: string[] = [];
       let bytes = 0;
       const head = this.modules.driver.tip().height;
-      for (let h = req.from as number; h <= head && blocks.length < max; h++) {
+      for (let h = req.from as number; h <= head && parts.length < max; h++) {
         const b = await this.modules.store.getBlock(h);
         if (b === null) break;
-        const item: CommittedBlock = { block: b.block, commit: b.commit };
-        bytes += JSON.stringify(item).length;
-        if (blocks.length > 0 && bytes > this.options.maxResponseBytes) break;
-        blocks.push(item);
+        const json = JSON.stringify({ block: b.block, commit: b.commit } satisfies CommittedBlock);
+        bytes += json.length;
+        if (parts.length > 0 && bytes > this.options.maxResponseBytes) break;
+        parts.push(json);
       }
-      return encode({ blocks });
+      return Buffer.from(`{"blocks":[${parts.join(",")}]}`, "utf8");
     }
     throw new LedgerError("BAD_REQUEST", `unknown request ${name}`);
   }
@@ -152,42 +172,80 @@ export class BlockSync {
     // A peer that went away forgets its head: after a reconnection it must report again.
     for (const peer of this.peerHeads.keys()) if (!peers.includes(peer)) this.peerHeads.delete(peer);
     if (peers.length === 0) return;
-    // Round-robin over peers so one slow or lying peer cannot stall us.
+    // Ask every peer at once, each within statusTimeoutMs: a paused or dead peer costs the round that
+    // long at most, not the network's whole request timeout (and not once per peer in turn).
+    const heads = await Promise.all(peers.map((peer) => this.statusOf(peer)));
+    for (const [i, peer] of peers.entries()) {
+      const head = heads[i];
+      if (head !== null && head !== undefined) this.peerHeads.set(peer, head.height);
+    }
+    // Round-robin over the peers ahead of us, so one slow or lying peer cannot stall us.
     for (let i = 0; i < peers.length && !this.stopped; i++) {
-      const peer = peers[(this.peerCursor + i) % peers.length] as string;
-      let head: PeerHead;
-      try {
-        head = decode(await this.modules.network.request(peer, "status", encode({}))) as PeerHead;
-      } catch (err) {
-        this.modules.log.debug("status request failed", { peer, err });
-        continue;
-      }
-      if (!Number.isSafeInteger(head?.height)) continue;
-      this.peerHeads.set(peer, head.height);
-      if (head.height <= this.modules.driver.tip().height) continue;
-      this.peerCursor = (this.peerCursor + i + 1) % peers.length;
-      // A peer that claims a head it does not serve does not keep this node "behind".
-      if (!(await this.fetchFrom(peer, head.height))) this.peerHeads.delete(peer);
-      return;
+      const k = (this.peerCursor + i) % peers.length;
+      const peer = peers[k] as string;
+      const head = heads[k];
+      if (head === null || head === undefined || head.height <= this.modules.driver.tip().height) continue;
+      this.peerCursor = (k + 1) % peers.length;
+      if (await this.fetchFrom(peer, head.height)) return;
+      // A peer that claims a head it does not serve (or stopped answering) does not keep this node
+      // "behind"; the next peer ahead of us is tried now, each at most once a round.
+      this.peerHeads.delete(peer);
     }
   }
 
-  /** Fetch blocks from `peer` up to `target`; false when it stopped serving them before (or served an invalid one). */
+  /** A peer's reported head, or null when it failed or did not answer within statusTimeoutMs. */
+  private async statusOf(peer: string): Promise<PeerHead | null> {
+    let timer: unknown = null;
+    const late = new Promise<null>((resolve) => {
+      timer = this.modules.clock.setTimeout(() => resolve(null), this.options.statusTimeoutMs);
+    });
+    const asked = this.modules.network.request(peer, "status", encode({})).then(
+      (bytes) => {
+        const head = decode(bytes) as PeerHead;
+        return Number.isSafeInteger(head?.height) ? head : null;
+      },
+      (err: unknown) => {
+        this.modules.log.debug("status request failed", { peer, err });
+        return null;
+      },
+    );
+    try {
+      return await Promise.race([asked, late]);
+    } catch {
+      return null; // an answer that is not JSON
+    } finally {
+      this.modules.clock.clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Fetch blocks from `peer` up to `target`; false when it stopped serving them before (or served an
+   * invalid one). Pipelined: while one answer's blocks are checked and written, the next answer is
+   * already requested and its signatures checked in the verify workers.
+   */
   private async fetchFrom(peer: string, target: number): Promise<boolean> {
     this.syncing = true;
     const startedAt = this.modules.clock.now();
     const startHeight = this.modules.driver.tip().height;
+    const progress = { at: startedAt, height: startHeight };
+    let next: Promise<Fetched> | null = this.fetchBatch(peer, startHeight + 1);
+    next.catch(() => undefined); // handled below when awaited
     try {
-      while (!this.stopped && this.modules.driver.tip().height < target) {
-        const from = this.modules.driver.tip().height + 1;
-        const res = decode(await this.modules.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }))) as {
-          blocks?: unknown;
-        };
-        if (!Array.isArray(res?.blocks) || res.blocks.length === 0) break;
+      while (next !== null && !this.stopped && this.modules.driver.tip().height < target) {
+        const fetched: Fetched = await next;
+        next = null;
+        if (fetched.items.length === 0) break;
+        const last = (fetched.items[fetched.items.length - 1] as CommittedBlock | null)?.block?.header?.height;
+        // Ask for the next answer now, assuming this one is good (it is dropped if it is not).
+        if (typeof last === "number" && Number.isSafeInteger(last) && last < target) {
+          next = this.fetchBatch(peer, last + 1);
+          next.catch(() => undefined); // handled when awaited; not if this batch ends the round
+        }
         const before = this.modules.driver.tip().height;
-        if (!(await this.applyBatch(peer, res.blocks as CommittedBlock[]))) break;
+        if (!(await this.applyBatch(peer, fetched.items as CommittedBlock[], await fetched.precheck))) break;
         // A peer that claims a higher head but serves nothing new is stalling us: try the others.
         if (this.modules.driver.tip().height === before) break;
+        this.reportProgress(progress, target);
       }
     } catch (err) {
       this.modules.log.debug("block request failed", { peer, err });
@@ -200,30 +258,66 @@ export class BlockSync {
     return this.stopped || this.modules.driver.tip().height >= target;
   }
 
+  /** Request the blocks from `from` on and start their signature checks in the workers. */
+  private async fetchBatch(peer: string, from: number): Promise<Fetched> {
+    const bytes = await this.modules.network.request(peer, "blocks", encode({ from, max: this.options.maxBlocksPerResponse }));
+    const res = decode(bytes) as { blocks?: unknown };
+    const items = Array.isArray(res?.blocks) ? (res.blocks as unknown[]) : [];
+    const verifier = this.modules.verifier;
+    // Never rejects: a batch dropped unapplied (the round ended) must not leave a rejection unhandled.
+    const precheck = verifier === undefined ? Promise.resolve(EMPTY_PRECHECK) : verifier.precheck(bytes, items).catch(() => EMPTY_PRECHECK);
+    return { items, precheck };
+  }
+
+  /** Every progressIntervalMs of a catch-up: one line with where it is, its rate and the time left. */
+  private reportProgress(progress: { at: number; height: number }, target: number): void {
+    const now = this.modules.clock.now();
+    if (now - progress.at < this.options.progressIntervalMs) return;
+    const height = this.modules.driver.tip().height;
+    const blocksPerSecond = ((height - progress.height) * 1000) / Math.max(1, now - progress.at);
+    this.modules.log.info("syncing", {
+      height,
+      target,
+      blocksPerSecond: Math.round(blocksPerSecond),
+      etaSeconds: blocksPerSecond > 0 ? Math.round((target - height) / blocksPerSecond) : null,
+    });
+    progress.at = now;
+    progress.height = height;
+  }
+
   /**
    * Check a fetched batch block by block, each against the one before it, and hand each to the
-   * driver's queue as soon as it is checked: the next block's signatures are verified while the
-   * previous one is being written. False: the peer served an invalid block; stop with this peer.
+   * driver's queue as soon as it is checked: the next block's checks run while the previous one is
+   * being written. Only the batch's last block is written with an fsync: the ones before it reach
+   * the disk with it (LevelDB's log is written in order; so do they with any later synced write if
+   * the batch ends early), and a synced block lost to a power cut is fetched again with its
+   * certificate: it is final, and nothing this node signs depends on its own copy being durable.
+   * False: the peer served an invalid block; stop with this peer.
    */
-  private async applyBatch(peer: string, items: CommittedBlock[]): Promise<boolean> {
+  private async applyBatch(peer: string, items: CommittedBlock[], precheck: BlockPrecheck): Promise<boolean> {
     let parent: ChainTip = this.modules.driver.tip();
     const applying: Array<Promise<boolean>> = [];
+    const cache: TxCheckCache = {
+      get: (hash) => precheck.txs.get(hash) ?? this.modules.cache.get(hash),
+      checkedObject: (tx) => precheck.txs.checkedObject?.(tx),
+    };
     let valid = true;
-    for (const item of items) {
+    for (const [i, item] of items.entries()) {
       const height = item?.block?.header?.height;
       if (typeof height === "number" && height <= parent.height) continue; // consensus got there first
       let checked: ReturnType<typeof checkBlock>;
       try {
         // [REJECT] the block follows its parent and every transaction in it is valid
-        checked = checkBlock(this.modules.spec, item?.block, parent, { cache: this.modules.cache });
-        // [REJECT] a quorum of validators committed exactly this block
-        checkCommitCertificate(this.modules.spec, item.commit, checked.block.header);
+        checked = checkBlock(this.modules.spec, item?.block, parent, { cache });
+        // [REJECT] a quorum of validators committed exactly this block (the same check, done in a worker or here)
+        if (!precheck.sealsVerified(i)) checkCommitCertificate(this.modules.spec, item.commit, checked.block.header);
       } catch (err) {
         this.modules.log.warn("peer served an invalid block", { peer, height: parent.height + 1, reason: (err as Error).message });
         valid = false;
         break;
       }
-      applying.push(this.modules.driver.applySyncedBlock({ block: checked.block, commit: item.commit, hash: checked.hash }, checked.txs));
+      const durable = i === items.length - 1;
+      applying.push(this.modules.driver.applySyncedBlock({ block: checked.block, commit: item.commit, hash: checked.hash }, checked.txs, { durable }));
       parent = { height: checked.block.header.height, hash: checked.hash, time: checked.block.header.time };
       // Let the queue start writing before the next block's checks take the thread.
       if (applying.length % 16 === 0) await new Promise((r) => setImmediate(r));

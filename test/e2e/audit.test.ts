@@ -25,7 +25,7 @@ import { signTx } from "../../node/chain/tx.js";
 import { newTxEnvelope } from "../../node/ledger/fresh.js";
 import type { IssueTxBody, RevokeTxBody, Transaction } from "../../node/chain/types.js";
 import { type KeyFile, loadKeyFile } from "../../node/keys/key-file.js";
-import type { StoredBlock } from "../../node/ledger/store.js";
+import type { StoredBlock, StoredTx } from "../../node/ledger/store.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
@@ -259,8 +259,9 @@ describe("e2e: certificate history, department feed and certchain audit on a rea
 
     const dataDir = join(home(), "data");
     const victim = issued[7] as { id: string; height: number };
-    const restoreBlock = await rewrite(dataDir, "blocks", pad(victim.height), (b) => {
-      const tx = (b as unknown as StoredBlock).block.txs[0] as { body: { payload: { publicFields: Record<string, unknown> } } };
+    // A block's transactions are stored one a key (height!index), beside its head.
+    const restoreBlock = await rewrite(dataDir, "blocktxs", `${pad(victim.height)}!${"0".padStart(8, "0")}`, (item) => {
+      const tx = (item as unknown as StoredTx).tx as unknown as { body: { payload: { publicFields: Record<string, unknown> } } };
       tx.body.payload.publicFields.enterpriseName = "Forged Holdings";
     });
     const forgedBlock = await bin(["audit", "--home", home(), "--quiet"]);

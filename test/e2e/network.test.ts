@@ -163,7 +163,9 @@ function clusterTests(this: Mocha.Suite): void {
 
   for (const topic of ["txs", "consensus"] as const) {
     it(`delivers a ${topic} message to the other nodes exactly once, never to the publisher`, async () => {
-      const publish = (n: TestNode, t: string): Promise<void> => (topic === "txs" ? n.net.publishTransactions(bytes(t)) : n.net.publishConsensus(bytes(t)));
+      const publish = async (n: TestNode, t: string): Promise<void> => {
+        await (topic === "txs" ? n.net.publishTransactions(bytes(t)) : n.net.publishConsensus(bytes(t)));
+      };
       await publish(a, `${topic}-batch-1`);
       await waitFor(() => count(b, topic, `${topic}-batch-1`) === 1 && count(c, topic, `${topic}-batch-1`) === 1, 3_000, "delivery");
       // A later message over the same paths is a barrier: any duplicate of the first would be in by now.

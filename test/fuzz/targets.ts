@@ -16,7 +16,9 @@ import { documentMismatchProven } from "../../node/chain/proof/document.js";
 import { verifyBundle } from "../../node/chain/proof/verify.js";
 import { checkTemplate } from "../../node/chain/template.js";
 import { checkTransaction, signTx } from "../../node/chain/tx.js";
-import type { Block, Genesis, IssueTxBody } from "../../node/chain/types.js";
+import { applyGovTx, checkGovTransaction, initialGovernance, signGovTx } from "../../node/chain/governance.js";
+import type { GovAction, GovTxBody } from "../../node/chain/gov-types.js";
+import type { Block, CertificateType, Genesis, IssueTxBody } from "../../node/chain/types.js";
 import { checkConfig, parseConfigText } from "../../node/config.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { ConsensusGossipValidator } from "../../node/consensus/gossip-validator.js";
@@ -98,7 +100,7 @@ function sampleMessages(chain: ReturnType<typeof makeTestChain>): unknown[] {
   const { spec, validatorKeys } = chain;
   const key = (i: number): string => validatorKeys[i]?.privateKey as string;
   const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-  const proposer = spec.proposerIndex(1, 0);
+  const proposer = spec.validatorSetAt(1).proposerIndex(1, 0);
   const block = buildBlock(spec, genesisTip(spec), proposer, T0 + 500, txs, claimedResults(txs));
   const hash = blockHash(block.header);
   const prepare = signMessage(spec, key(1), 1, { kind: "prepare", height: 1, round: 0, blockHash: hash });
@@ -143,7 +145,7 @@ async function driverFor(chain: ReturnType<typeof makeTestChain>): Promise<{ dri
     mempool,
     clock: new ManualClock(T0 + 1000),
     log: createLogger("fuzz"),
-    signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+    signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
     publish: async () => {},
   });
   await driver.start();
@@ -190,6 +192,60 @@ export const TARGETS: Target[] = [
     },
   },
   {
+    name: "gov-tx",
+    about:
+      "checkGovTransaction on mutants of signed proposals (each action) and votes, and validly signed ones with absurd payloads; applyGovTx on what passes",
+    async setup() {
+      const chain = chainOnce();
+      const key = chain.validatorKeys[0] as { publicKey: string; privateKey: string };
+      const department = chain.spec.validators[0]?.department as string;
+      const envelope = { chainId: chain.spec.chainId, department, signer: key.publicKey, nonce: "0".repeat(32), createdAt: T0 };
+      const consensus = generateKeyPair();
+      const cardBody: NodeCardBody = {
+        version: CARD_VERSION,
+        name: "node9",
+        department,
+        role: "validator",
+        consensusKey: consensus.publicKey,
+        peerId: peerIdOfEd25519Key(generateKeyPair().publicKey),
+        address: "/ip4/10.0.0.9/tcp/26600",
+        issuerKeys: [generateKeyPair().publicKey],
+      };
+      const card = { ...cardBody, signature: signBytes(consensus.privateKey, cardSigningBytes(cardBody)) };
+      const actions: GovAction[] = [
+        { type: "add-validator", card },
+        { type: "remove-validator", publicKey: key.publicKey },
+        { type: "add-department", department: { id: "water", name: { en: "W", zh: "W" }, issuerKeys: [], certificateTypes: [] } },
+        { type: "add-issuer-key", department, publicKey: generateKeyPair().publicKey },
+        { type: "set-certificate-type", certificateType: chain.spec.genesis.certificateTypes[0] as CertificateType },
+        { type: "adopt-review-rules", reviewRules: { version: "v9", rules: [] } },
+        { type: "set-consensus-params", consensus: chain.spec.consensus },
+      ];
+      const txs = [
+        ...actions.map((action) => signGovTx({ ...envelope, kind: "gov-propose", payload: { action } }, key.privateKey)),
+        signGovTx({ ...envelope, kind: "gov-vote", payload: { proposal: 1, approve: true } }, key.privateKey),
+      ];
+      const signed = inputOf(actions[2]).map((action) => {
+        const body = { ...envelope, kind: "gov-propose", payload: { action } } as GovTxBody;
+        try {
+          return signGovTx(body, key.privateKey);
+        } catch {
+          return { body, signature: "00".repeat(64) };
+        }
+      });
+      const state = initialGovernance(chain.spec.genesis);
+      return {
+        arb: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...txs).chain((tx) => inputOf(tx)) }, { weight: 1, arbitrary: signed }),
+        async check(input) {
+          const checked = await onlyLedgerErrors("checkGovTransaction", () => checkGovTransaction(chain.spec.chainId, chain.spec.timeLimits, input));
+          if (checked instanceof LedgerError) return;
+          const r = await neverThrows("applyGovTx", () => applyGovTx(state, undefined, checked, { height: 2 }));
+          if (r.receipt.status === "rejected" && r.state !== state) throw new FuzzViolation("a refused governance transaction changed the state");
+        },
+      };
+    },
+  },
+  {
     name: "tx-batch",
     about: "the tx gossip batch decoder (TxGossip.handleBatch) on bytes of mutated batches: a verdict, never a throw",
     async setup() {
@@ -200,7 +256,7 @@ export const TARGETS: Target[] = [
         mempool,
         clock: new ManualClock(T0),
         log: createLogger("fuzz"),
-        publish: async () => {},
+        publish: async () => [],
         onAdmitted: () => {},
       });
       const valid = { txs: [issueTx(chain, licenceDocument(chain)), issueTx(chain, licenceDocument(chain))] };
@@ -334,7 +390,7 @@ export const TARGETS: Target[] = [
         mempool,
         clock: new ManualClock(T0),
         log: createLogger("fuzz"),
-        publish: async () => {},
+        publish: async () => [],
         onAdmitted: () => {},
       });
       const edge = new GossipEdge(

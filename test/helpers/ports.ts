@@ -12,13 +12,15 @@ function canListen(port: number, host: string): Promise<boolean> {
 /**
  * A base port B such that B..B+count-1 and B+100..B+100+count-1 are free (the layout initNetwork uses
  * for p2p and RPC ports): on 127.0.0.1, or port B+i on hosts[i] when each node has its own address.
+ * With `links`, also the testnet's fault-proxy ports B+200 … B+200+count²-1 (testnet/links.ts).
  */
-export async function freeBasePort(count: number, hosts?: string[]): Promise<number> {
+export async function freeBasePort(count: number, hosts?: string[], links = false): Promise<number> {
   const hostOf = (i: number): string => hosts?.[i] ?? "127.0.0.1";
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = (await canListen(base + i, hostOf(i))) && (await canListen(base + 100 + i, hostOf(i)));
+    for (let p = 0; links && p < count * count && ok; p++) ok = await canListen(base + 200 + p, hostOf(p % count));
     if (ok) return base;
   }
   throw new Error("no free port range found");

@@ -35,11 +35,11 @@ export interface ProofChain {
 export async function commitNext(chain: TestChain, store: MemoryStore, txs: Transaction[], now: number): Promise<void> {
   const spec = chain.spec;
   const tip = store.head() ?? { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
-  const checked = txs.map((t) => checkTransaction(spec, t));
+  const checked = txs.map((t) => checkTransaction(spec, t, tip.height + 1));
   const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), checked);
-  const block = buildBlock(spec, tip, spec.proposerIndex(tip.height + 1, 0), now, checked, effects);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects);
   const hash = blockHash(block.header);
-  const seals = Array.from({ length: spec.quorum }, (_, v) => ({
+  const seals = Array.from({ length: spec.validatorSetAt(1).quorum }, (_, v) => ({
     validator: v,
     signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, block.header.height, 0, hash)),
   }));

@@ -21,7 +21,7 @@ import type { ProofChain } from "./proof-chain.js";
 function reseal(p: ProofChain, proven: { header: BlockHeader; commit: CommitCertificate }): void {
   const spec = p.chain.spec;
   const hash = blockHash(proven.header);
-  const seals = Array.from({ length: spec.quorum }, (_, v) => ({
+  const seals = Array.from({ length: spec.validatorSetAt(1).quorum }, (_, v) => ({
     validator: v,
     signature: signBytes(p.chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, proven.header.height, 0, hash)),
   }));

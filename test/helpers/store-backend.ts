@@ -3,7 +3,10 @@
  * the node's own views and proof builder at a given clock. Submissions are refused (NOT_READY).
  */
 import type { ChainSpec } from "../../node/chain/genesis.js";
-import type { Genesis } from "../../node/chain/types.js";
+import type { Department, Genesis } from "../../node/chain/types.js";
+import type { GovernanceState, IssuerKeyGrant } from "../../node/chain/gov-types.js";
+import type { ValidatorSet } from "../../node/chain/validator-set.js";
+import { departmentsWithKeys, governanceAtHead, validatorsAtHeight } from "../../node/rpc/governance-views.js";
 import type { ChainStore } from "../../node/ledger/store.js";
 import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
@@ -36,6 +39,15 @@ export class StoreBackend implements RpcBackend {
   }
   genesis(): Genesis {
     return this.spec.genesis;
+  }
+  governance(): Promise<{ head: number; state: GovernanceState }> {
+    return governanceAtHead(this.spec, this.store);
+  }
+  validatorsAt(height: number): { from: number; set: ValidatorSet } | null {
+    return validatorsAtHeight(this.spec, this.store.head()?.height ?? 0, height);
+  }
+  departments(): Array<Department & { keys: IssuerKeyGrant[]; keysInForce: number }> {
+    return departmentsWithKeys(this.spec, this.store.head()?.height ?? 0);
   }
   async submitTransaction(): Promise<SubmitResult> {
     throw new LedgerError("NOT_READY", "read-only backend");

@@ -5,6 +5,7 @@
  * (written, but the node dies before doing anything else) — a signing-state write, which precedes
  * every vote, or a block commit, which is one atomic batch.
  */
+import type { GovernanceState } from "../../node/chain/gov-types.js";
 import type { ChainTip } from "../../node/chain/block.js";
 import type { StateNode } from "../../node/chain/state-tree.js";
 import type { HolderKey } from "../../node/chain/rules.js";
@@ -12,7 +13,7 @@ import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
 import type { Evidence } from "../../node/chain/evidence.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
-import type { ChainStore, IssuanceEntry, StoredBlock } from "../../node/ledger/store.js";
+import type { ChainStore, InclusionProofs, IssuanceEntry, StoredBlock, StoredBlockHead, StoredTx } from "../../node/ledger/store.js";
 
 /** Where a node dies: at the nth write of one kind, before or after the write itself. */
 export interface CrashPoint {
@@ -97,6 +98,18 @@ export class CrashableStore implements ChainStore {
     this.alive();
     return this.data.getHeightOfBlock(hash);
   }
+  async getBlockHead(height: number): Promise<StoredBlockHead | null> {
+    this.alive();
+    return this.data.getBlockHead(height);
+  }
+  async getStoredTx(height: number, index: number): Promise<StoredTx | null> {
+    this.alive();
+    return this.data.getStoredTx(height, index);
+  }
+  async getInclusionProofs(height: number, index: number): Promise<InclusionProofs | null> {
+    this.alive();
+    return this.data.getInclusionProofs(height, index);
+  }
   async getTxLocation(hash: string): Promise<TxLocation | null> {
     this.alive();
     return this.data.getTxLocation(hash);
@@ -120,6 +133,10 @@ export class CrashableStore implements ChainStore {
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     this.alive();
     return this.data.getHolderCertificates(keys);
+  }
+  async getGovernance(): Promise<GovernanceState | null> {
+    this.alive();
+    return this.data.getGovernance();
   }
   async commitBlock(block: StoredBlock, effects: BlockEffects): Promise<void> {
     await this.write("block", () => this.data.commitBlock(block, effects));

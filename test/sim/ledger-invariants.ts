@@ -98,8 +98,8 @@ export class LedgerInvariants {
       this.fail(now, node, `sends a ${m.kind} signed as validator ${m.validator}`);
       return;
     }
-    if (m.kind === "proposal" && this.spec.proposerIndex(m.height, m.round) !== node) {
-      this.fail(now, node, `proposes at h${m.height} r${m.round}, whose proposer is ${this.spec.proposerIndex(m.height, m.round)}`);
+    if (m.kind === "proposal" && this.spec.validatorSetAt(m.height).proposerIndex(m.height, m.round) !== node) {
+      this.fail(now, node, `proposes at h${m.height} r${m.round}, whose proposer is ${this.spec.validatorSetAt(m.height).proposerIndex(m.height, m.round)}`);
       return;
     }
     const id = `${node}/${m.height}/${m.kind}/${m.round}`;

@@ -124,7 +124,7 @@ export class LedgerNetwork {
       mempool,
       clock,
       log,
-      signer: { index, privateKey: this.s.chain.validatorKeys[index]?.privateKey as string },
+      signer: { publicKey: this.s.chain.validatorKeys[index]?.publicKey as string, privateKey: this.s.chain.validatorKeys[index]?.privateKey as string },
       publish: async (data) => {
         if (this.alive(node, life)) this.publish(node, data);
       },

@@ -44,7 +44,7 @@ class LedgerSim {
       mempool,
       clock: this.clock,
       log,
-      signer: { index, privateKey: this.chain.validatorKeys[index]?.privateKey as string },
+      signer: { publicKey: this.chain.validatorKeys[index]?.publicKey as string, privateKey: this.chain.validatorKeys[index]?.privateKey as string },
       publish: async (data) => {
         if (this.drop(decodeMessage(spec, data))) return;
         for (const peer of this.nodes) {
@@ -194,7 +194,7 @@ describe("ledger simulation: real driver, blocks and sync over an in-memory netw
     await sim.runUntil(() => sim.nodes.every((n) => n.store.head() !== null));
     const first = await sim.nodes[0]?.store.getBlock(1);
     assert.ok((first?.commit.round ?? 0) >= 1, "decided after a round change");
-    assert.equal(first?.block.header.proposer, chain.spec.proposerIndex(1, 0), "the header still names the round-0 proposer");
+    assert.equal(first?.block.header.proposer, chain.spec.validatorSetAt(1).proposerIndex(1, 0), "the header still names the round-0 proposer");
     await sim.assertAgreement();
     await sim.crash(3);
     await sim.restart(3, true);

@@ -18,11 +18,12 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { claimedResults, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { generateKeyPair } from "../../node/keys/key-file.js";
 
 const chain = makeTestChain(4);
 const { spec } = chain;
 const SELF = 0;
-const PROPOSER = spec.proposerIndex(1, 0);
+const PROPOSER = spec.validatorSetAt(1).proposerIndex(1, 0);
 
 /** A validator's driver behind its gossip edge, counting signature-cache lookups (one per transaction checked). */
 async function edgeNode(): Promise<{
@@ -48,7 +49,7 @@ async function edgeNode(): Promise<{
     mempool,
     clock: new ManualClock(T0 + 1000),
     log,
-    signer: { index: SELF, privateKey: chain.validatorKeys[SELF]?.privateKey as string },
+    signer: { publicKey: chain.validatorKeys[SELF]?.publicKey as string, privateKey: chain.validatorKeys[SELF]?.privateKey as string },
     publish: async (data) => {
       const m = decodeMessage(spec, data);
       sent.push(`${m.kind}:${m.round}`);
@@ -132,6 +133,22 @@ describe("consensus gossip edge: carried blocks", () => {
     assert.equal(await node.edge.validate(new TextEncoder().encode("{not json")), "reject");
     await settle();
     assert.deepEqual(node.sent, []);
+    await node.stop();
+  });
+
+  it("a vote that does not check: rejected up to head + 2, ignored beyond (the set of that height may have changed by governance)", async () => {
+    const node = await edgeNode();
+    const outsider = generateKeyPair();
+    // Signed as validator 1 by a key that is not validator 1's in the sets this node knows.
+    const forged = (height: number): Uint8Array =>
+      encodeMessage(signMessage(spec, outsider.privateKey, 1, { kind: "prepare", height, round: 0, blockHash: "ef".repeat(32) }));
+    const table: Array<[number, string]> = [
+      [1, "reject"],
+      [2, "reject"],
+      [3, "ignore"],
+      [40, "ignore"],
+    ];
+    for (const [height, verdict] of table) assert.equal(await node.edge.validate(forged(height)), verdict, `height ${height} with head 0`);
     await node.stop();
   });
 });

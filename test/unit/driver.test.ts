@@ -43,7 +43,7 @@ async function runSingleValidator(store: RecordingStore): Promise<{ published: s
     mempool,
     clock,
     log: createLogger("test"),
-    signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+    signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
     publish: async (data) => {
       const m = decodeMessage(chain.spec, data);
       published.push(`${m.kind}:${m.round}`);
@@ -187,7 +187,7 @@ describe("consensus driver: a signing state that cannot be written for a while",
       mempool,
       clock,
       log,
-      signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+      signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
       signing,
       publish: async (data) => {
         const m = decodeMessage(chain.spec, data);
@@ -243,7 +243,7 @@ describe("consensus driver: the heartbeat of an idle chain", () => {
       mempool,
       clock,
       log: createLogger("test"),
-      signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+      signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
       publish: async () => {},
     });
     await driver.start();

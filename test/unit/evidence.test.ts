@@ -64,7 +64,7 @@ describe("equivocation evidence", () => {
       /does not verify/,
     ],
     ["votes of two rounds", (e) => ({ ...e, votes: [e.votes[0], { ...e.votes[1], round: 1 }] }), /one validator, height, round and kind/],
-    ["a validator outside genesis", (e) => ({ ...e, validator: 9 }), /not in genesis/],
+    ["a validator outside the set of its height", (e) => ({ ...e, validator: 9 }), /not in the validator set of height 1/],
   ];
   for (const [name, forge, why] of forged) {
     it(`refuses ${name}`, () => {
@@ -137,7 +137,7 @@ describe("consensus driver: a double-voter", () => {
       mempool: new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store }),
       clock: new ManualClock(T0 + 1000),
       log: createLogger("test"),
-      signer: { index: 0, privateKey: chain.validatorKeys[0]?.privateKey as string },
+      signer: { publicKey: chain.validatorKeys[0]?.publicKey as string, privateKey: chain.validatorKeys[0]?.privateKey as string },
       publish: async () => {},
       onEvidence: (e) => seen.push(e),
     });

@@ -32,12 +32,18 @@ function pendingFrom(host: string): MultiaddrConnection & { aborted: boolean; cl
 describe("connection gater, before the handshake", () => {
   let isolated = false;
   let gater: ReturnType<typeof createConnectionGater>;
+  let peer: string;
+  let dnsPeer: string;
 
   beforeEach(async () => {
     isolated = false;
     const self = peerIdOf(await generateKeyPair("Ed25519"));
-    const peer = peerIdOf(await generateKeyPair("Ed25519"));
-    const peers = new ConfiguredPeers(self, [{ peerId: peer, address: "/ip4/10.0.0.1/tcp/7700" }]);
+    peer = peerIdOf(await generateKeyPair("Ed25519"));
+    dnsPeer = peerIdOf(await generateKeyPair("Ed25519"));
+    const peers = new ConfiguredPeers(self, [
+      { peerId: peer, address: "/ip4/10.0.0.1/tcp/7700" },
+      { peerId: dnsPeer, address: "/dns4/peer.example/tcp/7700" },
+    ]);
     const admission = new InboundAdmission({ maxPendingPerUnknownAddress: 2, maxPendingUnknown: 8, maxPendingPerPeer: 2 }, peers.hostCounts());
     gater = createConnectionGater({
       peers,
@@ -72,5 +78,19 @@ describe("connection gater, before the handshake", () => {
     isolated = true;
     const conn = pendingFrom("10.0.0.1");
     assert.equal(deny(conn), true);
+  });
+
+  it("dials a configured peer at an IP address only there, not at addresses it announced (identify)", async () => {
+    const dialDenied = (addr: string): boolean => gater.denyDialMultiaddr?.(multiaddr(addr)) as boolean;
+    const other = peerIdOf(await generateKeyPair("Ed25519"));
+    const table: Array<[string, boolean, string]> = [
+      [`/ip4/10.0.0.1/tcp/7700/p2p/${peer}`, false, "the configured address"],
+      [`/ip4/10.0.0.1/tcp/7701/p2p/${peer}`, true, "another port it announced"],
+      [`/ip4/127.0.0.1/tcp/7700/p2p/${peer}`, true, "another host it announced"],
+      [`/ip4/10.0.0.9/tcp/7700/p2p/${dnsPeer}`, false, "a peer configured by DNS name: resolved, left alone"],
+      [`/ip4/10.0.0.9/tcp/7700/p2p/${other}`, false, "not a configured peer: denyDialPeer decides"],
+      ["/ip4/10.0.0.9/tcp/7700", false, "no peer id"],
+    ];
+    for (const [addr, denied, what] of table) assert.equal(dialDenied(addr), denied, what);
   });
 });

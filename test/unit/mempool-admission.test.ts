@@ -66,6 +66,9 @@ class GatedReader implements StateReader {
   getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
     return this.store.getStateNodes(paths);
   }
+  getGovernance(): ReturnType<StateReader["getGovernance"]> {
+    return this.store.getGovernance();
+  }
   head(): ReturnType<StateReader["head"]> {
     return this.store.head();
   }
@@ -78,7 +81,7 @@ async function commitBlock(pool: Mempool, store: MemoryStore, txs: CheckedTx[]):
   const height = parent.height + 1;
   const time = T0 + height * 1000;
   const effects = await executeBlock(chain.spec, store, height, time, txs);
-  const block = buildBlock(chain.spec, parent, chain.spec.proposerIndex(height, 0), time, txs, effects);
+  const block = buildBlock(chain.spec, parent, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects);
   const hash = blockHash(block.header);
   await store.commitBlock({ block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
   await pool.onBlockCommitted(txs);
@@ -92,7 +95,7 @@ function gossipInto(pool: Mempool): TxGossip {
     mempool: pool,
     clock: new ManualClock(0),
     log: createLogger("test"),
-    publish: async () => undefined,
+    publish: async () => [],
     onAdmitted: () => undefined,
   });
 }

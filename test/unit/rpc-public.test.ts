@@ -298,6 +298,12 @@ describe("RPC for the public internet", () => {
         { method: "GET", url: "/departments" },
         { method: "GET", url: "/departments/market-regulation/certificates?limit=2" },
         { method: "GET", url: "/evidence" },
+        { method: "GET", url: "/governance/proposals" },
+        { method: "GET", url: "/governance/proposals/1" },
+        { method: "GET", url: "/governance/schedule" },
+        { method: "GET", url: "/validators" },
+        { method: "GET", url: "/validators?height=1" },
+        { method: "GET", url: "/validators?height=999999" },
         { method: "GET", url: "/admin/network" },
         { method: "POST", url: "/admin/network", payload: { isolated: true } },
       ];
@@ -307,6 +313,7 @@ describe("RPC for the public internet", () => {
           .replace(/^\/verify\/[^/]+$/, "/verify/{id}")
           .replace(/^\/blocks\/[^/]+$/, "/blocks/{height}")
           .replace(/^\/txs\/[^/]+$/, "/txs/{hash}")
+          .replace(/^\/governance\/proposals\/[^/]+$/, "/governance/proposals/{id}")
           .replace(/^\/departments\/[^/]+\/certificates$/, "/departments/{id}/certificates");
       for (const call of calls) {
         const res: LightMyRequestResponse = await app.inject(call);

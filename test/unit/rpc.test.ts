@@ -67,7 +67,7 @@ class MemoryBackend implements RpcBackend {
   async submitTransaction(value: unknown): Promise<SubmitResult> {
     const checked = checkTransaction(this.chain.spec, value);
     if (this.txs.has(checked.hash)) return { hash: checked.hash, status: "known" };
-    const id = checked.tx.body.payload.certificateId;
+    const id = (checked.tx.body.payload as { certificateId: string }).certificateId;
     const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked], claimedResults([checked]));
     const at = { height: block.header.height, index: 0, time: block.header.time };
     const state = { certificate: (i: string) => this.certificates.get(i) ?? null, holderCertificates: () => [] };

@@ -295,7 +295,7 @@ describe("state tree in LevelStore", () => {
       );
       const time = T0 + height * 1000;
       const effects = await executeBlock(chain.spec, store, height, time, txs);
-      const block = buildBlock(chain.spec, tip, chain.spec.proposerIndex(height, 0), time, txs, effects);
+      const block = buildBlock(chain.spec, tip, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects);
       const hash = blockHash(block.header);
       await store.commitBlock({ block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
       assert.equal(await stateTreeRoot(store), block.header.stateRoot, `block ${height}: the stored root is the header's`);

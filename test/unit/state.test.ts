@@ -102,7 +102,11 @@ describe("mempool", () => {
     const pool = new Mempool({ ...defaultMempoolOptions, maxTxs: 2 }, { spec: chain.spec, state: new MemoryStore() });
     await pool.admit(issueTx(chain, licenceDocument(chain)));
     await pool.admit(issueTx(chain, licenceDocument(chain)));
-    await assert.rejects(pool.admit(issueTx(chain, licenceDocument(chain))), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");
+    await assert.rejects(
+      pool.admit(issueTx(chain, licenceDocument(chain))),
+      // a client is told when to ask again (the RPC's Retry-After)
+      (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL" && e.details?.retryAfterSeconds === 1,
+    );
   });
 });
 
@@ -124,7 +128,7 @@ describe("blocks and commit certificates", () => {
   const spec = chain.spec;
   const txs = [check(issueTx(chain, licenceDocument(chain))), check(issueTx(chain, licenceDocument(chain)))];
   const parent = genesisTip(spec);
-  const block = buildBlock(spec, parent, spec.proposerIndex(1, 0), T0 + 5000, txs, claimedResults(txs));
+  const block = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), T0 + 5000, txs, claimedResults(txs));
   const checked = checkBlock(spec, block, parent);
   const seal = (v: number, round = 0, hash = checked.hash) => ({
     validator: v,
@@ -211,7 +215,7 @@ describe("blocks and commit certificates", () => {
       [interval * 3, true],
     ];
     for (const [after, ok] of cases) {
-      const empty = buildBlock(spec, parent, spec.proposerIndex(1, 0), parent.time + after, [], claimedResults([]));
+      const empty = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), parent.time + after, [], claimedResults([]));
       if (ok) assert.equal(checkBlock(spec, empty, parent, { now: parent.time + after }).txs.length, 0, `${after} ms after`);
       else
         assert.throws(
@@ -261,7 +265,7 @@ describe("blocks and commit certificates", () => {
   });
 
   it("rejects a certificate from a round before the header's proposer could have proposed", () => {
-    const late = buildBlock(spec, parent, spec.proposerIndex(1, 2), T0 + 5000, txs, claimedResults(txs)); // first proposed in round 2
+    const late = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 2), T0 + 5000, txs, claimedResults(txs)); // first proposed in round 2
     const lateHash = checkBlock(spec, late, parent).hash;
     const seals = [0, 1, 2].map((v) => ({
       validator: v,

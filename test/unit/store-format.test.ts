@@ -1,7 +1,8 @@
 /**
  * The store's format version (node/db/level-store.ts): a store written before the version key existed
- * (format 1) or before state roots (format 2) is refused when it holds blocks (its headers have no
- * stateRoot) and stamped when empty; a newer or unreadable version is refused.
+ * (format 1), with it (format 2) or with split blocks but before state roots (format 3) is refused when
+ * it holds blocks (its headers have no stateRoot) and stamped when empty; a newer or unreadable version
+ * is refused.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
@@ -61,11 +62,11 @@ describe("store format version", () => {
     await store.close();
   });
 
-  for (const previous of [1, 2]) {
+  for (const previous of [1, 2, 3]) {
     it(`refuses a store of format ${previous} that holds blocks (no state roots), naming both versions, and leaves it untouched`, async () => {
       const path = join(dir, "db");
       await writeStore(path);
-      await setRawFormat(path, previous === 1 ? undefined : { version: 2 }); // what a certchain before format 3 left on disk
+      await setRawFormat(path, previous === 1 ? undefined : { version: previous }); // what a certchain before format 4 left on disk
       await assert.rejects(LevelStore.open({ path }), (err: unknown) => {
         assert.ok(err instanceof LedgerError);
         assert.equal(err.code, "CONFIG");
@@ -74,7 +75,7 @@ describe("store format version", () => {
       });
       const db = new Level<string, unknown>(path, { valueEncoding: "json" });
       const meta = db.sublevel<string, unknown>("meta", { valueEncoding: "json" });
-      assert.deepEqual(await meta.get("format"), previous === 1 ? undefined : { version: 2 }, "the key was not rewritten");
+      assert.deepEqual(await meta.get("format"), previous === 1 ? undefined : { version: previous }, "the key was not rewritten");
       await db.close();
     });
   }
@@ -82,7 +83,7 @@ describe("store format version", () => {
   it("stamps an empty store of the previous format with the current version", async () => {
     const path = join(dir, "db");
     await (await LevelStore.open({ path })).close();
-    await setRawFormat(path, { version: 2 });
+    await setRawFormat(path, { version: STORE_FORMAT_VERSION - 1 });
     const store = await LevelStore.open({ path });
     assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION);
     assert.equal(store.head(), null);

@@ -55,7 +55,7 @@ const cases: Array<[string, { validFrom: number; validUntil: number }, (r: Certi
 describe("stored records with out-of-range times render in every view", () => {
   const store = new MemoryStore();
   const documents: CertificateDocument[] = [];
-  const backend = new NodeBackend({ node: { name: "test", peerId: "test" }, validatorIndex: null }, {
+  const backend = new NodeBackend({ node: { name: "test", peerId: "test" }, validatorKey: null }, {
     spec: chain.spec,
     store,
     clock: { now: () => T0 + 2000 },

@@ -1,5 +1,6 @@
 /** The chain a node serves, as the CLI needs it to build and sign transactions. */
 import { ChainSpec } from "../../../node/chain/genesis.js";
+import type { GovernanceState } from "../../../node/chain/gov-types.js";
 import type { Genesis } from "../../../node/chain/types.js";
 import type { NodeStatus } from "../../../node/api/views.js";
 import { CliError } from "../../errors.js";
@@ -20,5 +21,8 @@ export async function fetchChainSpec(client: RpcClient): Promise<ChainSpec> {
   if (spec.chainId !== status.chainId) {
     throw new CliError(`${client.baseUrl} reports chain ${status.chainId} but its genesis hashes to ${spec.chainId}; refusing to sign`);
   }
+  // What governance changed since genesis (departments, issuer keys, types): the node's word, as genesis is.
+  const schedule = await client.getOrNull<Pick<GovernanceState, "epochs" | "issuerKeys">>("/governance/schedule");
+  if (schedule !== null && Array.isArray(schedule.epochs) && Array.isArray(schedule.issuerKeys)) spec.learn(schedule);
   return spec;
 }

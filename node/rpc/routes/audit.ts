@@ -1,7 +1,7 @@
 /**
  * Audit and transparency routes (issue 4 item 6):
  *   GET /certificates/:id/history           every event of a certificate, with its block's hash
- *   GET /departments                         the departments of genesis
+ *   GET /departments                         the departments, with their issuer keys' valid heights
  *   GET /departments/:id/certificates        a department's issuance feed, paged (?limit=&cursor=)
  *   GET /status-lists/:department            a department's Status List Token (status-list.ts)
  */
@@ -63,7 +63,15 @@ export function registerAuditRoutes(
   });
 
   app.get("/departments", { schema: departmentsSchema }, async () => ({
-    departments: backend.genesis().departments.map((d) => ({ id: d.id, name: d.name, certificateTypes: d.certificateTypes, issuerKeys: d.issuerKeys.length })),
+    departments:
+      backend.departments?.().map((d) => ({ id: d.id, name: d.name, certificateTypes: d.certificateTypes, issuerKeys: d.keysInForce, keys: d.keys })) ??
+      backend.genesis().departments.map((d) => ({
+        id: d.id,
+        name: d.name,
+        certificateTypes: d.certificateTypes,
+        issuerKeys: d.issuerKeys.length,
+        keys: d.issuerKeys.map((publicKey) => ({ publicKey, validFrom: 1 })),
+      })),
   }));
 
   const issued = backend.issuedCertificates?.bind(backend);
@@ -71,7 +79,7 @@ export function registerAuditRoutes(
   app.get<{ Params: { id: string } }>("/departments/:id/certificates", { schema: feedSchema }, async (req, reply) => {
     if (!DEPARTMENT_ID.test(req.params.id))
       throw new LedgerError("BAD_REQUEST", "a department id is 1-64 characters of a-z 0-9 - starting with a letter or digit");
-    const department = backend.genesis().departments.find((d) => d.id === req.params.id);
+    const department = (backend.departments?.() ?? backend.genesis().departments).find((d) => d.id === req.params.id);
     if (department === undefined) return sendHttpError(reply, notFound(`department ${req.params.id}`));
     const { limit, after } = feedQuery(req.query, opts);
     // One more than asked: whether a next page exists, without an empty last page.
@@ -88,7 +96,7 @@ function registerStatusListRoute(app: FastifyInstance, backend: RpcBackend, read
   app.get<{ Params: { department: string } }>("/status-lists/:department", { schema: statusListSchema }, async (req, reply) => {
     if (!DEPARTMENT_ID.test(req.params.department))
       throw new LedgerError("BAD_REQUEST", "a department id is 1-64 characters of a-z 0-9 - starting with a letter or digit");
-    const department = backend.genesis().departments.find((d) => d.id === req.params.department);
+    const department = (backend.departments?.() ?? backend.genesis().departments).find((d) => d.id === req.params.department);
     if (department === undefined) return sendHttpError(reply, notFound(`department ${req.params.department}`));
     const token = backend.statusListToken?.bind(backend);
     if (token === undefined)
