@@ -159,5 +159,19 @@ describe("store format 3: blocks split into head, transactions and trees", () =>
     assert.equal(await store.getBlockHead(1), null);
     assert.equal((await store.listCertificates(100)).length, 13);
     await store.close();
+    // It keeps the state tree, node for node as a node's store does (the audit's and the backup's
+    // replay recompute every block's state root from it, past the in-memory cache of the top levels).
+    const full = await LevelStore.open({ path: join(dir, "full") });
+    await fill(full);
+    await full.close();
+    const stateNodes = async (path: string): Promise<Array<[string, Uint8Array]>> => {
+      const raw = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
+      const nodes = await raw.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }).iterator().all();
+      await raw.close();
+      return nodes;
+    };
+    const kept = await stateNodes(join(dir, "db"));
+    assert.ok(kept.length > 13, `the scratch store holds the tree's nodes (${kept.length})`);
+    assert.deepEqual(kept, await stateNodes(join(dir, "full")));
   });
 });
