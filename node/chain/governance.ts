@@ -22,7 +22,7 @@ import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypt
 import { quorum } from "../../consensus/quorum.js";
 import { applyAction, checkActionShape } from "./gov-actions.js";
 import type { ChainRules, GovOutcome, GovTransaction, GovTxBody, GovernanceState, Proposal, ProposalStatus } from "./gov-types.js";
-import { MAX_TX_BYTES } from "./limits.js";
+import { MAX_TX_BYTES, TX_ENVELOPE_BYTES } from "./limits.js";
 import type { TimeLimits } from "./time.js";
 import { inTimeRange } from "./time.js";
 import type { Genesis, GovernanceParams, Receipt } from "./types.js";
@@ -73,7 +73,7 @@ export function checkGovTransaction(chainId: string, timeLimits: TimeLimits, val
   } catch {
     throw new LedgerError("TX_MALFORMED", "transaction is not canonical JSON");
   }
-  const bytes = bodyBytes.length + 160;
+  const bytes = bodyBytes.length + TX_ENVELOPE_BYTES;
   // [REJECT] size, chain, nonce, time
   if (bytes > MAX_TX_BYTES) throw new LedgerError("TX_TOO_LARGE", `transaction is ${bytes} bytes; the limit is ${MAX_TX_BYTES}`);
   if (body.chainId !== chainId) throw new LedgerError("TX_WRONG_CHAIN", `transaction is for chain ${shownValue(body.chainId)}, not ${chainId}`);

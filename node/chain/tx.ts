@@ -8,7 +8,7 @@ import { canonicalBytes } from "../crypto/hash.js";
 import { Domain, isHash, taggedHash } from "../crypto/hash.js";
 import { isPublicKeyHex, isSignatureHex, signBytes, verifyBytes } from "../crypto/keys.js";
 import type { ChainSpec } from "./genesis.js";
-import { MAX_TX_BYTES } from "./limits.js";
+import { MAX_TX_BYTES, TX_ENVELOPE_BYTES } from "./limits.js";
 import { checkFields } from "./schema.js";
 import { describeDuration, inTimeRange, isoDay } from "./time.js";
 import { checkGovTransaction } from "./governance.js";
@@ -19,7 +19,6 @@ export const CERTIFICATE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{3,63}$/;
 const NONCE = /^[0-9a-f]{32}$/;
 const MAX_REASON = 500;
 const DAY_MS = 86_400_000;
-const ENVELOPE_BYTES = '{"body":,"signature":""}'.length + 128;
 
 /**
  * The bytes an issuer signs: H(TX, canonical(body)); a validator signs a governance body under its own
@@ -171,7 +170,7 @@ export function checkTransaction(spec: ChainSpec, value: unknown, height?: numbe
     throw new LedgerError("TX_MALFORMED", "transaction is not canonical JSON");
   }
   // canonical({body, signature}) adds the member names, braces and the 128 hex digits
-  const bytes = bodyBytes.length + ENVELOPE_BYTES;
+  const bytes = bodyBytes.length + TX_ENVELOPE_BYTES;
   // [REJECT] size
   if (bytes > MAX_TX_BYTES) throw new LedgerError("TX_TOO_LARGE", `transaction is ${bytes} bytes; the limit is ${MAX_TX_BYTES}`);
   // [REJECT] signed for this chain

@@ -25,6 +25,8 @@ import type { GovernanceParams, Receipt } from "../../node/chain/types.js";
 import { ValidatorSchedule } from "../../node/chain/validator-set.js";
 import { type KeyPair, signBytes } from "../../node/crypto/keys.js";
 import { peerIdOfEd25519Key } from "../../node/crypto/peer-id.js";
+import { canonicalBytes } from "../../node/crypto/hash.js";
+import { checkTransaction } from "../../node/chain/tx.js";
 import { LedgerError } from "../../node/errors.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 import { DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, makeTestChain, person } from "../helpers/chain.js";
@@ -270,6 +272,25 @@ describe("governance: the pure model", () => {
       assert.equal(got, code, what);
       assert.equal(JSON.stringify(g.state()), before, `${what}: state unchanged`);
     }
+  });
+
+  it("counts a governance transaction's bytes as its canonical JSON, like a certificate transaction", () => {
+    const chain = makeTestChain(4);
+    const key = chain.validatorKeys[0] as KeyPair;
+    const body = {
+      chainId: chain.spec.chainId,
+      kind: "gov-vote",
+      department: chain.spec.validators[0]?.department as string,
+      signer: key.publicKey,
+      nonce: "0".repeat(32),
+      createdAt: T0,
+      payload: { proposal: 1, approve: true },
+    } as GovTxBody;
+    const tx = signGovTx(body, key.privateKey);
+    const checked = checkGovTransaction(chain.spec.chainId, chain.spec.timeLimits, tx);
+    assert.equal(checked.bytes, canonicalBytes(tx).length);
+    const cert = identityProofTx(chain.spec, chain.issuers.get("public-security") as KeyPair, "BYTES-0001", "Holder");
+    assert.equal(checkTransaction(chain.spec, cert).bytes, canonicalBytes(cert).length);
   });
 
   it("refuses malformed governance transactions at the edge", () => {
