@@ -3,11 +3,10 @@ import { readFile } from "node:fs/promises";
 import { checkCard } from "../../../node/chain/card.js";
 import type { GovAction } from "../../../node/chain/gov-types.js";
 import { isPublicKeyHex } from "../../../node/crypto/keys.js";
-import { RPC_OPTION, parseCommandArgs, requiredFlag, rpcOptionHelp, stringFlag } from "../../args.js";
+import { parseCommandArgs, requiredFlag, rpcOptionHelp, stringFlag } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
-import { KEY_PROTECTION_OPTIONS } from "../../passphrase.js";
-import { SIGN_HELP, signAndSubmit } from "./sign.js";
+import { SIGN_HELP, SIGN_OPTIONS, signAndSubmit } from "./sign.js";
 
 const NAME = "gov propose";
 const ACTIONS = [
@@ -63,16 +62,12 @@ ${rpcOptionHelp(20)}
       NAME,
       argv,
       {
-        key: { type: "string" },
         card: { type: "string" },
         "public-key": { type: "string" },
         department: { type: "string" },
         file: { type: "string" },
         note: { type: "string" },
-        ...KEY_PROTECTION_OPTIONS,
-        "no-wait": { type: "boolean" },
-        timeout: { type: "string" },
-        ...RPC_OPTION,
+        ...SIGN_OPTIONS,
       },
       1,
     );

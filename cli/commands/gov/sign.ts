@@ -6,9 +6,9 @@ import { checkTransaction } from "../../../node/chain/tx.js";
 import type { Receipt } from "../../../node/chain/types.js";
 import type { TxView } from "../../../node/api/views.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
-import { type ParsedArgs, intFlag, requiredFlag, rpcUrlFlag } from "../../args.js";
+import { type ParsedArgs, RPC_OPTION, intFlag, requiredFlag, rpcUrlFlag } from "../../args.js";
 import type { CliIo } from "../../io.js";
-import { loadKeyFileFrom } from "../../passphrase.js";
+import { KEY_PROTECTION_OPTIONS, loadKeyFileFrom } from "../../passphrase.js";
 import { RpcClient } from "../../rpc-client.js";
 import { fetchChainSpec } from "../cert/chain.js";
 import { defaultWaitOptions, submitTransaction, waitForCommit } from "../cert/submit.js";
@@ -56,6 +56,15 @@ export async function signAndSubmit(command: string, io: CliIo, args: ParsedArgs
   }
   return EXIT.OK;
 }
+
+/** The options of signing and submitting that gov propose and gov vote share (SIGN_HELP describes them). */
+export const SIGN_OPTIONS = {
+  key: { type: "string" },
+  ...KEY_PROTECTION_OPTIONS,
+  "no-wait": { type: "boolean" },
+  timeout: { type: "string" },
+  ...RPC_OPTION,
+} as const;
 
 export const SIGN_HELP = `  --key FILE        the validator's consensus key file (required)
   --passphrase-file F  its passphrase (encrypted key files)

@@ -1,9 +1,8 @@
 /** `certchain gov vote ID [--no]`: a validator's vote on a proposal. */
-import { RPC_OPTION, parseCommandArgs, rpcOptionHelp } from "../../args.js";
+import { parseCommandArgs, rpcOptionHelp } from "../../args.js";
 import type { Command } from "../../command.js";
 import { UsageError } from "../../errors.js";
-import { KEY_PROTECTION_OPTIONS } from "../../passphrase.js";
-import { SIGN_HELP, signAndSubmit } from "./sign.js";
+import { SIGN_HELP, SIGN_OPTIONS, signAndSubmit } from "./sign.js";
 
 const NAME = "gov vote";
 
@@ -25,12 +24,8 @@ ${rpcOptionHelp(20)}
       NAME,
       argv,
       {
-        key: { type: "string" },
         no: { type: "boolean" },
-        ...KEY_PROTECTION_OPTIONS,
-        "no-wait": { type: "boolean" },
-        timeout: { type: "string" },
-        ...RPC_OPTION,
+        ...SIGN_OPTIONS,
       },
       1,
     );
