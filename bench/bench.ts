@@ -11,6 +11,10 @@
  *        --out FILE (bench-results/bench-<time>.json)
  *        --cpu-prof DIR (write a V8 CPU profile of every node process into DIR, `node --cpu-prof`;
  *        read them with Chrome DevTools or `node scripts/cpu-profile-top.mjs DIR/*.cpuprofile`)
+ *        --steps F,F,… (0.25,0.5,0.75,1,1.25,1.5: the stepped load, fractions of the measured
+ *        throughput, each paced for --step-seconds S (8); drawn as an SVG beside the JSON)
+ *        --base-port P (the testnet's, 26600) --catchup-port P (27600)
+ *        --smoke: every phase in seconds (CI's check that the bench still runs; figures meaningless)
  *        --scale N: only the node holding N certificates (bench/scale.ts), with --scale-seconds S (5,
  *        load per route) and --scale-connections N (16)
  */
@@ -30,9 +34,11 @@ import { newTxEnvelope } from "../node/ledger/fresh.js";
 import type { IssueTxBody, PublicFieldValue, Transaction } from "../node/chain/types.js";
 import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { LedgerError } from "../node/errors.js";
+import { defaultTestnetOptions } from "../testnet/options.js";
 import { startTestnet } from "../testnet/testnet.js";
 import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
+import { type LoadStep, renderLoadChart } from "./load-chart.js";
 import { measureScale, scaleRows } from "./scale.js";
 
 const DAY = 86_400_000;
@@ -153,21 +159,77 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+interface PacedResult {
+  committedPerS: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  notCommitted: number;
+}
+
+/**
+ * Offers `txs` at `rate` tx/s (what is due every 20 ms), spread over the nodes, then waits for the mempools to
+ * drain. Latency: from a transaction's post to the watcher first seeing it in a block; committed
+ * tx/s: every transaction committed during the paced window (a backlog included).
+ */
+async function pacedRun(urls: string[], watcher: ChainWatcher, txs: Transaction[], rate: number): Promise<PacedResult> {
+  const sentAt = new Map<string, number>();
+  const t0 = performance.now();
+  let sent = 0;
+  let turn = 0;
+  while (sent < txs.length) {
+    // Every 20 ms, whatever is due by now: transaction i is due at t0 + i / rate.
+    const due = Math.min(txs.length, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+    if (due > sent) {
+      const slice = txs.slice(sent, due);
+      const at = performance.now();
+      for (const tx of slice) sentAt.set(txHash(tx), at);
+      post(urls[turn++ % urls.length] as string, slice).catch((err: unknown) => console.error(`submit failed: ${(err as Error).message}`));
+      sent = due;
+    }
+    if (sent < txs.length) await sleep(20);
+  }
+  const t1 = Math.max(performance.now(), t0 + (txs.length / rate) * 1000);
+  await waitDrained(urls);
+  await sleep(200);
+  const latencies: number[] = [];
+  for (const [hash, at] of sentAt) {
+    const seen = watcher.seenAt.get(hash);
+    if (seen !== undefined) latencies.push(seen - at);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    committedPerS: Math.round((watcher.committedBetween(t0, t1) / (t1 - t0)) * 1000),
+    p50: Math.round(percentile(latencies, 50)),
+    p99: Math.round(percentile(latencies, 99)),
+    samples: latencies.length,
+    notCommitted: sentAt.size - latencies.length,
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       nodes: { type: "string", default: "4" },
-      duration: { type: "string", default: "30" },
-      "latency-duration": { type: "string", default: "15" },
-      "catchup-blocks": { type: "string", default: "10000" },
+      duration: { type: "string" },
+      "latency-duration": { type: "string" },
+      "catchup-blocks": { type: "string" },
       "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
       "cpu-prof": { type: "string" },
       scale: { type: "string" },
       "scale-seconds": { type: "string", default: "5" },
       "scale-connections": { type: "string", default: "16" },
+      steps: { type: "string" },
+      "step-seconds": { type: "string" },
+      "base-port": { type: "string", default: String(defaultTestnetOptions.basePort) },
+      "catchup-port": { type: "string", default: "27600" },
+      smoke: { type: "boolean", default: false },
     },
   });
+  const smoke = values.smoke === true;
+  // --smoke: the same phases in seconds, unless a flag is given explicitly.
+  const pick = (flag: string | undefined, normal: string, short: string): number => Number(flag ?? (smoke ? short : normal));
   if (values.scale !== undefined) {
     await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), values.out);
     return;
@@ -175,12 +237,15 @@ async function main(): Promise<void> {
   const nodes = Number(values.nodes);
   const profDir = values["cpu-prof"];
   const nodeFlags = profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
-  const duration = Number(values.duration) * 1000;
-  const latencyDuration = Number(values["latency-duration"]) * 1000;
+  const duration = pick(values.duration, "30", "3") * 1000;
+  const latencyDuration = pick(values["latency-duration"], "15", "3") * 1000;
+  const stepSeconds = pick(values["step-seconds"], "8", "3");
+  const fractions = (values.steps ?? (smoke ? "0.5,1.5" : "0.25,0.5,0.75,1,1.25,1.5")).split(",").map(Number);
+  if (fractions.some((f) => !(f > 0))) throw new LedgerError("BAD_ARGUMENT", "--steps takes positive fractions, e.g. 0.5,1,1.5");
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-net-"));
   console.log(`certchain bench: ${nodes} nodes, throughput window ${duration / 1000} s, latency window ${latencyDuration / 1000} s`);
   // No review rules: the load is independent licences (review reads are measured in stories/unit tests).
-  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags });
+  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags, basePort: Number(values["base-port"]) });
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const keys = new Map<string, KeyFile>();
@@ -189,11 +254,11 @@ async function main(): Promise<void> {
 
     // Machine limits, measured now, in this run (the testnet is idle meanwhile).
     console.log("measuring this machine: Ed25519 verify rate and single-validator pipeline…");
-    const machine = await measureMachine(spec, presign(spec, keys, 6000, "pipeline"), nodes);
+    const machine = await measureMachine(spec, presign(spec, keys, smoke ? 2000 : 6000, "pipeline"), nodes, smoke ? 300 : 2000);
 
     // Phase 1: throughput. Offer more than the cluster can take, with bounded concurrency.
-    const warmup = 5000;
-    const total = Math.ceil(((duration + warmup) / 1000) * machine.clusterCeiling * 1.3) + 4000;
+    const warmup = smoke ? 1000 : 5000;
+    const total = Math.ceil(((duration + warmup) / 1000) * machine.clusterCeiling * 1.3) + (smoke ? 400 : 4000);
     console.log(`pre-signing ${total} issue transactions from ${SAMPLES.length} departments…`);
     const load = presign(spec, keys, total, "tput");
     const watcher = new ChainWatcher(urls[0] as string);
@@ -236,48 +301,31 @@ async function main(): Promise<void> {
 
     // Phase 2: latency at about half the measured throughput, paced in 20 ms ticks.
     const rate = Math.max(10, Math.round(throughput / 2));
-    const paced = presign(spec, keys, Math.ceil((rate * latencyDuration) / 1000), "lat");
-    const sentAt = new Map<string, number>();
-    const tick = 20;
-    const perTick = Math.max(1, Math.round((rate * tick) / 1000));
-    const l0 = performance.now();
-    let sent = 0;
-    let turn = 0;
-    while (sent < paced.length) {
-      const due = l0 + (sent / perTick) * tick;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      const slice = paced.slice(sent, sent + perTick);
-      const at = performance.now();
-      for (const tx of slice) sentAt.set(txHash(tx), at);
-      post(urls[turn++ % urls.length] as string, slice).catch((err: unknown) => console.error(`submit failed: ${(err as Error).message}`));
-      sent += slice.length;
+    const half = await pacedRun(urls, watcher, presign(spec, keys, Math.ceil((rate * latencyDuration) / 1000), "lat"), rate);
+    const { p50, p99, samples: latencySamples, notCommitted: lost } = half;
+
+    // Phase 3: the stepped load, each step paced, then drained, so a step starts with no backlog.
+    const steps: LoadStep[] = [];
+    for (const [k, fraction] of fractions.entries()) {
+      const stepRate = Math.max(10, Math.round(throughput * fraction));
+      const run = await pacedRun(urls, watcher, presign(spec, keys, Math.ceil(stepRate * stepSeconds), `step${k}`), stepRate);
+      steps.push({ fraction, offeredPerS: stepRate, committedPerS: run.committedPerS, p50Ms: run.p50, p99Ms: run.p99, notCommitted: run.notCommitted });
+      console.log(`step ${fraction}×: offered ${stepRate} tx/s → committed ${run.committedPerS} tx/s, p50 ${run.p50} ms, p99 ${run.p99} ms`);
     }
-    await waitDrained(urls);
-    await sleep(200);
     await watcher.stop();
-    const latencies: number[] = [];
-    for (const [hash, at] of sentAt) {
-      const seen = watcher.seenAt.get(hash);
-      if (seen !== undefined) latencies.push(seen - at);
-    }
-    latencies.sort((a, b) => a - b);
-    const p50 = Math.round(percentile(latencies, 50));
-    const p99 = Math.round(percentile(latencies, 99));
-    const lost = sentAt.size - latencies.length;
 
     const heads = await Promise.all(urls.map((u) => getJson<{ head: { height: number; hash: string } }>(`${u}/status`)));
     const agree = new Set(heads.map((h) => h.head.hash)).size === 1;
     await net.stop();
 
-    // Phase 3: catch-up of a wiped validator over a long chain.
-    const catchupBlocks = Number(values["catchup-blocks"]);
+    // Phase 4: catch-up of a wiped validator over a long chain.
+    const catchupBlocks = pick(values["catchup-blocks"], "10000", "50");
     let catchUp: CatchUpResult | null = null;
     if (catchupBlocks > 0) {
       catchUp = await measureCatchUp({
         blocks: catchupBlocks,
         txsPerBlock: Number(values["catchup-txs"]),
-        basePort: 27600,
+        basePort: Number(values["catchup-port"]),
         verifyPerSecond: machine.verifyPerSecond,
         cores: machine.cores,
         cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
@@ -290,7 +338,9 @@ async function main(): Promise<void> {
       cores: machine.cores,
       node: process.version,
       throughput: { committedTxPerSecond: throughput, windowSeconds: Math.round((tEnd - t0 - warmup) / 100) / 10, committedTxs: measured },
-      latency: { offeredTxPerSecond: rate, samples: latencies.length, p50Ms: p50, p99Ms: p99, notCommitted: lost },
+      latency: { offeredTxPerSecond: rate, samples: latencySamples, p50Ms: p50, p99Ms: p99, notCommitted: lost },
+      steps,
+      smoke,
       machine,
       ratios: {
         throughputToClusterCeiling: Math.round((throughput / machine.clusterCeiling) * 100) / 100,
@@ -304,13 +354,17 @@ async function main(): Promise<void> {
     console.log("| figure | value |");
     console.log("|---|---|");
     console.log(`| committed throughput (${nodes} nodes, sustained ${result.throughput.windowSeconds} s) | ${throughput} tx/s |`);
-    console.log(`| commit latency at ${rate} tx/s offered, p50 / p99 | ${p50} ms / ${p99} ms (${latencies.length} txs, ${lost} not committed) |`);
+    console.log(`| commit latency at ${rate} tx/s offered, p50 / p99 | ${p50} ms / ${p99} ms (${latencySamples} txs, ${lost} not committed) |`);
     console.log(`| node:crypto Ed25519 verify, one core (this run) | ${machine.verifyPerSecond}/s |`);
     console.log(
       `| single-validator pipeline (parse, check, verify, Merkle, execute, store) | ${machine.pipelineMicrosPerTx} µs/tx → ${machine.pipelineCeilingPerCore} tx/s per core |`,
     );
     console.log(`| cluster ceiling: ${machine.cores} cores × pipeline ÷ ${nodes} validators | ${machine.clusterCeiling} tx/s |`);
     console.log(`| throughput ÷ cluster ceiling | ${result.ratios.throughputToClusterCeiling} |`);
+    for (const st of steps)
+      console.log(
+        `| stepped load ${st.fraction}× (${stepSeconds} s): offered → committed, p50 / p99 | ${st.offeredPerS} → ${st.committedPerS} tx/s, ${st.p50Ms} / ${st.p99Ms} ms (${st.notCommitted} not committed) |`,
+      );
     console.log(`| all nodes at the same head after the run | ${agree ? "yes" : "NO"} (height ${result.finalHeads.height}) |`);
     if (catchUp !== null) {
       console.log(
@@ -324,7 +378,12 @@ async function main(): Promise<void> {
     const out = values.out ?? join("bench-results", `bench-${result.date.replace(/[:.]/g, "-")}.json`);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nwritten to ${out}`);
+    const chart = out.replace(/\.json$/, "") + ".svg";
+    await writeFile(
+      chart,
+      renderLoadChart(`certchain bench ${result.date.slice(0, 10)}: ${nodes} validators, ${machine.cores} cores${smoke ? " (smoke)" : ""}`, steps),
+    );
+    console.log(`\nwritten to ${out} and ${chart}`);
     if (!agree || catchUp?.sameHead === false) process.exitCode = 1;
   } finally {
     await net.stop();

@@ -74,9 +74,9 @@ export async function measurePipeline(spec: ChainSpec, txs: Transaction[], block
   }
 }
 
-/** Both figures and the ceilings they imply for `validators` nodes on this machine. */
-export async function measureMachine(spec: ChainSpec, txs: Transaction[], validators: number): Promise<MachineLimits> {
-  const verifyPerSecond = measureVerifyRate();
+/** Both figures and the ceilings they imply for `validators` nodes on this machine (verify rate over `verifyMs`). */
+export async function measureMachine(spec: ChainSpec, txs: Transaction[], validators: number, verifyMs = 2000): Promise<MachineLimits> {
+  const verifyPerSecond = measureVerifyRate(verifyMs);
   const pipelineMicrosPerTx = await measurePipeline(spec, txs);
   const cores = availableParallelism();
   const pipelineCeilingPerCore = Math.round(1e6 / pipelineMicrosPerTx);

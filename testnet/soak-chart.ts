@@ -5,12 +5,13 @@
  */
 import type { SoakSample } from "./soak-metrics.js";
 
-const WIDTH = 960;
-const PANEL_H = 200;
-const GAP = 50;
-const LEFT = 70;
-const RIGHT = 170;
-const TOP = 40;
+/** The layout every chart here shares (the bench's load chart too). */
+export const WIDTH = 960;
+export const PANEL_H = 200;
+export const GAP = 50;
+export const LEFT = 70;
+export const RIGHT = 170;
+export const TOP = 40;
 const NODE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
 
 /** A fault, for a mark on the chart. */
@@ -20,15 +21,15 @@ export interface ChartMark {
   label: string;
 }
 
-interface Series {
+export interface Series {
   name: string;
   colour: string;
   dashed?: boolean;
   points: Array<[number, number | null]>;
 }
 
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (v: number): string => (v === 0 ? "0" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const fmt = (v: number): string => (v === 0 ? "0" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** A "nice" upper bound for an axis (1, 2, 2.5 or 5 × a power of ten). */
 export function niceMax(v: number): number {
@@ -38,7 +39,8 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
-function panel(y0: number, title: string, unit: string, series: Series[], tMax: number, marks: ChartMark[]): string {
+/** One panel: `series` points are [x, y] with x in 0..tMax (seconds here, offered tx/s in the bench). */
+export function panel(y0: number, title: string, unit: string, series: Series[], tMax: number, marks: ChartMark[]): string {
   const w = WIDTH - LEFT - RIGHT;
   const values = series.flatMap((s) => s.points.map((p) => p[1])).filter((v): v is number => v !== null);
   const yMax = niceMax(Math.max(0, ...values));

@@ -1,0 +1,75 @@
+/**
+ * The bench's smoke (issue 13: "CI runs a short smoke of the bench so it cannot rot"): `bench --smoke`
+ * runs every phase in seconds — machine limits, throughput, latency at half load, the stepped load
+ * and its chart, catch-up of a wiped validator — as its own process, on free ports. The figures of a
+ * smoke mean nothing (a few seconds on a busy machine) and are not asserted; what is: it exits 0, the
+ * JSON holds every figure the README's table names, all nodes agreed, the wiped validator reached the
+ * same head, and the chart is an SVG with a point per step.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freeBasePort } from "../helpers/ports.js";
+
+const BENCH = fileURLToPath(new URL("../../bench/bench.js", import.meta.url));
+
+describe("e2e: npm run bench -- --smoke", function () {
+  this.timeout(300_000); // only a hang trips this: the run's phases are bounded by their own sizes
+  let dir: string;
+  let exit: number | null;
+  let output = "";
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-bench-smoke-"));
+    // One free range for both networks: the testnet on base … base+3, the catch-up pair on base+10 ….
+    const base = await freeBasePort(14);
+    const child = spawn(
+      process.execPath,
+      [BENCH, "--smoke", "--base-port", String(base), "--catchup-port", String(base + 10), "--out", join(dir, "bench.json")],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    exit = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  });
+
+  after(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exits 0 and prints its table", () => {
+    assert.equal(exit, 0, output);
+    for (const row of ["committed throughput", "commit latency at", "cluster ceiling", "stepped load 0.5×", "stepped load 1.5×", "catch-up ÷ its limit"])
+      assert.ok(output.includes(row), `the table has no "${row}" row:\n${output}`);
+  });
+
+  it("writes every figure as JSON: limits, ratios, steps, catch-up; the nodes agreed and the wiped validator reached the head", async () => {
+    const r = JSON.parse(await readFile(join(dir, "bench.json"), "utf8"));
+    assert.equal(r.smoke, true);
+    for (const k of ["verifyPerSecond", "pipelineMicrosPerTx", "clusterCeiling", "cores"]) assert.ok(r.machine[k] > 0, `machine.${k}`);
+    assert.equal(typeof r.throughput.committedTxPerSecond, "number");
+    assert.equal(typeof r.ratios.throughputToClusterCeiling, "number");
+    assert.equal(typeof r.latency.p50Ms === "number" || r.latency.p50Ms === null, true);
+    assert.deepEqual(
+      r.steps.map((s: { fraction: number }) => s.fraction),
+      [0.5, 1.5],
+    );
+    assert.equal(r.finalHeads.allNodesAgree, true);
+    assert.equal(r.catchUp.blocks, 50);
+    assert.equal(r.catchUp.sameHead, true);
+  });
+
+  it("draws the stepped load as an SVG: committed and latency against offered", async () => {
+    const svg = await readFile(join(dir, "bench.svg"), "utf8");
+    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.ok(svg.includes("Committed against offered") && svg.includes("Commit latency") && svg.includes("offered tx/s"));
+    assert.equal((svg.match(/<path /g) ?? []).length, 4, "diagonal, committed, p50, p99");
+  });
+});
