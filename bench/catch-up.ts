@@ -9,10 +9,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadGenesis } from "../node/ledger/genesis-file.js";
-import { loadKeyFile } from "../node/keys/key-file.js";
 import { LedgerError } from "../node/errors.js";
-import { initNetwork } from "../node/init.js";
+import { initChainNetwork } from "./chain-network.js";
 import { writeLongChain } from "../testnet/long-chain.js";
 import { NodeProcess } from "../testnet/node-process.js";
 
@@ -59,18 +57,7 @@ export async function measureCatchUp(opts: {
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-catchup-"));
   const procs: NodeProcess[] = [];
   try {
-    const net = await initNetwork({
-      dir,
-      keys: { plaintext: true },
-      validators: 4,
-      chainName: "bench-catchup",
-      host: "127.0.0.1",
-      basePort: opts.basePort,
-      genesisTime: Date.now() - 6 * 3_600_000,
-    });
-    const spec = await loadGenesis(net.genesisFile);
-    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"), { allowPlaintext: true })));
-    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string, { allowPlaintext: true });
+    const { net, spec, validatorKeys: keys, issuer } = await initChainNetwork(dir, "bench-catchup", opts.basePort);
     const [source, target] = [net.nodes[0], net.nodes[3]] as [(typeof net.nodes)[0], (typeof net.nodes)[0]];
     console.log(`catch-up: building ${opts.blocks} blocks of ${opts.txsPerBlock} transactions…`);
     const b0 = performance.now();

@@ -14,10 +14,8 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadGenesis } from "../node/ledger/genesis-file.js";
-import { loadKeyFile } from "../node/keys/key-file.js";
 import { LedgerError } from "../node/errors.js";
-import { initNetwork } from "../node/init.js";
+import { initChainNetwork } from "./chain-network.js";
 import { writeLongChain } from "../testnet/long-chain.js";
 import { NodeProcess } from "../testnet/node-process.js";
 import { type LoadResult, httpLoad } from "./http-load.js";
@@ -107,18 +105,7 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-scale-"));
   const procs: NodeProcess[] = [];
   try {
-    const net = await initNetwork({
-      dir,
-      keys: { plaintext: true },
-      validators: 4,
-      chainName: "bench-scale",
-      host: "127.0.0.1",
-      basePort: opts.basePort,
-      genesisTime: Date.now() - 6 * 3_600_000,
-    });
-    const spec = await loadGenesis(net.genesisFile);
-    const keys = await Promise.all(net.nodes.map((n) => loadKeyFile(join(n.home, "consensus.key"), { allowPlaintext: true })));
-    const issuer = await loadKeyFile(net.issuers.find((i) => i.department === "public-security")?.keyFile as string, { allowPlaintext: true });
+    const { net, spec, validatorKeys: keys, issuer } = await initChainNetwork(dir, "bench-scale", opts.basePort);
     const [large, small, tenthNode, restored] = net.nodes as [(typeof net.nodes)[0], (typeof net.nodes)[0], (typeof net.nodes)[0], (typeof net.nodes)[0]];
     const build = async (home: string, n: number, label: string): Promise<void> => {
       await writeLongChain({
