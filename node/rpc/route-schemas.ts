@@ -367,7 +367,7 @@ export const feedSchema = read(
   },
 );
 export const statusListSchema = read(
-  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate, 1 revoked or superseded; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
+  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate (2 bits), 1 revoked or superseded, 2 suspended; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
   ["audit"],
   { 200: text("application/statuslist+jwt", "a compact JWT, typ statuslist+jwt") },
   { params: idParams("department", "department id: 1-64 of a-z 0-9 - starting with a letter or digit") },

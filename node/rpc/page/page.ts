@@ -22,6 +22,7 @@ const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
   revoked: ["已撤销", "revoked"],
   superseded: ["已被取代", "superseded"],
+  suspended: ["已暂停", "suspended"],
   expired: ["已过期", "expired"],
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };
@@ -193,6 +194,14 @@ function watchPresentation(genesis: Genesis, id: string): void {
         "differs",
         "凭证签名有效，但本节点不提供状态列表。",
         "The credential's signature holds, but this node serves no status list (ask a validator).",
+      );
+    } else if (status.value === 2) {
+      show(
+        section,
+        line,
+        "failed",
+        "✘ 凭证签名有效，但证书已被自动暂停（其审核依据的证书已被撤销）。",
+        `The signature holds, but the certificate is suspended: a certificate its approval rested on was revoked (status list at block ${status.height}).`,
       );
     } else if (status.value !== 0) {
       show(
