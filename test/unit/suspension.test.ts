@@ -14,6 +14,12 @@ import { checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateRecord, Receipt, ReviewRule, ReviewRuleSet, Transaction } from "../../node/chain/types.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { certificateView, verdictOf, withBasis } from "../../node/rpc/certificate-view.js";
+import { auditChain } from "../../node/audit/auditor.js";
+import { storeSource } from "../../node/audit/source.js";
+import { verifyBundle } from "../../node/chain/proof/verify.js";
+import { buildProofBundle } from "../../node/ledger/proof-build.js";
+import { STATUS_SUSPENDED, departmentStatuses } from "../../node/rpc/status-list.js";
+import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { DAY, DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
 import { commitNext } from "../helpers/proof-chain.js";
 
@@ -248,5 +254,37 @@ describe("automatic suspension", () => {
       "in issue order",
     );
     assert.equal(await statusOf(chain, store, licences.at(-1)?.certificateId as string, T0 + 2 * DAY), "valid", "beyond the bound: not suspended");
+  });
+
+  it("a suspension is proven offline, served as 2 in the status list, and the audit's replay agrees", async () => {
+    const chain = makeTestChain(4, "proven-suspension", { reviewRules: rules(["qualification-holder-identity"]) });
+    const store = new MemoryStore();
+    const zhang = person("Zhang San", "110101199003070011");
+    const proof = documentFor(chain, "identity-proof", zhang, { id: "IP-P-0001" });
+    const qualification = documentFor(chain, "home-purchase-qualification", zhang, { id: "HPQ-P-0001" });
+    await commitNext(chain, store, [issueTx(chain, proof)], T0 + DAY);
+    await commitNext(chain, store, [issueTx(chain, qualification)], T0 + DAY + 60_000);
+    await commitNext(chain, store, [revokeTx(chain, proof.certificateId, "public-security", "forged papers")], T0 + DAY + 120_000);
+
+    const bundle = await buildProofBundle(chain.spec, store, qualification.certificateId);
+    const proven = verifyBundle(bundle, chain.spec.genesis);
+    assert.equal(proven.status, "suspended");
+    assert.deepEqual([proven.suspended?.height, proven.suspended?.rule, proven.suspended?.basis], [3, "qualification-holder-identity", "IP-P-0001"]);
+    const verdict = await offlineVerdict(bundle, chain.spec.genesis, undefined);
+    assert.match(verdict.line, /^NOT VALID: suspended at block 3: IP-P-0001/);
+    // A node that leaves the suspension out of the receipt cannot make the event stand for it.
+    const forged = JSON.parse(JSON.stringify(bundle)) as { events: Array<{ receipt: Receipt }> };
+    delete (forged.events[1] as { receipt: Receipt }).receipt.suspended;
+    assert.throws(() => verifyBundle(forged, chain.spec.genesis), /transaction is about "IP-P-0001", not HPQ-P-0001/);
+    const renamed = JSON.parse(JSON.stringify(bundle)) as { events: Array<{ receipt: Receipt }> };
+    (renamed.events[1]?.receipt.suspended?.[0] as { rule: string }).rule = "another-rule";
+    assert.throws(() => verifyBundle(renamed, chain.spec.genesis), /receipt inclusion proof does not lead to the block's resultsRoot/);
+
+    assert.deepEqual((await departmentStatuses(store, "housing")).slice(0, 1), [STATUS_SUSPENDED]);
+    assert.deepEqual((await departmentStatuses(store, "public-security")).slice(0, 1), [1]);
+
+    const report = await auditChain({}, { spec: chain.spec, source: storeSource(store, "memory") });
+    assert.equal(report.finding, null, JSON.stringify(report.finding));
+    assert.deepEqual([report.blocks, report.certificates], [3, 2]);
   });
 });
