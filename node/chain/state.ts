@@ -203,7 +203,8 @@ function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: Ch
     // A suspended certificate may be renewed (the renewal is reviewed afresh): judge its period alone.
     const { suspended: _suspended, ...unsuspended } = old;
     const status = statusAt(unsuspended, at.time);
-    if (status !== "valid") throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.supersedes} is ${status} at block time; only a valid or suspended one is renewed`);
+    if (status !== "valid")
+      throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.supersedes} is ${status} at block time; only a valid or suspended one is renewed`);
     changed.push({
       ...old,
       supersededBy: p.certificateId,
@@ -290,7 +291,10 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
   // Read everything the block touches up front, in batched reads (the dependents of what it revokes too).
   const state = new StateCache();
   await state.load(spec, reader, txs, height);
-  await state.loadDependents(reader, txs.flatMap((t) => (t.tx.body.kind === "revoke" ? [t.tx.body.payload.certificateId] : [])));
+  await state.loadDependents(
+    reader,
+    txs.flatMap((t) => (t.tx.body.kind === "revoke" ? [t.tx.body.payload.certificateId] : [])),
+  );
   const committed = await reader.getTxLocations(txs.map((t) => t.hash));
   // Governance state is read only for a block that holds governance transactions.
   let gov: GovernanceState | undefined;

@@ -18,7 +18,6 @@
  */
 import { LedgerError } from "../errors.js";
 import type { DependentEntry } from "./rules.js";
-import type { StateReader } from "./state.js";
 import { statusAt } from "./status.js";
 import type { CertificateRecord, Suspension } from "./types.js";
 
@@ -33,8 +32,11 @@ export interface SuspensionState {
   apply(t: { records: CertificateRecord[] }): void;
 }
 
-/** What the cascade reads from committed state. */
-export type DependentsReader = Pick<StateReader, "getDependents" | "getCertificates">;
+/** What the cascade reads from committed state (a part of chain/state.ts StateReader). */
+export interface DependentsReader {
+  getDependents(ids: string[]): Promise<DependentEntry[][]>;
+  getCertificates(ids: string[]): Promise<Array<CertificateRecord | null>>;
+}
 
 /** Where the causing revocation runs. */
 export interface CausePoint {
@@ -80,10 +82,7 @@ export async function suspendDependents(state: SuspensionState, reader: Dependen
         const suspended: CertificateRecord = {
           ...record,
           suspended: true,
-          history: [
-            ...record.history,
-            { action: "suspend", txHash: at.txHash, height: at.height, index: at.index, time: at.time, rule: entry.rule, basis },
-          ],
+          history: [...record.history, { action: "suspend", txHash: at.txHash, height: at.height, index: at.index, time: at.time, rule: entry.rule, basis }],
         };
         state.apply({ records: [suspended] });
         cascade.records.push(suspended);

@@ -124,11 +124,9 @@ const certificateView = obj(
     issued: blockEvent,
     revoked: obj({ height: int, time: ms, txHash: hex64, reason: str }),
     superseded: obj({ height: int, time: ms, txHash: hex64, by: str }),
-    suspended: obj(
-      { height: int, time: ms, txHash: hex64, rule: str, basis: str },
-      ["height", "time", "txHash", "rule", "basis"],
-      { description: "suspended automatically: the revocation txHash of basis, on which rule rule had approved it" },
-    ),
+    suspended: obj({ height: int, time: ms, txHash: hex64, rule: str, basis: str }, ["height", "time", "txHash", "rule", "basis"], {
+      description: "suspended automatically: the revocation txHash of basis, on which rule rule had approved it",
+    }),
     basis: {
       type: "array",
       description:

@@ -201,7 +201,9 @@ describe("automatic suspension", () => {
     assert.equal(renewed?.status, "applied", renewed?.message);
     assert.equal(await statusOf(chain, store, qualification.certificateId, T0 + 2 * DAY), "superseded");
     assert.equal(await statusOf(chain, store, renewal.certificateId, T0 + 2 * DAY), "valid");
-    assert.deepEqual(await store.getDependents([newProof.certificateId]), [[{ basis: "IP-SB-0002", id: "HPQ-SB-0002", rule: "qualification-holder-identity" }]]);
+    assert.deepEqual(await store.getDependents([newProof.certificateId]), [
+      [{ basis: "IP-SB-0002", id: "HPQ-SB-0002", rule: "qualification-holder-identity" }],
+    ]);
   });
 
   it("an expired dependent is not suspended; a renewal of the basis suspends nothing", async () => {
@@ -243,7 +245,12 @@ describe("automatic suspension", () => {
         links: { legalRepresentative: zhang.commitment },
       }),
     );
-    await commitNext(chain, store, licences.map((l) => issueTx(chain, l)), T0 + DAY + 60_000);
+    await commitNext(
+      chain,
+      store,
+      licences.map((l) => issueTx(chain, l)),
+      T0 + DAY + 60_000,
+    );
     await commitNext(chain, store, [revokeTx(chain, proof.certificateId, "public-security", "forged")], T0 + DAY + 120_000);
     const [receipt] = await lastReceipts(store);
     assert.equal(receipt?.suspended?.length, MAX_SUSPENSIONS_PER_TX);

@@ -105,7 +105,8 @@ function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Gene
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
-  if (p.suspended !== undefined) addFact(list, "暂停交易", "Suspension", `${p.suspended.basis} revoked (rule ${p.suspended.rule}): ${p.suspended.txHash} (block ${p.suspended.height})`);
+  if (p.suspended !== undefined)
+    addFact(list, "暂停交易", "Suspension", `${p.suspended.basis} revoked (rule ${p.suspended.rule}): ${p.suspended.txHash} (block ${p.suspended.height})`);
   addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
   addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
 }
