@@ -416,7 +416,11 @@ describe("e2e: the mission's stories on 4 validators", function () {
     const r = await cli(0, ["cert", "revoke", "--id", identityId, "--reason", "forged papers", "--key", keyOf("public-security")]);
     assert.equal(r.code, 0, r.err);
     const revokeHash = /transaction {2}([0-9a-f]{64})/.exec(r.out)?.[1] as string;
-    assert.match(r.out, new RegExp(`suspended {4}${renewedId} \\(rule qualification-holder-identity, basis ${identityId}\\)`), "cert revoke names what it suspended");
+    assert.match(
+      r.out,
+      new RegExp(`suspended {4}${renewedId} \\(rule qualification-holder-identity, basis ${identityId}\\)`),
+      "cert revoke names what it suspended",
+    );
     const after = await everyNode(renewedId);
     assert.deepEqual(
       [after.status, after.basisRevoked, after.basis?.[0]?.status, after.suspended?.basis, after.suspended?.rule, after.suspended?.txHash],
@@ -428,7 +432,11 @@ describe("e2e: the mission's stories on 4 validators", function () {
     // The revocation's receipt names the suspension, on every node.
     for (const [i] of nodes.entries()) {
       const tx = await rpc<{ height: number; receipt: Receipt }>(url(i), `/txs/${revokeHash}`);
-      assert.deepEqual(tx.body.receipt.suspended, [{ certificateId: renewedId, rule: "qualification-holder-identity", basis: identityId }], `node ${i + 1}: receipt`);
+      assert.deepEqual(
+        tx.body.receipt.suspended,
+        [{ certificateId: renewedId, rule: "qualification-holder-identity", basis: identityId }],
+        `node ${i + 1}: receipt`,
+      );
       assert.equal(tx.body.height, after.suspended?.height, `node ${i + 1}: same block`);
     }
     const verify = await cli(3, ["cert", "verify", "--id", renewedId]);
