@@ -66,6 +66,7 @@ export function formatReport(r: AuditReport, source: string, genesisFrom: string
     `  blocks        ${r.blocks} of ${r.height} checked and replayed, ${r.txs} transactions`,
     `  certificates  ${r.certificates} records compared${r.skippedRecords > 0 ? `, ${r.skippedRecords} skipped (changed after block ${r.height})` : ""}`,
   ];
+  if (r.suspensions > 0) lines.push(`  suspensions   ${r.suspensions} automatic suspensions replayed, as the receipts name them`);
   if (r.notChecked.length > 0) lines.push(`  not checked   ${r.notChecked.join(", ")} (not served over RPC; audit --home for these)`);
   lines.push(`  time          ${seconds.toFixed(2)} s (${perSecond(r.blocks)} blocks/s, ${perSecond(r.txs)} txs/s)`);
   if (r.finding !== null) lines.push(`  finding       height ${r.finding.height}, ${r.finding.check}: ${r.finding.message}`);

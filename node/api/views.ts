@@ -100,9 +100,14 @@ export interface CertificateView {
   /** The renewal that replaced it. */
   superseded?: { height: number; time: number; txHash: string; by: string };
   /**
+   * The automatic suspension (chain/suspension.ts): the revocation `txHash` (of another certificate)
+   * suspended it, since its approval rested on `basis` under review rule `rule`.
+   */
+  suspended?: { height: number; time: number; txHash: string; rule: string; basis: string };
+  /**
    * What its automatic review rested on (chain/basis.ts): the certificates that satisfied each
    * `requires-valid` rule of genesis at its issue, with their status now; absent when no such rule
-   * reviewed its type. `basisRevoked`: one of them was revoked since ("basis revoked").
+   * reviewed its type. `basisRevoked`: one of them was revoked or suspended since ("basis revoked").
    */
   basis?: Array<{ rule: string; id: string; certificateType: string; status: CertificateStatus }>;
   basisRevoked?: boolean;

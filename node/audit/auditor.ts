@@ -45,6 +45,7 @@ export async function auditChain(options: Partial<AuditOptions>, modules: AuditM
     txs: 0,
     certificates: 0,
     skippedRecords: 0,
+    suspensions: 0,
     notChecked: [],
     elapsedMs: 0,
     finding: null,
@@ -135,6 +136,8 @@ async function auditBlocks(spec: ChainSpec, source: AuditSource, replay: ReplayS
         for (const t of checked.txs) txHashes.push({ hash: t.hash, height });
         report.blocks++;
         report.txs += checked.txs.length;
+        // auditBlock compared the stored receipts with the replay's: these are the replay's suspensions too
+        for (const r of item?.receipts ?? []) report.suspensions += r.suspended?.length ?? 0;
       }
       if (source.txLocations !== undefined) await auditTxIndex(source.txLocations.bind(source), replay, txHashes);
       opts.onProgress?.({ phase: "blocks", height: batch.to, total, txs: report.txs, records: 0, recordsTotal: 0, elapsedMs: performance.now() - started });

@@ -10,7 +10,7 @@ import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
 import type { Evidence } from "../chain/evidence.js";
 import type { GovernanceState } from "../chain/gov-types.js";
-import type { HolderKey } from "../chain/rules.js";
+import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import { type ScratchStore, openScratchStore } from "../db/scratch-store.js";
@@ -127,6 +127,9 @@ export class ReplayStore implements ChainStore {
   }
   getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return this.store.getHolderCertificates(keys);
+  }
+  getDependents(ids: string[]): Promise<DependentEntry[][]> {
+    return this.store.getDependents(ids);
   }
   issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {
     return this.store.issuedBy(department, limit, after);

@@ -43,6 +43,8 @@ export interface AuditReport {
   blocks: number;
   txs: number;
   certificates: number;
+  /** Automatic suspensions the replayed receipts name (chain/suspension.ts): the stored receipts agree with them. */
+  suspensions: number;
   /** Records left out because a live node changed them after the audited head. */
   skippedRecords: number;
   /** Checks the source could not serve (e.g. the transaction index over RPC). */

@@ -29,7 +29,7 @@ function before(a: Pick<CertificateEvent, "height" | "index">, b: Pick<Certifica
 function validAt(c: CertificateRecord, at: CertificateEvent): boolean {
   const issued = c.history.find((h) => h.action === "issue");
   if (issued === undefined || !before(issued, at)) return false;
-  if (c.history.some((h) => (h.action === "revoke" || h.action === "supersede") && before(h, at))) return false;
+  if (c.history.some((h) => (h.action === "revoke" || h.action === "supersede" || h.action === "suspend") && before(h, at))) return false;
   return c.validFrom <= at.time && at.time < c.validUntil;
 }
 
@@ -56,7 +56,7 @@ export async function approvalBasis(
   return entries;
 }
 
-/** The basis entries that were revoked since: the approval's ground is gone. */
+/** The basis entries that were revoked or suspended since: the approval's ground is gone ("basis revoked"). */
 export function revokedBasis(basis: readonly BasisEntry[]): BasisEntry[] {
-  return basis.filter((b) => b.status === "revoked");
+  return basis.filter((b) => b.status === "revoked" || b.status === "suspended");
 }

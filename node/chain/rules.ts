@@ -61,7 +61,11 @@ export function reviewRulesProblem(value: unknown, types: ReadonlyMap<string, Ce
     if (s !== "holder" && !linkOk) return `rule ${r.id}: subject must be "holder" or {link} naming a link of ${reviewed.id}`;
     if (r.kind === "requires-valid") {
       if (typeof r.requiredType !== "string" || !types.has(r.requiredType)) return `rule ${r.id}: unknown requiredType`;
-      if (Object.keys(r).length !== 6) return `rule ${r.id}: requires-valid has exactly id, kind, certificateType, subject, requiredType, code`;
+      const declared = Object.hasOwn(r, "onBasisRevoked");
+      if (declared && r.onBasisRevoked !== "suspend") return `rule ${r.id}: onBasisRevoked must be "suspend"`;
+      if (Object.keys(r).length !== (declared ? 7 : 6)) {
+        return `rule ${r.id}: requires-valid has exactly id, kind, certificateType, subject, requiredType, code and optionally onBasisRevoked`;
+      }
     } else if (r.kind === "unique-valid") {
       if (Object.keys(r).length !== 5) return `rule ${r.id}: unique-valid has exactly id, kind, certificateType, subject, code`;
     } else {
@@ -134,4 +138,28 @@ export function review(ruleSet: ReviewRuleSet, p: IssuePayload, state: ReviewSta
     passed.push(rule.id);
   }
   return { version: ruleSet.version, passed };
+}
+
+/** One entry of the dependents index: certificate `id` was approved on `basis` under rule `rule`, which declares suspension. */
+export interface DependentEntry {
+  basis: string;
+  id: string;
+  rule: string;
+}
+
+/**
+ * What an approved issue rested on under the rules that declare `onBasisRevoked: "suspend"`: for
+ * each such rule (rule-set order), every certificate of its required type its subject held valid at
+ * block time (what `review` found), in holder-index order. Call after `review` passed.
+ */
+export function suspendableBasis(ruleSet: ReviewRuleSet, p: IssuePayload, state: ReviewState, time: number): DependentEntry[] {
+  const entries: DependentEntry[] = [];
+  const except = new Set([p.certificateId, ...(p.supersedes === undefined ? [] : [p.supersedes])]);
+  for (const rule of rulesFor(ruleSet, p.certificateType)) {
+    if (rule.kind !== "requires-valid" || rule.onBasisRevoked !== "suspend") continue;
+    const commitment = subjectOf(rule.subject, p);
+    if (commitment === undefined) continue;
+    for (const basis of validHeld(state, commitment, rule.requiredType, time, except)) entries.push({ basis, id: p.certificateId, rule: rule.id });
+  }
+  return entries;
 }

@@ -8,12 +8,13 @@
 import { LedgerError } from "../errors.js";
 import type { ChainTip } from "./block.js";
 import type { ChainSpec } from "./genesis.js";
-import { type HolderKey, REVIEW_APPROVED, type ReviewState, review, reviewReads } from "./rules.js";
+import { type DependentEntry, type HolderKey, REVIEW_APPROVED, type ReviewState, review, reviewReads, suspendableBasis } from "./rules.js";
+import { suspendDependents } from "./suspension.js";
 import { statusAt } from "./status.js";
 import { type CheckedTx, isGovKind } from "./tx.js";
 import { type CheckedGovTx, applyGovTx, initialGovernance } from "./governance.js";
 import type { GovernanceState } from "./gov-types.js";
-import type { CertificateRecord, IssuePayload, Receipt, ReviewOutcome, ReviewRuleSet, TxLocation } from "./types.js";
+import type { CertificateRecord, IssuePayload, Receipt, ReviewOutcome, ReviewRuleSet, Suspension, TxLocation } from "./types.js";
 
 export { statusAt } from "./status.js";
 
@@ -26,6 +27,11 @@ export interface StateReader {
   getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>>;
   /** The holder index: for each key, the ids of the certificates of that type issued to that commitment, in issue order. */
   getHolderCertificates(keys: HolderKey[]): Promise<string[][]>;
+  /**
+   * The dependents index: for each certificate id, the certificates approved on it under a rule that
+   * declares `onBasisRevoked: "suspend"`, in the order they were issued (chain/suspension.ts).
+   */
+  getDependents(ids: string[]): Promise<DependentEntry[][]>;
   /** The latest committed block, or null before the first. */
   head(): ChainTip | null;
   /** The governance state after the latest committed block; null before any governance transaction. */
@@ -48,6 +54,8 @@ export interface BlockEffects {
   issued: Array<{ department: string; id: string; index: number }>;
   /** Newly issued certificates by holder commitment and type, in order (for the holder index). */
   holders: HolderEntry[];
+  /** New entries of the dependents index, in order (`index`: the issuing transaction's position). */
+  dependents: Array<DependentEntry & { index: number }>;
   /** Location of every transaction in the block, applied or rejected (so none can be replayed). */
   txLocations: Map<string, TxLocation>;
   /** The governance state after the block, when it holds governance transactions (written with it). */
@@ -62,6 +70,10 @@ export interface Transition {
   holder?: HolderKey & { id: string };
   /** The review's outcome, for an issue on a chain with review rules. */
   review?: ReviewOutcome;
+  /** New dependents-index entries of an approved issue (rules that declare suspension). */
+  dependents?: DependentEntry[];
+  /** Certificates a revocation suspended in cascade (chain/suspension.ts), in order; `cut` when the bound stopped it. */
+  suspended?: { suspensions: Suspension[]; cut: boolean };
 }
 
 /** Where and when a transaction runs: its block's height, position and time. */
@@ -103,6 +115,9 @@ export function readsOf(spec: ChainSpec, checked: CheckedTx, height = 0): { ids:
 export class StateCache implements ReviewState {
   private readonly records = new Map<string, CertificateRecord | null>();
   private readonly holders = new Map<string, string[]>();
+  /** Dependents-index lists by basis id (loaded), and this block's additions to lists not loaded yet. */
+  private readonly dependents = new Map<string, DependentEntry[]>();
+  private readonly addedDependents = new Map<string, DependentEntry[]>();
 
   certificate(id: string): CertificateRecord | null {
     const record = this.records.get(id);
@@ -136,10 +151,39 @@ export class StateCache implements ReviewState {
     for (const [i, id] of wanted.entries()) this.records.set(id, records[i] ?? null);
   }
 
+  /** The dependents-index list of `basis` (loadDependents first). */
+  dependentsOf(basis: string): DependentEntry[] {
+    const list = this.dependents.get(basis);
+    if (list === undefined) throw new LedgerError("INTERNAL", `the dependents of ${basis} were read without being loaded`);
+    return list;
+  }
+
+  /** Read the dependents-index lists of `ids` not loaded yet, in one batched read, then the records they name. */
+  async loadDependents(reader: Pick<StateReader, "getDependents" | "getCertificates">, ids: string[]): Promise<void> {
+    const wanted = [...new Set(ids)].filter((id) => !this.dependents.has(id));
+    if (wanted.length === 0) return;
+    const lists = await reader.getDependents(wanted);
+    const unknown = new Set<string>();
+    for (const [i, id] of wanted.entries()) {
+      const list = [...(lists[i] ?? []), ...(this.addedDependents.get(id) ?? [])];
+      this.addedDependents.delete(id);
+      this.dependents.set(id, list);
+      for (const e of list) if (!this.records.has(e.id)) unknown.add(e.id);
+    }
+    const more = [...unknown];
+    const records = await reader.getCertificates(more);
+    for (const [i, id] of more.entries()) this.records.set(id, records[i] ?? null);
+  }
+
   /** Record what an applied transaction changed. */
   apply(t: Transition): void {
     for (const r of t.records) this.records.set(r.id, r);
     if (t.holder !== undefined) this.holders.get(holderKeyString(t.holder))?.push(t.holder.id);
+    for (const e of t.dependents ?? []) {
+      const list = this.dependents.get(e.basis) ?? this.addedDependents.get(e.basis);
+      if (list !== undefined) list.push(e);
+      else this.addedDependents.set(e.basis, [e]);
+    }
   }
 }
 
@@ -156,8 +200,11 @@ function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: Ch
     if (old.certificateType !== p.certificateType || old.holderCommitment !== p.holderCommitment) {
       throw new LedgerError("TX_SUPERSEDE_MISMATCH", `a renewal of ${p.supersedes} keeps its type and holder`);
     }
-    const status = statusAt(old, at.time);
-    if (status !== "valid") throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.supersedes} is ${status} at block time; only a valid one is renewed`);
+    // A suspended certificate may be renewed (the renewal is reviewed afresh): judge its period alone.
+    const { suspended: _suspended, ...unsuspended } = old;
+    const status = statusAt(unsuspended, at.time);
+    if (status !== "valid")
+      throw new LedgerError("TX_CERT_NOT_VALID", `certificate ${p.supersedes} is ${status} at block time; only a valid or suspended one is renewed`);
     changed.push({
       ...old,
       supersededBy: p.certificateId,
@@ -166,6 +213,8 @@ function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: Ch
   }
   // [RULE] the genesis review rules for this type pass at block time (throws the failing rule's reason code)
   const outcome = rules === undefined ? undefined : review(rules, p, state, at.time);
+  // What the approval rested on under rules that declare suspension (the dependents index)
+  const dependents = rules === undefined ? [] : suspendableBasis(rules, p, state, at.time);
   const record: CertificateRecord = {
     id: p.certificateId,
     certificateType: p.certificateType,
@@ -183,6 +232,7 @@ function issue(rules: ReviewRuleSet | undefined, state: ReviewState, checked: Ch
   changed.unshift(record);
   const t: Transition = { records: changed, holder: { commitment: p.holderCommitment, certificateType: p.certificateType, id: p.certificateId } };
   if (outcome !== undefined) t.review = outcome;
+  if (dependents.length > 0) t.dependents = dependents;
   return t;
 }
 
@@ -219,9 +269,12 @@ export function transition(spec: ChainSpec, state: ReviewState, checked: Checked
   };
 }
 
-/** The receipt of a transaction that applied. */
+/** The receipt of a transaction that applied (a revocation's names what it suspended). */
 export function appliedReceipt(txHash: string, t: Transition): Receipt {
-  return t.review === undefined ? { txHash, status: "applied" } : { txHash, status: "applied", code: REVIEW_APPROVED, review: t.review };
+  const receipt: Receipt = t.review === undefined ? { txHash, status: "applied" } : { txHash, status: "applied", code: REVIEW_APPROVED, review: t.review };
+  if (t.suspended !== undefined && t.suspended.suspensions.length > 0) receipt.suspended = t.suspended.suspensions;
+  if (t.suspended?.cut === true) receipt.suspensionsCut = true;
+  return receipt;
 }
 
 /** The receipt of a transaction refused with `err` (a review refusal carries its outcome). */
@@ -234,10 +287,14 @@ export function rejectedReceipt(txHash: string, err: LedgerError): Receipt {
 
 /** Execute a block's transactions in order against committed state at the block's time. Deterministic. */
 export async function executeBlock(spec: ChainSpec, reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
-  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], txLocations: new Map() };
-  // Read everything the block touches up front, in batched reads.
+  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], dependents: [], txLocations: new Map() };
+  // Read everything the block touches up front, in batched reads (the dependents of what it revokes too).
   const state = new StateCache();
   await state.load(spec, reader, txs, height);
+  await state.loadDependents(
+    reader,
+    txs.flatMap((t) => (t.tx.body.kind === "revoke" ? [t.tx.body.payload.certificateId] : [])),
+  );
   const committed = await reader.getTxLocations(txs.map((t) => t.hash));
   // Governance state is read only for a block that holds governance transactions.
   let gov: GovernanceState | undefined;
@@ -255,15 +312,23 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
       }
       const t = transition(spec, state, checked, { height, index, time });
       state.apply(t);
+      // [RULE] a revocation suspends, in the same block, what rested on it under a rule that declares it
+      if (checked.tx.body.kind === "revoke") {
+        const cascade = await suspendDependents(state, reader, checked.tx.body.payload.certificateId, { height, index, time, txHash: checked.hash });
+        t.records.push(...cascade.records);
+        t.suspended = { suspensions: cascade.suspensions, cut: cascade.cut };
+      }
       for (const r of t.records) effects.certificates.set(r.id, r);
       if (t.holder !== undefined) {
         const created = t.records[0] as CertificateRecord;
         effects.issued.push({ department: created.department, id: created.id, index });
         effects.holders.push({ ...t.holder, index });
       }
+      for (const d of t.dependents ?? []) effects.dependents.push({ ...d, index });
       effects.receipts.push(appliedReceipt(checked.hash, t));
     } catch (err) {
-      if (!(err instanceof LedgerError)) throw err;
+      // A store that lost a record is not the transaction's fault: stop, as for any read error.
+      if (!(err instanceof LedgerError) || err.code === "STORE_CORRUPT") throw err;
       effects.receipts.push(rejectedReceipt(checked.hash, err));
     }
     // The first occurrence keeps the location: a replay must not move an applied transaction's record.

@@ -5,10 +5,14 @@
  */
 import type { CertificateRecord, CertificateStatus } from "./types.js";
 
-/** A certificate's status at time `at` (ms): revoked and superseded are stored, the rest follows from the validity period. */
+/**
+ * A certificate's status at time `at` (ms): revoked, superseded and suspended are stored (in that
+ * order of precedence), the rest follows from the validity period.
+ */
 export function statusAt(record: CertificateRecord, at: number): CertificateStatus {
   if (record.revoked) return "revoked";
   if (record.supersededBy !== undefined) return "superseded";
+  if (record.suspended === true) return "suspended";
   if (at < record.validFrom) return "not-yet-valid";
   if (at >= record.validUntil) return "expired";
   return "valid";

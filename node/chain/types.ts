@@ -62,6 +62,12 @@ export interface RequiresValidRule {
   requiredType: string;
   /** Reason code of a rejection (a REVIEW_* code). */
   code: string;
+  /**
+   * "suspend": a certificate this rule approved is suspended automatically, in the same block, when a
+   * certificate its approval rested on is revoked or suspended (chain/suspension.ts). Absent: it is
+   * only flagged "basis revoked" in answers.
+   */
+  onBasisRevoked?: "suspend";
 }
 
 /** The subject must hold no other certificate of the reviewed type that is valid at block time (a renewal's predecessor excepted). */
@@ -351,13 +357,32 @@ export interface Receipt {
     threshold: number;
     activatesAt?: number;
   };
+  /**
+   * Present on an applied revocation that suspended certificates (chain/suspension.ts): each
+   * suspension it caused, in the order they were made; `basis` is the revoked or suspended
+   * certificate the suspended one rested on under review rule `rule`.
+   */
+  suspended?: Suspension[];
+  /** True when the cascade stopped at MAX_SUSPENSIONS_PER_TX; the rest stay valid, flagged "basis revoked". */
+  suspensionsCut?: boolean;
 }
 
-export type CertificateStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
+/** One automatic suspension, as a revocation's receipt names it. */
+export interface Suspension {
+  certificateId: string;
+  rule: string;
+  basis: string;
+}
 
-/** Where and when a transaction touched a certificate. "supersede": a renewal (an issue transaction of `by`) replaced it. */
+export type CertificateStatus = "valid" | "revoked" | "superseded" | "suspended" | "expired" | "not-yet-valid";
+
+/**
+ * Where and when a transaction touched a certificate. "supersede": a renewal (an issue transaction of
+ * `by`) replaced it. "suspend": the revocation at `txHash` (of another certificate) suspended it, since
+ * its approval rested on `basis` under review rule `rule`; its receipt names the suspension.
+ */
 export interface CertificateEvent {
-  action: TxKind | "supersede";
+  action: TxKind | "supersede" | "suspend";
   txHash: string;
   height: number;
   index: number;
@@ -365,10 +390,13 @@ export interface CertificateEvent {
   reason?: string;
   /** For "supersede": the renewing certificate. */
   by?: string;
+  /** For "suspend": the review rule and the revoked or suspended certificate the approval rested on. */
+  rule?: string;
+  basis?: string;
 }
 
 /**
- * The on-chain record of a certificate. Revocation and supersession are stored; expiry is computed
+ * The on-chain record of a certificate. Revocation, supersession and suspension are stored; expiry is computed
  * at a block's time (state.ts statusAt).
  */
 export interface CertificateRecord extends CertificateFacts {
@@ -382,6 +410,11 @@ export interface CertificateRecord extends CertificateFacts {
   supersedes?: string;
   /** The certificate that renewed this one; its status is then "superseded". */
   supersededBy?: string;
+  /**
+   * Suspended automatically (chain/suspension.ts): a certificate its approval rested on was revoked.
+   * It stays suspended; its department may revoke it or renew it (the renewal is reviewed afresh).
+   */
+  suspended?: true;
   history: CertificateEvent[];
 }
 

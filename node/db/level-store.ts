@@ -10,6 +10,7 @@
  *   certs    certificate id → CertificateRecord (with its history)
  *   issued   department!height!index → certificate id (issuance feed)
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
+ *   dependents basis id!height!index!rule → {id, rule} (dependents index, read by automatic suspension)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
@@ -17,7 +18,7 @@
  */
 import { Level } from "level";
 import type { ChainTip } from "../chain/block.js";
-import type { HolderKey } from "../chain/rules.js";
+import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { GovernanceState } from "../chain/gov-types.js";
 import type { CertificateRecord, Receipt, Transaction, TxLocation } from "../chain/types.js";
@@ -77,6 +78,7 @@ export class LevelStore implements ChainStore {
   private readonly certs: Sub;
   private readonly issued: Sub;
   private readonly holders: Sub;
+  private readonly dependents: Sub;
   private readonly meta: Sub;
   private readonly evidence: Sub;
   private readonly blockTxs: Sub;
@@ -96,6 +98,7 @@ export class LevelStore implements ChainStore {
     this.certs = sub("certs");
     this.issued = sub("issued");
     this.holders = sub("holders");
+    this.dependents = sub("dependents");
     this.meta = sub("meta");
     this.evidence = sub("evidence");
     this.blockTxs = sub("blocktxs");
@@ -287,6 +290,9 @@ export class LevelStore implements ChainStore {
     for (const e of effects.holders) {
       batch.put(`${e.commitment}!${e.certificateType}!${pad(h.height)}!${pad(e.index, 8)}`, { id: e.id }, { sublevel: this.holders as never });
     }
+    for (const e of effects.dependents) {
+      batch.put(`${e.basis}!${pad(h.height)}!${pad(e.index, 8)}!${e.rule}`, { id: e.id, rule: e.rule }, { sublevel: this.dependents as never });
+    }
     if (effects.governance !== undefined) batch.put("governance", effects.governance as unknown as Json, { sublevel: this.meta as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
@@ -302,6 +308,19 @@ export class LevelStore implements ChainStore {
         const prefix = `${k.commitment}!${k.certificateType}!`;
         for await (const value of this.holders.values({ gt: prefix, lt: `${prefix}~` })) ids.push((value as { id: string }).id);
         return ids;
+      }),
+    );
+  }
+
+  async getDependents(ids: string[]): Promise<DependentEntry[][]> {
+    return Promise.all(
+      ids.map(async (basis) => {
+        const entries: DependentEntry[] = [];
+        for await (const value of this.dependents.values({ gt: `${basis}!`, lt: `${basis}!~` })) {
+          const v = value as { id: string; rule: string };
+          entries.push({ basis, id: v.id, rule: v.rule });
+        }
+        return entries;
       }),
     );
   }

@@ -1,6 +1,6 @@
 /** In-memory twin of the LevelDB store, for unit tests and the simulator. Same semantics, no disk. */
 import type { ChainTip } from "../chain/block.js";
-import type { HolderKey } from "../chain/rules.js";
+import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import type { GovernanceState } from "../chain/gov-types.js";
@@ -23,6 +23,8 @@ export class MemoryStore implements ChainStore {
   private readonly issued = new Map<string, IssuanceEntry[]>();
   /** Holder index: commitment!type → certificate ids in issue order. */
   private readonly holders = new Map<string, string[]>();
+  /** Dependents index: basis id → entries in issue order. */
+  private readonly dependents = new Map<string, DependentEntry[]>();
   private signing: unknown = null;
   private governance: GovernanceState | null = null;
   private readonly evidence = new Map<string, Evidence>();
@@ -83,6 +85,7 @@ export class MemoryStore implements ChainStore {
       if (!this.certs.has(id)) this.sortedIds = null;
       this.certs.set(id, clone(rec));
     }
+    for (const e of effects.dependents) this.dependents.set(e.basis, [...(this.dependents.get(e.basis) ?? []), { basis: e.basis, id: e.id, rule: e.rule }]);
     for (const e of effects.holders) this.holders.set(holderKeyString(e), [...(this.holders.get(holderKeyString(e)) ?? []), e.id]);
     for (const e of effects.issued) {
       const feed = this.issued.get(e.department) ?? [];
@@ -97,6 +100,9 @@ export class MemoryStore implements ChainStore {
   }
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return keys.map((k) => [...(this.holders.get(holderKeyString(k)) ?? [])]);
+  }
+  async getDependents(ids: string[]): Promise<DependentEntry[][]> {
+    return ids.map((id) => (this.dependents.get(id) ?? []).map((e) => ({ ...e })));
   }
   async issuedBy(department: string, limit: number, after?: { height: number; index: number }): Promise<IssuanceEntry[]> {
     const feed = this.issued.get(department) ?? [];

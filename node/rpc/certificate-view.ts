@@ -34,6 +34,7 @@ export function certificateView(spec: ChainSpec, record: CertificateRecord, at: 
   const issue = record.history.find((e) => e.action === "issue");
   const revoke = record.history.find((e) => e.action === "revoke");
   const supersede = record.history.find((e) => e.action === "supersede");
+  const suspend = record.history.find((e) => e.action === "suspend");
   const view: CertificateView = {
     record,
     status: statusAt(record, at.time),
@@ -45,6 +46,9 @@ export function certificateView(spec: ChainSpec, record: CertificateRecord, at: 
   };
   if (revoke !== undefined) view.revoked = { height: revoke.height, time: revoke.time, txHash: revoke.txHash, reason: revoke.reason ?? "" };
   if (supersede !== undefined) view.superseded = { height: supersede.height, time: supersede.time, txHash: supersede.txHash, by: supersede.by ?? "" };
+  if (suspend !== undefined) {
+    view.suspended = { height: suspend.height, time: suspend.time, txHash: suspend.txHash, rule: suspend.rule ?? "", basis: suspend.basis ?? "" };
+  }
   if (now !== undefined) {
     view.freshness = freshnessOf(spec.consensus, at, now);
     const warning = staleWarning(view.freshness);
@@ -59,6 +63,7 @@ export function verdictOf(certificate: CertificateView): VerificationResult {
     valid: `issued by ${certificate.department.name.en}, valid until ${isoDay(certificate.record.validUntil)}`,
     revoked: `revoked: ${certificate.record.revocationReason ?? "no reason given"}`,
     superseded: `superseded by ${certificate.record.supersededBy ?? "a renewal"}`,
+    suspended: `suspended automatically: ${certificate.suspended?.basis ?? "a certificate"} its approval rested on (rule ${certificate.suspended?.rule ?? "?"}) was revoked`,
     expired: `expired on ${isoDay(certificate.record.validUntil)}`,
     "not-yet-valid": `valid from ${isoDay(certificate.record.validFrom)}`,
   };

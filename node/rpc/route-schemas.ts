@@ -25,7 +25,7 @@ export const errorBodySchema = obj({ error: obj({ code: { type: "string", enum: 
   description: "every error answer: a code of the error table (README, RPC reference) and a message",
 });
 
-const certificateStatus = { type: "string", enum: ["valid", "revoked", "superseded", "expired", "not-yet-valid"] } as const;
+const certificateStatus = { type: "string", enum: ["valid", "revoked", "superseded", "suspended", "expired", "not-yet-valid"] } as const;
 
 const nodeStatus = obj(
   {
@@ -75,6 +75,12 @@ const receipt = obj(
     code: str,
     message: str,
     review: { type: "object", additionalProperties: true },
+    suspended: {
+      type: "array",
+      description: "on a revocation: the certificates it suspended automatically (a rule with onBasisRevoked: suspend), in order",
+      items: obj({ certificateId: str, rule: str, basis: str }),
+    },
+    suspensionsCut: { type: "boolean", description: "the cascade stopped at its bound (256); the rest were not suspended" },
   },
   ["txHash", "status"],
 );
@@ -118,13 +124,16 @@ const certificateView = obj(
     issued: blockEvent,
     revoked: obj({ height: int, time: ms, txHash: hex64, reason: str }),
     superseded: obj({ height: int, time: ms, txHash: hex64, by: str }),
+    suspended: obj({ height: int, time: ms, txHash: hex64, rule: str, basis: str }, ["height", "time", "txHash", "rule", "basis"], {
+      description: "suspended automatically: the revocation txHash of basis, on which rule rule had approved it",
+    }),
     basis: {
       type: "array",
       description:
         "what its automatic review rested on: the certificates that satisfied each requires-valid rule of genesis at its issue, with their status now (absent when no such rule reviewed its type)",
       items: obj({ rule: str, id: str, certificateType: str, status: certificateStatus }),
     },
-    basisRevoked: { type: "boolean", description: "a certificate of its basis was revoked since" },
+    basisRevoked: { type: "boolean", description: "a certificate of its basis was revoked or suspended since" },
     freshness: obj(
       { newestBlockHeight: int, newestBlockTime: ms, ageMs: int, staleAfterMs: int, stale: bool },
       ["newestBlockHeight", "newestBlockTime", "ageMs", "staleAfterMs", "stale"],
@@ -356,7 +365,7 @@ export const feedSchema = read(
   },
 );
 export const statusListSchema = read(
-  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate, 1 revoked or superseded; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
+  "a department's IETF Token Status List (draft-ietf-oauth-status-list) as a Status List Token: entry i is the department's i-th issued certificate (2 bits), 1 revoked or superseded, 2 suspended; signed (EdDSA) by this validator's consensus key of genesis (kid); a follower answers 404 (docs/sd-jwt-vc.md)",
   ["audit"],
   { 200: text("application/statuslist+jwt", "a compact JWT, typ statuslist+jwt") },
   { params: idParams("department", "department id: 1-64 of a-z 0-9 - starting with a letter or digit") },

@@ -1,7 +1,8 @@
 /**
  * A department's IETF Token Status List (draft-ietf-oauth-status-list), derived from chain state:
  * entry i is the i-th certificate the department issued (its issuance index: block height, then the
- * transaction's position), 1 when it is revoked or superseded, else 0. Every node at the same head
+ * transaction's position), 1 (INVALID) when it is revoked or superseded, 2 (SUSPENDED) when it was
+ * suspended automatically (chain/suspension.ts), else 0 (VALID); 2 bits per entry. Every node at the same head
  * derives the same list. Expiry is not in the list: the credential's `exp` carries it.
  *
  * The Status List Token (a JWT, typ statuslist+jwt, EdDSA) is signed by the serving validator's
@@ -34,7 +35,14 @@ export interface StatusListBasis {
   issued: number;
 }
 
-/** One status per certificate `department` issued, in issuance order: 1 revoked or superseded, 0 otherwise. */
+/** Status list values (draft-ietf-oauth-status-list §7.1). */
+export const STATUS_VALID = 0;
+export const STATUS_INVALID = 1;
+export const STATUS_SUSPENDED = 2;
+/** Bits per entry: room for SUSPENDED. */
+export const STATUS_BITS = 2;
+
+/** One status per certificate `department` issued, in issuance order: 1 revoked or superseded, 2 suspended, 0 otherwise. */
 export async function departmentStatuses(store: ChainStore, department: string): Promise<number[]> {
   const statuses: number[] = [];
   let after: { height: number; index: number } | undefined;
@@ -44,7 +52,7 @@ export async function departmentStatuses(store: ChainStore, department: string):
     entries.forEach((e, i) => {
       const r = records[i];
       if (r === null || r === undefined) throw new LedgerError("STORE_CORRUPT", `issuance index names certificate ${e.certificateId}, which is not stored`);
-      statuses.push(r.revoked || r.supersededBy !== undefined ? 1 : 0);
+      statuses.push(r.revoked || r.supersededBy !== undefined ? STATUS_INVALID : r.suspended === true ? STATUS_SUSPENDED : STATUS_VALID);
     });
     const last = entries[entries.length - 1];
     if (last === undefined || entries.length < PAGE) return statuses;
@@ -63,7 +71,7 @@ export function statusListToken(
   issuedAt: number,
 ): string {
   const size = Math.max(LIST_BLOCK, Math.ceil(statuses.length / LIST_BLOCK) * LIST_BLOCK);
-  const list = new StatusList([...statuses, ...new Array<number>(size - statuses.length).fill(0)], 1);
+  const list = new StatusList([...statuses, ...new Array<number>(size - statuses.length).fill(STATUS_VALID)], STATUS_BITS);
   const { header, payload } = createHeaderAndPayload(
     list,
     { sub: uri, iat: Math.floor(issuedAt / 1000), ttl: STATUS_LIST_TTL_SECONDS, certchain: basis },

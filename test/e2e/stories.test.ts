@@ -8,7 +8,7 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { webcrypto } from "node:crypto";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { digest } from "@sd-jwt/crypto-nodejs";
@@ -23,7 +23,7 @@ import type { ChainSpec } from "../../node/chain/genesis.js";
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
 import { signTx } from "../../node/chain/tx.js";
 import { newTxEnvelope } from "../../node/ledger/fresh.js";
-import type { IssueTxBody, Receipt, Transaction } from "../../node/chain/types.js";
+import type { IssueTxBody, Receipt, ReviewRuleSet, Transaction } from "../../node/chain/types.js";
 import { loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
 import { setLogLevel } from "../../node/logger.js";
@@ -40,7 +40,15 @@ async function webcryptoVerifier(publicKeyHex: string): Promise<(data: string, s
   const key = await webcrypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["verify"]);
   return async (data, signature) => webcrypto.subtle.verify({ name: "Ed25519" }, key, Buffer.from(signature, "base64url"), new TextEncoder().encode(data));
 }
-const VERSION = DEFAULT_REVIEW_RULES.version;
+/**
+ * The default rules, with the qualification's identity rule declaring automatic suspension
+ * (chain/suspension.ts); the licence's identity rule keeps the default (flagged only).
+ */
+const STORIES_RULES: ReviewRuleSet = {
+  version: `${DEFAULT_REVIEW_RULES.version}-suspend`,
+  rules: DEFAULT_REVIEW_RULES.rules.map((r) => (r.id === "qualification-holder-identity" ? { ...r, onBasisRevoked: "suspend" as const } : r)),
+};
+const VERSION = STORIES_RULES.version;
 
 describe("e2e: the mission's stories on 4 validators", function () {
   this.timeout(120_000);
@@ -125,6 +133,7 @@ describe("e2e: the mission's stories on 4 validators", function () {
       basePort: await freeBasePort(N),
       genesisTime: Date.now() - 1000,
       consensus: { roundTimeoutMs: 1000 },
+      reviewRules: STORIES_RULES,
     });
     spec = await loadGenesis(net.genesisFile);
     assert.equal(spec.reviewRules?.version, VERSION, "init writes the review rules into genesis");
@@ -395,18 +404,62 @@ describe("e2e: the mission's stories on 4 validators", function () {
     assert.equal(newVc.code, 0, `the renewal's SD-JWT VC: ${newVc.out}`);
   });
 
-  it("revoking the identity proof flags the qualification approved on it, on every node: basis revoked", async () => {
+  it("revoking the identity proof flags the qualification approved on it, on every node, and its rule suspends it in that block, with a receipt", async () => {
+    // A second licence naming the citizen: its rule declares nothing, so it is only flagged.
+    const { certificateId: licence2 } = await issueWithCli(2, [
+      ...["cert", "issue", "--type", "business-licence", ...enterprise, ...licenceFields],
+      ...["--link", `legalRepresentative=${file("citizen-identity.json")}`, "--key", keyOf("market-regulation"), "--out", file("licence2.json")],
+    ]);
     const before = await everyNode(renewedId);
     assert.deepEqual(before.basis, [{ rule: "qualification-holder-identity", id: identityId, certificateType: "identity-proof", status: "valid" }]);
     assert.equal(before.basisRevoked, false);
     const r = await cli(0, ["cert", "revoke", "--id", identityId, "--reason", "forged papers", "--key", keyOf("public-security")]);
     assert.equal(r.code, 0, r.err);
+    const revokeHash = /transaction {2}([0-9a-f]{64})/.exec(r.out)?.[1] as string;
+    assert.match(
+      r.out,
+      new RegExp(`suspended {4}${renewedId} \\(rule qualification-holder-identity, basis ${identityId}\\)`),
+      "cert revoke names what it suspended",
+    );
     const after = await everyNode(renewedId);
-    assert.deepEqual([after.status, after.basisRevoked, after.basis?.[0]?.status], ["valid", true, "revoked"], "the qualification stands, flagged");
+    assert.deepEqual(
+      [after.status, after.basisRevoked, after.basis?.[0]?.status, after.suspended?.basis, after.suspended?.rule, after.suspended?.txHash],
+      ["suspended", true, "revoked", identityId, "qualification-holder-identity", revokeHash],
+      "the qualification is suspended in the revoking block, flagged",
+    );
+    const licence = await everyNode(licence2);
+    assert.deepEqual([licence.status, licence.basisRevoked], ["valid", true], "a rule without the declaration only flags");
+    // The revocation's receipt names the suspension, on every node.
+    for (const [i] of nodes.entries()) {
+      const tx = await rpc<{ height: number; receipt: Receipt }>(url(i), `/txs/${revokeHash}`);
+      assert.deepEqual(
+        tx.body.receipt.suspended,
+        [{ certificateId: renewedId, rule: "qualification-holder-identity", basis: identityId }],
+        `node ${i + 1}: receipt`,
+      );
+      assert.equal(tx.body.height, after.suspended?.height, `node ${i + 1}: same block`);
+    }
     const verify = await cli(3, ["cert", "verify", "--id", renewedId]);
-    assert.equal(verify.code, 0);
-    assert.match(verify.out, new RegExp(`basis revoked: ${identityId} \\(identity-proof\\)`));
+    assert.equal(verify.code, 3, "a suspended certificate is not valid");
+    assert.match(verify.out, new RegExp(`suspended automatically: ${identityId} .*basis revoked: ${identityId} \\(identity-proof\\)`));
+    const history = await cli(1, ["cert", "history", "--id", renewedId]);
+    assert.match(history.out, new RegExp(`suspend .*${revokeHash}  basis ${identityId} revoked \\(rule qualification-holder-identity\\)`));
+    // Its proof bundle proves the suspension offline.
+    const bundle = await rpc<unknown>(url(1), `/certificates/${renewedId}/proof`);
+    await writeFile(file("suspended-proof.json"), JSON.stringify(bundle.body));
+    const offline = await cli(1, ["cert", "verify", "--offline", file("suspended-proof.json"), "--genesis", net.genesisFile]);
+    assert.equal(offline.code, 3, offline.out);
+    assert.match(offline.out, new RegExp(`NOT VALID: suspended at block ${after.suspended?.height}: ${identityId}`));
     const page = await fetch(`${url(2)}/verify/${renewedId}`, { headers: { accept: "text/html" } });
-    assert.match(await page.text(), /data-basis-status="revoked"[\s\S]*basis revoked/);
+    const html = await page.text();
+    assert.match(html, /data-basis-status="revoked"[\s\S]*basis revoked/);
+    assert.match(html, new RegExp(`data-suspended-basis="${identityId}"`));
+    const vc = await cli(2, ["cert", "verify", "--sd-jwt", file("qualification-renewed.sd-jwt"), "--genesis", net.genesisFile]);
+    assert.equal(vc.code, 3, `its SD-JWT VC: ${vc.out}`);
+    assert.match(vc.out, /is suspended \(status list entry \d+ is 2/);
+    const audit = await cli(0, ["audit"]);
+    assert.equal(audit.code, 0, `${audit.out}\n${audit.err}`);
+    assert.match(audit.out, /OK, consistent/);
+    assert.match(audit.out, /1 automatic suspensions replayed/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import type { GovernanceState } from "../../node/chain/gov-types.js";
 import type { ChainTip } from "../../node/chain/block.js";
-import type { HolderKey } from "../../node/chain/rules.js";
+import type { DependentEntry, HolderKey } from "../../node/chain/rules.js";
 import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
 import type { Evidence } from "../../node/chain/evidence.js";
@@ -128,6 +128,10 @@ export class CrashableStore implements ChainStore {
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     this.alive();
     return this.data.getHolderCertificates(keys);
+  }
+  async getDependents(ids: string[]): Promise<DependentEntry[][]> {
+    this.alive();
+    return this.data.getDependents(ids);
   }
   async getGovernance(): Promise<GovernanceState | null> {
     this.alive();

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
-import type { HolderKey } from "../../node/chain/rules.js";
+import type { DependentEntry, HolderKey } from "../../node/chain/rules.js";
 import { type StateReader, executeBlock } from "../../node/chain/state.js";
 import { type CheckedTx, checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateRecord, Transaction, TxLocation } from "../../node/chain/types.js";
@@ -61,6 +61,9 @@ class GatedReader implements StateReader {
   }
   getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     return this.store.getHolderCertificates(keys);
+  }
+  getDependents(ids: string[]): Promise<DependentEntry[][]> {
+    return this.store.getDependents(ids);
   }
   getGovernance(): ReturnType<StateReader["getGovernance"]> {
     return this.store.getGovernance();

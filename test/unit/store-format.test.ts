@@ -21,7 +21,7 @@ async function writeStore(path: string): Promise<string> {
   const store = await LevelStore.open({ path });
   const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], []);
   const hash = blockHash(block.header);
-  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], txLocations: new Map() };
+  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], dependents: [], txLocations: new Map() };
   await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   await store.putSigningState({ height: 2, round: 0 });
   await store.close();

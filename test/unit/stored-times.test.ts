@@ -86,7 +86,7 @@ describe("stored records with out-of-range times render in every view", () => {
     // The records are written directly, as a block's effects: no transaction check is involved.
     const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], []);
     const hash = blockHash(block.header);
-    const effects: BlockEffects = { receipts: [], certificates, issued: [], holders: [], txLocations: new Map() };
+    const effects: BlockEffects = { receipts: [], certificates, issued: [], holders: [], dependents: [], txLocations: new Map() };
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   });
 

@@ -8,7 +8,7 @@ import { certificateReadCommand } from "./read-command.js";
 export function formatHistory(h: CertificateHistory): string[] {
   const lines = [`${h.id}  ${h.certificateType}, ${h.department}, ${h.status} (at ${isoTime(h.checkedAt)})`];
   for (const e of h.events) {
-    const reason = e.reason === undefined ? "" : `  reason: ${e.reason}`;
+    const reason = e.action === "suspend" ? `  basis ${e.basis ?? "?"} revoked (rule ${e.rule ?? "?"})` : e.reason === undefined ? "" : `  reason: ${e.reason}`;
     lines.push(`  ${e.action.padEnd(9)} ${isoTime(e.time)}  block ${e.height} (${e.blockHash.slice(0, 16)}…) tx #${e.index} ${e.txHash}${reason}`);
   }
   return lines;

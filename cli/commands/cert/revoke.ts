@@ -77,6 +77,8 @@ ${rpcOptionHelp(20)}
     io.out(`revoked ${id} (${department}): ${reason}`);
     io.out(`  transaction  ${hash}`);
     io.out(`  block        ${committed.height}`);
+    // What rested on it under a rule that declares suspension (chain/suspension.ts)
+    for (const s of committed.suspended ?? []) io.out(`  suspended    ${s.certificateId} (rule ${s.rule}, basis ${s.basis})`);
     return EXIT.OK;
   },
 };

@@ -19,6 +19,12 @@ export function formatCertificate(c: CertificateView): string[] {
   if (r.supersedes !== undefined) lines.push(`  renews             ${r.supersedes}`);
   if (c.superseded !== undefined)
     lines.push(`  superseded         by ${c.superseded.by}, block ${c.superseded.height}, ${isoTime(c.superseded.time)}, tx ${c.superseded.txHash}`);
+  if (c.suspended !== undefined)
+    lines.push(
+      `  suspended          block ${c.suspended.height}, ${isoTime(c.suspended.time)}, tx ${c.suspended.txHash}: basis ${c.suspended.basis} revoked (rule ${c.suspended.rule})`,
+    );
+  for (const b of c.basis ?? []) lines.push(`  approved on        ${b.id} (${b.certificateType}, rule ${b.rule}): ${b.status}`);
+  if (c.basisRevoked === true) lines.push("  note               basis revoked: a certificate this approval rested on was revoked or suspended");
   const fields = Object.entries(r.publicFields);
   if (fields.length > 0) {
     lines.push("  public fields");

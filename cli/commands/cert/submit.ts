@@ -1,5 +1,5 @@
 /** Submitting a signed transaction and, by default, waiting for it to be committed. */
-import type { Transaction } from "../../../node/chain/types.js";
+import type { Suspension, Transaction } from "../../../node/chain/types.js";
 import { LedgerError } from "../../../node/errors.js";
 import type { SubmitResult, TxView } from "../../../node/api/views.js";
 import { NodeError } from "../../errors.js";
@@ -18,6 +18,8 @@ export interface Committed {
   hash: string;
   height: number;
   time: number;
+  /** What a revocation suspended automatically (its receipt's `suspended`). */
+  suspended?: Suspension[];
 }
 
 /** POST the transaction; throws NodeError with the ledger's code when the node refuses it. */
@@ -43,7 +45,9 @@ export async function waitForCommit(client: RpcClient, hash: string, opts: WaitO
           `transaction ${hash} was committed in block ${view.height} but rejected: ${view.receipt.message ?? "no reason given"}`,
         );
       }
-      return { hash, height: view.height ?? 0, time: view.time ?? 0 };
+      const committed: Committed = { hash, height: view.height ?? 0, time: view.time ?? 0 };
+      if (view.receipt?.suspended !== undefined) committed.suspended = view.receipt.suspended;
+      return committed;
     }
     if (Date.now() >= deadline) {
       const state = view === null ? "unknown to the node" : "still pending";

@@ -77,6 +77,12 @@ function offlineVerdictAt(bundle: unknown, genesis: Genesis, document?: unknown)
       return { line: `NOT VALID: revoked at block ${p.revoked?.height}: ${p.revoked?.reason} (${asOf})`, exitCode: EXIT.INVALID, proven };
     case "superseded":
       return { line: `NOT VALID: superseded by ${p.superseded?.by} at block ${p.superseded?.height} (${asOf})`, exitCode: EXIT.INVALID, proven };
+    case "suspended":
+      return {
+        line: `NOT VALID: suspended at block ${p.suspended?.height}: ${p.suspended?.basis}, which its approval rested on (rule ${p.suspended?.rule}), was revoked (${asOf})`,
+        exitCode: EXIT.INVALID,
+        proven,
+      };
     case "expired":
       return { line: `NOT VALID: expired on ${isoDate(p.validUntil)} (${asOf})`, exitCode: EXIT.INVALID, proven };
     case "not-yet-valid":

@@ -110,9 +110,11 @@ export async function verifySdJwtPresentation(
     ref?.idx !== undefined && statusValue !== undefined && listBasis !== undefined ? { idx: ref.idx, value: statusValue, ...listBasis } : undefined;
   if (status === undefined) return { valid: false, line: `NOT VALID: ${id} names no status list`, exitCode: EXIT.INVALID, disclosed };
   if (status.value !== 0) {
+    // 2 SUSPENDED (chain/suspension.ts); 1 INVALID, and any other value, is not valid either
+    const what = status.value === 2 ? "suspended" : "revoked or superseded";
     return {
       valid: false,
-      line: `NOT VALID: ${id} is revoked or superseded (status list entry ${status.idx} is ${status.value} at block ${status.height})`,
+      line: `NOT VALID: ${id} is ${what} (status list entry ${status.idx} is ${status.value} at block ${status.height})`,
       exitCode: EXIT.INVALID,
       disclosed,
       status,

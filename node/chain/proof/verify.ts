@@ -7,7 +7,18 @@
  */
 import { maxFaulty, quorum } from "../../../consensus/quorum.js";
 import type { MerkleStep } from "../merkle.js";
-import type { BlockHeader, CertificateFacts, CommitCertificate, Department, Genesis, IssuePayload, Receipt, RevokePayload, TxBody } from "../types.js";
+import type {
+  BlockHeader,
+  CertificateFacts,
+  CommitCertificate,
+  Department,
+  Genesis,
+  IssuePayload,
+  Receipt,
+  RevokePayload,
+  Suspension,
+  TxBody,
+} from "../types.js";
 import { Domain } from "../../crypto/domain.js";
 import { LedgerError, shownValue } from "../../errors.js";
 import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
@@ -21,7 +32,7 @@ import { txSigningBytes } from "../tx.js";
 /** Which check refused a bundle. */
 export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict";
 
-export type ProvenStatus = "valid" | "revoked" | "superseded" | "expired" | "not-yet-valid";
+export type ProvenStatus = "valid" | "revoked" | "superseded" | "suspended" | "expired" | "not-yet-valid";
 
 /** A point on the chain proven final by a commit certificate. */
 export interface ProvenPoint {
@@ -42,6 +53,8 @@ export interface ProvenCertificate extends CertificateFacts {
   revoked?: ProvenPoint & { txHash: string; reason: string };
   /** The renewal (an issue transaction of certificate `by`) that replaced it. */
   superseded?: ProvenPoint & { txHash: string; by: string };
+  /** The revocation (of certificate `basis`) whose receipt suspended it under review rule `rule`. */
+  suspended?: ProvenPoint & { txHash: string; rule: string; basis: string };
   /** The newest proven block: status (expiry) is as of its time. */
   asOf: ProvenPoint;
   /** Commit seals required per block (the quorum of the genesis validator set). */
@@ -185,6 +198,8 @@ interface CheckedEvent {
   txHash: string;
   point: ProvenPoint;
   index: number;
+  /** For a revocation of another certificate: the suspension of this one its receipt names. */
+  suspension?: Suspension;
 }
 
 function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n: number): CheckedEvent {
@@ -204,7 +219,9 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   if (body.kind === "issue" && (body.payload as IssuePayload).supersedes === body.payload.certificateId) {
     fail("transaction", `${what}: the issue of ${JSON.stringify(body.payload.certificateId)} names itself in supersedes`);
   }
-  if (body.payload.certificateId !== certificateId && !renews)
+  // A suspension is a revocation of another certificate whose receipt names this one (chain/suspension.ts).
+  const suspends = body.kind === "revoke" && body.payload.certificateId !== certificateId ? suspensionOf(e.receipt, certificateId) : undefined;
+  if (body.payload.certificateId !== certificateId && !renews && suspends === undefined)
     fail("transaction", `${what}: transaction is about ${shownValue(body.payload.certificateId)}, not ${certificateId}`);
   const department = ctx.department(body.department);
   if (department === undefined) fail("transaction", `${what}: unknown department ${shownValue(body.department)}`);
@@ -241,7 +258,15 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
     const why = [receipt.code, receipt.message].filter((v): v is string => typeof v === "string" && v.length > 0).join(": ");
     fail("receipt", `${what}: the ${body.kind} transaction was rejected in block ${header.height}${why === "" ? "" : ` (${why})`}`);
   }
-  return { body, txHash, point, index: e.index };
+  return suspends === undefined ? { body, txHash, point, index: e.index } : { body, txHash, point, index: e.index, suspension: suspends };
+}
+
+/** The suspension of `certificateId` a receipt names, if it names one well formed. */
+function suspensionOf(receipt: unknown, certificateId: string): Suspension | undefined {
+  if (!isObj(receipt) || !Array.isArray(receipt.suspended)) return undefined;
+  const s = (receipt.suspended as unknown[]).find((x) => isObj(x) && x.certificateId === certificateId);
+  if (!isObj(s) || typeof s.rule !== "string" || typeof s.basis !== "string") return undefined;
+  return { certificateId, rule: s.rule, basis: s.basis };
 }
 
 /** Replay the proven transactions into the certificate's facts (chain/state.ts transition). */
@@ -280,6 +305,14 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
       cert.superseded = { ...e.point, txHash: e.txHash, by: e.body.payload.certificateId };
       continue;
     }
+    if (e.suspension !== undefined) {
+      // [REFUSE] a suspension of a certificate in force: not revoked, renewed or suspended, not expired at that block's time
+      if (cert.revoked !== undefined || cert.superseded !== undefined || cert.suspended !== undefined)
+        fail("history", `event ${i + 1}: suspension of a revoked, renewed or already suspended certificate`);
+      if (e.point.time >= cert.validUntil) fail("history", `event ${i + 1}: suspension of a certificate expired at that block's time`);
+      cert.suspended = { ...e.point, txHash: e.txHash, rule: e.suspension.rule, basis: e.suspension.basis };
+      continue;
+    }
     if (e.body.kind === "issue") fail("history", `event ${i + 1}: the certificate is issued twice`);
     if (e.body.kind !== "revoke")
       fail("history", `event ${i + 1}: this verifier does not know transaction kind ${shownValue((e.body as { kind: unknown }).kind)}`);
@@ -295,11 +328,13 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
       ? "revoked"
       : cert.superseded !== undefined
         ? "superseded"
-        : asOf.time < cert.validFrom
-          ? "not-yet-valid"
-          : asOf.time >= cert.validUntil
-            ? "expired"
-            : "valid";
+        : cert.suspended !== undefined
+          ? "suspended"
+          : asOf.time < cert.validFrom
+            ? "not-yet-valid"
+            : asOf.time >= cert.validUntil
+              ? "expired"
+              : "valid";
   return cert;
 }
 

@@ -59,6 +59,7 @@ const STATUS_TEXT: Record<string, LocalizedText> = {
   valid: { zh: "有效", en: "Valid" },
   revoked: { zh: "已撤销", en: "Revoked" },
   superseded: { zh: "已被换发证书取代", en: "Superseded by a renewal" },
+  suspended: { zh: "已暂停：审核依据的证书已被撤销", en: "Suspended: a certificate its approval rested on was revoked" },
   expired: { zh: "已过期", en: "Expired" },
   "not-yet-valid": { zh: "尚未生效", en: "Not yet valid" },
   unknown: { zh: "未找到该证书", en: "Certificate not found" },
@@ -143,6 +144,14 @@ export function renderVerifyPage(input: VerifyPageInput): string {
         ),
       );
     }
+    if (c.suspended !== undefined) {
+      facts.push(
+        fact(
+          { zh: "暂停", en: "Suspended" },
+          `<span data-suspended-basis="${escapeHtml(c.suspended.basis)}">${escapeHtml(c.suspended.basis)}</span> · ${escapeHtml(c.suspended.rule)} · 区块 <span lang="en">block</span> ${escapeHtml(c.suspended.height)} · ${when(c.suspended.time)} · ${escapeHtml(c.suspended.txHash)}`,
+        ),
+      );
+    }
     if (c.record.supersedes !== undefined) facts.push(fact({ zh: "换发自", en: "Renews" }, escapeHtml(c.record.supersedes)));
     for (const b of c.basis ?? []) {
       const s = STATUS_TEXT[b.status] ?? { zh: b.status, en: b.status };
@@ -158,7 +167,7 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       facts.push(
         fact(
           { zh: "注意", en: "Note" },
-          `<span class="basis-revoked">${both({ zh: "审核依据的证书已被撤销", en: "basis revoked: a certificate this approval rested on was revoked" })}</span>`,
+          `<span class="basis-revoked">${both({ zh: "审核依据的证书已被撤销", en: "basis revoked: a certificate this approval rested on was revoked or suspended" })}</span>`,
         ),
       );
     for (const [name, value] of Object.entries(c.record.publicFields as Record<string, PublicFieldValue>)) {

@@ -22,6 +22,7 @@ const STATUS: Record<string, [string, string]> = {
   valid: ["有效", "valid"],
   revoked: ["已撤销", "revoked"],
   superseded: ["已被取代", "superseded"],
+  suspended: ["已暂停", "suspended"],
   expired: ["已过期", "expired"],
   "not-yet-valid": ["尚未生效", "not yet valid"],
 };
@@ -104,6 +105,8 @@ function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Gene
   addFact(list, "签发交易", "Issue transaction", `${p.issued.txHash} (block ${p.issued.height})`);
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
+  if (p.suspended !== undefined)
+    addFact(list, "暂停交易", "Suspension", `${p.suspended.basis} revoked (rule ${p.suspended.rule}): ${p.suspended.txHash} (block ${p.suspended.height})`);
   addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
   addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
 }
@@ -193,6 +196,14 @@ function watchPresentation(genesis: Genesis, id: string): void {
         "differs",
         "凭证签名有效，但本节点不提供状态列表。",
         "The credential's signature holds, but this node serves no status list (ask a validator).",
+      );
+    } else if (status.value === 2) {
+      show(
+        section,
+        line,
+        "failed",
+        "✘ 凭证签名有效，但证书已被自动暂停（其审核依据的证书已被撤销）。",
+        `The signature holds, but the certificate is suspended: a certificate its approval rested on was revoked (status list at block ${status.height}).`,
       );
     } else if (status.value !== 0) {
       show(
