@@ -105,6 +105,9 @@ function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Gene
   if (p.revoked !== undefined) addFact(list, "撤销交易", "Revocation", `${p.revoked.txHash} (block ${p.revoked.height}) · ${p.revoked.reason}`);
   if (p.superseded !== undefined) addFact(list, "换发交易", "Renewal", `${p.superseded.by}: ${p.superseded.txHash} (block ${p.superseded.height})`);
   addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
+  if (p.governanceChanges !== undefined) {
+    addFact(list, "治理变更", "Governance changes", `${p.governanceChanges} · 自创世起逐一验证 · each checked from genesis`);
+  }
   addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
 }
 
