@@ -6,6 +6,8 @@
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import type { Genesis } from "../../node/chain/types.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import type { GovernanceChange, ProofBundle } from "../../node/chain/proof/bundle.js";
 import { documentMismatchProven } from "../../node/chain/proof/document.js";
@@ -150,3 +152,34 @@ describe("forged governance chains are refused (test/helpers/gov-proof-forgeries
     });
   }
 });
+
+describe("the governance vectors of docs/vectors/governance-vectors.json (scripts/governance-vectors.mjs)", () => {
+  interface Vector {
+    name: string;
+    bundle: ProofBundle;
+    expect: { status?: string; governanceChanges?: number; refused?: ProofCheck; message?: string };
+  }
+  it("every genuine bundle proves its status through its changes and every forged one is refused by its check, by the CLI path and the page's check", async () => {
+    const text = await readFile(new URL("../../../docs/vectors/governance-vectors.json", import.meta.url), "utf8");
+    const file = JSON.parse(text) as { genesis: Genesis; vectors: Vector[] };
+    let forged = 0;
+    for (const v of file.vectors) {
+      if (v.expect.status !== undefined) {
+        const proven = verifyBundle(v.bundle, file.genesis);
+        assert.deepEqual([proven.status, proven.governanceChanges], [v.expect.status, v.expect.governanceChanges], v.name);
+        assert.equal(verifyServedBundle(v.bundle, v.bundle.chainId).status, v.expect.status, `${v.name}: the page's check`);
+        continue;
+      }
+      const refused = refusedBy(v.expect.refused as ProofCheck, new RegExp(`^${escapeRegExp(v.expect.message as string)}$`));
+      assert.throws(() => verifyBundle(v.bundle, file.genesis), refused, v.name);
+      assert.equal(offlineVerdict(v.bundle, file.genesis).exitCode, EXIT.INVALID, `${v.name}: cert verify --offline`);
+      assert.throws(() => verifyServedBundle(v.bundle, v.bundle.chainId), refused, `${v.name}: the page's check`);
+      forged++;
+    }
+    assert.equal(forged, GOV_FORGERIES.length, "one forged vector per forgery class");
+  });
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
