@@ -25,7 +25,7 @@ import type { ChainRules, GovOutcome, GovTransaction, GovTxBody, GovernanceState
 import { MAX_TX_BYTES, TX_ENVELOPE_BYTES } from "./limits.js";
 import type { TimeLimits } from "./time.js";
 import { inTimeRange } from "./time.js";
-import type { Genesis, GovernanceParams, Receipt } from "./types.js";
+import type { Genesis, GovAction, GovernanceParams, Receipt } from "./types.js";
 import { ValidatorSchedule, ValidatorSet } from "./validator-set.js";
 
 /** A passed action is in force this many heights after the block that passed it (see above). */
@@ -174,12 +174,8 @@ function decide(state: GovernanceState, p: Proposal, height: number): void {
   const no = p.votes.length - yes;
   if (yes >= p.threshold) {
     const activation = height + ACTIVATION_OFFSET;
-    const last = state.epochs.at(-1) as { from: number; rules: ChainRules };
     try {
-      const result = applyAction(last.rules, state.issuerKeys, p.action, activation);
-      if (last.from === activation) last.rules = result.rules;
-      else state.epochs.push({ from: activation, rules: result.rules });
-      state.issuerKeys = result.issuerKeys;
+      schedulePassed(state, p.action, activation);
       p.status = "passed";
       p.activatesAt = activation;
     } catch (err) {
@@ -193,6 +189,21 @@ function decide(state: GovernanceState, p: Proposal, height: number): void {
     p.status = "rejected";
     p.decidedAt = height;
   }
+}
+
+/**
+ * Put a passed action in force from `activation`: applied to the rules as they will be once every
+ * change passed before is in force (the last epoch, possibly still scheduled), as a new epoch — or
+ * into the last one when it starts at the same height — with its issuer-key grants. Throws the
+ * action's LedgerError when it no longer fits, leaving `state` as it was. The node (decide) and the
+ * offline proof verifier (proof/governance-chain.ts) both call this, so their rules cannot diverge.
+ */
+export function schedulePassed(state: Pick<GovernanceState, "epochs" | "issuerKeys">, action: GovAction, activation: number): void {
+  const last = state.epochs.at(-1) as { from: number; rules: ChainRules };
+  const result = applyAction(last.rules, state.issuerKeys, action, activation);
+  if (last.from === activation) last.rules = result.rules;
+  else state.epochs.push({ from: activation, rules: result.rules });
+  state.issuerKeys = result.issuerKeys;
 }
 
 function copyState(state: GovernanceState): GovernanceState {

@@ -7,7 +7,8 @@
 import type { ChainSpec } from "../chain/genesis.js";
 import type { ChainStore } from "./store.js";
 import { LedgerError } from "../errors.js";
-import { PROOF_FORMAT, type ProofBundle, type ProofEvent } from "../chain/proof/bundle.js";
+import { type GovernanceChange, type GovernanceStep, PROOF_FORMAT, type ProofBundle, type ProofEvent } from "../chain/proof/bundle.js";
+import type { GovTransaction } from "../chain/types.js";
 
 /** The bundle for certificate `id`, or null when the chain has no such certificate. */
 export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: string): Promise<ProofBundle | null> {
@@ -29,13 +30,51 @@ export async function buildProofBundle(spec: ChainSpec, store: ChainStore, id: s
   }
   const latest = await store.getBlockHead(head.height);
   if (latest === null) throw new LedgerError("STORE_CORRUPT", `head block ${head.height} is missing`);
+  const governance = await buildGovernanceChain(store, head.height);
   return {
     format: PROOF_FORMAT,
     chainId: spec.chainId,
     genesisHash: spec.genesisHash,
     genesis: spec.genesis,
     certificateId: id,
+    // Only when something changed: a bundle of an unchanged chain stays as it was before governance.
+    ...(governance.length > 0 ? { governance } : {}),
     events,
     latest: { header: latest.header, commit: latest.commit },
   };
+}
+
+/** A committed transaction as a proof step: its block head, the transaction, its receipt and both inclusion proofs. */
+export async function governanceStep(store: ChainStore, hash: string, what: string): Promise<GovernanceStep> {
+  const at = await store.getTxLocation(hash);
+  if (at === null) throw new LedgerError("STORE_CORRUPT", `${what}: transaction ${hash} has no location`);
+  const [block, item, proofs] = await Promise.all([
+    store.getBlockHead(at.height),
+    store.getStoredTx(at.height, at.index),
+    store.getInclusionProofs(at.height, at.index),
+  ]);
+  if (block === null || item === null || proofs === null) throw new LedgerError("STORE_CORRUPT", `${what}: block ${at.height} lacks transaction ${at.index}`);
+  return { header: block.header, commit: block.commit, index: at.index, tx: item.tx as unknown as GovTransaction, receipt: item.receipt, ...proofs };
+}
+
+/**
+ * The governance chain of a bundle whose latest block is `latest` (docs/proof-format.md §6a): every
+ * passed change in force by then, in the order decided, each with its proposal and its deciding vote
+ * (the proposal's last vote: a vote after the decision is refused, so the last one decided it).
+ */
+export async function buildGovernanceChain(store: ChainStore, latest: number): Promise<GovernanceChange[]> {
+  const gov = await store.getGovernance();
+  if (gov === null) return [];
+  const passed = gov.proposals.filter((p) => p.status === "passed" && p.activatesAt !== undefined && p.activatesAt <= latest);
+  const changes: Array<{ change: GovernanceChange; at: [number, number] }> = [];
+  for (const p of passed) {
+    const proposal = await governanceStep(store, p.txHash, `proposal ${p.id}`);
+    const decider = p.votes.at(-1);
+    const decision =
+      decider === undefined || decider.txHash === p.txHash ? undefined : await governanceStep(store, decider.txHash, `the vote that decided proposal ${p.id}`);
+    const last = decision ?? proposal;
+    changes.push({ change: decision === undefined ? { proposal } : { proposal, decision }, at: [last.header.height, last.index] });
+  }
+  changes.sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
+  return changes.map((c) => c.change);
 }

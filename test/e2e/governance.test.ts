@@ -7,7 +7,10 @@
  * quorum of 4 and keep committing. Node 2 is voted out: from its activation height no commit
  * certificate holds its seal, and the network of four goes on with node 1 still down. An issuer key
  * is rotated: the old key is refused for new certificates (TX_ISSUER_KEY_NOT_VALID), the certificate
- * it signed before still verifies by id, and the new key issues.
+ * it signed before still verifies by id, and the new key issues. Node 2 is voted back in (a third
+ * validator change) and seals again. Then the certificate the old key signed before the rotation and
+ * one the new key signed after everything verify by id, by document, and offline from the node's proof
+ * bundle — which carries the governance chain (docs/proof-format.md §6a) — against genesis alone.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
@@ -28,7 +31,11 @@ import { type KeyFile, generateKeyPair, loadKeyFile, saveKeyFile } from "../../n
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
 import { setLogLevel } from "../../node/logger.js";
 import { type CertchainNode, startNode } from "../../node/node.js";
-import { identityProofTx } from "../helpers/identity-proof.js";
+import { identityProof, identityProofTx } from "../helpers/identity-proof.js";
+import { CARD_VERSION, type NodeCardBody, cardSigningBytes } from "../../node/chain/card.js";
+import type { CertificateDocument } from "../../node/chain/document.js";
+import type { ProofBundle } from "../../node/chain/proof/bundle.js";
+import { signBytes } from "../../node/crypto/keys.js";
 import { freeBasePort, waitFor } from "../helpers/ports.js";
 import { rpc } from "../helpers/rpc.js";
 
@@ -76,11 +83,15 @@ describe("e2e: governance — a department joins, a validator leaves, an issuer 
     cli("gov", ...argv, "--key", typeof i === "number" ? consensusKey(home(i)) : i, "--plaintext-keys", "--rpc", url(via), "--timeout", "60");
 
   let seq = 0;
+  /** The holder's documents of the certificates issued, by id. */
+  const documents = new Map<string, CertificateDocument>();
   /** Issue an identity proof through node `via` and wait for its commit; returns its id and block height. */
   async function issue(via: number, key: KeyFile = issuer): Promise<{ id: string; height: number }> {
     seq++;
     const id = `ID-GOV-${seq}`;
-    const sent = await rpc<{ hash: string }>(url(via), "/txs", { body: identityProofTx(spec, key, id, `Holder ${seq}`) });
+    const made = identityProof(spec, key, id, `Holder ${seq}`);
+    documents.set(id, made.document);
+    const sent = await rpc<{ hash: string }>(url(via), "/txs", { body: made.tx });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     let height = 0;
     await waitFor(
@@ -287,5 +298,69 @@ describe("e2e: governance — a department joins, a validator leaves, an issuer 
     const ps = depts.find((d) => d.id === "public-security");
     assert.equal(ps?.keys.find((k) => k.publicKey === issuer.publicKey)?.validUntil, (revoked.activatesAt as number) - 1);
     assert.equal(ps?.issuerKeys, 1);
+    signedByOldKey = before.id;
+    newIssuer = key;
+  });
+
+  let signedByOldKey = "";
+  let newIssuer: KeyFile;
+
+  it("node 2 is voted back in (a third validator change) and seals again", async () => {
+    // Its card: same consensus key and peer, a new issuer key (keys are never reused), signed by its consensus key.
+    const consensus = await loadKeyFile(consensusKey(home(1)), { allowPlaintext: true });
+    const node2 = net.nodes[1] as InitResult["nodes"][number];
+    const body: NodeCardBody = {
+      version: CARD_VERSION,
+      name: node2.name,
+      department: node2.department,
+      role: "validator",
+      consensusKey: consensus.publicKey,
+      peerId: node2.peerId,
+      address: node2.p2pAddress.split("/p2p/")[0] as string,
+      issuerKeys: [generateKeyPair().publicKey],
+    };
+    const cardFile = join(dir, "node2-card.json");
+    await writeFile(cardFile, JSON.stringify({ ...body, signature: signBytes(consensus.privateKey, cardSigningBytes(body)) }));
+    // Nodes 3, 4 and 5 are 3 of the 4 in force (node 1 still down).
+    await gov(2, 2, "propose", "add-validator", "--card", cardFile, "--note", "node2 returns");
+    await gov(3, 3, "vote", "6");
+    await gov(consensusKey(newcomer.home), 2, "vote", "6");
+    const passed = await proposal(2, 6);
+    assert.equal(passed.status, "passed");
+    const activation = passed.activatesAt as number;
+    // From the activation the five need node 2: 4 of 5 with node 1 down.
+    await reach(2, activation + 1, newIssuer);
+    const five = (await rpc<Validators>(url(2), `/validators?height=${activation}`)).body;
+    assert.deepEqual([five.validators.length, five.quorum], [5, 4]);
+    for (let h = activation; h <= activation + 1; h++) assert.ok((await sealers(2, h)).includes(consensus.publicKey), `node 2 seals height ${h}`);
+  });
+
+  it("after three validator changes and a key rotation, the old key's earlier certificate and the new key's verify by id, by document and offline from a proof bundle against genesis alone", async () => {
+    const fresh = await issue(2, newIssuer);
+    for (const id of [signedByOldKey, fresh.id]) {
+      const v = await rpc<{ valid: boolean; status: string }>(url(2), `/verify/${id}`);
+      assert.deepEqual([v.body.valid, v.body.status], [true, "valid"], `${id} by id`);
+      const docFile = join(dir, `${id}.json`);
+      await writeFile(docFile, JSON.stringify(documents.get(id)));
+      const byDocument = await cli("cert", "verify", "--document", docFile, "--rpc", url(3));
+      assert.match(byDocument.join("\n"), /^VALID: /, `${id} by document`);
+      // The node's proof bundle carries the six passed changes: department, node 5 in, node 2 out, key added, key revoked, node 2 in.
+      const bundle = (await rpc<ProofBundle>(url(3), `/certificates/${id}/proof`)).body;
+      assert.deepEqual(
+        bundle.governance?.map((c) => (c.proposal.tx.body.kind === "gov-propose" ? c.proposal.tx.body.payload.action.type : "?")),
+        ["add-department", "add-validator", "remove-validator", "add-issuer-key", "revoke-issuer-key", "add-validator"],
+      );
+      const bundleFile = join(dir, `${id}.proof.json`);
+      await writeFile(bundleFile, JSON.stringify(bundle));
+      // Offline: nothing but the genesis file (a separate copy, as an outsider would hold it).
+      const genesisCopy = join(dir, "trusted-genesis.json");
+      await copyFile(net.genesisFile, genesisCopy);
+      const offline = await cli("cert", "verify", "--offline", bundleFile, "--genesis", genesisCopy, "--document", docFile);
+      assert.match(
+        offline.join("\n"),
+        new RegExp(`^VALID: ${id} identity-proof issued by public-security .*6 governance changes followed from genesis`),
+        offline.join("\n"),
+      );
+    }
   });
 });

@@ -22,6 +22,7 @@ import { issueCredential, presentCredential } from "../../cli/commands/cert/sd-j
 import type { CertificateDocument } from "../../node/chain/document.js";
 import { INDEPENDENT_FINDINGS } from "../helpers/proof-forgeries.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
+import { type GovProofChain, makeGovProofChain } from "../helpers/gov-proof-chain.js";
 
 describe("e2e: the verification page in Chromium", () => {
   let pc: ProofChain;
@@ -247,5 +248,74 @@ describe("e2e: the verification page in Chromium", () => {
     const api = await fetch(`${base}/verify/${pc.valid.certificateId}`, { headers: { accept: "application/json" } });
     assert.equal(api.headers.get("content-type"), "application/json; charset=utf-8");
     assert.equal(((await api.json()) as { status: string }).status, "valid");
+  });
+});
+
+describe("e2e: the verification page in Chromium, after governance changes (docs/proof-format.md §6a)", () => {
+  let g: GovProofChain;
+  let app: FastifyInstance;
+  let base: string;
+  let profile: string;
+  let browser: BrowserContext;
+
+  before(async () => {
+    g = await makeGovProofChain("page-gov-chain");
+    const head = g.store.head()?.time as number;
+    app = createRpcServer({}, { backend: new StoreBackend(g.chain.spec, g.store, () => head) });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    profile = await mkdtemp(join(tmpdir(), "certchain-chromium-"));
+    browser = await launchChromium(profile);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+  });
+
+  async function open(id: string, setup?: (page: Page) => Promise<void>): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && !/favicon/.test(msg.location().url)) problems.push(`console: ${msg.text()}`);
+    });
+    await setup?.(page);
+    await page.goto(`${base}/verify/${encodeURIComponent(id)}`);
+    await page.waitForFunction(() => document.getElementById("proof-check")?.dataset.state !== "pending", null, { timeout: 15_000 });
+    return { page, problems };
+  }
+
+  for (const [name, docOf] of [
+    ["signed by the old key before its revocation, after three validator changes", (x: GovProofChain) => x.old],
+    ["signed by the new key after the rotation", (x: GovProofChain) => x.rotated],
+  ] as const) {
+    it(`a certificate ${name}: the page follows the governance chain from genesis and agrees with the node; the document checks`, async () => {
+      const { page, problems } = await open(docOf(g).certificateId);
+      assert.equal(await page.getAttribute("#proof-check", "data-state"), "ok", (await page.textContent("#proof-result")) ?? "");
+      assert.match((await page.textContent("#proof-result")) ?? "", /agrees with the node: valid/);
+      assert.match((await page.textContent("#proof-details")) ?? "", /Governance changes\s*6/);
+      await page.waitForSelector("#document-file:not([disabled])");
+      await page.setInputFiles("#document-file", { name: "document.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(docOf(g))) });
+      await page.waitForFunction(() => document.getElementById("document-check")?.dataset.state !== "idle");
+      assert.equal(await page.getAttribute("#document-check", "data-state"), "ok", (await page.textContent("#document-result")) ?? "");
+      assert.deepEqual(problems, [], "no CSP violation or script error");
+      await page.close();
+    });
+  }
+
+  it("a bundle whose governance chain leaves out node2's removal: refused in the browser", async () => {
+    const { page } = await open(g.old.certificateId, async (p) => {
+      await p.route("**/certificates/*/proof", async (route) => {
+        const bundle = structuredClone(await buildProofBundle(g.chain.spec, g.store, g.old.certificateId));
+        assert.ok(bundle?.governance !== undefined);
+        bundle.governance.splice(2, 1);
+        await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(bundle) });
+      });
+    });
+    assert.equal(await page.getAttribute("#proof-check", "data-state"), "failed");
+    assert.match((await page.textContent("#proof-result")) ?? "", /names another validator set than the one derived from genesis/);
+    await page.close();
   });
 });

@@ -69,7 +69,7 @@ function offlineVerdictAt(bundle: unknown, genesis: Genesis, document?: unknown)
   switch (p.status) {
     case "valid":
       return {
-        line: `VALID: ${p.certificateId} ${p.certificateType} issued by ${p.department} at block ${p.issued.height}, valid until ${isoDate(p.validUntil)}, ${asOf}; proof checked offline (${p.quorum}-seal quorum)`,
+        line: `VALID: ${p.certificateId} ${p.certificateType} issued by ${p.department} at block ${p.issued.height}, valid until ${isoDate(p.validUntil)}, ${asOf}; proof checked offline (${p.quorum}-seal quorum${p.governanceChanges === undefined ? "" : `, ${p.governanceChanges} governance changes followed from genesis`})`,
         exitCode: EXIT.OK,
         proven,
       };

@@ -4,7 +4,7 @@
  * by the node (proof/build.ts), the CLI and the browser.
  */
 import type { MerkleStep } from "../merkle.js";
-import type { BlockHeader, CommitCertificate, Genesis, Receipt, Transaction } from "../types.js";
+import type { BlockHeader, CommitCertificate, Genesis, GovTransaction, Receipt, Transaction } from "../types.js";
 
 export const PROOF_FORMAT = "certchain-proof/1";
 
@@ -26,6 +26,25 @@ export interface ProofEvent extends ProvenHeader {
   receiptProof: MerkleStep[];
 }
 
+/** One governance transaction (a proposal or the vote that decided it), proven included and applied. */
+export interface GovernanceStep extends ProvenHeader {
+  index: number;
+  tx: GovTransaction;
+  /** Applied, with `governance`: the proposal's id and, for the deciding step, status "passed" and activatesAt. */
+  receipt: Receipt;
+  txProof: MerkleStep[];
+  receiptProof: MerkleStep[];
+}
+
+/**
+ * A passed governance change: the proposal (its action) and the yes vote that decided it; no
+ * `decision` when the proposal decided itself (its own receipt says passed). docs/proof-format.md §6a.
+ */
+export interface GovernanceChange {
+  proposal: GovernanceStep;
+  decision?: GovernanceStep;
+}
+
 export interface ProofBundle {
   format: typeof PROOF_FORMAT;
   chainId: string;
@@ -33,6 +52,12 @@ export interface ProofBundle {
   /** The genesis the bundle was made against; a verifier should bring its own trusted copy. */
   genesis: Genesis;
   certificateId: string;
+  /**
+   * Every governance change in force by `latest`, in the order decided: what a verifier holding genesis
+   * alone needs to follow the validator sets and issuer keys to the bundle's blocks. Absent when
+   * nothing changed (the bundle is then the same as before governance existed).
+   */
+  governance?: GovernanceChange[];
   /** Every transaction that touched the certificate, in chain order. */
   events: ProofEvent[];
   /** The newest block when the bundle was made: the "as of" point for expiry by block time. */

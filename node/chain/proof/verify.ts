@@ -5,7 +5,6 @@
  * browser verification page run this same code. Every refusal is a LedgerError PROOF_INVALID whose
  * message says which check failed and `details.check` names it.
  */
-import { maxFaulty, quorum } from "../../../consensus/quorum.js";
 import type { MerkleStep } from "../merkle.js";
 import type {
   BlockHeader,
@@ -28,9 +27,11 @@ import { isSignatureHex, verifyBytes } from "../../crypto/keys.js";
 import { commitSealBytes } from "../block.js";
 import { merkleProofSides, merkleRootFromProof } from "../merkle.js";
 import { txSigningBytes } from "../tx.js";
+import { type TimeLimits, timeLimitsOf } from "../time.js";
+import { DerivedRules, checkGovernanceChain } from "./governance-chain.js";
 
 /** Which check refused a bundle. */
-export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict";
+export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict" | "governance";
 
 export type ProvenStatus = "valid" | "revoked" | "superseded" | "suspended" | "expired" | "not-yet-valid";
 
@@ -57,8 +58,10 @@ export interface ProvenCertificate extends CertificateFacts {
   suspended?: ProvenPoint & { txHash: string; rule: string; basis: string };
   /** The newest proven block: status (expiry) is as of its time. */
   asOf: ProvenPoint;
-  /** Commit seals required per block (the quorum of the genesis validator set). */
+  /** Commit seals required per block: the quorum of the validator set of the latest block (genesis's when nothing changed). */
   quorum: number;
+  /** Governance changes the bundle proved from genesis (docs/proof-format.md §6a); absent when none. */
+  governanceChanges?: number;
 }
 
 const MAX_PROOF_DEPTH = 64;
@@ -109,13 +112,13 @@ function checkNumbers(value: unknown, path: string): void {
   }
 }
 
-/** The chain context a bundle is checked in: the trusted genesis, indexed. */
+/** The chain context a bundle is checked in: the trusted genesis, indexed, and the rules derived from its governance chain. */
 class ChainContext {
   readonly chainId: string;
   readonly genesisHash: string;
-  readonly validatorsHash: string;
-  readonly quorum: number;
-  readonly faultTolerance: number;
+  readonly timeLimits: TimeLimits;
+  /** Validator sets, departments and issuer keys of every height: genesis's, then each proven change's (governance-chain.ts). */
+  readonly rules: DerivedRules;
   private readonly proven = new Map<string, ProvenPoint>();
   /** Block hash proven at each height: a height has one block. */
   private readonly heights = new Map<number, string>();
@@ -124,24 +127,30 @@ class ChainContext {
     const id = chainIdentity(genesis);
     this.chainId = id.chainId;
     this.genesisHash = id.genesisHash;
-    const validators = genesis.validators.map((v) => ({ name: v.name, department: v.department, publicKey: v.publicKey }));
-    this.validatorsHash = hashCanonical(Domain.VALIDATORS, validators);
-    this.quorum = quorum(genesis.validators.length);
-    this.faultTolerance = maxFaulty(genesis.validators.length);
+    this.timeLimits = timeLimitsOf(genesis.consensus ?? {});
+    this.rules = new DerivedRules(genesis);
   }
 
-  department(id: unknown): Department | undefined {
-    return this.genesis.departments.find((d) => d.id === id);
+  /** A department as the rules of `height` know it. */
+  department(id: unknown, height: number): Department | undefined {
+    return this.rules.department(id, height);
   }
 
   /** Check a header and its commit certificate (chain/block.ts checkCommitCertificate); cached by block hash. */
   provenHeader(value: unknown, what: string): { header: BlockHeader; point: ProvenPoint } {
     if (!isObj(value) || !isObj(value.header)) fail("format", `${what}: expected {header, commit}`);
     const header = value.header as unknown as BlockHeader;
-    // [REFUSE] the header belongs to this chain and this validator set
+    // [REFUSE] the header belongs to this chain and names the validator set derived for its height (genesis's, or after the proven changes)
     if (header.chainId !== this.chainId) fail("chain", `${what}: block is of chain ${shownValue(header.chainId)}, not ${this.chainId}`);
-    if (header.validatorsHash !== this.validatorsHash) fail("header", `${what}: block names another validator set`);
     if (!isCount(header.height) || header.height < 1 || !isCount(header.time)) fail("header", `${what}: height and time must be non-negative integers`);
+    if (header.validatorsHash !== this.rules.setAt(header.height).hash) {
+      fail(
+        "header",
+        this.rules.changes === 0
+          ? `${what}: block names another validator set`
+          : `${what}: block ${header.height} names another validator set than the one derived from genesis and the bundle's governance changes (a change is missing)`,
+      );
+    }
     if (!isHash(header.txRoot) || !isHash(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
     if (!isCount(header.txCount)) fail("header", `${what}: txCount must be a non-negative integer`);
     let blockHash: string;
@@ -169,8 +178,9 @@ class ChainContext {
     // [REFUSE] the certificate is for exactly this header
     if (c.height !== header.height || c.blockHash !== blockHash) fail("commit", `${where}: commit certificate is for another block (header hash ${blockHash})`);
     if (!isCount(c.round)) fail("commit", `${where}: round must be a non-negative integer`);
-    // [REFUSE] the header's proposer is the proposer of the deciding round or of an earlier one (QBFT re-proposal)
-    const n = this.genesis.validators.length;
+    // [REFUSE] the header's proposer is the proposer of the deciding round or of an earlier one (QBFT re-proposal), in the set of its height
+    const set = this.rules.setAt(header.height);
+    const n = set.size;
     if (!Number.isInteger(header.proposer) || header.proposer < 0 || header.proposer >= n || (((header.proposer - header.height) % n) + n) % n > c.round) {
       fail("commit", `${where}: header proposer ${header.proposer} could not have proposed a block decided in round ${c.round}`);
     }
@@ -180,7 +190,7 @@ class ChainContext {
     for (const seal of c.seals as unknown[]) {
       if (!isObj(seal)) fail("commit", `${where}: a seal is {validator, signature}`);
       const index = seal.validator as number;
-      const validator = Number.isInteger(index) ? this.genesis.validators[index] : undefined;
+      const validator = Number.isInteger(index) ? set.validators[index] : undefined;
       if (validator === undefined) fail("commit", `${where}: seal from unknown validator ${shownValue(seal.validator)}`);
       if (signers.has(index)) fail("commit", `${where}: two seals from validator ${index}`);
       if (!verifySignature((validator as { publicKey: string }).publicKey, digest, seal.signature)) {
@@ -188,7 +198,32 @@ class ChainContext {
       }
       signers.add(index);
     }
-    if (signers.size < this.quorum) fail("commit", `${where}: ${signers.size} valid commit seals, a quorum is ${this.quorum} of ${n}`);
+    if (signers.size < set.quorum) fail("commit", `${where}: ${signers.size} valid commit seals, a quorum is ${set.quorum} of ${n}`);
+  }
+
+  /**
+   * Transaction `index` of the block is `txHash` (under txRoot, by that position's path) and the
+   * step's receipt is its receipt (under resultsRoot). Whether the receipt says applied is the caller's.
+   */
+  provenInclusion(e: Record<string, unknown>, header: BlockHeader, txHash: string, what: string): Receipt {
+    const index = e.index as number;
+    // [REFUSE] the transaction is at `index` in the block: its hash under txRoot by that position's path
+    if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`, index, header.txCount)) !== header.txRoot) {
+      fail("merkle", `${what}: transaction inclusion proof does not lead to the block's txRoot`);
+    }
+    // [REFUSE] its receipt is the block's: the receipt hash under resultsRoot
+    const receipt = e.receipt as Receipt;
+    if (receipt.txHash !== txHash) fail("receipt", `${what}: receipt is for another transaction`);
+    let receiptHash: string;
+    try {
+      receiptHash = hashCanonical(Domain.RECEIPT, receipt);
+    } catch {
+      return fail("receipt", `${what}: receipt is not canonical JSON`);
+    }
+    if (merkleRootFromProof(receiptHash, checkProof(e.receiptProof, `${what} receiptProof`, index, header.txCount)) !== header.resultsRoot) {
+      fail("merkle", `${what}: receipt inclusion proof does not lead to the block's resultsRoot`);
+    }
+    return receipt;
   }
 }
 
@@ -223,9 +258,12 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   const suspends = body.kind === "revoke" && body.payload.certificateId !== certificateId ? suspensionOf(e.receipt, certificateId) : undefined;
   if (body.payload.certificateId !== certificateId && !renews && suspends === undefined)
     fail("transaction", `${what}: transaction is about ${shownValue(body.payload.certificateId)}, not ${certificateId}`);
-  const department = ctx.department(body.department);
+  // [REFUSE] authority at the height of the signing transaction: the department and its issuer keys as the rules of that block have them
+  const department = ctx.department(body.department, header.height);
   if (department === undefined) fail("transaction", `${what}: unknown department ${shownValue(body.department)}`);
-  if (!department.issuerKeys.includes(body.signer)) fail("transaction", `${what}: signer is not an issuer key of ${department.id} in genesis`);
+  if (!ctx.rules.issuerKeyInForce(department.id, body.signer, header.height)) {
+    fail("transaction", `${what}: signer is not an issuer key of ${department.id} in force at block ${header.height}`);
+  }
   if (body.kind === "issue" && !department.certificateTypes.includes((body.payload as IssuePayload).certificateType)) {
     fail("transaction", `${what}: ${department.id} may not issue ${shownValue((body.payload as IssuePayload).certificateType)}`);
   }
@@ -237,22 +275,8 @@ function checkEvent(ctx: ChainContext, certificateId: string, value: unknown, n:
   }
   const txHash = bytesToHex(digest);
   if (!verifySignature(body.signer, digest, e.tx.signature)) fail("transaction", `${what}: issuer signature does not verify`);
-  // [REFUSE] the transaction is at `index` in the block: its hash under txRoot by that position's path
-  if (merkleRootFromProof(txHash, checkProof(e.txProof, `${what} txProof`, e.index, header.txCount)) !== header.txRoot) {
-    fail("merkle", `${what}: transaction inclusion proof does not lead to the block's txRoot`);
-  }
-  // [REFUSE] its receipt is the block's: the receipt hash under resultsRoot, and it says applied
-  const receipt = e.receipt as Receipt;
-  if (receipt.txHash !== txHash) fail("receipt", `${what}: receipt is for another transaction`);
-  let receiptHash: string;
-  try {
-    receiptHash = hashCanonical(Domain.RECEIPT, receipt);
-  } catch {
-    return fail("receipt", `${what}: receipt is not canonical JSON`);
-  }
-  if (merkleRootFromProof(receiptHash, checkProof(e.receiptProof, `${what} receiptProof`, e.index, header.txCount)) !== header.resultsRoot) {
-    fail("merkle", `${what}: receipt inclusion proof does not lead to the block's resultsRoot`);
-  }
+  // [REFUSE] the transaction and its receipt are the block's, and the receipt says applied
+  const receipt = ctx.provenInclusion(e as unknown as Record<string, unknown>, header, txHash, what);
   if (receipt.status !== "applied") {
     // A rejected receipt refuses the whole bundle: a node never puts one in a bundle (ledger/proof-build.ts takes the record's history, applied transactions only).
     const why = [receipt.code, receipt.message].filter((v): v is string => typeof v === "string" && v.length > 0).join(": ");
@@ -271,6 +295,7 @@ function suspensionOf(receipt: unknown, certificateId: string): Suspension | und
 
 /** Replay the proven transactions into the certificate's facts (chain/state.ts transition). */
 function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[], asOf: ProvenPoint): ProvenCertificate {
+  const quorum = ctx.rules.setAt(asOf.height).quorum;
   const first = events[0];
   if (first === undefined || first.body.kind !== "issue") return fail("history", "the bundle does not start with the certificate's issue transaction");
   const p = first.body.payload as IssuePayload;
@@ -288,8 +313,9 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
     status: "valid",
     issued: { ...first.point, txHash: first.txHash },
     asOf,
-    quorum: ctx.quorum,
+    quorum,
   };
+  if (ctx.rules.changes > 0) cert.governanceChanges = ctx.rules.changes;
   for (const [i, e] of events.slice(1).entries()) {
     const prev = events[i] as CheckedEvent;
     // [REFUSE] events in chain order, none after the "as of" block
@@ -370,8 +396,14 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
   }
   if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
   if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
+  // The governance chain first: it derives the validator sets and issuer keys the events and latest are checked against.
+  const governance = checkGovernanceChain(ctx, value.governance);
   const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
   const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;
+  // [REFUSE] a change the bundle proves is in force by its latest block (a node carries no other)
+  if (governance.lastActivation > latest.height) {
+    fail("governance", `the bundle carries a governance change in force from ${governance.lastActivation}, after its latest block ${latest.height}`);
+  }
   return replay(ctx, value.certificateId, events, latest);
 }
 

@@ -108,6 +108,9 @@ function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Gene
   if (p.suspended !== undefined)
     addFact(list, "暂停交易", "Suspension", `${p.suspended.basis} revoked (rule ${p.suspended.rule}): ${p.suspended.txHash} (block ${p.suspended.height})`);
   addFact(list, "共识签名", "Commit seals", `≥ ${p.quorum} validators per block`);
+  if (p.governanceChanges !== undefined) {
+    addFact(list, "治理变更", "Governance changes", `${p.governanceChanges} · 自创世起逐一验证 · each checked from genesis`);
+  }
   addFact(list, "创世哈希", "Genesis hash", p.genesisHash);
 }
 
