@@ -2,7 +2,8 @@
  * The chaos runner's end-of-run checks, on a healed and idle network: every node reaches the same
  * head; every node has the same block hash at every height; every acknowledged transaction is
  * committed, at the same height, on every node; and no node holds equivocation evidence (every
- * validator of a chaos run is honest, so evidence means a crash or wipe made one sign twice).
+ * validator of a chaos run is honest, so evidence means a crash or wipe made one sign twice). Every
+ * node is asked, spares included; evidence names a validator by the set of its height.
  */
 import type { AcknowledgedTx } from "./chaos-load.js";
 import type { Violation } from "./chaos-monitor.js";
@@ -87,9 +88,25 @@ interface EvidenceItem {
   kind: string;
 }
 
+/**
+ * The validator an evidence item names: its index is into the set of its own height (the set
+ * changes with governance), so it is named by that set's entry, as the node holding it serves it.
+ */
+async function validatorAt(url: string, height: number, index: number, cache: Map<string, string>): Promise<string> {
+  const id = `${url} ${height}`;
+  let names = cache.get(id);
+  if (names === undefined) {
+    const a = await call<{ validators: Array<{ name: string; publicKey: string }> }>(url, `/validators?height=${height}`, TIMEOUT_MS);
+    names = JSON.stringify(a.body?.validators.map((v) => `${v.name} (${v.publicKey.slice(0, 16)}…)`) ?? []);
+    cache.set(id, names);
+  }
+  return (JSON.parse(names) as string[])[index] ?? `validator ${index} of height ${height}`;
+}
+
 /** Ask every node for equivocation evidence; returns how many distinct equivocations any node saw. */
 export async function checkEquivocations(urls: readonly string[], onViolation: (v: Violation) => void): Promise<number> {
   const seen = new Map<string, string[]>();
+  const sets = new Map<string, string>();
   await forEachLimited([...urls.keys()], PARALLEL, async (i) => {
     let cursor: string | undefined;
     do {
@@ -103,7 +120,7 @@ export async function checkEquivocations(urls: readonly string[], onViolation: (
         return;
       }
       for (const e of a.body.evidence) {
-        const key = `validator ${e.validator} (node${e.validator + 1}) signed two ${e.kind}s at height ${e.height} round ${e.round}`;
+        const key = `${await validatorAt(urls[i] as string, e.height, e.validator, sets)} signed two ${e.kind}s at height ${e.height} round ${e.round}`;
         seen.set(key, [...(seen.get(key) ?? []), `node${i + 1}`]);
       }
       cursor = a.body.next;

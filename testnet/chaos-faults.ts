@@ -11,6 +11,7 @@ import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, sleep } from "./chaos-rpc.js";
+import type { Reconfigurer } from "./chaos-reconfigure.js";
 
 /** A graceful stop (SIGTERM) that takes longer is finished with SIGKILL and noted. */
 const GRACEFUL_STOP_MS = 15_000;
@@ -21,6 +22,8 @@ const RESTART_RETRY_MS = 5_000;
 export interface FaultRecord {
   kind: FaultKind;
   node: number;
+  /** The node's name (node<i>, spare<j>). */
+  name: string;
   injectedAt: number;
   /** null while active, or when the heal failed */
   healedAt: number | null;
@@ -44,6 +47,8 @@ export interface FaultModules {
   log(line: string): void;
   /** Nodes never chosen for a fault (the soak keeps one node's memory series unbroken). */
   exempt?: readonly number[];
+  /** Votes spares in and out (the reconfigure kind); spares get no other kind. */
+  reconfigurer?: Reconfigurer;
 }
 
 /**
@@ -62,7 +67,7 @@ export class FaultQuota {
   }
 }
 
-/** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
+/** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe, link faults, reconfigure) on the testnet's nodes. */
 export class FaultInjector {
   readonly records: FaultRecord[] = [];
   private readonly faulty = new Set<number>();
@@ -107,7 +112,9 @@ export class FaultInjector {
       const planned = rng.int(o.faultMinMs, o.faultMaxMs);
       const gap = rng.int(o.gapMinMs, o.gapMaxMs);
       const draw = rng.next();
-      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i));
+      // A reconfigure votes a spare in and out; every other kind hits a node of genesis (or a follower).
+      const spares = this.modules.reconfigurer?.spares() ?? [];
+      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i) && spares.includes(i) === (kind === "reconfigure"));
       const node = candidates[Math.floor(draw * candidates.length)];
       if (node === undefined) return;
       const healed = await this.runFault(kind, node, quota === undefined ? Math.min(planned, deadline - Date.now()) : planned);
@@ -123,7 +130,18 @@ export class FaultInjector {
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
     const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
-    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, injectMs: null, healMs: null, rejoinedAt: null, notes: [] };
+    const record: FaultRecord = {
+      kind,
+      node,
+      name,
+      injectedAt: this.now(),
+      healedAt: null,
+      plannedMs,
+      injectMs: null,
+      healMs: null,
+      rejoinedAt: null,
+      notes: [],
+    };
     this.records.push(record);
     this.faulty.add(node);
     this.modules.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
@@ -200,6 +218,9 @@ export class FaultInjector {
         this.linkFaults.set(node, kind);
         this.applyLinkFault(node, kind);
         return;
+      case "reconfigure":
+        await this.reconfigurer().voteIn(node);
+        return;
       case "reset": {
         const name = this.name(node);
         this.proxy().reset(name);
@@ -235,6 +256,14 @@ export class FaultInjector {
     return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
   }
 
+  /** The governance side of the runner; reconfigure faults are only scheduled with one (runChaos makes it). */
+  private reconfigurer(): Reconfigurer {
+    const r = this.modules.reconfigurer;
+    // invariant: runChaos gives a reconfigurer whenever reconfigure is among the kinds
+    if (r === undefined) throw new Error("reconfigure faults need a reconfigurer");
+    return r;
+  }
+
   /** The names of the other nodes of the testnet. */
   private others(node: number): string[] {
     return this.modules.net.info.nodes.filter((_, i) => i !== node).map((n) => n.name);
@@ -267,6 +296,9 @@ export class FaultInjector {
       case "reset":
         clearInterval(this.resetTimers.get(node));
         this.resetTimers.delete(node);
+        return;
+      case "reconfigure":
+        await this.reconfigurer().voteOut(node);
         return;
       default:
         await this.modules.net.restart(node); // resolves once the node answers GET /status
