@@ -37,6 +37,8 @@ export interface FaultRecord {
   rejoinedAt: number | null;
   /** Anything unexpected (a non-graceful stop, a failed restart). */
   notes: string[];
+  /** reconfigure: the heights the spare was a validator, first and last (null until known). */
+  inForce?: { from: number | null; until: number | null };
 }
 
 export interface FaultModules {
@@ -154,12 +156,12 @@ export class FaultInjector {
     await sleep(plannedMs);
     const healStart = this.now();
     try {
-      await this.heal(kind, node);
+      await this.heal(kind, node, record);
     } catch (err) {
       this.modules.log(`heal of ${name} failed (${(err as Error).message}); retrying in ${RESTART_RETRY_MS / 1000} s`);
       await sleep(RESTART_RETRY_MS);
       try {
-        await this.heal(kind, node);
+        await this.heal(kind, node, record);
       } catch (again) {
         const detail = (again as { detail?: string }).detail;
         this.fail(record, `${name} did not recover from ${kind}: ${(again as Error).message}${detail === undefined ? "" : `\n${detail}`}`);
@@ -219,7 +221,8 @@ export class FaultInjector {
         this.applyLinkFault(node, kind);
         return;
       case "reconfigure":
-        await this.reconfigurer().voteIn(node);
+        record.inForce = { from: null, until: null };
+        record.inForce.from = await this.reconfigurer().voteIn(node);
         return;
       case "reset": {
         const name = this.name(node);
@@ -275,7 +278,7 @@ export class FaultInjector {
     this.resetTimers.clear();
   }
 
-  private async heal(kind: FaultKind, node: number): Promise<void> {
+  private async heal(kind: FaultKind, node: number, record: FaultRecord): Promise<void> {
     switch (kind) {
       case "pause":
         this.modules.net.kill(node, "SIGCONT");
@@ -297,9 +300,11 @@ export class FaultInjector {
         clearInterval(this.resetTimers.get(node));
         this.resetTimers.delete(node);
         return;
-      case "reconfigure":
-        await this.reconfigurer().voteOut(node);
+      case "reconfigure": {
+        const out = await this.reconfigurer().voteOut(node);
+        if (out !== null && record.inForce !== undefined) record.inForce.until = out - 1;
         return;
+      }
       default:
         await this.modules.net.restart(node); // resolves once the node answers GET /status
     }
