@@ -7,10 +7,11 @@
  */
 import type { AcknowledgedTx } from "./chaos-load.js";
 import type { Violation } from "./chaos-monitor.js";
-import { call, forEachLimited, sleep } from "./chaos-rpc.js";
+import { call, forEachLimited, type RpcAnswer, sleep } from "./chaos-rpc.js";
 
 const TIMEOUT_MS = 10_000;
 const PARALLEL = 8;
+const ASK_TRIES = 4;
 /** Violations named one by one before they are only counted. */
 const MAX_LISTED = 10;
 
@@ -62,12 +63,29 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
   return differ;
 }
 
+/**
+ * GET /txs/:hash, asked again (up to ASK_TRIES times, a second apart) while the node does not answer
+ * or answers 429/5xx: on an overloaded machine a timeout is no evidence that a certificate is lost.
+ */
+async function askTx(url: string, hash: string): Promise<RpcAnswer<{ status: string; height?: number }>> {
+  let a = await call<{ status: string; height?: number }>(url, `/txs/${hash}`, TIMEOUT_MS);
+  for (let i = 1; i < ASK_TRIES && (a.status === 0 || a.status === 429 || a.status >= 500); i++) {
+    await sleep(1_000);
+    a = await call<{ status: string; height?: number }>(url, `/txs/${hash}`, TIMEOUT_MS);
+  }
+  return a;
+}
+
 /** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
 export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
   let lost = 0;
   await forEachLimited([...acked], PARALLEL, async (tx) => {
-    const answers = await Promise.all(urls.map((u) => call<{ status: string; height?: number }>(u, `/txs/${tx.hash}`, TIMEOUT_MS)));
-    const missing = answers.flatMap((a, i) => (a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height ? [] : [`node${i + 1}`]));
+    const answers = await Promise.all(urls.map((u) => askTx(u, tx.hash)));
+    const missing = answers.flatMap((a, i) =>
+      a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height
+        ? []
+        : [`node${i + 1}${a.status === 200 ? "" : ` (answered ${a.status})`}`],
+    );
     if (missing.length === 0) return;
     lost++;
     if (lost <= MAX_LISTED) {
