@@ -48,10 +48,19 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
   const heights = Array.from({ length: height }, (_, i) => i + 1);
   const differ: number[] = [];
   let forks = 0;
+  let silentHeights = 0;
   await forEachLimited(heights, PARALLEL, async (h) => {
-    const answers = await Promise.all(urls.map((u) => call<{ hash: string }>(u, `/blocks/${h}`, TIMEOUT_MS)));
+    const answers = await Promise.all(urls.map((u) => ask<{ hash: string }>(u, `/blocks/${h}`)));
     const hashes = answers.map((a) => (a.status === 200 ? (a.body?.hash ?? null) : null));
     if (hashes.every((x) => x !== null && x === hashes[0])) return;
+    // A node that never answers is behind or overloaded, not forked: a fork is two different blocks.
+    if (new Set(hashes.filter((x) => x !== null)).size <= 1) {
+      const silent = answers.flatMap((a, i) => (a.status === 200 ? [] : [`node${i + 1} (${a.status === 0 ? "no answer" : a.status})`]));
+      silentHeights++;
+      if (silentHeights <= MAX_LISTED)
+        onViolation({ kind: "not-caught-up", message: `block ${h} not served by ${silent.join(", ")} (asked ${ASK_TRIES} times)` });
+      return;
+    }
     forks++;
     differ.push(h);
     if (forks <= MAX_LISTED) {
@@ -60,21 +69,24 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
     }
   });
   if (forks > MAX_LISTED) onViolation({ kind: "fork", message: `… and ${forks - MAX_LISTED} more heights where nodes disagree` });
+  if (silentHeights > MAX_LISTED) onViolation({ kind: "not-caught-up", message: `… and ${silentHeights - MAX_LISTED} more heights some node did not serve` });
   return differ;
 }
 
 /**
- * GET /txs/:hash, asked again (up to ASK_TRIES times, a second apart) while the node does not answer
+ * GET `path`, asked again (up to ASK_TRIES times, a second apart) while the node does not answer
  * or answers 429/5xx: on an overloaded machine a timeout is no evidence that a certificate is lost.
  */
-async function askTx(url: string, hash: string): Promise<RpcAnswer<{ status: string; height?: number }>> {
-  let a = await call<{ status: string; height?: number }>(url, `/txs/${hash}`, TIMEOUT_MS);
+async function ask<T>(url: string, path: string): Promise<RpcAnswer<T>> {
+  let a = await call<T>(url, path, TIMEOUT_MS);
   for (let i = 1; i < ASK_TRIES && (a.status === 0 || a.status === 429 || a.status >= 500); i++) {
     await sleep(1_000);
-    a = await call<{ status: string; height?: number }>(url, `/txs/${hash}`, TIMEOUT_MS);
+    a = await call<T>(url, path, TIMEOUT_MS);
   }
   return a;
 }
+
+const askTx = (url: string, hash: string): Promise<RpcAnswer<{ status: string; height?: number }>> => ask(url, `/txs/${hash}`);
 
 /** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
 export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
