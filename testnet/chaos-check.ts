@@ -2,14 +2,16 @@
  * The chaos runner's end-of-run checks, on a healed and idle network: every node reaches the same
  * head; every node has the same block hash at every height; every acknowledged transaction is
  * committed, at the same height, on every node; and no node holds equivocation evidence (every
- * validator of a chaos run is honest, so evidence means a crash or wipe made one sign twice).
+ * validator of a chaos run is honest, so evidence means a crash or wipe made one sign twice). Every
+ * node is asked, spares included; evidence names a validator by the set of its height.
  */
 import type { AcknowledgedTx } from "./chaos-load.js";
 import type { Violation } from "./chaos-monitor.js";
-import { call, forEachLimited, sleep } from "./chaos-rpc.js";
+import { call, forEachLimited, type RpcAnswer, sleep } from "./chaos-rpc.js";
 
 const TIMEOUT_MS = 10_000;
 const PARALLEL = 8;
+const ASK_TRIES = 4;
 /** Violations named one by one before they are only counted. */
 const MAX_LISTED = 10;
 
@@ -46,10 +48,19 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
   const heights = Array.from({ length: height }, (_, i) => i + 1);
   const differ: number[] = [];
   let forks = 0;
+  let silentHeights = 0;
   await forEachLimited(heights, PARALLEL, async (h) => {
-    const answers = await Promise.all(urls.map((u) => call<{ hash: string }>(u, `/blocks/${h}`, TIMEOUT_MS)));
+    const answers = await Promise.all(urls.map((u) => ask<{ hash: string }>(u, `/blocks/${h}`)));
     const hashes = answers.map((a) => (a.status === 200 ? (a.body?.hash ?? null) : null));
     if (hashes.every((x) => x !== null && x === hashes[0])) return;
+    // A node that never answers is behind or overloaded, not forked: a fork is two different blocks.
+    if (new Set(hashes.filter((x) => x !== null)).size <= 1) {
+      const silent = answers.flatMap((a, i) => (a.status === 200 ? [] : [`node${i + 1} (${a.status === 0 ? "no answer" : a.status})`]));
+      silentHeights++;
+      if (silentHeights <= MAX_LISTED)
+        onViolation({ kind: "not-caught-up", message: `block ${h} not served by ${silent.join(", ")} (asked ${ASK_TRIES} times)` });
+      return;
+    }
     forks++;
     differ.push(h);
     if (forks <= MAX_LISTED) {
@@ -58,15 +69,35 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
     }
   });
   if (forks > MAX_LISTED) onViolation({ kind: "fork", message: `… and ${forks - MAX_LISTED} more heights where nodes disagree` });
+  if (silentHeights > MAX_LISTED) onViolation({ kind: "not-caught-up", message: `… and ${silentHeights - MAX_LISTED} more heights some node did not serve` });
   return differ;
 }
+
+/**
+ * GET `path`, asked again (up to ASK_TRIES times, a second apart) while the node does not answer
+ * or answers 429/5xx: on an overloaded machine a timeout is no evidence that a certificate is lost.
+ */
+async function ask<T>(url: string, path: string): Promise<RpcAnswer<T>> {
+  let a = await call<T>(url, path, TIMEOUT_MS);
+  for (let i = 1; i < ASK_TRIES && (a.status === 0 || a.status === 429 || a.status >= 500); i++) {
+    await sleep(1_000);
+    a = await call<T>(url, path, TIMEOUT_MS);
+  }
+  return a;
+}
+
+const askTx = (url: string, hash: string): Promise<RpcAnswer<{ status: string; height?: number }>> => ask(url, `/txs/${hash}`);
 
 /** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
 export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
   let lost = 0;
   await forEachLimited([...acked], PARALLEL, async (tx) => {
-    const answers = await Promise.all(urls.map((u) => call<{ status: string; height?: number }>(u, `/txs/${tx.hash}`, TIMEOUT_MS)));
-    const missing = answers.flatMap((a, i) => (a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height ? [] : [`node${i + 1}`]));
+    const answers = await Promise.all(urls.map((u) => askTx(u, tx.hash)));
+    const missing = answers.flatMap((a, i) =>
+      a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height
+        ? []
+        : [`node${i + 1}${a.status === 200 ? "" : ` (answered ${a.status})`}`],
+    );
     if (missing.length === 0) return;
     lost++;
     if (lost <= MAX_LISTED) {
@@ -87,9 +118,25 @@ interface EvidenceItem {
   kind: string;
 }
 
+/**
+ * The validator an evidence item names: its index is into the set of its own height (the set
+ * changes with governance), so it is named by that set's entry, as the node holding it serves it.
+ */
+async function validatorAt(url: string, height: number, index: number, cache: Map<string, string>): Promise<string> {
+  const id = `${url} ${height}`;
+  let names = cache.get(id);
+  if (names === undefined) {
+    const a = await call<{ validators: Array<{ name: string; publicKey: string }> }>(url, `/validators?height=${height}`, TIMEOUT_MS);
+    names = JSON.stringify(a.body?.validators.map((v) => `${v.name} (${v.publicKey.slice(0, 16)}…)`) ?? []);
+    cache.set(id, names);
+  }
+  return (JSON.parse(names) as string[])[index] ?? `validator ${index} of height ${height}`;
+}
+
 /** Ask every node for equivocation evidence; returns how many distinct equivocations any node saw. */
 export async function checkEquivocations(urls: readonly string[], onViolation: (v: Violation) => void): Promise<number> {
   const seen = new Map<string, string[]>();
+  const sets = new Map<string, string>();
   await forEachLimited([...urls.keys()], PARALLEL, async (i) => {
     let cursor: string | undefined;
     do {
@@ -103,7 +150,7 @@ export async function checkEquivocations(urls: readonly string[], onViolation: (
         return;
       }
       for (const e of a.body.evidence) {
-        const key = `validator ${e.validator} (node${e.validator + 1}) signed two ${e.kind}s at height ${e.height} round ${e.round}`;
+        const key = `${await validatorAt(urls[i] as string, e.height, e.validator, sets)} signed two ${e.kind}s at height ${e.height} round ${e.round}`;
         seen.set(key, [...(seen.get(key) ?? []), `node${i + 1}`]);
       }
       cursor = a.body.next;

@@ -11,6 +11,7 @@ import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, sleep } from "./chaos-rpc.js";
+import type { Reconfigurer } from "./chaos-reconfigure.js";
 
 /** A graceful stop (SIGTERM) that takes longer is finished with SIGKILL and noted. */
 const GRACEFUL_STOP_MS = 15_000;
@@ -21,6 +22,8 @@ const RESTART_RETRY_MS = 5_000;
 export interface FaultRecord {
   kind: FaultKind;
   node: number;
+  /** The node's name (node<i>, spare<j>). */
+  name: string;
   injectedAt: number;
   /** null while active, or when the heal failed */
   healedAt: number | null;
@@ -34,6 +37,8 @@ export interface FaultRecord {
   rejoinedAt: number | null;
   /** Anything unexpected (a non-graceful stop, a failed restart). */
   notes: string[];
+  /** reconfigure: the heights the spare was a validator, first and last (null until known). */
+  inForce?: { from: number | null; until: number | null };
 }
 
 export interface FaultModules {
@@ -44,6 +49,8 @@ export interface FaultModules {
   log(line: string): void;
   /** Nodes never chosen for a fault (the soak keeps one node's memory series unbroken). */
   exempt?: readonly number[];
+  /** Votes spares in and out (the reconfigure kind); spares get no other kind. */
+  reconfigurer?: Reconfigurer;
 }
 
 /**
@@ -62,7 +69,7 @@ export class FaultQuota {
   }
 }
 
-/** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe) on the testnet's nodes. */
+/** Applies and heals the chaos schedule's faults (kill, pause, restart, isolate, wipe, link faults, reconfigure) on the testnet's nodes. */
 export class FaultInjector {
   readonly records: FaultRecord[] = [];
   private readonly faulty = new Set<number>();
@@ -107,7 +114,9 @@ export class FaultInjector {
       const planned = rng.int(o.faultMinMs, o.faultMaxMs);
       const gap = rng.int(o.gapMinMs, o.gapMaxMs);
       const draw = rng.next();
-      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i));
+      // A reconfigure votes a spare in and out; every other kind hits a node of genesis (or a follower).
+      const spares = this.modules.reconfigurer?.spares() ?? [];
+      const candidates = this.liveNodes().filter((i) => !(this.modules.exempt ?? []).includes(i) && spares.includes(i) === (kind === "reconfigure"));
       const node = candidates[Math.floor(draw * candidates.length)];
       if (node === undefined) return;
       const healed = await this.runFault(kind, node, quota === undefined ? Math.min(planned, deadline - Date.now()) : planned);
@@ -123,7 +132,18 @@ export class FaultInjector {
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
     const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
-    const record: FaultRecord = { kind, node, injectedAt: this.now(), healedAt: null, plannedMs, injectMs: null, healMs: null, rejoinedAt: null, notes: [] };
+    const record: FaultRecord = {
+      kind,
+      node,
+      name,
+      injectedAt: this.now(),
+      healedAt: null,
+      plannedMs,
+      injectMs: null,
+      healMs: null,
+      rejoinedAt: null,
+      notes: [],
+    };
     this.records.push(record);
     this.faulty.add(node);
     this.modules.log(`${(record.injectedAt / 1000).toFixed(1)} s  ${kind} ${name} for ${(plannedMs / 1000).toFixed(1)} s`);
@@ -136,12 +156,12 @@ export class FaultInjector {
     await sleep(plannedMs);
     const healStart = this.now();
     try {
-      await this.heal(kind, node);
+      await this.heal(kind, node, record);
     } catch (err) {
       this.modules.log(`heal of ${name} failed (${(err as Error).message}); retrying in ${RESTART_RETRY_MS / 1000} s`);
       await sleep(RESTART_RETRY_MS);
       try {
-        await this.heal(kind, node);
+        await this.heal(kind, node, record);
       } catch (again) {
         const detail = (again as { detail?: string }).detail;
         this.fail(record, `${name} did not recover from ${kind}: ${(again as Error).message}${detail === undefined ? "" : `\n${detail}`}`);
@@ -200,6 +220,10 @@ export class FaultInjector {
         this.linkFaults.set(node, kind);
         this.applyLinkFault(node, kind);
         return;
+      case "reconfigure":
+        record.inForce = { from: null, until: null };
+        record.inForce.from = await this.reconfigurer().voteIn(node);
+        return;
       case "reset": {
         const name = this.name(node);
         this.proxy().reset(name);
@@ -235,6 +259,14 @@ export class FaultInjector {
     return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
   }
 
+  /** The governance side of the runner; reconfigure faults are only scheduled with one (runChaos makes it). */
+  private reconfigurer(): Reconfigurer {
+    const r = this.modules.reconfigurer;
+    // invariant: runChaos gives a reconfigurer whenever reconfigure is among the kinds
+    if (r === undefined) throw new Error("reconfigure faults need a reconfigurer");
+    return r;
+  }
+
   /** The names of the other nodes of the testnet. */
   private others(node: number): string[] {
     return this.modules.net.info.nodes.filter((_, i) => i !== node).map((n) => n.name);
@@ -246,7 +278,7 @@ export class FaultInjector {
     this.resetTimers.clear();
   }
 
-  private async heal(kind: FaultKind, node: number): Promise<void> {
+  private async heal(kind: FaultKind, node: number, record: FaultRecord): Promise<void> {
     switch (kind) {
       case "pause":
         this.modules.net.kill(node, "SIGCONT");
@@ -268,6 +300,11 @@ export class FaultInjector {
         clearInterval(this.resetTimers.get(node));
         this.resetTimers.delete(node);
         return;
+      case "reconfigure": {
+        const out = await this.reconfigurer().voteOut(node);
+        if (out !== null && record.inForce !== undefined) record.inForce.until = out - 1;
+        return;
+      }
       default:
         await this.modules.net.restart(node); // resolves once the node answers GET /status
     }

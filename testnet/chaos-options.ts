@@ -6,8 +6,10 @@ import type { LinkConditions } from "./fault-proxy.js";
 export const NODE_FAULT_KINDS = ["kill", "pause", "restart", "isolate", "wipe"] as const;
 /** Faults on a node's links, through the fault proxy: only with link conditions (ChaosOptions.link). */
 export const LINK_FAULT_KINDS = ["blackhole", "reset", "slow"] as const;
+/** Faults on the validator set, through governance: only when asked for (--kinds); the testnet then has spares. */
+export const SET_FAULT_KINDS = ["reconfigure"] as const;
 /** Every fault the runner can inject. */
-export const FAULT_KINDS = [...NODE_FAULT_KINDS, ...LINK_FAULT_KINDS] as const;
+export const FAULT_KINDS = [...NODE_FAULT_KINDS, ...LINK_FAULT_KINDS, ...SET_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How the `slow` fault shapes each direction of a node's links. */
@@ -24,6 +26,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   wipe: "kill -9, delete the data directory, restart: it must resync",
   blackhole: "(proxy) everything the node sends vanishes, one way; it still hears the others",
   reset: `(proxy) its connections reset (TCP RST) at once and every ${RESET_EVERY_MS / 1000} s`,
+  reconfigure: "(governance) a spare validator voted in by a quorum, then voted out (each in force at H + 2)",
   slow: `(proxy) its links read slowly (${SLOW_LINK.slowReadMs} ms between reads) and capped at ${(SLOW_LINK.bandwidthBytesPerSecond ?? 0) / 1024} KiB/s each way`,
 };
 
@@ -65,7 +68,10 @@ export interface ChaosOptions {
   convergeMs: number;
   /** How often every node's GET /status is polled. */
   pollMs: number;
-  /** Kinds to inject (by default the node kinds, and the link kinds too when `link` is set). */
+  /**
+   * Kinds to inject (by default the node kinds, and the link kinds too when `link` is set; reconfigure
+   * only when named: the testnet then gets one spare validator per lane, chaos-reconfigure.ts).
+   */
   kinds: FaultKind[];
   /** Put every link through the fault proxy with these conditions (one-way latency, jitter…); undefined: direct links. */
   link?: Partial<LinkConditions>;
@@ -102,6 +108,14 @@ export const FAULT_BOUND_MS = 60_000;
 /** f of a BFT network of n validators. */
 export function maxFaulty(nodes: number): number {
   return Math.floor((nodes - 1) / 3);
+}
+
+/**
+ * Spare validators the testnet needs: one per lane when reconfigure is among the kinds, so a lane
+ * always has a spare of its own to vote in (spares are exempt from the other kinds).
+ */
+export function spareCount(o: Pick<ChaosOptions, "kinds" | "faulty">): number {
+  return o.kinds.includes("reconfigure") ? o.faulty : 0;
 }
 
 /** Throw a TestnetError for options the runner cannot honour (e.g. more faulty nodes than BFT tolerates). */

@@ -71,7 +71,7 @@ export function slowestFault(records: readonly FaultRecord[]): string {
   const r = [...records].sort((a, b) => took(b) - took(a))[0] as FaultRecord;
   const catchUp = r.rejoinedAt === null || r.healedAt === null ? null : r.rejoinedAt - r.healedAt;
   const whole = end(r) === null ? "not healed" : `${ms(took(r))}`;
-  return `slowest fault node${r.node + 1} ${r.kind} at ${ms(r.injectedAt)}: ${whole} (inject ${ms(r.injectMs)}, planned ${ms(r.plannedMs)}, heal ${ms(r.healMs)}, catch-up ${ms(catchUp)})`;
+  return `slowest fault ${r.name} ${r.kind} at ${ms(r.injectedAt)}: ${whole} (inject ${ms(r.injectMs)}, planned ${ms(r.plannedMs)}, heal ${ms(r.healMs)}, catch-up ${ms(catchUp)})`;
 }
 
 /** The human summary, one fact per line. */

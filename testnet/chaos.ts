@@ -10,8 +10,18 @@ import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { checkAcknowledged, checkBlockHashes, checkEquivocations, waitForSameHead } from "./chaos-check.js";
 import { FaultInjector, FaultQuota } from "./chaos-faults.js";
 import { LoadGenerator } from "./chaos-load.js";
+import { Reconfigurer } from "./chaos-reconfigure.js";
 import { ProgressMonitor, type Violation } from "./chaos-monitor.js";
-import { type ChaosOptions, checkChaosOptions, defaultChaosOptions, FAULT_BOUND_MS, FAULT_KINDS, maxFaulty } from "./chaos-options.js";
+import {
+  type ChaosOptions,
+  checkChaosOptions,
+  defaultChaosOptions,
+  FAULT_BOUND_MS,
+  LINK_FAULT_KINDS,
+  maxFaulty,
+  NODE_FAULT_KINDS,
+  spareCount,
+} from "./chaos-options.js";
 import { SeededRandom, randomSeed } from "./chaos-random.js";
 import { type ChaosSummary, countFaults, slowestFault, writeSummary } from "./chaos-report.js";
 import { describeLink } from "./fault-proxy.js";
@@ -30,7 +40,7 @@ const SETTLE_MS = 15_000;
  */
 export function resolveChaosOptions(options: Partial<ChaosOptions>): ChaosOptions {
   const nodes = options.nodes ?? defaultChaosOptions.nodes;
-  const kinds = options.kinds ?? (options.link === undefined ? defaultChaosOptions.kinds : [...FAULT_KINDS]);
+  const kinds = options.kinds ?? (options.link === undefined ? defaultChaosOptions.kinds : [...NODE_FAULT_KINDS, ...LINK_FAULT_KINDS]);
   const faultCount = options.faultCount ?? null;
   const durationMs = options.durationMs ?? (faultCount === null ? defaultChaosOptions.durationMs : faultCount * FAULT_BOUND_MS);
   const o: ChaosOptions = {
@@ -60,10 +70,12 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   };
   const dir = resolve(o.dir);
   const span = o.faultCount === null ? `${o.durationMs / 1000} s` : `${o.faultCount} faults (at most ${o.durationMs / 1000} s)`;
-  log(`chaos: seed ${o.seed}, ${o.nodes} nodes, at most ${o.faulty} faulty, ${span}, ${o.rate} tx/s; testnet in ${dir}`);
+  const spares = spareCount(o) === 0 ? "" : ` (and ${spareCount(o)} spare validator${spareCount(o) === 1 ? "" : "s"})`;
+  log(`chaos: seed ${o.seed}, ${o.nodes} nodes${spares}, at most ${o.faulty} faulty, ${span}, ${o.rate} tx/s; testnet in ${dir}`);
   if (o.link !== undefined) log(`links through the fault proxy: ${describeLink(o.link)}`);
   const net = await startTestnet({
     nodes: o.nodes,
+    spares: spareCount(o),
     dir,
     basePort: o.basePort,
     quiet: true,
@@ -74,7 +86,10 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();
   const monitor = new ProgressMonitor({ pollMs: o.pollMs, healProgressMs: o.healProgressMs }, { urls, t0, onViolation, log });
-  const faults = new FaultInjector({ net, monitor, t0, onViolation, log });
+  const reconfigurer = o.kinds.includes("reconfigure")
+    ? new Reconfigurer({ net, liveNodes: () => faults.liveNodes(), rng: new SeededRandom(o.seed, "reconfigure"), log })
+    : undefined;
+  const faults = new FaultInjector({ net, monitor, t0, onViolation, log, ...(reconfigurer === undefined ? {} : { reconfigurer }) });
   // Nodes run in their own process groups: on Ctrl-C, wake paused ones and stop them all, not orphan them.
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping the testnet; no summary`);
@@ -89,7 +104,8 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     for (const i of net.info.issuers) issuers.set(i.department, await loadKeyFile(i.keyFile, { allowPlaintext: true }));
     const load = new LoadGenerator(
       { rate: o.rate, batchMs: o.batchMs },
-      { spec, issuers, urls, liveNodes: () => faults.liveNodes(), rng: new SeededRandom(o.seed, "load") },
+      // Load goes to the nodes of genesis (spares follow or vote, they take no load of their own).
+      { spec, issuers, urls, liveNodes: () => faults.liveNodes().filter((i) => net.info.nodes[i]?.role !== "spare"), rng: new SeededRandom(o.seed, "load") },
     );
 
     // Under load: F lanes of faults until the deadline (or until faultCount faults are done), each

@@ -7,6 +7,8 @@ export const TESTNET_FILE = "testnet.json";
 export interface TestnetNodeInfo {
   name: string;
   department: string;
+  /** A validator of genesis, a follower, or a spare validator (not in genesis; testnet/spares.ts). */
+  role: "validator" | "follower" | "spare";
   rpcUrl: string;
   p2pAddress: string;
   peerId: string;

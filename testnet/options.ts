@@ -7,13 +7,18 @@ export interface TestnetOptions {
   nodes: number;
   /** Follower (non-voting query) nodes, also separate processes. */
   followers: number;
+  /**
+   * Spare validators (testnet/spares.ts): validator keys and card, not in genesis, admitted as peers
+   * by every node; followers until governance votes them in (the chaos runner's reconfigure fault).
+   */
+  spares: number;
   /** Data directory; wiped and recreated on every start. */
   dir: string;
   /** Node i: p2p on basePort + i, RPC on basePort + 100 + i. */
   basePort: number;
   /** The address every node listens on and announces, unless `hosts` names one per node. */
   host: string;
-  /** One address per node (validators first, then followers), e.g. 127.0.0.11, 127.0.0.12, …. */
+  /** One address per node (validators first, then followers, then spares), e.g. 127.0.0.11, 127.0.0.12, …. */
   hosts?: string[];
   chainName: string;
   /** How long every node has to answer GET /status after it is spawned. */
@@ -40,6 +45,7 @@ export interface TestnetOptions {
 export const defaultTestnetOptions: TestnetOptions = {
   nodes: 4,
   followers: 0,
+  spares: 0,
   dir: ".testnet",
   basePort: 26600,
   host: "127.0.0.1",

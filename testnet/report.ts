@@ -21,7 +21,14 @@ export function reportExit(node: TestnetNodeInfo, exit: NodeExit, pid: number): 
 /** The summary printed once every node answers. */
 export function printTestnet(info: TestnetInfo, opts: TestnetOptions): void {
   console.log(`chain ${info.chainId}: ${info.nodes.length} nodes up`);
-  for (const n of info.nodes) console.log(`  ${n.name}  ${n.rpcUrl}  pid ${n.pid}  ${n.department}  log ${short(n.logFile)}`);
+  for (const n of info.nodes)
+    console.log(`  ${n.name}  ${n.rpcUrl}  pid ${n.pid}  ${n.department}${n.role === "validator" ? "" : ` (${n.role})`}  log ${short(n.logFile)}`);
+  const spares = info.nodes.filter((n) => n.role === "spare");
+  if (spares.length > 0) {
+    console.log(
+      `spares (${spares.map((n) => n.name).join(", ")}) are validators-to-be: followers until voted in with \`certchain gov propose add-validator --card <dir>/<spare>/card.json\` and votes of a quorum`,
+    );
+  }
   if (opts.link !== undefined && info.links !== undefined) {
     console.log(`links: ${info.links.length} through the fault proxy in this process (${describeLink(opts.link)}); listeners in testnet.json`);
   }

@@ -1,6 +1,6 @@
 /**
- * The local testnet (design.md §6): N validator nodes as separate processes on one host, with fresh
- * keys and genesis in a data directory, described in `<dir>/testnet.json`. `startTestnet` is the
+ * The local testnet (design.md §6): N validator nodes (and followers, and spare validators not in
+ * genesis: spares.ts) as separate processes on one host, with fresh keys and genesis in a data directory, described in `<dir>/testnet.json`. `startTestnet` is the
  * programmatic form (tests, benchmark); `runTestnet` is `certchain testnet`, in the foreground.
  */
 import { access } from "node:fs/promises";
@@ -19,6 +19,7 @@ import { assertPortsFree } from "./ports.js";
 import { waitUntilReady } from "./ready.js";
 import { printTestnet, reportExit } from "./report.js";
 import { shellCommandLine } from "./shell.js";
+import { makeSpares } from "./spares.js";
 
 export { defaultTestnetOptions, type TestnetOptions } from "./options.js";
 export type { TestnetInfo, TestnetIssuerInfo, TestnetNodeInfo } from "./info.js";
@@ -52,7 +53,9 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
   } catch {
     throw new TestnetError(`cannot find ${BIN}; the testnet spawns nodes through it`);
   }
-  await assertPortsFree(opts.hosts ?? opts.host, opts.basePort, opts.nodes + opts.followers);
+  const total = opts.nodes + opts.followers + opts.spares;
+  if (opts.hosts !== undefined && opts.hosts.length !== total) throw new TestnetError(`hosts names ${opts.hosts.length} addresses for ${total} nodes`);
+  await assertPortsFree(opts.hosts ?? opts.host, opts.basePort, total);
   await prepareTestnetDir(dir);
   const init = await initNetwork({
     dir,
@@ -62,15 +65,26 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     followers: opts.followers,
     chainName: opts.chainName,
     host: opts.host,
-    ...(opts.hosts === undefined ? {} : { hosts: opts.hosts }),
+    ...(opts.hosts === undefined ? {} : { hosts: opts.hosts.slice(0, opts.nodes + opts.followers) }),
     basePort: opts.basePort,
     genesisTime: Date.now(),
     ...(opts.consensus === undefined ? {} : { consensus: opts.consensus }),
     ...(opts.reviewRules === undefined ? {} : { reviewRules: opts.reviewRules }),
   });
 
+  const spares = await makeSpares(
+    {
+      dir,
+      genesisFile: init.genesisFile,
+      count: opts.spares,
+      first: opts.nodes + opts.followers,
+      basePort: opts.basePort,
+      host: (i) => opts.hosts?.[i] ?? opts.host,
+    },
+    init.nodes,
+  );
   const nodes: TestnetNodeInfo[] = [];
-  for (const n of init.nodes) {
+  for (const n of [...init.nodes, ...spares]) {
     const home = resolve(n.home);
     const cfg = await loadConfig(home);
     const command = [
@@ -86,6 +100,7 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
     nodes.push({
       name: n.name,
       department: n.department,
+      role: n.role,
       rpcUrl: n.rpcUrl,
       p2pAddress: n.p2pAddress,
       peerId: n.peerId,
@@ -190,11 +205,11 @@ function stopSignal(onRepeat: () => void): Promise<NodeJS.Signals> {
 /** `certchain testnet`: start, print how to use it, run until SIGINT/SIGTERM, stop. Returns the exit code. */
 export async function runTestnet(options: Partial<TestnetOptions> = {}): Promise<number> {
   const opts: TestnetOptions = { ...defaultTestnetOptions, ...options, quiet: false };
-  console.log(`certchain testnet: starting ${opts.nodes + opts.followers} nodes in ${opts.dir} …`);
+  console.log(`certchain testnet: starting ${opts.nodes + opts.followers + opts.spares} nodes in ${opts.dir} …`);
   const net = await startTestnet(opts);
   printTestnet(net.info, opts);
   const signal = await stopSignal(() => console.log(`already stopping; nodes still running after ${opts.stopTimeoutMs / 1000} s get SIGKILL`));
-  console.log(`${signal}: stopping ${opts.nodes + opts.followers} nodes …`);
+  console.log(`${signal}: stopping ${opts.nodes + opts.followers + opts.spares} nodes …`);
   await net.stop();
   console.log("testnet stopped");
   return 0;

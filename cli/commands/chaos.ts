@@ -48,7 +48,8 @@ Options:
   --dir DIR        testnet directory, wiped first (default ${d.dir})
   --base-port P    node i: p2p P+i, RPC P+100+i (default ${d.basePort})
   --kinds K,K      fault kinds to inject (default ${NODE_FAULT_KINDS.join(",")}; with --link-*
-                   also ${LINK_FAULT_KINDS.join(",")})
+                   also ${LINK_FAULT_KINDS.join(",")}); reconfigure only when named: the testnet then has
+                   one spare validator per lane (F), voted in and out by governance
 ${LINK_FLAG_HELP}
   --json           print the summary as JSON instead of text
   -h, --help       show this help
@@ -81,7 +82,7 @@ that never caught up, a fault that could not be healed), 2 usage.`,
     if (!(rate > 0 && rate <= 10_000)) throw new UsageError(`--rate must be a number of transactions per second, above 0 and at most 10000`, NAME);
     const kindsText = stringFlag(NAME, args, "kinds");
     const link = linkFlags(NAME, args);
-    const kinds = kindsText === undefined ? [...(link === undefined ? NODE_FAULT_KINDS : FAULT_KINDS)] : kindsText.split(",").map((k) => k.trim());
+    const kinds = kindsText === undefined ? [...NODE_FAULT_KINDS, ...(link === undefined ? [] : LINK_FAULT_KINDS)] : kindsText.split(",").map((k) => k.trim());
     for (const k of kinds) {
       if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown fault kind "${k}"; kinds: ${FAULT_KINDS.join(", ")}`, NAME);
       if (link === undefined && (LINK_FAULT_KINDS as readonly string[]).includes(k))
@@ -98,7 +99,7 @@ that never caught up, a fault that could not be healed), 2 usage.`,
       ...(duration === null ? {} : { durationMs: duration * 1000 }),
       rate,
       dir: stringFlag(NAME, args, "dir") ?? d.dir,
-      basePort: intFlag(NAME, args, "base-port", d.basePort, 1024, 65535 - 100 - nodes),
+      basePort: intFlag(NAME, args, "base-port", d.basePort, 1024, 65535 - 100 - nodes - faulty),
       kinds: kinds as FaultKind[],
       ...(link === undefined ? {} : { link }),
       ...(seed === undefined ? {} : { seed }),

@@ -18,12 +18,18 @@ With any --link-* flag every node reaches every other through a fault proxy in t
 listener per directed link, on port P+200+i·N+j; the nodes' p2p.peers point there; testnet.json
 lists the links).
 
-Usage: certchain testnet [--nodes N] [--followers M] [--dir DIR] [--base-port P] [--host HOST | --hosts H1,H2,…]
+With --spares K, K more nodes are spare validators (DIR/spare<k>/): a validator's keys and signed
+card (DIR/spare<k>/card.json) in a department of genesis, not in genesis; every node admits their peer.
+They follow the chain until the validators vote them in (certchain gov propose add-validator --card …;
+gov vote by a quorum), and follow again once voted out — what the chaos runner's reconfigure does.
+
+Usage: certchain testnet [--nodes N] [--followers M] [--spares K] [--dir DIR] [--base-port P] [--host HOST | --hosts H1,H2,…]
                          [--link-latency MS [--link-jitter MS] [--link-bandwidth K] [--link-slow-read MS]]
 
 Options:
   --nodes N          validators, 1-64 (default ${defaultTestnetOptions.nodes})
   --followers M      non-voting query nodes, 0-32 (default ${defaultTestnetOptions.followers})
+  --spares K         spare validators, not in genesis, 0-8 (default ${defaultTestnetOptions.spares})
   --dir DIR          data directory (default ${defaultTestnetOptions.dir})
   --base-port P      node i: p2p P+i, RPC P+100+i (default ${defaultTestnetOptions.basePort})
   --host HOST        listen address (default ${defaultTestnetOptions.host})
@@ -34,6 +40,7 @@ ${LINK_FLAG_HELP}
     const args = parseCommandArgs(NAME, argv, {
       nodes: { type: "string" },
       followers: { type: "string" },
+      spares: { type: "string" },
       dir: { type: "string" },
       "base-port": { type: "string" },
       host: { type: "string" },
@@ -42,14 +49,16 @@ ${LINK_FLAG_HELP}
     });
     const nodes = intFlag(NAME, args, "nodes", defaultTestnetOptions.nodes, 1, 64);
     const followers = intFlag(NAME, args, "followers", defaultTestnetOptions.followers, 0, 32);
+    const spares = intFlag(NAME, args, "spares", defaultTestnetOptions.spares, 0, 8);
     if (args.values.host !== undefined && args.values.hosts !== undefined) throw new UsageError("give --host or --hosts, not both", NAME);
-    const hosts = hostsFlag(NAME, stringFlag(NAME, args, "hosts"), nodes + followers);
+    const hosts = hostsFlag(NAME, stringFlag(NAME, args, "hosts"), nodes + followers + spares);
     const link = linkFlags(NAME, args);
     const options = {
       nodes,
       followers,
+      spares,
       dir: stringFlag(NAME, args, "dir") ?? defaultTestnetOptions.dir,
-      basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes - followers),
+      basePort: intFlag(NAME, args, "base-port", defaultTestnetOptions.basePort, 1024, 65535 - 100 - nodes - followers - spares),
       host: stringFlag(NAME, args, "host") ?? defaultTestnetOptions.host,
       ...(hosts === undefined ? {} : { hosts }),
       ...(link === undefined ? {} : { link }),

@@ -49,6 +49,7 @@ describe("chaos report: the slowest fault", () => {
   const record = (over: Partial<FaultRecord>): FaultRecord => ({
     kind: "kill",
     node: 0,
+    name: "node1",
     injectedAt: 1_000,
     healedAt: 5_000,
     plannedMs: 2_000,
@@ -63,7 +64,10 @@ describe("chaos report: the slowest fault", () => {
     const table: Array<[FaultRecord[], string]> = [
       [[], "no fault was injected"],
       [
-        [record({}), record({ kind: "restart", node: 1, injectedAt: 10_000, healedAt: 21_300, injectMs: 1_000, healMs: 8_000, rejoinedAt: 36_700 })],
+        [
+          record({}),
+          record({ kind: "restart", node: 1, name: "node2", injectedAt: 10_000, healedAt: 21_300, injectMs: 1_000, healMs: 8_000, rejoinedAt: 36_700 }),
+        ],
         "slowest fault node2 restart at 10.0 s: 26.7 s (inject 1.0 s, planned 2.0 s, heal 8.0 s, catch-up 15.4 s)",
       ],
       [
