@@ -124,7 +124,8 @@ export function formatSoakSummary(s: SoakSummary): string {
       .join(", ")}`,
   ];
   const refused = Object.entries(s.followerRefused ?? {});
-  if (refused.length > 0) lines.push(`  block follower: reads answered other than 200 (skipped, read again): ${refused.map(([k, v]) => `${k} ×${v}`).join(", ")}`);
+  if (refused.length > 0)
+    lines.push(`  block follower: reads answered other than 200 (skipped, read again): ${refused.map(([k, v]) => `${k} ×${v}`).join(", ")}`);
   if (s.recoverS !== null) lines.push(`  recovered ${s.recoverS.toFixed(1)} s after the spike (every transaction offered before its end committed)`);
   lines.push("  phase            offered/s  committed/s  success   p50      p99");
   for (const p of s.phases) {
