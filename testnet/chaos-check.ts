@@ -11,7 +11,9 @@ import { call, forEachLimited, type RpcAnswer, sleep } from "./chaos-rpc.js";
 
 const TIMEOUT_MS = 10_000;
 const PARALLEL = 8;
-const ASK_TRIES = 4;
+/** Reads of one path, the first included, while it gets no answer or is shed (503/429) — each after the client's own Retry-After attempts (testnet/retry.ts). */
+const READ_ATTEMPTS = 3;
+const READ_RETRY_MS = 1_000;
 /** Violations named one by one before they are only counted. */
 const MAX_LISTED = 10;
 
@@ -43,61 +45,87 @@ export async function waitForSameHead(urls: readonly string[], timeoutMs: number
   return null;
 }
 
+/** No answer (0) or shed by a busy node (503, 429): says nothing about what the node holds. */
+const unanswered = (status: number): boolean => status === 0 || status === 503 || status === 429;
+
+/**
+ * GET `path` from a node, asked again while it does not answer or sheds the read (a node on a loaded
+ * machine answers 503 RPC_BUSY when its read queue waits past its bound). Only an answer is evidence
+ * of what a node holds; a read that stays unanswered is reported as such ("unreadable"), never as a
+ * fork or a lost transaction (the checks once counted every failed read as a missing block).
+ */
+async function read<T>(url: string, path: string): Promise<RpcAnswer<T>> {
+  let answer = await call<T>(url, path, TIMEOUT_MS);
+  for (let attempt = 1; attempt < READ_ATTEMPTS && unanswered(answer.status); attempt++) {
+    await sleep(READ_RETRY_MS);
+    answer = await call<T>(url, path, TIMEOUT_MS);
+  }
+  return answer;
+}
+
+/** Reports reads that stayed unanswered, one violation per node and check, with how many and the first. */
+class Unreadable {
+  private readonly byNode = new Map<number, { count: number; first: string; status: number }>();
+  note(node: number, path: string, status: number): void {
+    const seen = this.byNode.get(node);
+    if (seen === undefined) this.byNode.set(node, { count: 1, first: path, status });
+    else seen.count++;
+  }
+  report(check: string, onViolation: (v: Violation) => void): void {
+    for (const [node, u] of [...this.byNode].sort((a, b) => a[0] - b[0])) {
+      onViolation({
+        kind: "unreadable",
+        message: `${check}: node${node + 1} left ${u.count} read(s) unanswered after ${READ_ATTEMPTS} attempts (first ${u.first}: ${u.status === 0 ? "no answer" : u.status})`,
+      });
+    }
+  }
+}
+
 /** Compare every node's block hash at every height 1..height; returns the heights where they differ. */
 export async function checkBlockHashes(urls: readonly string[], height: number, onViolation: (v: Violation) => void): Promise<number[]> {
   const heights = Array.from({ length: height }, (_, i) => i + 1);
   const differ: number[] = [];
   let forks = 0;
-  let silentHeights = 0;
+  const unreadable = new Unreadable();
   await forEachLimited(heights, PARALLEL, async (h) => {
-    const answers = await Promise.all(urls.map((u) => ask<{ hash: string }>(u, `/blocks/${h}`)));
-    const hashes = answers.map((a) => (a.status === 200 ? (a.body?.hash ?? null) : null));
-    if (hashes.every((x) => x !== null && x === hashes[0])) return;
-    // A node that never answers is behind or overloaded, not forked: a fork is two different blocks.
-    if (new Set(hashes.filter((x) => x !== null)).size <= 1) {
-      const silent = answers.flatMap((a, i) => (a.status === 200 ? [] : [`node${i + 1} (${a.status === 0 ? "no answer" : a.status})`]));
-      silentHeights++;
-      if (silentHeights <= MAX_LISTED)
-        onViolation({ kind: "not-caught-up", message: `block ${h} not served by ${silent.join(", ")} (asked ${ASK_TRIES} times)` });
-      return;
-    }
+    const answers = await Promise.all(urls.map((u) => read<{ hash: string }>(u, `/blocks/${h}`)));
+    // null: the node answered that it has no such block; undefined: it did not answer (not evidence).
+    const hashes = answers.map((a, i): string | null | undefined => {
+      if (a.status === 200 && typeof a.body?.hash === "string") return a.body.hash;
+      if (unanswered(a.status)) {
+        unreadable.note(i, `/blocks/${h}`, a.status);
+        return undefined;
+      }
+      return null;
+    });
+    const known = hashes.filter((x) => x !== undefined);
+    if (known.every((x) => x !== null && x === known[0])) return;
     forks++;
     differ.push(h);
     if (forks <= MAX_LISTED) {
-      const list = hashes.map((x, i) => `node${i + 1} ${x === null ? "missing" : x.slice(0, 16)}`).join(", ");
+      const list = hashes.map((x, i) => `node${i + 1} ${x === undefined ? "unanswered" : x === null ? "missing" : x.slice(0, 16)}`).join(", ");
       onViolation({ kind: "fork", message: `nodes disagree on block ${h}: ${list}` });
     }
   });
+  unreadable.report("block hashes", onViolation);
   if (forks > MAX_LISTED) onViolation({ kind: "fork", message: `… and ${forks - MAX_LISTED} more heights where nodes disagree` });
-  if (silentHeights > MAX_LISTED) onViolation({ kind: "not-caught-up", message: `… and ${silentHeights - MAX_LISTED} more heights some node did not serve` });
   return differ;
 }
-
-/**
- * GET `path`, asked again (up to ASK_TRIES times, a second apart) while the node does not answer
- * or answers 429/5xx: on an overloaded machine a timeout is no evidence that a certificate is lost.
- */
-async function ask<T>(url: string, path: string): Promise<RpcAnswer<T>> {
-  let a = await call<T>(url, path, TIMEOUT_MS);
-  for (let i = 1; i < ASK_TRIES && (a.status === 0 || a.status === 429 || a.status >= 500); i++) {
-    await sleep(1_000);
-    a = await call<T>(url, path, TIMEOUT_MS);
-  }
-  return a;
-}
-
-const askTx = (url: string, hash: string): Promise<RpcAnswer<{ status: string; height?: number }>> => ask(url, `/txs/${hash}`);
 
 /** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
 export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
   let lost = 0;
+  const unreadable = new Unreadable();
   await forEachLimited([...acked], PARALLEL, async (tx) => {
-    const answers = await Promise.all(urls.map((u) => askTx(u, tx.hash)));
-    const missing = answers.flatMap((a, i) =>
-      a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height
-        ? []
-        : [`node${i + 1}${a.status === 200 ? "" : ` (answered ${a.status})`}`],
-    );
+    const answers = await Promise.all(urls.map((u) => read<{ status: string; height?: number }>(u, `/txs/${tx.hash}`)));
+    const missing = answers.flatMap((a, i) => {
+      if (a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height) return [];
+      if (unanswered(a.status)) {
+        unreadable.note(i, `/txs/${tx.hash.slice(0, 16)}`, a.status);
+        return [];
+      }
+      return [`node${i + 1}`];
+    });
     if (missing.length === 0) return;
     lost++;
     if (lost <= MAX_LISTED) {
@@ -107,6 +135,7 @@ export async function checkAcknowledged(urls: readonly string[], acked: Iterable
       });
     }
   });
+  unreadable.report("acknowledged transactions", onViolation);
   if (lost > MAX_LISTED) onViolation({ kind: "lost", message: `… and ${lost - MAX_LISTED} more acknowledged transactions missing` });
   return lost;
 }
@@ -140,10 +169,9 @@ export async function checkEquivocations(urls: readonly string[], onViolation: (
   await forEachLimited([...urls.keys()], PARALLEL, async (i) => {
     let cursor: string | undefined;
     do {
-      const a = await call<{ evidence: EvidenceItem[]; next?: string }>(
+      const a = await read<{ evidence: EvidenceItem[]; next?: string }>(
         urls[i] as string,
         `/evidence?limit=100${cursor === undefined ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
-        TIMEOUT_MS,
       );
       if (a.status !== 200 || a.body === null) {
         onViolation({ kind: "equivocation", message: `node${i + 1} did not answer GET /evidence (${a.status})` });

@@ -43,7 +43,9 @@ export type ViolationKind =
   | "equivocation"
   | "refused"
   | "crash"
-  | "fault-count";
+  | "fault-count"
+  /** An end-of-run check could not read a node (no answer, or shed with 503/429, after retries): neither a fork nor a loss. */
+  | "unreadable";
 
 export interface Violation {
   kind: ViolationKind;

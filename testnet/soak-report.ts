@@ -49,6 +49,8 @@ export interface SoakSummary {
   crashes: number;
   /** Every POST attempt's status and every refused item's code, with counts. */
   answers: Record<string, number>;
+  /** The block follower's reads answered other than 200, by status ("0": no answer); each was skipped and read again. */
+  followerRefused: Record<string, number>;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
   phases: PhaseFigures[];
@@ -121,6 +123,9 @@ export function formatSoakSummary(s: SoakSummary): string {
       .map(([k, v]) => `${k} ×${v}`)
       .join(", ")}`,
   ];
+  const refused = Object.entries(s.followerRefused ?? {});
+  if (refused.length > 0)
+    lines.push(`  block follower: reads answered other than 200 (skipped, read again): ${refused.map(([k, v]) => `${k} ×${v}`).join(", ")}`);
   if (s.recoverS !== null) lines.push(`  recovered ${s.recoverS.toFixed(1)} s after the spike (every transaction offered before its end committed)`);
   lines.push("  phase            offered/s  committed/s  success   p50      p99");
   for (const p of s.phases) {

@@ -24,6 +24,11 @@ export class BlockWatcher {
   private running = false;
   private loop: Promise<void> | null = null;
   private turn = 0;
+  /**
+   * Answers other than 200 to the follower's reads, by status ("0": no answer): a node that is
+   * overloaded, rate-limiting or restarting answers with an error body, which is skipped, never read as a head.
+   */
+  readonly refused = new Map<string, number>();
 
   constructor(private readonly modules: WatchModules) {}
 
@@ -47,15 +52,30 @@ export class BlockWatcher {
     }
   }
 
+  private count(status: number): void {
+    const key = String(status);
+    this.refused.set(key, (this.refused.get(key) ?? 0) + 1);
+  }
+
   /** Read blocks above `height` from one node until its head, or until it stops answering. */
   private async readFrom(url: string): Promise<void> {
-    const status = await call<{ head: { height: number } }>(url, "/status", TIMEOUT_MS);
-    const head = status.body?.head.height ?? 0;
+    const status = await call<{ head?: { height?: unknown } }>(url, "/status", TIMEOUT_MS);
+    const head = status.body?.head?.height;
+    // [REJECT] anything but a 200 with a head (a 503/429 error body, no answer): try the next node next time.
+    if (status.status !== 200 || typeof head !== "number") {
+      this.count(status.status);
+      return;
+    }
     while (this.running && this.height < head) {
-      const b = await call<{ block: { txs: Transaction[] } }>(url, `/blocks/${this.height + 1}`, TIMEOUT_MS);
-      if (b.status !== 200 || b.body === null) return;
+      const b = await call<{ block?: { txs?: Transaction[] } }>(url, `/blocks/${this.height + 1}`, TIMEOUT_MS);
+      const txs = b.body?.block?.txs;
+      // [REJECT] a block answer without its transactions: read it again, from this or another node.
+      if (b.status !== 200 || !Array.isArray(txs)) {
+        this.count(b.status);
+        return;
+      }
       this.height++;
-      this.modules.onBlock(this.height, b.body.block.txs.map(txHash), Date.now());
+      this.modules.onBlock(this.height, txs.map(txHash), Date.now());
     }
   }
 }

@@ -108,8 +108,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
     const spec = await loadGenesis(net.info.genesisFile);
     const issuers = new Map<string, KeyFile>();
     for (const i of net.info.issuers) issuers.set(i.department, await loadKeyFile(i.keyFile, { allowPlaintext: true }));
-    const head = await call<{ head: { height: number } }>(urls[0] as string, "/status", 5_000);
-    watcher.start(head.body?.head.height ?? 0);
+    const head = await call<{ head?: { height?: unknown } }>(urls[0] as string, "/status", 5_000);
+    const from = head.body?.head?.height;
+    watcher.start(typeof from === "number" ? from : 0);
 
     // 1. Capacity: offered load stepped up by half each step until the cluster stops keeping up.
     let capacity = o.rate ?? 0;
@@ -354,6 +355,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       equivocations,
       crashes: crashed.size,
       answers: Object.fromEntries(measured.answers),
+      followerRefused: Object.fromEntries(watcher.refused),
       latencyP50Ms: percentile(sortedAll, 50),
       latencyP99Ms: percentile(sortedAll, 99),
       phases,
@@ -383,8 +385,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
 async function drainMempools(urls: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const sizes = await Promise.all(urls.map((u) => call<{ mempool: { size: number } }>(u, "/status", 5_000)));
-    if (sizes.every((a) => a.body?.mempool.size === 0)) return;
+    const sizes = await Promise.all(urls.map((u) => call<{ mempool?: { size?: unknown } }>(u, "/status", 5_000)));
+    if (sizes.every((a) => a.status === 200 && a.body?.mempool?.size === 0)) return;
     await sleep(500);
   }
 }

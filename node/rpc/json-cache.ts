@@ -5,12 +5,21 @@
  */
 import { LRUCache } from "lru-cache";
 
+/**
+ * The bytes V8 keeps for a string: one per character while every character is Latin-1, two per
+ * character as soon as one is not (JSON.stringify leaves non-ASCII text as it is, so a block with one
+ * Chinese name is held two bytes a character; counting characters would let the cache hold twice its bound).
+ */
+export function jsonBytes(json: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the Latin-1 range is the point
+  return Math.max(1, /[^\u0000-\u00ff]/.test(json) ? json.length * 2 : json.length);
+}
+
 export class JsonCache<K extends {}> {
   private readonly cache: LRUCache<K, string>;
 
   constructor(maxBytes: number) {
-    // UTF-16 strings: length is a fair proxy for bytes (mostly ASCII JSON).
-    this.cache = new LRUCache<K, string>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (json) => Math.max(1, json.length) });
+    this.cache = new LRUCache<K, string>({ maxSize: Math.max(1, maxBytes), sizeCalculation: jsonBytes });
   }
 
   get(key: K): string | undefined {
