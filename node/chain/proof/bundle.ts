@@ -4,9 +4,10 @@
  * by the node (proof/build.ts), the CLI and the browser.
  */
 import type { MerkleStep } from "../merkle.js";
+import type { StateProof } from "../state-tree.js";
 import type { BlockHeader, CommitCertificate, Genesis, Receipt, Transaction } from "../types.js";
 
-export const PROOF_FORMAT = "certchain-proof/1";
+export const PROOF_FORMAT = "certchain-proof/2";
 
 /** A block header with the commit certificate that proves it final. */
 export interface ProvenHeader {
@@ -33,8 +34,13 @@ export interface ProofBundle {
   /** The genesis the bundle was made against; a verifier should bring its own trusted copy. */
   genesis: Genesis;
   certificateId: string;
-  /** Every transaction that touched the certificate, in chain order. */
+  /** Every transaction that touched the certificate, in chain order; none in a proof of absence. */
   events: ProofEvent[];
   /** The newest block when the bundle was made: the "as of" point for expiry by block time. */
   latest: ProvenHeader;
+  /**
+   * The certificate's state (or its absence) under `latest.header.stateRoot` (docs/proof-format.md §7):
+   * the events must replay into exactly that state, so none can be left out.
+   */
+  state: StateProof;
 }
