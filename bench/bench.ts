@@ -9,6 +9,7 @@
  * Flags: --nodes N (4) --duration S (30, the measured window of the throughput phase)
  *        --latency-duration S (15) --catchup-blocks N (10000, 0 to skip) --catchup-txs N (10 per block)
  *        --out FILE (bench-results/bench-<time>.json)
+ *        --base-port P (26600: the testnet uses P… and P+100…, the catch-up P+1000…, the scale run P+1100…)
  *        --cpu-prof DIR (write a V8 CPU profile of every node process into DIR, `node --cpu-prof`;
  *        read them with Chrome DevTools or `node scripts/cpu-profile-top.mjs DIR/*.cpuprofile`)
  *        --scale N: only the node holding N certificates (bench/scale.ts), with --scale-seconds S (5,
@@ -163,13 +164,20 @@ async function main(): Promise<void> {
       "catchup-txs": { type: "string", default: "10" },
       out: { type: "string" },
       "cpu-prof": { type: "string" },
+      "base-port": { type: "string", default: "26600" },
       scale: { type: "string" },
       "scale-seconds": { type: "string", default: "5" },
       "scale-connections": { type: "string", default: "16" },
     },
   });
   if (values.scale !== undefined) {
-    await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), values.out);
+    await benchScale(
+      Number(values.scale),
+      Number(values["scale-seconds"]),
+      Number(values["scale-connections"]),
+      values.out,
+      Number(values["base-port"]) + 1100,
+    );
     return;
   }
   const nodes = Number(values.nodes);
@@ -180,7 +188,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "certchain-bench-net-"));
   console.log(`certchain bench: ${nodes} nodes, throughput window ${duration / 1000} s, latency window ${latencyDuration / 1000} s`);
   // No review rules: the load is independent licences (review reads are measured in stories/unit tests).
-  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags });
+  const basePort = Number(values["base-port"]);
+  const net = await startTestnet({ nodes, dir, quiet: true, reviewRules: null, nodeFlags, basePort });
   try {
     const spec = await loadGenesis(net.info.genesisFile);
     const keys = new Map<string, KeyFile>();
@@ -277,7 +286,7 @@ async function main(): Promise<void> {
       catchUp = await measureCatchUp({
         blocks: catchupBlocks,
         txsPerBlock: Number(values["catchup-txs"]),
-        basePort: 27600,
+        basePort: basePort + 1000,
         verifyPerSecond: machine.verifyPerSecond,
         cores: machine.cores,
         cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
@@ -337,11 +346,11 @@ async function main(): Promise<void> {
 }
 
 /** `--scale N`: the node holding N certificates, its figures next to issue 13's targets. */
-async function benchScale(certificates: number, seconds: number, connections: number, outFile: string | undefined): Promise<void> {
+async function benchScale(certificates: number, seconds: number, connections: number, outFile: string | undefined, basePort: number): Promise<void> {
   if (!Number.isSafeInteger(certificates) || certificates < 1000) throw new LedgerError("BAD_ARGUMENT", "--scale needs at least 1000 certificates");
   const result = await measureScale({
     certificates,
-    basePort: 27700,
+    basePort,
     cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
     connections,
     seconds,
