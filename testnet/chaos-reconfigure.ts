@@ -7,7 +7,7 @@
  * Never below the genesis set: the set only grows by spares, so f of every set in force is at least
  * the f of genesis, and --faulty F stays within it (README, "Chaos runs").
  */
-import { randomBytes } from "node:crypto";
+import { newTxEnvelope } from "../node/ledger/fresh.js";
 import { join } from "node:path";
 import type { NodeCard } from "../node/chain/card.js";
 import type { GovAction, GovTxBody, Proposal } from "../node/chain/gov-types.js";
@@ -101,15 +101,7 @@ export class Reconfigurer {
 
   /** Sign and submit one governance transaction; resolves with its receipt once committed. */
   private async submit(key: KeyFile, department: string, kind: GovTxBody["kind"], payload: unknown): Promise<{ proposal: number }> {
-    const body = {
-      chainId: this.modules.net.info.chainId,
-      kind,
-      department,
-      signer: key.publicKey,
-      nonce: randomBytes(16).toString("hex"),
-      createdAt: Date.now(),
-      payload,
-    } as GovTxBody;
+    const body = { ...newTxEnvelope(this.modules.net.info.chainId, department, key.publicKey, Date.now()), kind, payload } as GovTxBody;
     const tx = signGovTx(body, key.privateKey);
     let hash: string | null = null;
     let refusal = "";

@@ -1,5 +1,5 @@
 /** What gov propose and gov vote share: the validator's consensus key, its department, signing, submitting and waiting. */
-import { randomBytes } from "node:crypto";
+import { newTxEnvelope } from "../../../node/ledger/fresh.js";
 import type { GovTxBody } from "../../../node/chain/gov-types.js";
 import { signGovTx } from "../../../node/chain/governance.js";
 import { checkTransaction } from "../../../node/chain/tx.js";
@@ -28,15 +28,7 @@ export async function signAndSubmit(command: string, io: CliIo, args: ParsedArgs
       `${requiredFlag(command, args, "key")} is not the consensus key of a validator at height ${status.head.height + 1}`,
     );
   const department = set.validators[index]?.department as string;
-  const body = {
-    chainId: spec.chainId,
-    kind,
-    department,
-    signer: key.publicKey,
-    nonce: randomBytes(16).toString("hex"),
-    createdAt: Date.now(),
-    payload,
-  } as GovTxBody;
+  const body = { ...newTxEnvelope(spec.chainId, department, key.publicKey, Date.now()), kind, payload } as GovTxBody;
   const tx = signGovTx(body, key.privateKey);
   const checked = checkTransaction(spec, tx);
   const { hash } = await submitTransaction(client, tx);
