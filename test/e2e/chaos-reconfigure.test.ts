@@ -12,6 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChaosSummary, formatSummary, runChaos } from "../../testnet/chaos.js";
+import { E2E_CHAOS_TIMINGS } from "../helpers/chaos.js";
 import { freeBasePort } from "../helpers/ports.js";
 
 /** The runner's own bound on the fault phase; overrunning it is a "fault-count" violation. */
@@ -30,15 +31,9 @@ describe("e2e: chaos reconfigure — a spare validator voted in and out under lo
       kinds: ["kill", "reconfigure"],
       faultCount: 2,
       durationMs: BOUND_MS,
-      rate: 20,
       dir: join(dir, "net"),
       basePort: await freeBasePort(5),
-      warmupMs: 1_500,
-      faultMinMs: 1_500,
-      faultMaxMs: 3_000,
-      gapMinMs: 500,
-      gapMaxMs: 1_500,
-      quiet: true,
+      ...E2E_CHAOS_TIMINGS,
     });
   });
 

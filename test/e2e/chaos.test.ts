@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAULT_KINDS } from "../../testnet/chaos-options.js";
 import { type ChaosSummary, formatSummary, runChaos } from "../../testnet/chaos.js";
+import { E2E_CHAOS_TIMINGS } from "../helpers/chaos.js";
 import { freeBasePort } from "../helpers/ports.js";
 
 /** The runner's own bound on the fault phase; overrunning it is a "fault-count" violation with the slowest fault's breakdown. */
@@ -33,15 +34,9 @@ describe("e2e: chaos run on a 4-node testnet", function () {
       seed: "e2e-1",
       faultCount: 3,
       durationMs: BOUND_MS,
-      rate: 20,
       dir: join(dir, "net"),
       basePort: await freeBasePort(4),
-      warmupMs: 1_500,
-      faultMinMs: 1_500,
-      faultMaxMs: 3_000,
-      gapMinMs: 500,
-      gapMaxMs: 1_500,
-      quiet: true,
+      ...E2E_CHAOS_TIMINGS,
     });
   });
 
