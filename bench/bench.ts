@@ -372,6 +372,9 @@ async function main(): Promise<void> {
     console.log(
       `| single-validator pipeline (parse, check, verify, Merkle, execute, store) | ${machine.pipelineMicrosPerTx} µs/tx → ${machine.pipelineCeilingPerCore} tx/s per core |`,
     );
+    console.log(
+      `| of it, the state root's update per block of 1,000 (read + hash) | ${machine.stateRootMicrosPerTx} µs/tx = ${Math.round((machine.stateRootMicrosPerTx / machine.pipelineMicrosPerTx) * 1000) / 10} % of the pipeline; without it ${machine.pipelineCeilingPerCoreWithoutStateRoot} tx/s per core |`,
+    );
     console.log(`| cluster ceiling: ${machine.cores} cores × pipeline ÷ ${nodes} validators | ${machine.clusterCeiling} tx/s |`);
     console.log(`| throughput ÷ cluster ceiling | ${result.ratios.throughputToClusterCeiling} |`);
     for (const st of steps)

@@ -8,7 +8,7 @@
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { buildProofBundle } from "../dist/node/ledger/proof-build.js";
-import { verifyBundle } from "../dist/node/chain/proof/verify.js";
+import { verifyAbsence, verifyBundle } from "../dist/node/chain/proof/verify.js";
 import { makeProofChain } from "../dist/test/helpers/proof-chain.js";
 import { FORGERIES } from "../dist/test/helpers/proof-forgeries.js";
 
@@ -24,6 +24,16 @@ for (const [name, doc] of [
   const bundle = await bundleOf(doc.certificateId);
   vectors.push({ name, bundle, expect: { status: verifyBundle(bundle, genesis).status } });
 }
+{
+  // A proof of absence: what GET /certificates/:id/proof serves (with 404) for an id the chain does not hold.
+  const bundle = await bundleOf("BL-NEVER-ISSUED");
+  verifyAbsence(bundle, genesis);
+  vectors.push({
+    name: "genuine: absent (no certificate of that id; the state proof ends in an empty subtree or another id's leaf)",
+    bundle,
+    expect: { absent: true },
+  });
+}
 for (const [name, forge, check] of FORGERIES) {
   const bundle = await bundleOf(pc.revoked.certificateId);
   forge(bundle, pc);
@@ -38,7 +48,7 @@ for (const [name, forge, check] of FORGERIES) {
 }
 const file = {
   about:
-    "certchain-proof/1 test vectors (docs/proof-format.md §8): check each bundle against `genesis`; a genuine one proves `expect.status` (as of its latest block), a forged one must be refused (`expect.refused` names the check of this implementation that refuses it).",
+    "certchain-proof/2 test vectors (docs/proof-format.md §9): check each bundle against `genesis`; a genuine one proves `expect.status` (as of its latest block), a genuine proof of absence (`expect.absent`, no events) proves the id unknown as of its latest block, a forged one must be refused (`expect.refused` names the check of this implementation that refuses it).",
   genesis,
   vectors,
 };

@@ -115,6 +115,25 @@ describe("e2e: the verification page in Chromium", () => {
     await page.close();
   });
 
+  it("a bundle leaving out the revocation (the issue alone): the in-browser check refuses it against the newest state root", async () => {
+    const page = await open(pc.revoked.certificateId, async (p) => {
+      await p.route("**/certificates/*/proof", async (route) => {
+        const bundle = structuredClone(await buildProofBundle(pc.chain.spec, pc.store, pc.revoked.certificateId));
+        assert.ok(bundle !== null);
+        assert.equal(bundle.events.length, 2, "issue and revocation");
+        bundle.events = bundle.events.slice(0, 1);
+        await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(bundle) });
+      });
+    });
+    assert.equal(await attr(page, "#proof-check", "data-state"), "failed", (await page.textContent("#proof-result")) ?? "");
+    assert.match(
+      (await page.textContent("#proof-result")) ?? "",
+      /in-browser check failed: the certificate's state at block 3 is not what the bundle's 1 event\(s\) give/,
+    );
+    assert.deepEqual(problems, [], "no CSP violation or script error");
+    await page.close();
+  });
+
   for (const [name, forge, , pattern] of INDEPENDENT_FINDINGS) {
     it(`a forged bundle (${name}): refused in the browser`, async () => {
       const page = await open(pc.revoked.certificateId, async (p) => {

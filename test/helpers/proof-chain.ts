@@ -37,7 +37,7 @@ export async function commitNext(chain: TestChain, store: MemoryStore, txs: Tran
   const tip = store.head() ?? { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
   const checked = txs.map((t) => checkTransaction(spec, t, tip.height + 1));
   const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), checked);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects);
   const hash = blockHash(block.header);
   const seals = Array.from({ length: spec.validatorSetAt(1).quorum }, (_, v) => ({
     validator: v,
