@@ -21,7 +21,7 @@ import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import type { ProofBundle } from "../../node/chain/proof/bundle.js";
 import { documentMismatchProven } from "../../node/chain/proof/document.js";
-import { type ProofCheck, verifyAbsence, verifyBundle, verifyServedBundle } from "../../node/chain/proof/verify.js";
+import { type ProofCheck, verifyAbsence, verifyBundle, verifyServedAbsence, verifyServedBundle } from "../../node/chain/proof/verify.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
@@ -230,6 +230,25 @@ describe("proof bundle: statuses", () => {
       refusedBy("history", /proves no transaction/),
       "a proof of absence proves no certificate",
     );
+  });
+
+  it("the page's check of an unknown id: the same proof of absence, of the chain and the id the page names", async () => {
+    const absence = JSON.parse(JSON.stringify(await buildProofBundle(pc.chain.spec, pc.store, "BL-NEVER-ISSUED"))) as ProofBundle;
+    const chainId = pc.chain.spec.chainId;
+    assert.equal(verifyServedAbsence(absence, chainId, "BL-NEVER-ISSUED").asOf.height, 3, "the page accepts the genuine proof");
+    assert.throws(() => verifyServedAbsence(absence, "other-0123456789abcdef", "BL-NEVER-ISSUED"), refusedBy("chain", /the page names other-/));
+    assert.throws(
+      () => verifyServedAbsence(absence, chainId, "BL-ASKED-FOR"),
+      refusedBy("chain", /the proof is of certificate BL-NEVER-ISSUED, the page names BL-ASKED-FOR/),
+      "another id's absence proves nothing of this one",
+    );
+    const issued = structuredClone(await bundleOf(pc.valid.certificateId));
+    issued.events = [];
+    assert.throws(() => verifyServedAbsence(issued, chainId, pc.valid.certificateId), refusedBy("state", /it is not absent/));
+    // A bundle of an existing certificate is checked against the id the page names too.
+    const other = await bundleOf(pc.valid.certificateId);
+    assert.throws(() => verifyServedBundle(other, chainId, "BL-NEVER-ISSUED"), refusedBy("chain", /the page names BL-NEVER-ISSUED/));
+    assert.equal(verifyServedBundle(other, chainId, pc.valid.certificateId).status, "valid");
   });
 
   it("without a trusted genesis, the embedded one is used and named by its chain id", async () => {

@@ -515,9 +515,26 @@ function embeddedGenesisHash(genesis: unknown): string | null {
  * its own embedded genesis, must be of the chain the page names. Pure, so unit tests run the page's
  * verdict on every forgery next to the CLI's.
  */
-export function verifyServedBundle(value: unknown, pageChainId: string | undefined): ProvenCertificate {
+export function verifyServedBundle(value: unknown, pageChainId: string | undefined, pageCertificateId?: string): ProvenCertificate {
   const proven = verifyBundle(value);
   // [REFUSE] the proof must be of the chain this page names
   if (proven.chainId !== pageChainId) fail("chain", `the proof is of chain ${proven.chainId}, the page names ${String(pageChainId)}`);
+  // [REFUSE] and of the certificate it names (not another one the node picked)
+  if (pageCertificateId !== undefined && proven.certificateId !== pageCertificateId) {
+    fail("chain", `the proof is of certificate ${proven.certificateId}, the page names ${pageCertificateId}`);
+  }
   return proven;
+}
+
+/**
+ * The page's check of an id the node does not know: the served proof of absence, checked against its
+ * embedded genesis, must be of the chain and the id the page names (as `cert verify --offline` checks it).
+ */
+export function verifyServedAbsence(value: unknown, pageChainId: string | undefined, pageCertificateId: string): ProvenAbsence {
+  const absent = verifyAbsence(value);
+  // [REFUSE] the proof must be of the chain this page names
+  if (absent.chainId !== pageChainId) fail("chain", `the proof is of chain ${absent.chainId}, the page names ${String(pageChainId)}`);
+  // [REFUSE] and prove the absence of the id it names, not of another
+  if (absent.certificateId !== pageCertificateId) fail("chain", `the proof is of certificate ${absent.certificateId}, the page names ${pageCertificateId}`);
+  return absent;
 }
