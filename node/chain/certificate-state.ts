@@ -32,9 +32,28 @@ export function stateKey(id: string): string {
   return bytesToHex(taggedHash(Domain.STATE_KEY, utf8Bytes(id)));
 }
 
-/** The state-tree value of a certificate state: H(STATE_VALUE, canonical(state)). */
+/**
+ * The state-tree value of a certificate state: H(STATE_VALUE, canonical(state)). Every block hashes
+ * one per changed record, so the canonical text is written directly: JSON.stringify of the members in
+ * RFC 8785 order (sorted by UTF-16 code units, fixed here) gives the JCS bytes, since JCS serialises
+ * strings and finite numbers as ECMAScript's JSON does (a unit test compares it with canonicalize).
+ * A state with a non-finite number, which JCS refuses, takes the general path and is refused there.
+ */
 export function stateValue(state: CertificateState): string {
-  return hashCanonical(Domain.STATE_VALUE, state);
+  if (!Number.isFinite(state.validFrom) || !Number.isFinite(state.validUntil)) return hashCanonical(Domain.STATE_VALUE, state);
+  const sorted = {
+    certificateType: state.certificateType,
+    department: state.department,
+    documentDigest: state.documentDigest,
+    events: state.events,
+    holderCommitment: state.holderCommitment,
+    id: state.id,
+    revoked: state.revoked,
+    supersededBy: state.supersededBy,
+    validFrom: state.validFrom,
+    validUntil: state.validUntil,
+  };
+  return bytesToHex(taggedHash(Domain.STATE_VALUE, utf8Bytes(JSON.stringify(sorted))));
 }
 
 /** A stored record's state. */

@@ -21,7 +21,7 @@ import {
   updateStateTree,
 } from "../../node/chain/state-tree.js";
 import { certificateState, stateKey, stateValue } from "../../node/chain/certificate-state.js";
-import { Domain, taggedHash } from "../../node/crypto/hash.js";
+import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
 import { bytesToHex, hexToBytes } from "../../node/crypto/bytes.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -269,6 +269,43 @@ describe("certificate state", () => {
     const variants = [{ ...record, revoked: true }, { ...record, supersededBy: "BL-2" }, revoked, { ...record, validUntil: 3 }];
     for (const [i, v] of variants.entries()) assert.notEqual(stateValue(certificateState(v)), base, `variant ${i}`);
     assert.equal(stateValue(certificateState({ ...record, publicFields: { x: "y" } })), base, "public fields are the issue transaction's, proven by it");
+  });
+
+  it("stateValue's direct encoding is H(STATE_VALUE, canonicalize(state)) for any state (property)", () => {
+    const text = fc.string({ unit: "grapheme", maxLength: 12 });
+    const state = fc.record({
+      id: text,
+      department: text,
+      certificateType: text,
+      holderCommitment: text,
+      documentDigest: text,
+      validFrom: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+      validUntil: fc.maxSafeInteger(),
+      revoked: fc.boolean(),
+      supersededBy: fc.option(text),
+      events: fc.array(text, { maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(state, (s) => stateValue(s) === hashCanonical(Domain.STATE_VALUE, s)),
+      { numRuns: 500 },
+    );
+    // A number JCS refuses is refused here too, not hashed as JSON.stringify's "null".
+    assert.throws(() =>
+      stateValue({
+        ...certificateState({
+          id: "X",
+          department: "d",
+          certificateType: "t",
+          holderCommitment: "",
+          documentDigest: "",
+          publicFields: {},
+          validFrom: Number.NaN,
+          validUntil: 1,
+          revoked: false,
+          history: [],
+        }),
+      }),
+    );
   });
 });
 
