@@ -20,7 +20,7 @@ import {
   stateTreeRoot,
   updateStateTree,
 } from "../../node/chain/state-tree.js";
-import { certificateState, stateKey, stateValue } from "../../node/chain/certificate-state.js";
+import { certificateState, stateKey, stateUpdates, stateValue } from "../../node/chain/certificate-state.js";
 import { Domain, hashCanonical, taggedHash } from "../../node/crypto/hash.js";
 import { bytesToHex, hexToBytes } from "../../node/crypto/bytes.js";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,6 +31,7 @@ import { executeBlock } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateRecord } from "../../node/chain/types.js";
 import { LevelStore } from "../../node/db/level-store.js";
+import { MemoryStore } from "../../node/db/memory-store.js";
 import { T0, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 /** The tree in a Map of paths, as the stores keep it. */
@@ -349,5 +350,47 @@ describe("state tree in LevelStore", () => {
     }
     assert.equal(stateProofValue(root, stateKey("NOT-ISSUED"), await buildStateProof(store, stateKey("NOT-ISSUED"))), "absent");
     await store.close();
+  });
+
+  it("its in-memory cache of the top levels gives the roots an uncached store (MemoryStore) gives, block by block and after a reopen", async () => {
+    const chain = makeTestChain();
+    const path = join(dir, "db-cache");
+    let level = await LevelStore.open({ path });
+    const memory = new MemoryStore();
+    const ids: string[] = [];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let height = 1; height <= 8; height++) {
+      const tip = level.head() ?? genesisTip(chain.spec);
+      const docs = Array.from({ length: 1 + random(40) }, () => licenceDocument(chain));
+      // Revocations of random earlier certificates (never one twice in a block: that is a rejected receipt, also fine).
+      const revoked = [...new Set(Array.from({ length: random(Math.min(ids.length, 6) + 1) }, () => ids[random(ids.length)] as string))];
+      ids.push(...docs.map((d) => d.certificateId));
+      const txs = [...docs.map((d) => issueTx(chain, d)), ...revoked.map((id) => revokeTx(chain, id))].map((t) => checkTransaction(chain.spec, t));
+      const time = T0 + height * 1000;
+      const fromLevel = await executeBlock(chain.spec, level, height, time, txs);
+      const fromMemory = await executeBlock(chain.spec, memory, height, time, txs);
+      assert.equal(fromLevel.stateRoot, fromMemory.stateRoot, `block ${height}: cached and uncached roots`);
+      const committed = (await level.getCertificates(ids)).filter((r): r is CertificateRecord => r !== null);
+      // Every record after the block (the block's changes replace what was committed), hashed from scratch.
+      const after = stateRootOf(stateUpdates([...committed, ...fromLevel.certificates.values()]));
+      assert.equal(fromLevel.stateRoot, after, `block ${height}: from scratch`);
+      const block = buildBlock(chain.spec, tip, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, fromLevel);
+      const hash = blockHash(block.header);
+      const stored = { block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: fromLevel.receipts };
+      await level.commitBlock(stored, fromLevel);
+      await memory.commitBlock(stored, fromMemory);
+      if (height === 4) {
+        // A restart between blocks: the cache starts empty and the tree is read back from disk.
+        await level.close();
+        level = await LevelStore.open({ path });
+        assert.equal(await stateTreeRoot(level), block.header.stateRoot, "after a reopen between blocks");
+      }
+    }
+    assert.equal(await stateTreeRoot(level), await stateTreeRoot(memory));
+    await level.close();
   });
 });
