@@ -50,6 +50,7 @@ export function stateValue(state: CertificateState): string {
     id: state.id,
     revoked: state.revoked,
     supersededBy: state.supersededBy,
+    suspended: state.suspended,
     validFrom: state.validFrom,
     validUntil: state.validUntil,
   };

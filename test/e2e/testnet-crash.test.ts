@@ -162,7 +162,7 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
     assert.equal(omitted.code, 3, omitted.stdout + omitted.stderr);
     assert.match(
       omitted.stdout,
-      /^NOT VALID: proof refused: the certificate's state at block \d+ is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation or a renewal\) is left out/,
+      /^NOT VALID: proof refused: the certificate's state at block \d+ is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation, a renewal or a suspension\) is left out/,
     );
     // An unknown id: 404, and the body proves the absence.
     const absence = await rpc<{ events: unknown[] }>(url(2), "/certificates/NO-SUCH-CERT/proof");

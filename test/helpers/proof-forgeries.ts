@@ -228,7 +228,7 @@ export const FORGERIES: Array<[string, Forge, ProofCheck, RegExp]> = [
       b.events = [event0(b)];
     },
     "state",
-    /the certificate's state at block 3 is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation or a renewal\) is left out/,
+    /the certificate's state at block 3 is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation, a renewal or a suspension\) is left out/,
   ],
   [
     "a state proof with a changed sibling",

@@ -133,7 +133,7 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
         ),
     ],
     [
-      'state value of `{id:"BL-1", department:"d", certificateType:"t", holderCommitment:"11"×32, documentDigest:"22"×32, validFrom:1, validUntil:2, revoked:true, supersededBy:null, events:["33"×32,"44"×32]}`',
+      'state value of `{id:"BL-1", department:"d", certificateType:"t", holderCommitment:"11"×32, documentDigest:"22"×32, validFrom:1, validUntil:2, revoked:true, suspended:false, supersededBy:null, events:["33"×32,"44"×32]}`',
       () =>
         stateValue({
           id: "BL-1",
@@ -144,6 +144,7 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
           validFrom: 1,
           validUntil: 2,
           revoked: true,
+          suspended: false,
           supersededBy: null,
           events: [hex32("33"), hex32("44")],
         }),

@@ -283,6 +283,7 @@ describe("certificate state", () => {
       validFrom: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
       validUntil: fc.maxSafeInteger(),
       revoked: fc.boolean(),
+      suspended: fc.boolean(),
       supersededBy: fc.option(text),
       events: fc.array(text, { maxLength: 4 }),
     });
