@@ -125,24 +125,30 @@ function splitAt(list: Entry[], lo: number, hi: number, depth: number): number {
  * update reaches; siblings' hashes come with their parents) and hashes each changed node once.
  */
 export async function updateStateTree(reader: StateTreeReader, updates: Map<string, string>): Promise<StateTreeUpdate> {
-  const known = new Map<string, StateNode | null>();
   const nodes = new Map<string, StateNode>();
   const alloc = new NodeAllocator();
   const entries = sortedEntries(updates);
   if (entries.length === 0) return { root: await stateTreeRoot(reader), nodes };
-  // Descend: read each level's nodes on the updated paths.
-  type Range = { path: string; lo: number; hi: number };
-  let frontier: Range[] = [{ path: "", lo: 0, hi: entries.length }];
+  // Descend: read each level's nodes on the updated paths. Each visited subtree keeps the node read
+  // there and its visited children, so the rebuild below walks these objects, not a map of paths.
+  const top: Visit = { path: "", lo: 0, hi: entries.length, node: null, left: null, right: null };
+  let frontier: Visit[] = [top];
   while (frontier.length > 0) {
     const read = await reader.getStateNodes(frontier.map((f) => f.path));
-    const next: Range[] = [];
+    const next: Visit[] = [];
     for (const [i, f] of frontier.entries()) {
       const node = read[i] ?? null;
-      known.set(f.path, node);
+      f.node = node;
       if (node === null || isLeaf(node)) continue; // empty or a leaf: rebuilt below
       const mid = splitAt(entries, f.lo, f.hi, f.path.length);
-      if (mid > f.lo) next.push({ path: `${f.path}0`, lo: f.lo, hi: mid });
-      if (f.hi > mid) next.push({ path: `${f.path}1`, lo: mid, hi: f.hi });
+      if (mid > f.lo) {
+        f.left = { path: `${f.path}0`, lo: f.lo, hi: mid, node: null, left: null, right: null };
+        next.push(f.left);
+      }
+      if (f.hi > mid) {
+        f.right = { path: `${f.path}1`, lo: mid, hi: f.hi, node: null, left: null, right: null };
+        next.push(f.right);
+      }
     }
     frontier = next;
   }
@@ -163,25 +169,34 @@ export async function updateStateTree(reader: StateTreeReader, updates: Map<stri
     const mid = splitAt(list, lo, hi, path.length);
     return inner(path, fresh(`${path}0`, list, lo, mid), fresh(`${path}1`, list, mid, hi));
   };
-  // The subtree at `path` with the entries [lo, hi) (at least one) set in it.
-  const rebuild = (path: string, lo: number, hi: number): Uint8Array => {
-    const node = known.get(path) ?? null;
+  // The visited subtree with its entries [lo, hi) (at least one) set in it.
+  const rebuild = (v: Visit): Uint8Array => {
+    const node = v.node;
     if (node !== null && !isLeaf(node)) {
-      const mid = splitAt(entries, lo, hi, path.length);
-      const left = mid > lo ? rebuild(`${path}0`, lo, mid) : second(node, 0);
-      const right = hi > mid ? rebuild(`${path}1`, mid, hi) : second(node, 1);
-      return inner(path, left, right);
+      const left = v.left !== null ? rebuild(v.left) : second(node, 0);
+      const right = v.right !== null ? rebuild(v.right) : second(node, 1);
+      return inner(v.path, left, right);
     }
-    if (node === null) return fresh(path, entries, lo, hi);
+    if (node === null) return fresh(v.path, entries, v.lo, v.hi);
     // The leaf already here stays, unless an update replaces its value.
     const key = bytesToHex(second(node, 0));
-    if (updates.has(key)) return fresh(path, entries, lo, hi);
-    const list = entries.slice(lo, hi);
+    if (updates.has(key)) return fresh(v.path, entries, v.lo, v.hi);
+    const list = entries.slice(v.lo, v.hi);
     const at = list.findIndex((e) => e.key > key);
     list.splice(at === -1 ? list.length : at, 0, { bytes: second(node, 0), key, value: second(node, 1) });
-    return fresh(path, list, 0, list.length);
+    return fresh(v.path, list, 0, list.length);
   };
-  return { root: bytesToHex(rebuild("", 0, entries.length)), nodes };
+  return { root: bytesToHex(rebuild(top)), nodes };
+}
+
+/** A subtree the update descends into: its path, its entries [lo, hi), the node stored there, its visited children. */
+interface Visit {
+  path: string;
+  lo: number;
+  hi: number;
+  node: StateNode | null;
+  left: Visit | null;
+  right: Visit | null;
 }
 
 /** The current root of the tree `reader` holds. */
