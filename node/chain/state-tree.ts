@@ -21,9 +21,10 @@ export const EMPTY_STATE_ROOT = bytesToHex(taggedHash(Domain.STATE_EMPTY));
 const KEY_BITS = 256;
 
 /**
- * A stored node, 97 bytes: a kind byte, then the node's hash, then for an inner node (kind 0) its left
- * and right children's hashes (so a sibling's hash is read with its parent), for a leaf (kind 1) its
- * key and value digest.
+ * A stored node, 65 bytes: a kind byte, then for an inner node (kind 0) its left and right children's
+ * hashes (so a sibling's hash is read with its parent), for a leaf (kind 1) its key and value digest.
+ * Its own hash is not stored: its parent holds it, and only the root's is ever needed on its own
+ * (recomputed, one hash). A third fewer bytes than with it: the tree's nodes are most of what a block writes.
  */
 export type StateNode = Uint8Array;
 
@@ -41,18 +42,19 @@ export interface StateTreeUpdate {
 const INNER = 0;
 const LEAF = 1;
 const isLeaf = (node: StateNode): boolean => node[0] === LEAF;
-const hashOf = (node: StateNode): Uint8Array => node.subarray(1, 33);
 /** An inner node's child hash (bit 0 left, 1 right); a leaf's key (0) or value (1). */
-const second = (node: StateNode, bit: number): Uint8Array => node.subarray(33 + 32 * bit, 65 + 32 * bit);
+const second = (node: StateNode, bit: number): Uint8Array => node.subarray(1 + 32 * bit, 33 + 32 * bit);
+/** A stored node's hash, recomputed from what it holds. */
+const hashOf = (node: StateNode): Uint8Array => taggedHash(isLeaf(node) ? Domain.STATE_LEAF : Domain.STATE_NODE, second(node, 0), second(node, 1));
 
-const NODE_BYTES = 97;
+const NODE_BYTES = 65;
 const NODES_PER_CHUNK = 256;
 
 /** Nodes are cut from shared chunks: one allocation per 256 nodes, not one per node (the garbage collector's share). */
 class NodeAllocator {
   private chunk = new Uint8Array(0);
   private used = 0;
-  encode(kind: number, hash: Uint8Array, a: Uint8Array, b: Uint8Array): StateNode {
+  encode(kind: number, a: Uint8Array, b: Uint8Array): StateNode {
     if (this.used === this.chunk.length) {
       this.chunk = new Uint8Array(NODE_BYTES * NODES_PER_CHUNK);
       this.used = 0;
@@ -60,9 +62,8 @@ class NodeAllocator {
     const node = this.chunk.subarray(this.used, this.used + NODE_BYTES);
     this.used += NODE_BYTES;
     node[0] = kind;
-    node.set(hash, 1);
-    node.set(a, 33);
-    node.set(b, 65);
+    node.set(a, 1);
+    node.set(b, 33);
     return node;
   }
 }
@@ -153,18 +154,16 @@ export async function updateStateTree(reader: StateTreeReader, updates: Map<stri
     frontier = next;
   }
   const inner = (path: string, left: Uint8Array, right: Uint8Array): Uint8Array => {
-    const node = alloc.encode(INNER, taggedHash(Domain.STATE_NODE, left, right), left, right);
-    nodes.set(path, node);
-    return hashOf(node);
+    nodes.set(path, alloc.encode(INNER, left, right));
+    return taggedHash(Domain.STATE_NODE, left, right);
   };
   // A subtree that was empty or one leaf: built afresh from the sorted entries list[lo, hi) (none stored below it).
   const fresh = (path: string, list: Entry[], lo: number, hi: number): Uint8Array => {
     if (hi === lo) return EMPTY_BYTES;
     if (hi - lo === 1) {
       const e = list[lo] as Entry;
-      const node = alloc.encode(LEAF, taggedHash(Domain.STATE_LEAF, e.bytes, e.value), e.bytes, e.value);
-      nodes.set(path, node);
-      return hashOf(node);
+      nodes.set(path, alloc.encode(LEAF, e.bytes, e.value));
+      return taggedHash(Domain.STATE_LEAF, e.bytes, e.value);
     }
     const mid = splitAt(list, lo, hi, path.length);
     return inner(path, fresh(`${path}0`, list, lo, mid), fresh(`${path}1`, list, mid, hi));

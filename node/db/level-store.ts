@@ -12,7 +12,7 @@
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   dependents basis id!height!index!rule → {id, rule} (dependents index, read by automatic suspension)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
- *   state    path ("" the root, then "0"/"1" per level) → StateNode, 97 raw bytes (the state tree, chain/state-tree.ts)
+ *   state    path ("" the root, then "0"/"1" per level) → StateNode, 65 raw bytes (the state tree, chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
  *            "governance" → GovernanceState after the head (absent until a block holds a governance transaction)

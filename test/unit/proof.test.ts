@@ -365,6 +365,8 @@ describe("cert verify --offline: the verdict line and exit code", () => {
 describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-vectors.mjs)", () => {
   interface Vector {
     name: string;
+    /** A vector of another chain (the suspension's) carries its own genesis. */
+    genesis?: Genesis;
     bundle: ProofBundle;
     expect: { status?: string; absent?: true; refused?: ProofCheck; message?: string };
   }
@@ -372,15 +374,18 @@ describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-v
     const text = await readFile(new URL("../../../docs/vectors/proof-vectors.json", import.meta.url), "utf8");
     const file = JSON.parse(text) as { genesis: Genesis; vectors: Vector[] };
     const checks = new Set<string>();
+    const statuses = new Set<string>();
     for (const v of file.vectors) {
+      const genesis = v.genesis ?? file.genesis;
       if (v.expect.absent === true) {
         assert.equal(verifyAbsence(v.bundle, file.genesis).certificateId, v.bundle.certificateId, v.name);
         assert.match(offlineVerdict(v.bundle, file.genesis).line, /^NOT VALID: unknown: /, `${v.name}: cert verify --offline`);
         continue;
       }
       if (v.expect.status !== undefined) {
-        assert.equal(verifyBundle(v.bundle, file.genesis).status, v.expect.status, v.name);
+        assert.equal(verifyBundle(v.bundle, genesis).status, v.expect.status, v.name);
         assert.equal(verifyServedBundle(v.bundle, v.bundle.chainId).status, v.expect.status, `${v.name}: the page's check`);
+        statuses.add(v.expect.status);
         continue;
       }
       const refused = refusedBy(v.expect.refused as ProofCheck, new RegExp(`^${escapeRegExp(v.expect.message as string)}$`));
@@ -390,6 +395,11 @@ describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-v
       checks.add(v.name);
     }
     assert.equal(checks.size, FORGERIES.length, "one forged vector per forgery class");
+    assert.deepEqual(
+      [...statuses].sort(),
+      ["expired", "revoked", "suspended", "valid"],
+      "a genuine vector of every stored or computed status a bundle can prove here",
+    );
   });
 });
 
