@@ -219,8 +219,42 @@ async function pacedRun(urls: string[], watcher: ChainWatcher, txs: Transaction[
   };
 }
 
+/** `--help`: the flags of the header comment above. */
+const USAGE = `usage: npm run bench -- [flags]
+  --nodes N               validators of the testnet (4)
+  --duration S            measured window of the throughput phase (30)
+  --latency-duration S    paced half-load window for commit latency (15)
+  --steps F,F,...         stepped load, fractions of the measured throughput (0.25,0.5,0.75,1,1.25,1.5)
+  --step-seconds S        seconds per step (8)
+  --catchup-blocks N      blocks of the catch-up chain (10000; 0 skips catch-up)
+  --catchup-txs N         transactions per catch-up block (10)
+  --out FILE              the figures as JSON (bench-results/bench-<time>.json), with an SVG beside it
+  --cpu-prof DIR          a V8 CPU profile of every node process (read with scripts/cpu-profile-top.mjs)
+  --base-port P           first port of the testnet (26600); --catchup-port P (27600)
+  --smoke                 every phase in seconds (CI's check that the bench runs; figures meaningless)
+  --scale N               only the node holding N certificates, with --scale-seconds S (5) and
+                          --scale-connections N (16)
+  --help                  this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  let parsed: ReturnType<typeof parseBenchArgs>;
+  try {
+    parsed = parseBenchArgs();
+  } catch (err) {
+    // A mistyped flag is the user's error, not the bench's: say which, with the usage, and no stack.
+    console.error(`bench: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help === true) {
+    console.log(USAGE);
+    return;
+  }
+  await benchMain(values);
+}
+
+function parseBenchArgs() {
+  return parseArgs({
     options: {
       nodes: { type: "string", default: "4" },
       duration: { type: "string" },
@@ -237,8 +271,12 @@ async function main(): Promise<void> {
       "base-port": { type: "string", default: String(defaultTestnetOptions.basePort) },
       "catchup-port": { type: "string", default: "27600" },
       smoke: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
   });
+}
+
+async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): Promise<void> {
   const smoke = values.smoke === true;
   // --smoke: the same phases in seconds, unless a flag is given explicitly.
   const pick = (flag: string | undefined, normal: string, short: string): number => Number(flag ?? (smoke ? short : normal));
@@ -371,6 +409,9 @@ async function main(): Promise<void> {
     console.log(`| node:crypto Ed25519 verify, one core (this run) | ${machine.verifyPerSecond}/s |`);
     console.log(
       `| single-validator pipeline (parse, check, verify, Merkle, execute, store) | ${machine.pipelineMicrosPerTx} µs/tx → ${machine.pipelineCeilingPerCore} tx/s per core |`,
+    );
+    console.log(
+      `| of it, the state root's update per block of 1,000 (read + hash) | ${machine.stateRootMicrosPerTx} µs/tx = ${Math.round((machine.stateRootMicrosPerTx / machine.pipelineMicrosPerTx) * 1000) / 10} % of the pipeline; without it ${machine.pipelineCeilingPerCoreWithoutStateRoot} tx/s per core |`,
     );
     console.log(`| cluster ceiling: ${machine.cores} cores × pipeline ÷ ${nodes} validators | ${machine.clusterCeiling} tx/s |`);
     console.log(`| throughput ÷ cluster ceiling | ${result.ratios.throughputToClusterCeiling} |`);

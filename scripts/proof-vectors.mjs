@@ -8,8 +8,8 @@
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { buildProofBundle } from "../dist/node/ledger/proof-build.js";
-import { verifyBundle } from "../dist/node/chain/proof/verify.js";
-import { makeProofChain } from "../dist/test/helpers/proof-chain.js";
+import { verifyAbsence, verifyBundle } from "../dist/node/chain/proof/verify.js";
+import { makeProofChain, makeSuspensionChain } from "../dist/test/helpers/proof-chain.js";
 import { FORGERIES } from "../dist/test/helpers/proof-forgeries.js";
 
 const pc = await makeProofChain("vector-chain");
@@ -23,6 +23,27 @@ for (const [name, doc] of [
 ]) {
   const bundle = await bundleOf(doc.certificateId);
   vectors.push({ name, bundle, expect: { status: verifyBundle(bundle, genesis).status } });
+}
+{
+  // A proof of absence: what GET /certificates/:id/proof serves (with 404) for an id the chain does not hold.
+  const bundle = await bundleOf("BL-NEVER-ISSUED");
+  verifyAbsence(bundle, genesis);
+  vectors.push({
+    name: "genuine: absent (no certificate of that id; the state proof ends in an empty subtree or another id's leaf)",
+    bundle,
+    expect: { absent: true },
+  });
+}
+{
+  // A suspension: its own chain (a review rule declaring it), so the vector carries its own genesis.
+  const sc = await makeSuspensionChain("vector-suspension-chain");
+  const bundle = JSON.parse(JSON.stringify(await buildProofBundle(sc.chain.spec, sc.store, sc.qualification.certificateId)));
+  vectors.push({
+    name: "genuine: suspended (a qualification whose identity proof was revoked, under a rule declaring onBasisRevoked: suspend; its own genesis)",
+    genesis: sc.chain.spec.genesis,
+    bundle,
+    expect: { status: verifyBundle(bundle, sc.chain.spec.genesis).status },
+  });
 }
 for (const [name, forge, check] of FORGERIES) {
   const bundle = await bundleOf(pc.revoked.certificateId);
@@ -38,7 +59,7 @@ for (const [name, forge, check] of FORGERIES) {
 }
 const file = {
   about:
-    "certchain-proof/1 test vectors (docs/proof-format.md §8): check each bundle against `genesis`; a genuine one proves `expect.status` (as of its latest block), a forged one must be refused (`expect.refused` names the check of this implementation that refuses it).",
+    "certchain-proof/2 test vectors (docs/proof-format.md §9): check each bundle against `genesis` (a vector's own `genesis` when it has one); a genuine one proves `expect.status` (as of its latest block), a genuine proof of absence (`expect.absent`, no events) proves the id unknown as of its latest block, a forged one must be refused (`expect.refused` names the check of this implementation that refuses it).",
   genesis,
   vectors,
 };

@@ -87,7 +87,7 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         return signedChecked(body, opts.issuer.privateKey);
       });
       const effects = await executeBlock(spec, store, height, time, txs);
-      const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects.receipts);
+      const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects);
       const hash = blockHash(block.header);
       const seals = opts.validatorKeys.slice(0, quorum).map((k, validator) => ({
         validator,

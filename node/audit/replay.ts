@@ -12,6 +12,7 @@ import type { Evidence } from "../chain/evidence.js";
 import type { GovernanceState } from "../chain/gov-types.js";
 import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
+import type { StateNode } from "../chain/state-tree.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
 import { type ScratchStore, openScratchStore } from "../db/scratch-store.js";
 import type { ChainStore, InclusionProofs, IssuanceEntry, StoredBlock, StoredBlockHead, StoredTx } from "../ledger/store.js";
@@ -112,6 +113,9 @@ export class ReplayStore implements ChainStore {
   }
   getGovernance(): Promise<GovernanceState | null> {
     return this.store.getGovernance();
+  }
+  getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    return this.store.getStateNodes(paths);
   }
   getCertificate(id: string): Promise<CertificateRecord | null> {
     return this.store.getCertificate(id);

@@ -45,10 +45,17 @@ export function nextBlockTime(parent: ChainTip, now: number): number {
 }
 
 /**
- * Assemble a block on `parent` from already-checked transactions and the receipts their execution
- * against committed state produced (at height parent+1 and time `nextBlockTime(parent, now)`).
+ * Assemble a block on `parent` from already-checked transactions, the receipts their execution
+ * against committed state produced and the state root after it (at height parent+1 and time `nextBlockTime(parent, now)`).
  */
-export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, now: number, txs: CheckedTx[], receipts: Receipt[]): Block {
+export function buildBlock(
+  spec: ChainSpec,
+  parent: ChainTip,
+  proposer: number,
+  now: number,
+  txs: CheckedTx[],
+  results: { receipts: Receipt[]; stateRoot: string },
+): Block {
   const header: BlockHeader = {
     chainId: spec.chainId,
     height: parent.height + 1,
@@ -57,8 +64,9 @@ export function buildBlock(spec: ChainSpec, parent: ChainTip, proposer: number, 
     time: nextBlockTime(parent, now),
     txRoot: merkleRoot(txs.map((t) => t.hash)),
     txCount: txs.length,
-    resultsRoot: resultsRoot(receipts),
+    resultsRoot: resultsRoot(results.receipts),
     validatorsHash: spec.validatorSetAt(parent.height + 1).hash,
+    stateRoot: results.stateRoot,
   };
   return { header, txs: txs.map((t) => t.tx) };
 }
@@ -101,7 +109,7 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (!isObj(value) || !isObj(value.header) || !Array.isArray(value.txs)) return fail("a block is {header, txs}");
   const h = value.header as unknown as BlockHeader;
   const keys = Object.keys(h).sort().join(",");
-  if (keys !== "chainId,height,previousHash,proposer,resultsRoot,time,txCount,txRoot,validatorsHash") fail("header members");
+  if (keys !== "chainId,height,previousHash,proposer,resultsRoot,stateRoot,time,txCount,txRoot,validatorsHash") fail("header members");
   // [REJECT] linkage: this chain, next height, parent hash, later time
   if (h.chainId !== spec.chainId) fail("wrong chain id");
   if (h.height !== parent.height + 1) fail(`height ${shownValue(h.height)} does not follow ${parent.height}`);
@@ -115,6 +123,8 @@ export function checkBlock(spec: ChainSpec, value: unknown, parent: ChainTip, op
   if (!isHash(h.txRoot)) fail("txRoot");
   // resultsRoot is checked against execution (apply.ts executeChecked): it needs committed state
   if (!isHash(h.resultsRoot)) fail("resultsRoot");
+  // stateRoot too (executeChecked)
+  if (!isHash(h.stateRoot)) fail("stateRoot");
   // [REJECT] limits
   const txs = value.txs as unknown[];
   if (h.txCount !== txs.length) fail("txCount does not match");

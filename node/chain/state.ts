@@ -15,11 +15,13 @@ import { type CheckedTx, isGovKind } from "./tx.js";
 import { type CheckedGovTx, applyGovTx, initialGovernance } from "./governance.js";
 import type { GovernanceState } from "./gov-types.js";
 import type { CertificateRecord, IssuePayload, Receipt, ReviewOutcome, ReviewRuleSet, Suspension, TxLocation } from "./types.js";
+import { stateUpdates } from "./certificate-state.js";
+import { type StateNode, type StateTreeReader, updateStateTree } from "./state-tree.js";
 
 export { statusAt } from "./status.js";
 
-/** Read access to committed state. */
-export interface StateReader {
+/** Read access to committed state (the state tree's nodes included). */
+export interface StateReader extends StateTreeReader {
   getCertificate(id: string): Promise<CertificateRecord | null>;
   getTxLocation(hash: string): Promise<TxLocation | null>;
   /** Batched reads: one round trip for a whole block. */
@@ -58,6 +60,10 @@ export interface BlockEffects {
   dependents: Array<DependentEntry & { index: number }>;
   /** Location of every transaction in the block, applied or rejected (so none can be replayed). */
   txLocations: Map<string, TxLocation>;
+  /** The state tree's root after the block (its header's stateRoot). Covers certificate records only, not governance. */
+  stateRoot: string;
+  /** The state tree's nodes the block changes, by path. */
+  stateNodes: Map<string, StateNode>;
   /** The governance state after the block, when it holds governance transactions (written with it). */
   governance?: GovernanceState;
 }
@@ -287,7 +293,16 @@ export function rejectedReceipt(txHash: string, err: LedgerError): Receipt {
 
 /** Execute a block's transactions in order against committed state at the block's time. Deterministic. */
 export async function executeBlock(spec: ChainSpec, reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
-  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], dependents: [], txLocations: new Map() };
+  const effects: BlockEffects = {
+    receipts: [],
+    certificates: new Map(),
+    issued: [],
+    holders: [],
+    dependents: [],
+    txLocations: new Map(),
+    stateRoot: "",
+    stateNodes: new Map(),
+  };
   // Read everything the block touches up front, in batched reads (the dependents of what it revokes too).
   const state = new StateCache();
   await state.load(spec, reader, txs, height);
@@ -335,6 +350,11 @@ export async function executeBlock(spec: ChainSpec, reader: StateReader, height:
     if (committed[index] === null && !effects.txLocations.has(checked.hash)) effects.txLocations.set(checked.hash, { height, index });
   }
   if (gov !== undefined) effects.governance = gov;
+  // The state tree after the block: each record the block changed, once, at its final state.
+  // It covers certificate records only; the governance state is not in it (docs/proof-format.md §7).
+  const tree = await updateStateTree(reader, stateUpdates(effects.certificates.values()));
+  effects.stateRoot = tree.root;
+  effects.stateNodes = tree.nodes;
   return effects;
 }
 

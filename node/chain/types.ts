@@ -299,6 +299,11 @@ export interface BlockHeader {
   resultsRoot: string;
   /** Hash of the validator set that must sign this block's commit certificate. */
   validatorsHash: string;
+  /**
+   * Root of the state tree after this block (chain/state-tree.ts): every certificate's current state,
+   * with proofs of inclusion and of absence (docs/proof-format.md §7).
+   */
+  stateRoot: string;
 }
 
 export interface Block {

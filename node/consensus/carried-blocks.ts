@@ -161,7 +161,7 @@ export class CarriedBlockChecker {
       const { block: copy, hash: actual, txs } = checkBlock(spec, block, tip, limits);
       // [REJECT] it hashes to the hash it is cached under (decodeMessage checked this for messages; a decision's block is checked here)
       if (actual !== hash) throw new LedgerError("BLOCK_INVALID", "block does not hash to the claimed hash");
-      // [REJECT] its resultsRoot is what executing it on our head yields
+      // [REJECT] its resultsRoot and stateRoot are what executing it on our head yields
       checked = { block: copy, txs, effects: await executeChecked(spec, store, copy, txs) };
     } catch (err) {
       // A block checked against a head that moved (or a commit that started) meanwhile says nothing about the sender.

@@ -122,7 +122,7 @@ export class Proposer {
     // carries a time at least the interval after its parent's, as every validator checks (block.ts).
     const now = txs.length === 0 ? Math.max(clock.now(), heartbeatAt) : clock.now();
     const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), txs);
-    const block = buildBlock(spec, tip, index, now, txs, effects.receipts);
+    const block = buildBlock(spec, tip, index, now, txs, effects);
     const hash = blockHash(block.header);
     this.modules.checker.remember(hash, { block, txs, effects });
     await this.modules.input({ type: "block-ready", height, round, blockHash: hash, block });

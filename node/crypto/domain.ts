@@ -14,6 +14,12 @@ export const Domain = {
   VALIDATORS: "certchain/validators/v1",
   RECEIPT: "certchain/receipt/v1",
   NODE_CARD: "certchain/node-card/v1",
+  /** The state tree (chain/state-tree.ts): a record's key, its value, a leaf, an inner node, an empty subtree. */
+  STATE_KEY: "certchain/state-key/v1",
+  STATE_VALUE: "certchain/state-value/v1",
+  STATE_LEAF: "certchain/state-leaf/v1",
+  STATE_NODE: "certchain/state-node/v1",
+  STATE_EMPTY: "certchain/state-empty/v1",
   /** Governance transactions, signed by a validator's consensus key (never confusable with its votes). */
   GOV_TX: "certchain/gov-tx/v1",
 } as const;

@@ -12,7 +12,16 @@ import { sha256 } from "./sha256.js";
 export { Domain, type DomainTag };
 
 const SEPARATOR = new Uint8Array([0]);
-const tagBytes = new Map<string, Uint8Array>(Object.values(Domain).map((tag) => [tag, utf8Bytes(tag)]));
+/** tag || 0x00 of every tag, made once: one input part instead of two per hash. */
+const tagPrefixes = new Map<string, Uint8Array>(Object.values(Domain).map((tag) => [tag, prefixOf(tag)]));
+
+function prefixOf(tag: string): Uint8Array {
+  const bytes = utf8Bytes(tag);
+  const prefix = new Uint8Array(bytes.length + 1);
+  prefix.set(bytes);
+  prefix[bytes.length] = SEPARATOR[0] as number;
+  return prefix;
+}
 
 /** Canonical JSON (RFC 8785) as UTF-8 bytes: what every signature and hash covers. */
 export function canonicalBytes(value: unknown): Uint8Array {
@@ -21,7 +30,7 @@ export function canonicalBytes(value: unknown): Uint8Array {
 
 /** SHA-256 of tag || 0x00 || data, as raw bytes. */
 export function taggedHash(tag: DomainTag, ...data: Uint8Array[]): Uint8Array {
-  return sha256(tagBytes.get(tag) ?? utf8Bytes(tag), SEPARATOR, ...data);
+  return sha256(tagPrefixes.get(tag) ?? prefixOf(tag), ...data);
 }
 
 /** Hex of the tagged hash of a value's canonical JSON encoding. */

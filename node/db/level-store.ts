@@ -12,6 +12,7 @@
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   dependents basis id!height!index!rule → {id, rule} (dependents index, read by automatic suspension)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
+ *   state    path ("" the root, then "0"/"1" per level) → StateNode, 65 raw bytes (the state tree, chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
  *            "governance" → GovernanceState after the head (absent until a block holds a governance transaction)
@@ -22,6 +23,7 @@ import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import type { BlockEffects } from "../chain/state.js";
 import type { GovernanceState } from "../chain/gov-types.js";
 import type { CertificateRecord, Receipt, Transaction, TxLocation } from "../chain/types.js";
+import type { StateNode } from "../chain/state-tree.js";
 import { receiptHash } from "../chain/block.js";
 import { merkleProofFromTree, merkleTreeBytes } from "../chain/merkle.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
@@ -34,9 +36,6 @@ type BytesSub = ReturnType<Level<string, Uint8Array>["sublevel"]>;
 
 /** A block as the `blocks` key space holds it: without transactions and receipts, with their count. */
 type StoredBlockValue = StoredBlock & { txCount?: number };
-
-/** Blocks rewritten per batch by the format 2 → 3 migration. */
-const MIGRATION_BLOCKS = 64;
 
 const pad = (n: number, width = 16): string => n.toString().padStart(width, "0");
 
@@ -62,8 +61,18 @@ export interface LevelStoreOptions {
  *   2  the same layout, with the version key
  *   3  blocks split: the head in `blocks`, each transaction with its receipt in `blocktxs`, the Merkle
  *      levels in `trees` (issue 13: a transaction or a proof is read without parsing its block)
+ *   4  format 3, and block headers carry a stateRoot; the "state" key space holds the state tree.
+ *      A store of format 1, 2 or 3 holding blocks is refused (its chain has no state roots: it cannot
+ *      be migrated, only replaced by a chain of this release); an empty one is stamped 4.
  */
-export const STORE_FORMAT_VERSION = 3;
+export const STORE_FORMAT_VERSION = 4;
+
+/**
+ * The state tree's nodes this close to the root are kept in memory once read (at most 2^15 − 1 of
+ * them, a few MB): every block touches the top levels, so this saves most of a block's tree reads.
+ * The rest of the tree stays on disk.
+ */
+const STATE_CACHE_DEPTH = 14;
 
 export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true, keepBlocks: true };
 
@@ -83,7 +92,13 @@ export class LevelStore implements ChainStore {
   private readonly evidence: Sub;
   private readonly blockTxs: Sub;
   private readonly trees: BytesSub;
+  /** Raw bytes, not JSON (valueEncoding "view"). */
+  private readonly state: Sub;
   private tip: ChainTip | null = null;
+  /** Committed state-tree nodes of depth ≤ STATE_CACHE_DEPTH, by path. */
+  private readonly stateCache = new Map<string, StateNode | null>();
+  /** Counts commits, so a read that overlapped one does not fill the cache with what it replaced. */
+  private commits = 0;
 
   private constructor(
     path: string,
@@ -103,6 +118,7 @@ export class LevelStore implements ChainStore {
     this.evidence = sub("evidence");
     this.blockTxs = sub("blocktxs");
     this.trees = this.db.sublevel<string, Uint8Array>("trees", { valueEncoding: "view" }) as unknown as BytesSub;
+    this.state = this.db.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }) as unknown as Sub;
   }
 
   /**
@@ -152,10 +168,15 @@ export class LevelStore implements ChainStore {
       );
     }
     if (version === STORE_FORMAT_VERSION) return;
-    // 1 → 2: the layout did not change, only the key is added.
-    // 2 → 3: every block split into its head, its transactions and its trees (splitBlocks).
-    await this.splitBlocks();
-    // Synced, so the migration happens once.
+    // 1, 2, 3 → 4: blocks of those formats have no stateRoot in their signed headers (and 1, 2 are not
+    // split either); no migration can add one, so only an empty store can move up.
+    if ((await this.meta.get("head")) !== undefined) {
+      throw new LedgerError(
+        "CONFIG",
+        `store at ${path} has format version ${version}: its chain's blocks carry no state root (format ${STORE_FORMAT_VERSION}), so this certchain cannot read it; keep running the release that wrote it, or start a new chain`,
+      );
+    }
+    // Empty: stamp it. Synced, so this happens once.
     const batch = this.db.batch();
     batch.put("format", { version: STORE_FORMAT_VERSION }, { sublevel: this.meta as never });
     await batch.write({ sync: true });
@@ -165,27 +186,6 @@ export class LevelStore implements ChainStore {
   async formatVersion(): Promise<number> {
     const stored = (await this.meta.get("format")) as unknown as { version: number } | undefined;
     return stored?.version ?? 1;
-  }
-
-  /**
-   * Format 2 → 3: rewrite every block stored whole into the split layout, a few blocks per batch,
-   * streaming (never the whole chain in memory). A block already split (a migration interrupted and
-   * run again) is left as it is.
-   */
-  private async splitBlocks(): Promise<void> {
-    let after: string | undefined;
-    for (;;) {
-      const range = after === undefined ? { limit: MIGRATION_BLOCKS } : { gt: after, limit: MIGRATION_BLOCKS };
-      const page = await this.blocks.iterator(range).all();
-      if (page.length === 0) return;
-      const batch = this.db.batch();
-      for (const [, value] of page) {
-        const stored = value as unknown as StoredBlockValue;
-        if (stored.txCount === undefined) this.putBlock(batch, stored);
-      }
-      await batch.write({ sync: this.syncWrites });
-      after = page[page.length - 1]?.[0];
-    }
   }
 
   /** Add the split block to `batch`: its head, each transaction with its receipt, its two trees. */
@@ -209,7 +209,7 @@ export class LevelStore implements ChainStore {
   /** A head value with its transactions and receipts put back (read from `blocktxs`). */
   private assemble(value: StoredBlockValue, items: Array<{ tx: Transaction; receipt: Receipt }>): StoredBlock {
     const { txCount, ...block } = value;
-    if (txCount === undefined) return block; // not split: a store in the middle of its migration
+    if (txCount === undefined) return block; // not split (never written by format 4)
     if (items.length !== txCount) {
       throw new LedgerError("STORE_CORRUPT", `block ${block.block?.header?.height}: ${items.length} stored transactions of ${txCount}`);
     }
@@ -293,12 +293,31 @@ export class LevelStore implements ChainStore {
     for (const e of effects.dependents) {
       batch.put(`${e.basis}!${pad(h.height)}!${pad(e.index, 8)}!${e.rule}`, { id: e.id, rule: e.rule }, { sublevel: this.dependents as never });
     }
+    // The state tree's changed nodes, in the block's batch: the tree and the head move together
+    // (also in a scratch store without blocks: the replay's next block reads the tree).
+    for (const [path, node] of effects.stateNodes) batch.put(path, node as unknown as Json, { sublevel: this.state as never });
     if (effects.governance !== undefined) batch.put("governance", effects.governance as unknown as Json, { sublevel: this.meta as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
     // block may skip the fsync: it survives kill -9 as well, and a power cut only costs a refetch).
     await batch.write({ sync: this.syncWrites && opts.durable !== false });
+    this.commits++;
+    for (const [path, node] of effects.stateNodes) if (path.length <= STATE_CACHE_DEPTH) this.stateCache.set(path, node);
     this.tip = tip;
+  }
+
+  async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    const out: Array<StateNode | null> = paths.map((p) => this.stateCache.get(p) ?? null);
+    const missing = paths.filter((p) => p.length > STATE_CACHE_DEPTH || !this.stateCache.has(p));
+    if (missing.length === 0) return out;
+    const commitsBefore = this.commits;
+    const read = (await this.state.getMany(missing)) as unknown as Array<StateNode | undefined>;
+    const byPath = new Map(missing.map((p, i) => [p, read[i] ?? null]));
+    for (const [i, p] of paths.entries()) if (byPath.has(p)) out[i] = byPath.get(p) ?? null;
+    if (this.commits === commitsBefore) {
+      for (const [p, node] of byPath) if (p.length <= STATE_CACHE_DEPTH) this.stateCache.set(p, node);
+    }
+    return out;
   }
 
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {

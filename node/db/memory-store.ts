@@ -3,6 +3,7 @@ import type { ChainTip } from "../chain/block.js";
 import type { DependentEntry, HolderKey } from "../chain/rules.js";
 import { type BlockEffects, holderKeyString } from "../chain/state.js";
 import type { CertificateRecord, TxLocation } from "../chain/types.js";
+import type { StateNode } from "../chain/state-tree.js";
 import type { GovernanceState } from "../chain/gov-types.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
 import { LedgerError } from "../errors.js";
@@ -28,6 +29,8 @@ export class MemoryStore implements ChainStore {
   private signing: unknown = null;
   private governance: GovernanceState | null = null;
   private readonly evidence = new Map<string, Evidence>();
+  /** The state tree's nodes by path. */
+  private readonly state = new Map<string, StateNode>();
   /** Certificate ids in order, rebuilt lazily after a commit adds one. */
   private sortedIds: string[] | null = null;
 
@@ -87,6 +90,7 @@ export class MemoryStore implements ChainStore {
     }
     for (const e of effects.dependents) this.dependents.set(e.basis, [...(this.dependents.get(e.basis) ?? []), { basis: e.basis, id: e.id, rule: e.rule }]);
     for (const e of effects.holders) this.holders.set(holderKeyString(e), [...(this.holders.get(holderKeyString(e)) ?? []), e.id]);
+    for (const [path, node] of effects.stateNodes) this.state.set(path, node);
     for (const e of effects.issued) {
       const feed = this.issued.get(e.department) ?? [];
       this.issued.set(e.department, feed);
@@ -94,6 +98,9 @@ export class MemoryStore implements ChainStore {
     }
     if (effects.governance !== undefined) this.governance = clone(effects.governance);
     this.tip = { height: h.height, hash: block.hash, time: h.time };
+  }
+  async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    return paths.map((p) => this.state.get(p) ?? null);
   }
   async getGovernance(): Promise<GovernanceState | null> {
     return this.governance === null ? null : clone(this.governance);

@@ -18,7 +18,8 @@ export interface AppliedBlock {
 
 /**
  * Execute a stateless-checked block against committed state (its parent's) and check that the
- * receipts hash to its header's resultsRoot. Throws BLOCK_INVALID otherwise.
+ * receipts hash to its header's resultsRoot and the state tree after it has its stateRoot. Throws
+ * BLOCK_INVALID otherwise.
  */
 export async function executeChecked(spec: ChainSpec, reader: StateReader, block: Block, txs: CheckedTx[]): Promise<BlockEffects> {
   const h = block.header;
@@ -26,6 +27,10 @@ export async function executeChecked(spec: ChainSpec, reader: StateReader, block
   // [REJECT] the header commits to exactly the receipts every honest node computes
   if (resultsRoot(effects.receipts) !== h.resultsRoot) {
     throw new LedgerError("BLOCK_INVALID", `block ${h.height}: resultsRoot does not match the receipts of executing it`);
+  }
+  // [REJECT] the header commits to the state tree every honest node computes after the block
+  if (effects.stateRoot !== h.stateRoot) {
+    throw new LedgerError("BLOCK_INVALID", `block ${h.height}: stateRoot does not match the state tree after executing it`);
   }
   return effects;
 }

@@ -47,7 +47,7 @@ export interface RpcBackend {
   metrics?(): Promise<string>;
   /** Equivocation evidence, oldest first (consensus/evidence.ts). */
   listEvidence?(query: { validator?: number; limit: number; after?: string }): Promise<Evidence[]>;
-  /** The certificate's proof bundle (proof/build.ts), or null for an unknown certificate. */
+  /** The certificate's proof bundle (ledger/proof-build.ts); for an unknown id a proof of absence (no events); null before the first block. */
   proofBundle?(id: string): Promise<ProofBundle | null>;
   /** Up to `limit` certificates a department issued after `after`, oldest first, with their status now. */
   issuedCertificates?(department: string, limit: number, after?: FeedPosition): Promise<{ items: IssuedCertificate[]; checkedAt: number }>;

@@ -222,7 +222,12 @@ export const proofSchema = read(
   "the certificate's proof bundle (docs/proof-format.md), checkable offline against genesis",
   ["certificates"],
   {
-    200: anyObject("a proof bundle: genesis, the certificate's transactions with receipts, Merkle proofs, headers and commit certificates"),
+    200: anyObject(
+      "a proof bundle: genesis, the certificate's transactions with receipts, Merkle proofs, headers and commit certificates, and its state under the newest block's state root",
+    ),
+    404: anyObject(
+      "an unknown id: a proof of absence (a bundle without events whose state proof shows the id absent under the newest block's state root), or before the first block the error",
+    ),
   },
   { params: certificateIdParams },
 );

@@ -27,7 +27,7 @@ async function commit(store: LevelStore, txs: Transaction[], now: number): Promi
   const checked = txs.map((t) => checkTransaction(spec, t));
   const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), checked);
   for (const [i, r] of effects.receipts.entries()) assert.equal(r.status, "applied", `block ${tip.height + 1} tx ${i}: ${r.code} ${r.message}`);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects);
   const hash = blockHash(block.header);
   const seals = [0, 1, 2].map((v) => ({
     validator: v,

@@ -142,6 +142,42 @@ describe("e2e: testnet processes, the CLI, and kill -9", function () {
     assert.match(refused.stdout, /^NOT VALID: proof refused: event 0: receipt inclusion proof does not lead to the block's resultsRoot/);
   });
 
+  it("issue, revoke, then a bundle leaving out the revocation is refused offline; an unknown id's proof of absence verifies offline", async () => {
+    const id = await issueLicence(10);
+    issued.pop(); // revoked: not used by the crash cases below
+    const revoke = await cli(["cert", "revoke", "--rpc", url(0), "--testnet", dir, "--id", id, "--reason", "business closed"]);
+    assert.equal(revoke.code, 0, revoke.stdout + revoke.stderr);
+    const genesis = net.info.genesisFile;
+    const bundle = join(dir, "revoked-proof.json");
+    const proof = await rpc<{ events: unknown[] }>(url(1), `/certificates/${id}/proof`);
+    assert.equal(proof.status, 200);
+    assert.equal(proof.body.events.length, 2, "the issue and the revocation");
+    await writeFile(bundle, JSON.stringify(proof.body));
+    const honest = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis]);
+    assert.equal(honest.code, 3, honest.stdout + honest.stderr);
+    assert.match(honest.stdout, /^NOT VALID: revoked at block \d+: business closed/);
+    // A node that leaves out the revocation: the issue alone no longer matches the newest block's state root.
+    await writeFile(bundle, JSON.stringify({ ...proof.body, events: proof.body.events.slice(0, 1) }));
+    const omitted = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis]);
+    assert.equal(omitted.code, 3, omitted.stdout + omitted.stderr);
+    assert.match(
+      omitted.stdout,
+      /^NOT VALID: proof refused: the certificate's state at block \d+ is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation, a renewal or a suspension\) is left out/,
+    );
+    // An unknown id: 404, and the body proves the absence.
+    const absence = await rpc<{ events: unknown[] }>(url(2), "/certificates/NO-SUCH-CERT/proof");
+    assert.equal(absence.status, 404);
+    assert.deepEqual(absence.body.events, []);
+    await writeFile(bundle, JSON.stringify(absence.body));
+    const absent = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis]);
+    assert.equal(absent.code, 3, absent.stdout + absent.stderr);
+    assert.match(absent.stdout, /^NOT VALID: unknown: the chain holds no certificate "NO-SUCH-CERT" as of block \d+ .*proof of absence checked offline/);
+    // The same proof presented for an issued id is refused.
+    await writeFile(bundle, JSON.stringify({ ...absence.body, certificateId: id }));
+    const claimed = await cli(["cert", "verify", "--offline", bundle, "--genesis", genesis]);
+    assert.match(claimed.stdout, /^NOT VALID: proof refused: /, claimed.stdout + claimed.stderr);
+  });
+
   it("kill -9 of one validator: the others commit; restarted, it catches up to the same head", async () => {
     net.kill(2, "SIGKILL");
     await issueLicence(2);

@@ -1,13 +1,13 @@
 /**
  * A node on a generated chain (testnet/long-chain.ts) answers `GET /txs/:hash` and proof bundles from
- * the split block layout (store format 3): every transaction is the one its block holds, with its
+ * the split block layout (store format 3, kept by format 4): every transaction is the one its block holds, with its
  * receipt, height, index and time, and every proof bundle verifies against genesis — on the first
- * start, after a restart, and after the store was turned back into format 2 and migrated on open.
+ * start and after a restart; a copy of the store turned back into format 2 is refused at start.
  * Then a backup from the node restores, through the scratch replay, into a store equal block for block.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../cli/main.js";
@@ -16,6 +16,7 @@ import type { ChainSpec } from "../../node/chain/genesis.js";
 import { verifyBundle } from "../../node/chain/proof/verify.js";
 import type { StoredBlock } from "../../node/ledger/store.js";
 import { LevelStore, STORE_FORMAT_VERSION } from "../../node/db/level-store.js";
+import { LedgerError } from "../../node/errors.js";
 import { loadGenesis } from "../../node/ledger/genesis-file.js";
 import { loadKeyFile } from "../../node/keys/key-file.js";
 import { type InitResult, initNetwork } from "../../node/init.js";
@@ -103,13 +104,15 @@ describe("e2e: the transaction index and stored proofs on a generated chain", fu
     await assertServed("after a restart");
   });
 
-  it("serves them alike after a format 2 store (blocks whole) is migrated on open", async () => {
-    await downgradeToFormat2(join(home(), "data"));
-    node = await startNode({ home: home(), plaintextKeys: true });
-    await assertServed("after the migration");
-    await node.close();
-    node = null;
-    const store = await LevelStore.open({ path: join(home(), "data") });
+  it("refuses to start on a copy of its store turned back into format 2 (blocks whole, no state roots)", async () => {
+    const copy = join(dir, "downgraded");
+    await cp(home(), copy, { recursive: true });
+    await downgradeToFormat2(join(copy, "data"));
+    await assert.rejects(
+      startNode({ home: copy, plaintextKeys: true }),
+      (err: unknown) => err instanceof LedgerError && err.code === "CONFIG" && /format version 2: .*no state root/.test(err.message),
+    );
+    const store = await LevelStore.open({ path: join(home(), "data") }); // the original is untouched
     assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION);
     await store.close();
   });

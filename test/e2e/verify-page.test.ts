@@ -90,13 +90,64 @@ describe("e2e: the verification page in Chromium", () => {
     });
   }
 
-  it("an unknown certificate: 404, says so in both languages, nothing to prove", async () => {
-    const page = await browser.newPage();
-    const res = await page.goto(`${base}/verify/BL-NEVER-ISSUED`);
-    assert.equal(res?.status(), 404);
+  it("an unknown certificate: 404, says so in both languages, and the browser checks the proof of absence", async () => {
+    const page = await open("BL-NEVER-ISSUED");
     assert.equal(await attr(page, "#node-status", "data-status"), "unknown");
     assert.match((await page.textContent("#node-status")) ?? "", /未找到该证书.*Certificate not found/s);
-    assert.equal(await page.$("#proof-check"), null);
+    assert.equal(await attr(page, "#proof-check", "data-state"), "ok", (await page.textContent("#proof-result")) ?? "");
+    assert.match(
+      (await page.textContent("#proof-result")) ?? "",
+      /Proof of absence verified in your browser: the chain holds no certificate BL-NEVER-ISSUED as of block 3/,
+    );
+    assert.equal(await page.$("#document-check"), null, "no document to check against nothing");
+    // The page and its proof are answered 404 (the id is unknown): the browser logs both; nothing else.
+    assert.deepEqual(
+      problems.filter((p) => !/status of 404 \(Not Found\)/.test(p)),
+      [],
+      "no CSP violation or script error",
+    );
+    await page.close();
+  });
+
+  const absenceForgeries: Array<[string, (id: string) => Promise<unknown>, RegExp]> = [
+    [
+      "another id's proof of absence",
+      async () => buildProofBundle(pc.chain.spec, pc.store, "BL-SOMETHING-ELSE"),
+      /the proof is of certificate BL-SOMETHING-ELSE, the page names BL-NEVER-ISSUED/,
+    ],
+    [
+      "a state proof cut short",
+      async (id) => {
+        const bundle = structuredClone(await buildProofBundle(pc.chain.spec, pc.store, id)) as { state: { siblings: string[] } };
+        bundle.state.siblings = bundle.state.siblings.slice(1);
+        return bundle;
+      },
+      /the proof does not lead to the state root of block 3/,
+    ],
+    ["no proof at all (an error body)", async () => ({ error: "NOT_FOUND", message: "certificate BL-NEVER-ISSUED" }), /not a certchain-proof\/2 bundle/],
+  ];
+  for (const [name, forge, pattern] of absenceForgeries) {
+    it(`an unknown certificate whose proof of absence is forged (${name}): refused in the browser`, async () => {
+      const page = await open("BL-NEVER-ISSUED", async (p) => {
+        await p.route("**/certificates/*/proof", async (route) => {
+          await route.fulfill({ status: 404, contentType: "application/json", body: JSON.stringify(await forge("BL-NEVER-ISSUED")) });
+        });
+      });
+      assert.equal(await attr(page, "#proof-check", "data-state"), "failed", (await page.textContent("#proof-result")) ?? "");
+      assert.match((await page.textContent("#proof-result")) ?? "", pattern);
+      await page.close();
+    });
+  }
+
+  it("a node that serves another certificate's bundle for an unknown id: refused, not taken for this id", async () => {
+    const page = await open("BL-NEVER-ISSUED", async (p) => {
+      await p.route("**/certificates/*/proof", async (route) => {
+        const bundle = structuredClone(await buildProofBundle(pc.chain.spec, pc.store, pc.valid.certificateId));
+        await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(bundle) });
+      });
+    });
+    assert.equal(await attr(page, "#proof-check", "data-state"), "failed");
+    assert.match((await page.textContent("#proof-result")) ?? "", /the proof is of certificate BL-[^ ]+, the page names BL-NEVER-ISSUED/);
     await page.close();
   });
 
@@ -112,6 +163,25 @@ describe("e2e: the verification page in Chromium", () => {
     assert.equal(await attr(page, "#node-status", "data-status"), "valid", "the (lying) node still says valid");
     assert.equal(await attr(page, "#proof-check", "data-state"), "failed");
     assert.match((await page.textContent("#proof-result")) ?? "", /in-browser check failed: event 0: issuer signature does not verify/);
+    await page.close();
+  });
+
+  it("a bundle leaving out the revocation (the issue alone): the in-browser check refuses it against the newest state root", async () => {
+    const page = await open(pc.revoked.certificateId, async (p) => {
+      await p.route("**/certificates/*/proof", async (route) => {
+        const bundle = structuredClone(await buildProofBundle(pc.chain.spec, pc.store, pc.revoked.certificateId));
+        assert.ok(bundle !== null);
+        assert.equal(bundle.events.length, 2, "issue and revocation");
+        bundle.events = bundle.events.slice(0, 1);
+        await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(bundle) });
+      });
+    });
+    assert.equal(await attr(page, "#proof-check", "data-state"), "failed", (await page.textContent("#proof-result")) ?? "");
+    assert.match(
+      (await page.textContent("#proof-result")) ?? "",
+      /in-browser check failed: the certificate's state at block 3 is not what the bundle's 1 event\(s\) give/,
+    );
+    assert.deepEqual(problems, [], "no CSP violation or script error");
     await page.close();
   });
 

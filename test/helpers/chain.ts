@@ -8,6 +8,7 @@ import type { Genesis, IssueTxBody, PublicFieldValue, Receipt, ReviewRuleSet, Re
 import type { KeyPair } from "../../node/crypto/keys.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 import { loadDefaultTemplateSync } from "../../node/ledger/template-file.js";
+import { EMPTY_STATE_ROOT } from "../../node/chain/state-tree.js";
 
 /** The default genesis template (templates/default.json): the mission's departments, types and review rules. */
 export const DEFAULT_TEMPLATE = loadDefaultTemplateSync();
@@ -89,6 +90,11 @@ export function issueTx(chain: TestChain, doc: CertificateDocument, signerDept =
 /** The receipts of transactions that all apply (e.g. fresh issues), for building blocks in tests. */
 export function appliedReceipts(txs: CheckedTx[]): Receipt[] {
   return txs.map((t) => ({ txHash: t.hash, status: "applied" }));
+}
+
+/** Results claiming every transaction applied, over the state root given (the empty tree's by default): for blocks that are not executed. */
+export function claimedResults(txs: CheckedTx[], stateRoot = EMPTY_STATE_ROOT): { receipts: Receipt[]; stateRoot: string } {
+  return { receipts: appliedReceipts(txs), stateRoot };
 }
 
 /** Signed revoke transaction. */

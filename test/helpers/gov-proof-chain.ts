@@ -84,7 +84,10 @@ async function commit(chain: TestChain, store: MemoryStore, keys: Map<string, Ke
   const height = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t, height));
   const effects = await executeBlock(spec, store, height, nextBlockTime(tip, now), checked);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), now, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), now, checked, {
+    receipts: effects.receipts,
+    stateRoot: effects.stateRoot,
+  });
   const c = sealWith(chain, keys, block.header);
   await applyBlock(spec, store, block, c, c.blockHash, checked, effects);
   return height;

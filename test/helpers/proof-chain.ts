@@ -14,7 +14,7 @@ import type { ConsensusDriver } from "../../node/consensus/driver.js";
 import { createLogger } from "../../node/logger.js";
 import { BlockSync, defaultSyncOptions } from "../../node/sync/sync.js";
 import { ManualClock } from "./manual-clock.js";
-import { DAY, T0, type TestChain, issueTx, licenceDocument, makeTestChain, revokeTx } from "./chain.js";
+import { DAY, DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, licenceDocument, makeTestChain, person, revokeTx } from "./chain.js";
 
 export interface ProofChain {
   chain: TestChain;
@@ -37,7 +37,7 @@ export async function commitNext(chain: TestChain, store: MemoryStore, txs: Tran
   const tip = store.head() ?? { height: 0, hash: spec.genesisHash, time: spec.genesis.genesisTime };
   const checked = txs.map((t) => checkTransaction(spec, t, tip.height + 1));
   const effects = await executeBlock(spec, store, tip.height + 1, nextBlockTime(tip, now), checked);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(tip.height + 1).proposerIndex(tip.height + 1, 0), now, checked, effects);
   const hash = blockHash(block.header);
   const seals = Array.from({ length: spec.validatorSetAt(1).quorum }, (_, v) => ({
     validator: v,
@@ -65,6 +65,37 @@ export async function makeProofChain(chainName = "proof-chain"): Promise<ProofCh
 }
 
 /** A BlockSync that serves a proof chain's store to peers (it dials no one): for request handling tests and fuzzing. */
+/** A chain where a qualification was suspended automatically: its identity rule declares it, and its identity proof was revoked. */
+export interface SuspensionChain {
+  chain: TestChain;
+  store: MemoryStore;
+  proof: CertificateDocument;
+  qualification: CertificateDocument;
+}
+
+/**
+ * Three blocks: an identity proof IP-P-0001 issued (block 1), a home-purchase qualification HPQ-P-0001
+ * approved on it (block 2, under `qualification-holder-identity`, which declares `onBasisRevoked:
+ * "suspend"`), and the identity proof revoked (block 3): the revocation's receipt suspends the qualification.
+ */
+export async function makeSuspensionChain(chainName = "proven-suspension"): Promise<SuspensionChain> {
+  const reviewRules = {
+    version: "test-suspend",
+    rules: DEFAULT_REVIEW_RULES.rules.map((r) =>
+      r.id === "qualification-holder-identity" && r.kind === "requires-valid" ? { ...r, onBasisRevoked: "suspend" as const } : r,
+    ),
+  };
+  const chain = makeTestChain(4, chainName, { reviewRules });
+  const store = new MemoryStore();
+  const zhang = person("Zhang San", "110101199003070011");
+  const proof = documentFor(chain, "identity-proof", zhang, { id: "IP-P-0001" });
+  const qualification = documentFor(chain, "home-purchase-qualification", zhang, { id: "HPQ-P-0001" });
+  await commitNext(chain, store, [issueTx(chain, proof)], T0 + DAY);
+  await commitNext(chain, store, [issueTx(chain, qualification)], T0 + DAY + 60_000);
+  await commitNext(chain, store, [revokeTx(chain, proof.certificateId, "public-security", "forged papers")], T0 + DAY + 120_000);
+  return { chain, store, proof, qualification };
+}
+
 export function servingSync(pc: ProofChain, logName: string): BlockSync {
   return new BlockSync(defaultSyncOptions, {
     spec: pc.chain.spec,

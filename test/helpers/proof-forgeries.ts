@@ -220,7 +220,32 @@ export const FORGERIES: Array<[string, Forge, ProofCheck, RegExp]> = [
       (b as { format: string }).format = "x";
     },
     "format",
-    /not a certchain-proof\/1 bundle/,
+    /not a certchain-proof\/2 bundle/,
+  ],
+  [
+    "a later revocation left out (the issue alone, as of the newest block)",
+    (b) => {
+      b.events = [event0(b)];
+    },
+    "state",
+    /the certificate's state at block 3 is not what the bundle's 1 event\(s\) give: a later transaction \(a revocation, a renewal or a suspension\) is left out/,
+  ],
+  [
+    "a state proof with a changed sibling",
+    (b) => {
+      const first = b.state.siblings[0] as string;
+      b.state.siblings[0] = `${first.slice(0, -1)}${first.endsWith("0") ? "1" : "0"}`;
+    },
+    "state",
+    /state: the proof does not lead to the state root of block 3/,
+  ],
+  [
+    "a state proof that claims the certificate absent",
+    (b) => {
+      b.state.leaf = null;
+    },
+    "state",
+    /state: the proof does not lead to the state root of block 3/,
   ],
 ];
 

@@ -1,6 +1,6 @@
 /**
  * Rewrite a LevelStore directory as certchain wrote it at store format 2 (blocks stored whole, no
- * `blocktxs` or `trees`), bypassing LevelStore: the input of the format 2 → 3 migration tests.
+ * `blocktxs` or `trees`), bypassing LevelStore: a store of an older format, which format 4 refuses.
  */
 import { Level } from "level";
 import { LevelStore } from "../../node/db/level-store.js";

@@ -7,6 +7,7 @@
  */
 import type { GovernanceState } from "../../node/chain/gov-types.js";
 import type { ChainTip } from "../../node/chain/block.js";
+import type { StateNode } from "../../node/chain/state-tree.js";
 import type { DependentEntry, HolderKey } from "../../node/chain/rules.js";
 import type { BlockEffects } from "../../node/chain/state.js";
 import type { CertificateRecord, TxLocation } from "../../node/chain/types.js";
@@ -124,6 +125,10 @@ export class CrashableStore implements ChainStore {
   async getTxLocations(hashes: string[]): Promise<Array<TxLocation | null>> {
     this.alive();
     return this.data.getTxLocations(hashes);
+  }
+  async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    this.alive();
+    return this.data.getStateNodes(paths);
   }
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
     this.alive();

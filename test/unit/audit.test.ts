@@ -29,7 +29,7 @@ async function commit(store: MemoryStore, txs: Transaction[]): Promise<void> {
   const h = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t));
   const effects = await executeBlock(spec, store, h, T0 + h * 1000, checked);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, checked, effects);
   const hash = blockHash(block.header);
   const seals = [0, 1, 2].map((v) => ({
     validator: v,

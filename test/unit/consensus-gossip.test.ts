@@ -5,6 +5,7 @@
  * reuses that check.
  */
 import "../../node/polyfill.js";
+import { executeBlock } from "../../node/chain/state.js";
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
 import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
@@ -15,7 +16,7 @@ import { ConsensusGossipValidator } from "../../node/consensus/gossip-validator.
 import { decodeMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
-import { appliedReceipts, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { claimedResults, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 
@@ -60,9 +61,10 @@ async function edgeNode(): Promise<{
 }
 
 /** A block of one fresh issue on genesis, proposed by the round's proposer; `tamper` edits it before signing. */
-function proposal(tamper: (block: Block) => Block = (b) => b): Uint8Array {
+async function proposal(tamper: (block: Block) => Block = (b) => b): Promise<Uint8Array> {
   const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-  const block = tamper(buildBlock(spec, genesisTip(spec), PROPOSER, T0 + 500, txs, appliedReceipts(txs)));
+  const results = await executeBlock(spec, new MemoryStore(), 1, T0 + 500, txs);
+  const block = tamper(buildBlock(spec, genesisTip(spec), PROPOSER, T0 + 500, txs, results));
   const key = chain.validatorKeys[PROPOSER]?.privateKey as string;
   return encodeMessage(signMessage(spec, key, PROPOSER, { kind: "proposal", height: 1, round: 0, blockHash: blockHash(block.header), block }));
 }
@@ -78,11 +80,12 @@ describe("consensus gossip edge: carried blocks", () => {
     ],
     ["a txRoot that is not the transactions' Merkle root", (b) => ({ ...b, header: { ...b.header, txRoot: "ab".repeat(32) } })],
     ["a resultsRoot that executing it does not yield", (b) => ({ ...b, header: { ...b.header, resultsRoot: "cd".repeat(32) } })],
+    ["a stateRoot that executing it does not yield", (b) => ({ ...b, header: { ...b.header, stateRoot: "ef".repeat(32) } })],
   ];
   for (const [name, tamper] of invalid) {
     it(`rejects a proposal from the real proposer carrying ${name}, and the core never sees it`, async () => {
       const node = await edgeNode();
-      const data = proposal(tamper);
+      const data = await proposal(tamper);
       assert.doesNotThrow(() => decodeMessage(spec, data), "the message itself is well formed and signed by the proposer");
       assert.equal(await node.edge.validate(data), "reject", "REJECT: the network neither forwards it nor keeps the sender's score");
       await settle();
@@ -95,7 +98,7 @@ describe("consensus gossip edge: carried blocks", () => {
 
   it("accepts a valid proposal, checks its block once at the edge, and the driver reuses that check", async () => {
     const node = await edgeNode();
-    assert.equal(await node.edge.validate(proposal()), "accept");
+    assert.equal(await node.edge.validate(await proposal()), "accept");
     const atEdge = node.lookups();
     assert.equal(atEdge, 1, "its one transaction was checked at the edge");
     await settle();
@@ -106,8 +109,9 @@ describe("consensus gossip edge: carried blocks", () => {
 
   it("checks one block per sender and round at a time: a second block of the same proposer and round, sent meanwhile, goes to the driver unchecked and is not forwarded", async () => {
     const node = await edgeNode();
-    const first = node.edge.validate(proposal());
-    const second = node.edge.validate(proposal());
+    const [a, b] = [await proposal(), await proposal()];
+    const first = node.edge.validate(a);
+    const second = node.edge.validate(b);
     assert.equal(await second, "ignore", "the second was not checked at the edge while the first was, and is not forwarded");
     assert.equal(await first, "accept");
     await settle();
@@ -120,7 +124,7 @@ describe("consensus gossip edge: carried blocks", () => {
     const node = await edgeNode();
     const other = (PROPOSER + 1) % spec.validators.length;
     const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-    const block = buildBlock(spec, genesisTip(spec), other, T0 + 500, txs, appliedReceipts(txs));
+    const block = buildBlock(spec, genesisTip(spec), other, T0 + 500, txs, claimedResults(txs));
     const key = chain.validatorKeys[other]?.privateKey as string;
     const wrong = encodeMessage(signMessage(spec, key, other, { kind: "proposal", height: 1, round: 0, blockHash: blockHash(block.header), block }));
     assert.equal(await node.edge.validate(wrong), "reject");

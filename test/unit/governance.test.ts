@@ -29,7 +29,7 @@ import { canonicalBytes } from "../../node/crypto/hash.js";
 import { checkTransaction } from "../../node/chain/tx.js";
 import { LedgerError } from "../../node/errors.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
-import { DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, makeTestChain, person } from "../helpers/chain.js";
+import { DEFAULT_REVIEW_RULES, T0, type TestChain, claimedResults, documentFor, issueTx, makeTestChain, person } from "../helpers/chain.js";
 import { identityProofTx } from "../helpers/identity-proof.js";
 import { commitNext } from "../helpers/proof-chain.js";
 import { type ChainTip, buildBlock, checkBlock } from "../../node/chain/block.js";
@@ -445,7 +445,7 @@ describe("governance: the pure model", () => {
     const late = identityProofTx(chain.spec, old, "ID-OLD-KEY-2", "Late Holder");
     await assert.rejects(mempool.admit(late), (e: unknown) => e instanceof LedgerError && e.code === "TX_ISSUER_KEY_NOT_VALID", "refused for height 9");
     const tip = store.head() as ChainTip;
-    const block = { header: { ...buildBlock(chain.spec, tip, 0, at(9), [], []).header, txCount: 1 }, txs: [late] };
+    const block = { header: { ...buildBlock(chain.spec, tip, 0, at(9), [], claimedResults([])).header, txCount: 1 }, txs: [late] };
     assert.throws(() => checkBlock(chain.spec, block, tip), /not in force at height 9/, "a block of height 9 holding it is invalid");
     assert.equal((await store.getCertificate("ID-OLD-KEY-1"))?.revoked, false, "the certificate the key signed before stays valid");
   });

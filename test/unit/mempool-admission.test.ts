@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
 import type { DependentEntry, HolderKey } from "../../node/chain/rules.js";
 import { type StateReader, executeBlock } from "../../node/chain/state.js";
+import type { StateNode } from "../../node/chain/state-tree.js";
 import { type CheckedTx, checkTransaction } from "../../node/chain/tx.js";
 import type { CertificateRecord, Transaction, TxLocation } from "../../node/chain/types.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
@@ -65,6 +66,9 @@ class GatedReader implements StateReader {
   getDependents(ids: string[]): Promise<DependentEntry[][]> {
     return this.store.getDependents(ids);
   }
+  getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
+    return this.store.getStateNodes(paths);
+  }
   getGovernance(): ReturnType<StateReader["getGovernance"]> {
     return this.store.getGovernance();
   }
@@ -80,7 +84,7 @@ async function commitBlock(pool: Mempool, store: MemoryStore, txs: CheckedTx[]):
   const height = parent.height + 1;
   const time = T0 + height * 1000;
   const effects = await executeBlock(chain.spec, store, height, time, txs);
-  const block = buildBlock(chain.spec, parent, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects.receipts);
+  const block = buildBlock(chain.spec, parent, chain.spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects);
   const hash = blockHash(block.header);
   await store.commitBlock({ block, commit: { height, round: 0, blockHash: hash, seals: [] }, hash, receipts: effects.receipts }, effects);
   await pool.onBlockCommitted(txs);

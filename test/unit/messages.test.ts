@@ -7,13 +7,13 @@ import type { Block } from "../../node/chain/types.js";
 import { type BlockMessage, decodeMessage, encodeMessage, signMessage } from "../../node/chain/messages.js";
 import { generateKeyPair } from "../../node/keys/key-file.js";
 import { LedgerError } from "../../node/errors.js";
-import { T0, appliedReceipts, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
+import { T0, claimedResults, issueTx, licenceDocument, makeTestChain } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const spec = chain.spec;
 const key = (i: number): string => chain.validatorKeys[i]?.privateKey as string;
 const firstTxs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-const block: Block = buildBlock(spec, genesisTip(spec), 1, T0 + 1000, firstTxs, appliedReceipts(firstTxs));
+const block: Block = buildBlock(spec, genesisTip(spec), 1, T0 + 1000, firstTxs, claimedResults(firstTxs));
 
 const H = blockHash(block.header);
 

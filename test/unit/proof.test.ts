@@ -21,12 +21,14 @@ import { LedgerError } from "../../node/errors.js";
 import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import type { ProofBundle } from "../../node/chain/proof/bundle.js";
 import { documentMismatchProven } from "../../node/chain/proof/document.js";
-import { type ProofCheck, verifyBundle, verifyServedBundle } from "../../node/chain/proof/verify.js";
+import { type ProofCheck, verifyAbsence, verifyBundle, verifyServedAbsence, verifyServedBundle } from "../../node/chain/proof/verify.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { EXIT } from "../../node/errors.js";
 import { makeTestChain } from "../helpers/chain.js";
 import { type ProofChain, makeProofChain } from "../helpers/proof-chain.js";
 import { FORGERIES } from "../helpers/proof-forgeries.js";
+import { EMPTY_STATE_ROOT, stateRootOf } from "../../node/chain/state-tree.js";
+import { stateKey, stateValue } from "../../node/chain/certificate-state.js";
 
 let pc: ProofChain;
 const bundleOf = async (id: string): Promise<ProofBundle> => {
@@ -116,11 +118,42 @@ describe("the test vectors of docs/proof-format.md (pure verifier code)", () => 
       [6, 7],
       [4, 5],
     ].map(([i, n]): [string, () => string] => [`proof sides of index ${i} of ${n}`, () => `\`${JSON.stringify(merkleProofSides(i as number, n as number))}\``]),
+    ["state root of no certificate", () => EMPTY_STATE_ROOT],
+    ['state key of id `"BL-1"`', () => stateKey("BL-1")],
+    ['state root of `{"11"×32: "aa"×32}` (one leaf)', () => stateRootOf(new Map([[hex32("11"), hex32("aa")]]))],
+    [
+      'state root of `{"11"×32: "aa"×32, "33"×32: "bb"×32, "f0"×32: "cc"×32}`',
+      () =>
+        stateRootOf(
+          new Map([
+            [hex32("11"), hex32("aa")],
+            [hex32("33"), hex32("bb")],
+            [hex32("f0"), hex32("cc")],
+          ]),
+        ),
+    ],
+    [
+      'state value of `{id:"BL-1", department:"d", certificateType:"t", holderCommitment:"11"×32, documentDigest:"22"×32, validFrom:1, validUntil:2, revoked:true, suspended:false, supersededBy:null, events:["33"×32,"44"×32]}`',
+      () =>
+        stateValue({
+          id: "BL-1",
+          department: "d",
+          certificateType: "t",
+          holderCommitment: hex32("11"),
+          documentDigest: hex32("22"),
+          validFrom: 1,
+          validUntil: 2,
+          revoked: true,
+          suspended: false,
+          supersededBy: null,
+          events: [hex32("33"), hex32("44")],
+        }),
+    ],
   ];
 
   it("every row of the doc's table is recomputed by this code, and the table has no other rows", async () => {
     const doc = await readFile(new URL("../../../docs/proof-format.md", import.meta.url), "utf8");
-    const table = doc.slice(doc.indexOf("## 8. Test vectors"));
+    const table = doc.slice(doc.indexOf("## 9. Test vectors"));
     const docRows = new Map<string, string>();
     for (const line of table.split("\n")) {
       const m = /^\| (.+) \| `?([^`|]+)`? \|$/.exec(line);
@@ -171,8 +204,52 @@ describe("proof bundle: statuses", () => {
     assert.equal(proven.revoked?.reason, "business closed");
   });
 
-  it("an unknown certificate has no bundle", async () => {
-    assert.equal(await buildProofBundle(pc.chain.spec, pc.store, "BL-NEVER-ISSUED"), null);
+  it("an unknown certificate's bundle proves its absence (CLI path), and a certificate's cannot pass for one", async () => {
+    const absence = JSON.parse(JSON.stringify(await buildProofBundle(pc.chain.spec, pc.store, "BL-NEVER-ISSUED"))) as ProofBundle;
+    assert.deepEqual(absence.events, [], "no events");
+    const absent = verifyAbsence(absence, pc.chain.spec.genesis);
+    assert.equal(absent.certificateId, "BL-NEVER-ISSUED");
+    assert.equal(absent.asOf.height, 3, "as of the newest block");
+    const cli = offlineVerdict(absence, pc.chain.spec.genesis);
+    assert.equal(cli.exitCode, EXIT.INVALID);
+    assert.match(
+      cli.line,
+      /^NOT VALID: unknown: the chain holds no certificate "BL-NEVER-ISSUED" as of block 3 .*proof of absence checked offline \(3-seal quorum\)$/,
+    );
+    // An issued certificate's bundle with its events dropped, renamed or with its state proof reused: refused.
+    const issued = structuredClone(await bundleOf(pc.valid.certificateId));
+    issued.events = [];
+    assert.throws(() => verifyAbsence(issued, pc.chain.spec.genesis), refusedBy("state", /holds certificate BL-[^ ]+: it is not absent/));
+    const renamed = { ...structuredClone(absence), certificateId: pc.valid.certificateId };
+    assert.throws(
+      () => verifyAbsence(renamed, pc.chain.spec.genesis),
+      refusedBy("state", /the proof does not lead to the state root of block 3|it is not absent/),
+    );
+    assert.match(offlineVerdict(renamed, pc.chain.spec.genesis).line, /^NOT VALID: proof refused: /);
+    assert.throws(
+      () => verifyBundle(absence, pc.chain.spec.genesis),
+      refusedBy("history", /proves no transaction/),
+      "a proof of absence proves no certificate",
+    );
+  });
+
+  it("the page's check of an unknown id: the same proof of absence, of the chain and the id the page names", async () => {
+    const absence = JSON.parse(JSON.stringify(await buildProofBundle(pc.chain.spec, pc.store, "BL-NEVER-ISSUED"))) as ProofBundle;
+    const chainId = pc.chain.spec.chainId;
+    assert.equal(verifyServedAbsence(absence, chainId, "BL-NEVER-ISSUED").asOf.height, 3, "the page accepts the genuine proof");
+    assert.throws(() => verifyServedAbsence(absence, "other-0123456789abcdef", "BL-NEVER-ISSUED"), refusedBy("chain", /the page names other-/));
+    assert.throws(
+      () => verifyServedAbsence(absence, chainId, "BL-ASKED-FOR"),
+      refusedBy("chain", /the proof is of certificate BL-NEVER-ISSUED, the page names BL-ASKED-FOR/),
+      "another id's absence proves nothing of this one",
+    );
+    const issued = structuredClone(await bundleOf(pc.valid.certificateId));
+    issued.events = [];
+    assert.throws(() => verifyServedAbsence(issued, chainId, pc.valid.certificateId), refusedBy("state", /it is not absent/));
+    // A bundle of an existing certificate is checked against the id the page names too.
+    const other = await bundleOf(pc.valid.certificateId);
+    assert.throws(() => verifyServedBundle(other, chainId, "BL-NEVER-ISSUED"), refusedBy("chain", /the page names BL-NEVER-ISSUED/));
+    assert.equal(verifyServedBundle(other, chainId, pc.valid.certificateId).status, "valid");
   });
 
   it("without a trusted genesis, the embedded one is used and named by its chain id", async () => {
@@ -288,17 +365,27 @@ describe("cert verify --offline: the verdict line and exit code", () => {
 describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-vectors.mjs)", () => {
   interface Vector {
     name: string;
+    /** A vector of another chain (the suspension's) carries its own genesis. */
+    genesis?: Genesis;
     bundle: ProofBundle;
-    expect: { status?: string; refused?: ProofCheck; message?: string };
+    expect: { status?: string; absent?: true; refused?: ProofCheck; message?: string };
   }
   it("every genuine bundle proves its status and every forged one is refused by its check, by the CLI path and the page's check", async () => {
     const text = await readFile(new URL("../../../docs/vectors/proof-vectors.json", import.meta.url), "utf8");
     const file = JSON.parse(text) as { genesis: Genesis; vectors: Vector[] };
     const checks = new Set<string>();
+    const statuses = new Set<string>();
     for (const v of file.vectors) {
+      const genesis = v.genesis ?? file.genesis;
+      if (v.expect.absent === true) {
+        assert.equal(verifyAbsence(v.bundle, file.genesis).certificateId, v.bundle.certificateId, v.name);
+        assert.match(offlineVerdict(v.bundle, file.genesis).line, /^NOT VALID: unknown: /, `${v.name}: cert verify --offline`);
+        continue;
+      }
       if (v.expect.status !== undefined) {
-        assert.equal(verifyBundle(v.bundle, file.genesis).status, v.expect.status, v.name);
+        assert.equal(verifyBundle(v.bundle, genesis).status, v.expect.status, v.name);
         assert.equal(verifyServedBundle(v.bundle, v.bundle.chainId).status, v.expect.status, `${v.name}: the page's check`);
+        statuses.add(v.expect.status);
         continue;
       }
       const refused = refusedBy(v.expect.refused as ProofCheck, new RegExp(`^${escapeRegExp(v.expect.message as string)}$`));
@@ -308,6 +395,11 @@ describe("the bundle vectors of docs/vectors/proof-vectors.json (scripts/proof-v
       checks.add(v.name);
     }
     assert.equal(checks.size, FORGERIES.length, "one forged vector per forgery class");
+    assert.deepEqual(
+      [...statuses].sort(),
+      ["expired", "revoked", "suspended", "valid"],
+      "a genuine vector of every stored or computed status a bundle can prove here",
+    );
   });
 });
 

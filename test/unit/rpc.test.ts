@@ -20,7 +20,7 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import type { EvidencePage } from "../../node/rpc/routes/evidence.js";
 import { type HttpError, httpError, notFound } from "../../node/rpc/http-errors.js";
 import { createRpcServer } from "../../node/rpc/server.js";
-import { appliedReceipts, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
+import { claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx, type TestChain } from "../helpers/chain.js";
 
 /** A real, small ledger: one block per admitted transaction. */
 class MemoryBackend implements RpcBackend {
@@ -68,7 +68,7 @@ class MemoryBackend implements RpcBackend {
     const checked = checkTransaction(this.chain.spec, value);
     if (this.txs.has(checked.hash)) return { hash: checked.hash, status: "known" };
     const id = (checked.tx.body.payload as { certificateId: string }).certificateId;
-    const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked], appliedReceipts([checked]));
+    const block = buildBlock(this.chain.spec, this.tip, 0, this.now(), [checked], claimedResults([checked]));
     const at = { height: block.header.height, index: 0, time: block.header.time };
     const state = { certificate: (i: string) => this.certificates.get(i) ?? null, holderCertificates: () => [] };
     const record = transition(this.chain.spec, state, checked, at).records[0] as CertificateRecord; // throws the admission error

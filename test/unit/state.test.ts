@@ -10,7 +10,7 @@ import type { CommitCertificate } from "../../node/chain/types.js";
 import { signBytes } from "../../node/crypto/keys.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { LedgerError } from "../../node/errors.js";
-import { DAY, T0, appliedReceipts, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
+import { DAY, T0, claimedResults, issueTx, licenceDocument, makeTestChain, revokeTx } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const check = (tx: unknown) => checkTransaction(chain.spec, tx);
@@ -49,7 +49,7 @@ describe("block execution and receipts", () => {
     const store = new MemoryStore();
     const tx = check(issueTx(chain, licenceDocument(chain)));
     const spec = chain.spec;
-    const block = buildBlock(spec, genesisTip(spec), 1, T0 + 10, [tx], appliedReceipts([tx]));
+    const block = buildBlock(spec, genesisTip(spec), 1, T0 + 10, [tx], claimedResults([tx]));
     const effects = await executeBlock(chain.spec, store, 1, block.header.time, [tx]);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
     const again = await executeBlock(chain.spec, store, 2, T0 + 20, [tx]);
@@ -91,7 +91,7 @@ describe("mempool", () => {
     assert.equal(pool.reap(1, 1 << 20).length, 1, "maxTxs");
     assert.equal(pool.reap(10, 10).length, 0, "maxBytes");
     const first = reaped.slice(0, 1);
-    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first, appliedReceipts(first));
+    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 10, first, claimedResults(first));
     const effects = await executeBlock(chain.spec, store, 1, block.header.time, first);
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: "x", seals: [] }, hash: "h1", receipts: effects.receipts }, effects);
     await pool.onBlockCommitted(first);
@@ -128,7 +128,7 @@ describe("blocks and commit certificates", () => {
   const spec = chain.spec;
   const txs = [check(issueTx(chain, licenceDocument(chain))), check(issueTx(chain, licenceDocument(chain)))];
   const parent = genesisTip(spec);
-  const block = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), T0 + 5000, txs, appliedReceipts(txs));
+  const block = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), T0 + 5000, txs, claimedResults(txs));
   const checked = checkBlock(spec, block, parent);
   const seal = (v: number, round = 0, hash = checked.hash) => ({
     validator: v,
@@ -215,7 +215,7 @@ describe("blocks and commit certificates", () => {
       [interval * 3, true],
     ];
     for (const [after, ok] of cases) {
-      const empty = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), parent.time + after, [], []);
+      const empty = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 0), parent.time + after, [], claimedResults([]));
       if (ok) assert.equal(checkBlock(spec, empty, parent, { now: parent.time + after }).txs.length, 0, `${after} ms after`);
       else
         assert.throws(
@@ -246,9 +246,9 @@ describe("blocks and commit certificates", () => {
       honest.receipts.map((r) => r.status),
       ["applied", "rejected"],
     );
-    const good = buildBlock(spec, parent, 1, T0 + 5000, pair, honest.receipts);
+    const good = buildBlock(spec, parent, 1, T0 + 5000, pair, honest);
     assert.equal((await executeChecked(chain.spec, new MemoryStore(), good, pair)).receipts.length, 2);
-    const lying = buildBlock(spec, parent, 1, T0 + 5000, pair, appliedReceipts(pair));
+    const lying = buildBlock(spec, parent, 1, T0 + 5000, pair, claimedResults(pair));
     assert.equal(lying.header.txRoot, good.header.txRoot, "same transactions, only the results differ");
     await assert.rejects(
       executeChecked(chain.spec, new MemoryStore(), lying, pair),
@@ -265,7 +265,7 @@ describe("blocks and commit certificates", () => {
   });
 
   it("rejects a certificate from a round before the header's proposer could have proposed", () => {
-    const late = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 2), T0 + 5000, txs, appliedReceipts(txs)); // first proposed in round 2
+    const late = buildBlock(spec, parent, spec.validatorSetAt(1).proposerIndex(1, 2), T0 + 5000, txs, claimedResults(txs)); // first proposed in round 2
     const lateHash = checkBlock(spec, late, parent).hash;
     const seals = [0, 1, 2].map((v) => ({
       validator: v,

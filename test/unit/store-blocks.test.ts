@@ -1,8 +1,8 @@
 /**
- * The split block layout (store format 3, node/db/level-store.ts): a block's head, each transaction
+ * The split block layout (store format 3, kept by format 4, node/db/level-store.ts): a block's head, each transaction
  * with its receipt, and its two Merkle trees are stored apart, so a transaction, a block's head or an
  * inclusion proof is read without the rest of the block; whole blocks read back exactly as written;
- * a format 2 store (blocks stored whole) is migrated on open with every block intact; a transaction
+ * a format 2 store (blocks stored whole, no state roots) is refused on open and left whole; a transaction
  * missing under a block is STORE_CORRUPT, not a shorter block.
  */
 import "../../node/polyfill.js";
@@ -34,7 +34,7 @@ async function commit(store: ChainStore, txs: Transaction[]): Promise<void> {
   const h = tip.height + 1;
   const checked = txs.map((t) => checkTransaction(spec, t));
   const effects = await executeBlock(spec, store, h, T0 + h * 1000, checked);
-  const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, checked, effects.receipts);
+  const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, checked, effects);
   const hash = blockHash(block.header);
   await applyBlock(spec, store, block, { height: h, round: 0, blockHash: hash, seals: [] }, hash, checked, effects);
 }
@@ -108,10 +108,8 @@ describe("store format 3: blocks split into head, transactions and trees", () =>
     await again.close();
   });
 
-  it("migrates a format 2 store (blocks stored whole) on open, block by block, and keeps every block", async () => {
+  it("refuses a format 2 store (blocks stored whole, headers without state roots) on open and leaves its blocks whole", async () => {
     const path = join(dir, "db");
-    const twin = new MemoryStore();
-    await fill(twin);
     const store = await LevelStore.open({ path });
     await fill(store);
     await store.close();
@@ -120,10 +118,18 @@ describe("store format 3: blocks split into head, transactions and trees", () =>
     const whole = (await raw.sublevel<string, StoredBlock>("blocks", { valueEncoding: "json" }).get(pad(1))) as StoredBlock;
     assert.equal(whole.block.txs.length, 5, "the downgraded store holds block 1 whole");
     await raw.close();
-    const migrated = await LevelStore.open({ path });
-    assert.equal(await migrated.formatVersion(), STORE_FORMAT_VERSION);
-    await assertSameChain(migrated, twin);
-    await migrated.close();
+    await assert.rejects(
+      LevelStore.open({ path }),
+      (err: unknown) =>
+        err instanceof LedgerError &&
+        err.code === "CONFIG" &&
+        err.message.includes(`format version 2: its chain's blocks carry no state root (format ${STORE_FORMAT_VERSION})`),
+    );
+    const after = new Level<string, unknown>(path, { valueEncoding: "json" });
+    const still = (await after.sublevel<string, StoredBlock>("blocks", { valueEncoding: "json" }).get(pad(1))) as StoredBlock;
+    assert.deepEqual(still, whole, "block 1 is still stored whole: nothing was rewritten");
+    assert.deepEqual(await after.sublevel<string, unknown>("meta", { valueEncoding: "json" }).get("format"), { version: 2 });
+    await after.close();
   });
 
   it("a transaction missing under its block is STORE_CORRUPT, naming the block", async () => {
@@ -153,5 +159,19 @@ describe("store format 3: blocks split into head, transactions and trees", () =>
     assert.equal(await store.getBlockHead(1), null);
     assert.equal((await store.listCertificates(100)).length, 13);
     await store.close();
+    // It keeps the state tree, node for node as a node's store does (the audit's and the backup's
+    // replay recompute every block's state root from it, past the in-memory cache of the top levels).
+    const full = await LevelStore.open({ path: join(dir, "full") });
+    await fill(full);
+    await full.close();
+    const stateNodes = async (path: string): Promise<Array<[string, Uint8Array]>> => {
+      const raw = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
+      const nodes = await raw.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }).iterator().all();
+      await raw.close();
+      return nodes;
+    };
+    const kept = await stateNodes(join(dir, "db"));
+    assert.ok(kept.length > 13, `the scratch store holds the tree's nodes (${kept.length})`);
+    assert.deepEqual(kept, await stateNodes(join(dir, "full")));
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The store's format version (node/db/level-store.ts): a store written before the version key existed
- * (format 1) is migrated on open with its data intact; a newer or unreadable version is refused.
+ * (format 1), with it (format 2) or with split blocks but before state roots (format 3) is refused when
+ * it holds blocks (its headers have no stateRoot) and stamped when empty; a newer or unreadable version
+ * is refused.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
@@ -12,16 +14,25 @@ import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
 import type { BlockEffects } from "../../node/chain/state.js";
 import { LevelStore, STORE_FORMAT_VERSION } from "../../node/db/level-store.js";
 import { LedgerError } from "../../node/errors.js";
-import { T0, makeTestChain } from "../helpers/chain.js";
+import { claimedResults, T0, makeTestChain } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 
 /** A store with one committed block and a signing state, as the current code writes it. */
 async function writeStore(path: string): Promise<string> {
   const store = await LevelStore.open({ path });
-  const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], []);
+  const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], claimedResults([]));
   const hash = blockHash(block.header);
-  const effects: BlockEffects = { receipts: [], certificates: new Map(), issued: [], holders: [], dependents: [], txLocations: new Map() };
+  const effects: BlockEffects = {
+    receipts: [],
+    certificates: new Map(),
+    issued: [],
+    holders: [],
+    dependents: [],
+    txLocations: new Map(),
+    stateRoot: block.header.stateRoot,
+    stateNodes: new Map(),
+  };
   await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   await store.putSigningState({ height: 2, round: 0 });
   await store.close();
@@ -52,19 +63,32 @@ describe("store format version", () => {
     await store.close();
   });
 
-  it("migrates a store of the previous format (no version key) and keeps its data", async () => {
+  for (const previous of [1, 2, 3]) {
+    it(`refuses a store of format ${previous} that holds blocks (no state roots), naming both versions, and leaves it untouched`, async () => {
+      const path = join(dir, "db");
+      await writeStore(path);
+      await setRawFormat(path, previous === 1 ? undefined : { version: previous }); // what a certchain before format 4 left on disk
+      await assert.rejects(LevelStore.open({ path }), (err: unknown) => {
+        assert.ok(err instanceof LedgerError);
+        assert.equal(err.code, "CONFIG");
+        assert.match(err.message, new RegExp(`format version ${previous}: its chain's blocks carry no state root \\(format ${STORE_FORMAT_VERSION}\\)`));
+        return true;
+      });
+      const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+      const meta = db.sublevel<string, unknown>("meta", { valueEncoding: "json" });
+      assert.deepEqual(await meta.get("format"), previous === 1 ? undefined : { version: previous }, "the key was not rewritten");
+      await db.close();
+    });
+  }
+
+  it("stamps an empty store of the previous format with the current version", async () => {
     const path = join(dir, "db");
-    const hash = await writeStore(path);
-    await setRawFormat(path, undefined); // what a certchain before the version key left on disk
+    await (await LevelStore.open({ path })).close();
+    await setRawFormat(path, { version: STORE_FORMAT_VERSION - 1 });
     const store = await LevelStore.open({ path });
-    assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION, "migrated to the current format");
-    assert.deepEqual(store.head(), { height: 1, hash, time: T0 + 1000 });
-    assert.equal((await store.getBlock(1))?.hash, hash);
-    assert.deepEqual(await store.getSigningState(), { height: 2, round: 0 });
+    assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION);
+    assert.equal(store.head(), null);
     await store.close();
-    const again = await LevelStore.open({ path });
-    assert.equal(await again.formatVersion(), STORE_FORMAT_VERSION, "the migration was written");
-    await again.close();
   });
 
   it("refuses a store written by a newer format, naming both versions, and leaves it untouched", async () => {

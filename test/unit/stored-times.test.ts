@@ -14,7 +14,7 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import { type NodeBackendModules, NodeBackend } from "../../node/rpc/node-backend.js";
 import { createRpcServer } from "../../node/rpc/server.js";
 import { isoDate, isoTime } from "../../cli/format.js";
-import { DAY, T0, licenceDocument, makeTestChain } from "../helpers/chain.js";
+import { claimedResults, DAY, T0, licenceDocument, makeTestChain } from "../helpers/chain.js";
 
 const chain = makeTestChain();
 const FAR = 8.7e15; // beyond the Date range (±8.64e15 ms), still a safe integer
@@ -84,9 +84,18 @@ describe("stored records with out-of-range times render in every view", () => {
       certificates.set(record.id, record);
     }
     // The records are written directly, as a block's effects: no transaction check is involved.
-    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], []);
+    const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], claimedResults([]));
     const hash = blockHash(block.header);
-    const effects: BlockEffects = { receipts: [], certificates, issued: [], holders: [], dependents: [], txLocations: new Map() };
+    const effects: BlockEffects = {
+      receipts: [],
+      certificates,
+      issued: [],
+      holders: [],
+      dependents: [],
+      txLocations: new Map(),
+      stateRoot: block.header.stateRoot,
+      stateNodes: new Map(),
+    };
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   });
 

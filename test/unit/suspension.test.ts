@@ -21,7 +21,7 @@ import { buildProofBundle } from "../../node/ledger/proof-build.js";
 import { STATUS_SUSPENDED, departmentStatuses } from "../../node/rpc/status-list.js";
 import { offlineVerdict } from "../../cli/commands/cert/verify-offline.js";
 import { DAY, DEFAULT_REVIEW_RULES, T0, type TestChain, documentFor, issueTx, makeTestChain, person, revokeTx } from "../helpers/chain.js";
-import { commitNext } from "../helpers/proof-chain.js";
+import { commitNext, makeSuspensionChain } from "../helpers/proof-chain.js";
 
 const SUSPEND = { onBasisRevoked: "suspend" } as const;
 
@@ -264,14 +264,7 @@ describe("automatic suspension", () => {
   });
 
   it("a suspension is proven offline, served as 2 in the status list, and the audit's replay agrees", async () => {
-    const chain = makeTestChain(4, "proven-suspension", { reviewRules: rules(["qualification-holder-identity"]) });
-    const store = new MemoryStore();
-    const zhang = person("Zhang San", "110101199003070011");
-    const proof = documentFor(chain, "identity-proof", zhang, { id: "IP-P-0001" });
-    const qualification = documentFor(chain, "home-purchase-qualification", zhang, { id: "HPQ-P-0001" });
-    await commitNext(chain, store, [issueTx(chain, proof)], T0 + DAY);
-    await commitNext(chain, store, [issueTx(chain, qualification)], T0 + DAY + 60_000);
-    await commitNext(chain, store, [revokeTx(chain, proof.certificateId, "public-security", "forged papers")], T0 + DAY + 120_000);
+    const { chain, store, qualification } = await makeSuspensionChain();
 
     const bundle = await buildProofBundle(chain.spec, store, qualification.certificateId);
     const proven = verifyBundle(bundle, chain.spec.genesis);

@@ -8,6 +8,7 @@ import { blockHash, buildBlock, commitSealBytes, genesisTip } from "../../node/c
 import { Mempool, defaultMempoolOptions, statelessCheck } from "../../node/ledger/mempool.js";
 import { LedgerError } from "../../node/errors.js";
 import { checkTransaction, txHash } from "../../node/chain/tx.js";
+import { executeBlock } from "../../node/chain/state.js";
 import type { CommittedBlock, Transaction } from "../../node/chain/types.js";
 import { ConsensusDriver, defaultDriverOptions } from "../../node/consensus/driver.js";
 import { signBytes } from "../../node/crypto/keys.js";
@@ -15,7 +16,7 @@ import { MemoryStore } from "../../node/db/memory-store.js";
 import { createLogger, setLogLevel } from "../../node/logger.js";
 import { BlockSync, type SyncNetwork, defaultSyncOptions } from "../../node/sync/sync.js";
 import { type SyncVerifier, SyncVerifyPool } from "../../node/sync/verify-pool.js";
-import { appliedReceipts, issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
+import { issueTx, licenceDocument, makeTestChain, T0 } from "../helpers/chain.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 
 const chain = makeTestChain(4);
@@ -25,15 +26,18 @@ const spec = chain.spec;
  * Two committed blocks: height 1 and 2, each with a quorum of seals. `lieAt` names a height whose
  * header commits to receipts its execution does not produce (a quorum beyond f signed it).
  */
-function honestChain(lieAt = 0): CommittedBlock[] {
+async function honestChain(lieAt = 0): Promise<CommittedBlock[]> {
   const out: CommittedBlock[] = [];
   let tip = genesisTip(spec);
+  const state = new MemoryStore();
   for (let h = 1; h <= 2; h++) {
     const txs = [checkTransaction(spec, issueTx(chain, licenceDocument(chain)))];
-    const receipts = appliedReceipts(txs);
+    const effects = await executeBlock(spec, state, h, T0 + h * 1000, txs);
+    const receipts = [...effects.receipts];
     if (h === lieAt) receipts[0] = { txHash: txs[0]?.hash as string, status: "rejected", code: "TX_CERT_EXISTS", message: "forged" };
-    const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, txs, receipts);
+    const block = buildBlock(spec, tip, spec.validatorSetAt(h).proposerIndex(h, 0), T0 + h * 1000, txs, { receipts, stateRoot: effects.stateRoot });
     const hash = blockHash(block.header);
+    await state.commitBlock({ block, commit: { height: h, round: 0, blockHash: hash, seals: [] }, hash, receipts }, effects);
     const seals = [0, 1, 2].map((v) => ({
       validator: v,
       signature: signBytes(chain.validatorKeys[v]?.privateKey as string, commitSealBytes(spec.chainId, h, 0, hash)),
@@ -106,7 +110,7 @@ describe("catch-up checks what peers serve", () => {
   });
 
   it("applies honestly committed blocks", async () => {
-    assert.equal(await syncFrom(honestChain()), 2);
+    assert.equal(await syncFrom(await honestChain()), 2);
   });
 
   const forged: Array<[string, (c: CommittedBlock[]) => void, number]> = [
@@ -140,23 +144,23 @@ describe("catch-up checks what peers serve", () => {
     const where = workers === 0 ? "on the main thread" : `with ${workers} verify workers`;
     for (const [name, forge, expected] of forged) {
       it(`stops at ${name} (${where})`, async () => {
-        const served = honestChain();
+        const served = await honestChain();
         forge(served);
         assert.equal(await syncFrom(served, workers), expected, name);
       });
     }
 
     it(`stops at a sealed block whose resultsRoot is not what executing it yields (${where})`, async () => {
-      assert.equal(await syncFrom(honestChain(2), workers), 1);
+      assert.equal(await syncFrom(await honestChain(2), workers), 1);
     });
   }
 
   it("applies honestly committed blocks checked by verify workers", async () => {
-    assert.equal(await syncFrom(honestChain(), 2), 2);
+    assert.equal(await syncFrom(await honestChain(), 2), 2);
   });
 
   it("asks the next peer when one does not answer status within statusTimeoutMs", async () => {
-    const served = honestChain();
+    const served = await honestChain();
     const asked: string[] = [];
     const f = await follower(
       (peer, name) => {
@@ -178,7 +182,7 @@ describe("catch-up checks what peers serve", () => {
   });
 
   it("gives up on a peer that claims a higher head but serves nothing new", async () => {
-    const [first] = honestChain();
+    const [first] = await honestChain();
     let requests = 0;
     const f = await follower(async (_peer, name) => {
       requests++;
@@ -195,7 +199,7 @@ describe("catch-up checks what peers serve", () => {
   });
 
   it("knows the head each connected peer reported, and forgets it when the peer goes away (readiness)", async () => {
-    const served = honestChain();
+    const served = await honestChain();
     let peers = ["peer"];
     const f = await follower(
       async (_peer, name) => answer(name === "status" ? { height: served.length, hash: "x" } : { blocks: served }),
@@ -220,7 +224,7 @@ describe("sync verify pool", () => {
   after(() => setLogLevel("info"));
 
   it("reports the transactions and certificates that pass, and nothing that fails", async () => {
-    const served = honestChain();
+    const served = await honestChain();
     const forgedTx = (served[1] as CommittedBlock).block.txs[0] as { body: { payload: { publicFields: Record<string, unknown> } } };
     forgedTx.body.payload.publicFields.enterpriseName = "Forged Co.";
     (served[0] as CommittedBlock).commit.seals.pop();
@@ -268,7 +272,7 @@ describe("sync verify pool", () => {
   });
 
   it("a pool of 0 workers answers an empty precheck", async () => {
-    const bytes = answer({ blocks: honestChain() });
+    const bytes = answer({ blocks: await honestChain() });
     const pool = new SyncVerifyPool(0, { spec, log: createLogger("test") });
     const pre = await pool.precheck(bytes, JSON.parse(Buffer.from(bytes).toString("utf8")).blocks);
     assert.equal(pre.sealsVerified(0), false);

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Genesis } from "../../../node/chain/types.js";
 import { EXIT, LedgerError } from "../../../node/errors.js";
 import { documentMismatchProven } from "../../../node/chain/proof/document.js";
-import { type ProvenCertificate, verifyBundle } from "../../../node/chain/proof/verify.js";
+import { type ProvenAbsence, type ProvenCertificate, verifyAbsence, verifyBundle } from "../../../node/chain/proof/verify.js";
 import { CliError, type ExitCode } from "../../errors.js";
 import { isoDate, isoTime } from "../../format.js";
 import { type Freshness, describeAge, freshnessOf, staleWarning } from "../../../node/chain/freshness.js";
@@ -31,6 +31,8 @@ export interface OfflineVerdict {
   line: string;
   exitCode: ExitCode;
   proven?: ProvenCertificate;
+  /** For a proof of absence (a bundle without events): what it proved. */
+  absent?: ProvenAbsence;
   reason?: string;
   /** The age of the proof's newest block by this computer's clock (when a time was given). */
   freshness?: Freshness;
@@ -45,14 +47,42 @@ export interface OfflineVerdict {
 export function offlineVerdict(bundle: unknown, genesis: Genesis, document?: unknown, now?: number): OfflineVerdict {
   const verdict = offlineVerdictAt(bundle, genesis, document);
   const c = genesis.consensus as Genesis["consensus"] | undefined;
-  if (now === undefined || verdict.proven === undefined || typeof c?.maxRoundTimeoutMs !== "number") return verdict;
-  const freshness = freshnessOf(c, verdict.proven.asOf, now);
+  const asOf = verdict.proven?.asOf ?? verdict.absent?.asOf;
+  if (now === undefined || asOf === undefined || typeof c?.maxRoundTimeoutMs !== "number") return verdict;
+  const freshness = freshnessOf(c, asOf, now);
   const warning = staleWarning(freshness);
   const line = `${verdict.line}; newest block ${describeAge(freshness.ageMs)} old by this computer's clock${freshness.stale ? " (STALE)" : ""}`;
   return { ...verdict, line, freshness, ...(warning === null ? {} : { warning }) };
 }
 
+/** A bundle without events is a proof of absence (docs/proof-format.md §7). */
+function isAbsenceBundle(bundle: unknown): boolean {
+  return (
+    typeof bundle === "object" &&
+    bundle !== null &&
+    Array.isArray((bundle as { events?: unknown }).events) &&
+    (bundle as { events: unknown[] }).events.length === 0
+  );
+}
+
+function absenceVerdict(bundle: unknown, genesis: Genesis): OfflineVerdict {
+  let absent: ProvenAbsence;
+  try {
+    absent = verifyAbsence(bundle, genesis);
+  } catch (err) {
+    if (!(err instanceof LedgerError)) throw err;
+    return { line: `NOT VALID: proof refused: ${err.message}`, exitCode: EXIT.INVALID, reason: err.message };
+  }
+  return {
+    line: `NOT VALID: unknown: the chain holds no certificate ${JSON.stringify(absent.certificateId)} as of block ${absent.asOf.height} (${isoTime(absent.asOf.time)}); proof of absence checked offline (${absent.quorum}-seal quorum)`,
+    exitCode: EXIT.INVALID,
+    absent,
+    reason: "unknown",
+  };
+}
+
 function offlineVerdictAt(bundle: unknown, genesis: Genesis, document?: unknown): OfflineVerdict {
+  if (isAbsenceBundle(bundle)) return absenceVerdict(bundle, genesis);
   let proven: ProvenCertificate;
   try {
     proven = verifyBundle(bundle, genesis);

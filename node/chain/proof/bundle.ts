@@ -4,9 +4,10 @@
  * by the node (proof/build.ts), the CLI and the browser.
  */
 import type { MerkleStep } from "../merkle.js";
+import type { StateProof } from "../state-tree.js";
 import type { BlockHeader, CommitCertificate, Genesis, GovTransaction, Receipt, Transaction } from "../types.js";
 
-export const PROOF_FORMAT = "certchain-proof/1";
+export const PROOF_FORMAT = "certchain-proof/2";
 
 /** A block header with the commit certificate that proves it final. */
 export interface ProvenHeader {
@@ -58,8 +59,13 @@ export interface ProofBundle {
    * nothing changed (the bundle is then the same as before governance existed).
    */
   governance?: GovernanceChange[];
-  /** Every transaction that touched the certificate, in chain order. */
+  /** Every transaction that touched the certificate, in chain order; none in a proof of absence. */
   events: ProofEvent[];
   /** The newest block when the bundle was made: the "as of" point for expiry by block time. */
   latest: ProvenHeader;
+  /**
+   * The certificate's state (or its absence) under `latest.header.stateRoot` (docs/proof-format.md §7):
+   * the events must replay into exactly that state, so none can be left out.
+   */
+  state: StateProof;
 }

@@ -20,7 +20,7 @@ import type {
 } from "../types.js";
 import { Domain } from "../../crypto/domain.js";
 import { LedgerError, shownValue } from "../../errors.js";
-import { PROOF_FORMAT, type ProofEvent, type ProvenHeader } from "./bundle.js";
+import { PROOF_FORMAT, type ProofEvent } from "./bundle.js";
 import { bytesToHex } from "../../crypto/bytes.js";
 import { hashCanonical, isHash } from "../../crypto/hash.js";
 import { isSignatureHex, verifyBytes } from "../../crypto/keys.js";
@@ -29,11 +29,23 @@ import { merkleProofSides, merkleRootFromProof } from "../merkle.js";
 import { txSigningBytes } from "../tx.js";
 import { type TimeLimits, timeLimitsOf } from "../time.js";
 import { DerivedRules, checkGovernanceChain } from "./governance-chain.js";
+import { type CertificateState, stateKey, stateValue } from "../certificate-state.js";
+import { asStateProof, stateProofValue } from "../state-tree.js";
 
 /** Which check refused a bundle. */
-export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict" | "governance";
+export type ProofCheck = "format" | "chain" | "header" | "commit" | "merkle" | "transaction" | "receipt" | "history" | "conflict" | "governance" | "state";
 
 export type ProvenStatus = "valid" | "revoked" | "superseded" | "suspended" | "expired" | "not-yet-valid";
+
+/** What a proof of absence proves: no certificate of that id as of the newest proven block. */
+export interface ProvenAbsence {
+  chainId: string;
+  genesisHash: string;
+  certificateId: string;
+  /** The newest proven block, whose state root holds no certificate of that id. */
+  asOf: ProvenPoint;
+  quorum: number;
+}
 
 /** A point on the chain proven final by a commit certificate. */
 export interface ProvenPoint {
@@ -151,7 +163,9 @@ class ChainContext {
           : `${what}: block ${header.height} names another validator set than the one derived from genesis and the bundle's governance changes (a change is missing)`,
       );
     }
-    if (!isHash(header.txRoot) || !isHash(header.resultsRoot)) fail("header", `${what}: txRoot and resultsRoot must be digests`);
+    if (!isHash(header.txRoot) || !isHash(header.resultsRoot) || !isHash(header.stateRoot)) {
+      fail("header", `${what}: txRoot, resultsRoot and stateRoot must be digests`);
+    }
     if (!isCount(header.txCount)) fail("header", `${what}: txCount must be a non-negative integer`);
     let blockHash: string;
     try {
@@ -372,6 +386,21 @@ function replay(ctx: ChainContext, certificateId: string, events: CheckedEvent[]
  * refused whatever genesis the verifier brings, so the CLI and the page give one verdict.
  */
 export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCertificate {
+  const { ctx, bundle } = bundleContext(value, trustedGenesis);
+  return provenCertificate(ctx, bundle);
+}
+
+/** A bundle past its first checks: the members the later ones read, still unchecked. */
+interface UncheckedBundle {
+  certificateId: string;
+  governance: unknown;
+  events: unknown[];
+  latest: unknown;
+  state: unknown;
+}
+
+/** The checks every bundle passes first: its format, its numbers, its genesis (docs/proof-format.md §1, §2). */
+function bundleContext(value: unknown, trustedGenesis?: Genesis): { ctx: ChainContext; bundle: UncheckedBundle } {
   if (!isObj(value) || value.format !== PROOF_FORMAT) fail("format", `not a ${PROOF_FORMAT} bundle`);
   if (typeof value.certificateId !== "string" || !Array.isArray(value.events)) fail("format", "bundle needs certificateId and events");
   // [REFUSE] any number that is not an integer below 2^53, in the bundle or the trusted genesis
@@ -395,16 +424,81 @@ export function verifyBundle(value: unknown, trustedGenesis?: Genesis): ProvenCe
     fail("chain", `bundle is from another chain: its genesis hash is ${shownValue(value.genesisHash)}, the trusted genesis hashes to ${ctx.genesisHash}`);
   }
   if (value.chainId !== ctx.chainId) fail("chain", `bundle names chain ${shownValue(value.chainId)}, the trusted genesis is ${ctx.chainId}`);
+  return { ctx, bundle: value as unknown as UncheckedBundle };
+}
+
+/** The rest of verifyBundle: events, the newest block, the replay and the state they must give. */
+function provenCertificate(ctx: ChainContext, value: UncheckedBundle): ProvenCertificate {
   if (value.events.length === 0) fail("history", `the bundle proves no transaction of ${value.certificateId}`);
   // The governance chain first: it derives the validator sets and issuer keys the events and latest are checked against.
   const governance = checkGovernanceChain(ctx, value.governance);
-  const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId as string, e, i));
-  const latest = ctx.provenHeader(value.latest as ProvenHeader, "latest block").point;
-  // [REFUSE] a change the bundle proves is in force by its latest block (a node carries no other)
-  if (governance.lastActivation > latest.height) {
-    fail("governance", `the bundle carries a governance change in force from ${governance.lastActivation}, after its latest block ${latest.height}`);
+  const events = value.events.map((e, i) => checkEvent(ctx, value.certificateId, e, i));
+  const latest = ctx.provenHeader(value.latest, "latest block");
+  checkGovernanceReach(governance.lastActivation, latest.point.height);
+  const cert = replay(ctx, value.certificateId, events, latest.point);
+  // [REFUSE] the events are all there are: they replay into the state the newest block's state root holds
+  const expected: CertificateState = {
+    id: cert.certificateId,
+    department: cert.department,
+    certificateType: cert.certificateType,
+    holderCommitment: cert.holderCommitment,
+    documentDigest: cert.documentDigest,
+    validFrom: cert.validFrom,
+    validUntil: cert.validUntil,
+    revoked: cert.revoked !== undefined,
+    suspended: cert.suspended !== undefined,
+    supersededBy: cert.superseded?.by ?? null,
+    events: events.map((e) => e.txHash),
+  };
+  const proven = provenState(value.state, cert.certificateId, latest.header);
+  if (proven === "absent") fail("state", `the state root of block ${latest.point.height} holds no certificate ${cert.certificateId}`);
+  if (proven !== stateValue(expected)) {
+    fail(
+      "state",
+      `the certificate's state at block ${latest.point.height} is not what the bundle's ${events.length} event(s) give: a later transaction (a revocation, a renewal or a suspension) is left out, or the events are not this certificate's`,
+    );
   }
-  return replay(ctx, value.certificateId, events, latest);
+  return cert;
+}
+
+/** [REFUSE] a governance change the bundle proves is in force by its latest block (a node carries no other). */
+function checkGovernanceReach(lastActivation: number, latest: number): void {
+  if (lastActivation > latest) {
+    fail("governance", `the bundle carries a governance change in force from ${lastActivation}, after its latest block ${latest}`);
+  }
+}
+
+/** The value (or "absent") a bundle's state proof proves for `certificateId` under the header's state root. */
+function provenState(value: unknown, certificateId: string, header: BlockHeader): string | "absent" {
+  const proof = asStateProof(value);
+  if (proof === null) fail("format", "state: a state proof is {siblings: [digest, …], leaf: {key, value} | null}");
+  const proven = stateProofValue(header.stateRoot, stateKey(certificateId), proof);
+  if (proven === null) fail("state", `state: the proof does not lead to the state root of block ${header.height}`);
+  return proven;
+}
+
+/**
+ * Check an untrusted proof of absence (a bundle without events, served for an unknown id): the newest
+ * block is final and its state root holds no certificate of that id. Same genesis and governance rules
+ * as verifyBundle.
+ */
+export function verifyAbsence(value: unknown, trustedGenesis?: Genesis): ProvenAbsence {
+  const { ctx, bundle } = bundleContext(value, trustedGenesis);
+  if (bundle.events.length !== 0) fail("format", "a proof of absence has no events");
+  const governance = checkGovernanceChain(ctx, bundle.governance);
+  const latest = ctx.provenHeader(bundle.latest, "latest block");
+  checkGovernanceReach(governance.lastActivation, latest.point.height);
+  // [REFUSE] the newest block's state root proves the id absent
+  if (provenState(bundle.state, bundle.certificateId, latest.header) !== "absent") {
+    fail("state", `the state root of block ${latest.point.height} holds certificate ${bundle.certificateId}: it is not absent`);
+  }
+  return {
+    chainId: ctx.chainId,
+    genesisHash: ctx.genesisHash,
+    certificateId: bundle.certificateId,
+    asOf: latest.point,
+    quorum: ctx.rules.setAt(latest.point.height).quorum,
+  };
 }
 
 function embeddedGenesisHash(genesis: unknown): string | null {
@@ -421,9 +515,26 @@ function embeddedGenesisHash(genesis: unknown): string | null {
  * its own embedded genesis, must be of the chain the page names. Pure, so unit tests run the page's
  * verdict on every forgery next to the CLI's.
  */
-export function verifyServedBundle(value: unknown, pageChainId: string | undefined): ProvenCertificate {
+export function verifyServedBundle(value: unknown, pageChainId: string | undefined, pageCertificateId?: string): ProvenCertificate {
   const proven = verifyBundle(value);
   // [REFUSE] the proof must be of the chain this page names
   if (proven.chainId !== pageChainId) fail("chain", `the proof is of chain ${proven.chainId}, the page names ${String(pageChainId)}`);
+  // [REFUSE] and of the certificate it names (not another one the node picked)
+  if (pageCertificateId !== undefined && proven.certificateId !== pageCertificateId) {
+    fail("chain", `the proof is of certificate ${proven.certificateId}, the page names ${pageCertificateId}`);
+  }
   return proven;
+}
+
+/**
+ * The page's check of an id the node does not know: the served proof of absence, checked against its
+ * embedded genesis, must be of the chain and the id the page names (as `cert verify --offline` checks it).
+ */
+export function verifyServedAbsence(value: unknown, pageChainId: string | undefined, pageCertificateId: string): ProvenAbsence {
+  const absent = verifyAbsence(value);
+  // [REFUSE] the proof must be of the chain this page names
+  if (absent.chainId !== pageChainId) fail("chain", `the proof is of chain ${absent.chainId}, the page names ${String(pageChainId)}`);
+  // [REFUSE] and prove the absence of the id it names, not of another
+  if (absent.certificateId !== pageCertificateId) fail("chain", `the proof is of certificate ${absent.certificateId}, the page names ${pageCertificateId}`);
+  return absent;
 }

@@ -175,14 +175,16 @@ export function renderVerifyPage(input: VerifyPageInput): string {
       facts.push(fact(label, escapeHtml(value)));
     }
   }
-  const proofSection =
-    c === undefined
-      ? ""
-      : `<section id="proof-check" class="check" data-state="pending" aria-live="polite">
+  // For an unknown id too: the page checks the node's proof of absence (docs/proof-format.md §7).
+  const proofCheck = `<section id="proof-check" class="check" data-state="pending" aria-live="polite">
   <h2>浏览器内独立核验 <span lang="en">Independent check in your browser</span></h2>
   <p id="proof-result">正在核验区块链证明… <span lang="en">Checking the blockchain proof…</span></p>
   <dl id="proof-details" class="facts"></dl>
-</section>
+</section>`;
+  const proofSection =
+    c === undefined
+      ? proofCheck
+      : `${proofCheck}
 <section id="document-check" class="check" data-state="idle">
   <h2>核对证书文件 <span lang="en">Check a certificate document</span></h2>
   <p class="hint">文件只在您的浏览器中核对，不会上传。<span lang="en">The file is checked in your browser and never uploaded.</span></p>

@@ -8,7 +8,7 @@
 import type { Genesis } from "../../chain/types.js";
 import type { ProofBundle } from "../../chain/proof/bundle.js";
 import { documentMismatchProven } from "../../chain/proof/document.js";
-import { type ProvenCertificate, verifyServedBundle } from "../../chain/proof/verify.js";
+import { type ProvenAbsence, type ProvenCertificate, verifyServedAbsence, verifyServedBundle } from "../../chain/proof/verify.js";
 import { LedgerError } from "../../errors.js";
 import { ChainSpec } from "../../chain/genesis.js";
 import { checkPresentation, checkStatusListToken, statusEntry } from "../../chain/sd-jwt.js";
@@ -82,10 +82,66 @@ function addFact(list: HTMLElement, zh: string, en: string, value: string | Arra
   list.append(row);
 }
 
-async function fetchBundle(id: string): Promise<unknown> {
+/** The certificate's proof bundle; for an unknown id (`absence`) the node answers 404 with a proof of absence. */
+async function fetchBundle(id: string, absence = false): Promise<unknown> {
   const res = await fetch(`/certificates/${encodeURIComponent(id)}/proof`, { headers: { accept: "application/json" }, cache: "no-store" });
-  if (!res.ok) throw new LedgerError("BAD_ANSWER", `the node answered ${res.status} for the proof`);
+  if (!res.ok && !(absence && res.status === 404)) throw new LedgerError("BAD_ANSWER", `the node answered ${res.status} for the proof`);
   return res.json();
+}
+
+/** A bundle without events: what the node serves for an id it does not know (docs/proof-format.md §7). */
+const isAbsenceBundle = (bundle: unknown): boolean =>
+  Array.isArray((bundle as { events?: unknown } | null)?.events) && (bundle as { events: unknown[] }).events.length === 0;
+
+function describeAbsence(list: HTMLElement, a: ProvenAbsence, consensus: Genesis["consensus"]): void {
+  addFact(list, "证明的状态", "Proven status", "链上无此证书 · not on the chain");
+  addFact(list, "截至区块", "As of block", [`${a.asOf.height} · `, timeElement(a.asOf.time)]);
+  const f = freshnessOf(consensus, a.asOf, Date.now());
+  addFact(
+    list,
+    "区块时长",
+    "Age of that block",
+    f.stale ? `⚠ ${describeAge(f.ageMs)} — 证明可能遗漏之后的签发 · later issues may be missing` : describeAge(f.ageMs),
+  );
+  addFact(list, "共识签名", "Commit seals", `≥ ${a.quorum} validators`);
+  addFact(list, "创世哈希", "Genesis hash", a.genesisHash);
+}
+
+/**
+ * The node says it knows no certificate `id`: check its proof of absence (the newest block's state root
+ * holds no such id). A bundle with events instead proves the certificate exists: the node's answer is wrong.
+ */
+async function checkAbsence(root: HTMLElement, id: string): Promise<void> {
+  const section = byId("proof-check");
+  const line = byId("proof-result");
+  let bundle: unknown;
+  try {
+    bundle = await fetchBundle(id, true);
+    if (!isAbsenceBundle(bundle)) {
+      const proven = verifyServedBundle(bundle, root.dataset.chainId, id);
+      describeProven(byId("proof-details"), proven, (bundle as ProofBundle).genesis.consensus);
+      const [zh, en] = STATUS[proven.status] ?? [proven.status, proven.status];
+      show(
+        section,
+        line,
+        "differs",
+        `证明核验通过，但证明该证书存在（${zh}），与节点答复不同。`,
+        `Proof verified, but it shows the certificate ${en} as of block ${proven.asOf.height} while the node says it does not exist.`,
+      );
+      return;
+    }
+    const absent = verifyServedAbsence(bundle, root.dataset.chainId, id);
+    describeAbsence(byId("proof-details"), absent, (bundle as ProofBundle).genesis.consensus);
+    show(
+      section,
+      line,
+      "ok",
+      `✔ 区块链证明核验通过：截至区块 ${absent.asOf.height}，链上没有此证书。`,
+      `Proof of absence verified in your browser: the chain holds no certificate ${id} as of block ${absent.asOf.height}.`,
+    );
+  } catch (err) {
+    show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
+  }
 }
 
 function describeProven(list: HTMLElement, p: ProvenCertificate, consensus: Genesis["consensus"]): void {
@@ -233,14 +289,14 @@ async function main(): Promise<void> {
   const root = byId("verify");
   const id = root.dataset.certificateId ?? "";
   const nodeStatus = root.dataset.nodeStatus ?? "unknown";
-  if (nodeStatus === "unknown") return; // nothing to prove
+  if (nodeStatus === "unknown") return checkAbsence(root, id);
   const section = byId("proof-check");
   const line = byId("proof-result");
   let proven: ProvenCertificate;
   let bundle: ProofBundle;
   try {
     bundle = (await fetchBundle(id)) as ProofBundle;
-    proven = verifyServedBundle(bundle, root.dataset.chainId);
+    proven = verifyServedBundle(bundle, root.dataset.chainId, id);
   } catch (err) {
     show(section, line, "failed", "✘ 浏览器内核验未通过：", `The in-browser check failed: ${(err as Error).message}`);
     return;

@@ -93,7 +93,9 @@ export function registerProofRoutes(app: FastifyInstance, backend: RpcBackend, r
   app.get<{ Params: { id: string } }>("/certificates/:id/proof", { schema: proofSchema }, async (req, reply) => {
     const build = backend.proofBundle?.bind(backend);
     const bundle = build === undefined ? null : await reads.run(() => build(req.params.id));
-    return bundle ?? sendHttpError(reply, notFound(`certificate ${req.params.id}`));
+    if (bundle === null) return sendHttpError(reply, notFound(`certificate ${req.params.id}`));
+    // An unknown id: 404, and the body proves the absence (a bundle without events, docs/proof-format.md §7).
+    return bundle.events.length === 0 ? reply.code(404).send(bundle) : bundle;
   });
 
   // JSON stays the answer for API clients; a browser (Accept prefers text/html) gets the page.
