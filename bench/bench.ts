@@ -250,6 +250,17 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // Ctrl-C or a kill: exit, so the exit hook of testnet/node-process.ts stops every node the bench runs.
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.once(signal, () => {
+      console.error(`bench: ${signal}: stopping its node processes`);
+      process.exit(code);
+    });
+  }
   await benchMain(values);
 }
 

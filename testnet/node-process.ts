@@ -12,6 +12,25 @@ export interface NodeExit {
   signal: NodeJS.Signals | null;
 }
 
+/** Every node process running now, whoever started it (testnet, bench catch-up, chaos, soak). */
+const live = new Set<NodeProcess>();
+let exitHook = false;
+
+/**
+ * On the launcher's own exit — `process.exit` from a signal handler, an uncaught error — every node
+ * it still runs gets SIGTERM: the nodes run in their own process groups (`detached`), so nothing else
+ * would stop them, and a killed bench left its four nodes running.
+ */
+function track(p: NodeProcess): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const q of live) q.terminateNow();
+    });
+  }
+  live.add(p);
+}
+
 /** One node of the testnet as a child process: started, watched, killed and restarted. */
 export class NodeProcess {
   private child: ChildProcess | null = null;
@@ -55,9 +74,14 @@ export class NodeProcess {
     }
     this.child = child;
     this.stopping = false;
+    track(this);
     this.exitPromise = new Promise((resolve) => {
-      child.once("error", () => resolve({ code: null, signal: null })); // spawn failure
+      child.once("error", () => {
+        live.delete(this);
+        resolve({ code: null, signal: null }); // spawn failure
+      });
       child.once("exit", (code, signal) => {
+        live.delete(this);
         const exit = { code, signal };
         if (!this.stopping) this.onUnexpectedExit(exit, child.pid ?? -1);
         resolve(exit);
