@@ -47,7 +47,9 @@ const second = (node: StateNode, bit: number): Uint8Array => node.subarray(1 + 3
 /** A stored node's hash, recomputed from what it holds. */
 const hashOf = (node: StateNode): Uint8Array => taggedHash(isLeaf(node) ? Domain.STATE_LEAF : Domain.STATE_NODE, second(node, 0), second(node, 1));
 
-const NODE_BYTES = 65;
+/** The bytes of a stored node. */
+export const STATE_NODE_BYTES = 65;
+const NODE_BYTES = STATE_NODE_BYTES;
 const NODES_PER_CHUNK = 256;
 
 /** Nodes are cut from shared chunks: one allocation per 256 nodes, not one per node (the garbage collector's share). */

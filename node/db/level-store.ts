@@ -12,7 +12,7 @@
  *   holders  holder commitment!type!height!index → certificate id (holder index, read by review rules)
  *   dependents basis id!height!index!rule → {id, rule} (dependents index, read by automatic suspension)
  *   evidence height!round!kind!validator → Evidence (equivocation, see consensus/evidence.ts)
- *   state    path ("" the root, then "0"/"1" per level) → StateNode, 65 raw bytes (the state tree, chain/state-tree.ts)
+ *   state    page key (a node's path cut to a multiple of 4 bits) → page of up to 15 nodes (db/state-pages.ts; the tree is chain/state-tree.ts)
  *   meta     "head" → ChainTip, "signing" → consensus signing state (homes before signing-state.json),
  *            "format" → {version} (STORE_FORMAT_VERSION; absent in stores written before it existed),
  *            "governance" → GovernanceState after the head (absent until a block holds a governance transaction)
@@ -24,6 +24,7 @@ import type { BlockEffects } from "../chain/state.js";
 import type { GovernanceState } from "../chain/gov-types.js";
 import type { CertificateRecord, Receipt, Transaction, TxLocation } from "../chain/types.js";
 import type { StateNode } from "../chain/state-tree.js";
+import { mergePage, pageKey, pageNode, slotOf } from "./state-pages.js";
 import { receiptHash } from "../chain/block.js";
 import { merkleProofFromTree, merkleTreeBytes } from "../chain/merkle.js";
 import { type Evidence, evidenceKey } from "../chain/evidence.js";
@@ -68,11 +69,14 @@ export interface LevelStoreOptions {
 export const STORE_FORMAT_VERSION = 4;
 
 /**
- * The state tree's nodes this close to the root are kept in memory once read (at most 2^15 − 1 of
- * them, a few MB): every block touches the top levels, so this saves most of a block's tree reads.
- * The rest of the tree stays on disk.
+ * State tree pages (state-pages.ts) this close to the root are kept in memory once read (pages at
+ * depths 0, 4, 8, 12: at most 4,369 of them, about 4 MB): every block touches the top levels, so this
+ * saves most of a block's tree reads. Deeper pages read or written are kept too, until there are
+ * DEEP_PAGES_KEPT of them (then that part is dropped and refilled): a block's update reads a page
+ * once per level inside it, and its commit merges the changed nodes into the pages it read.
  */
-const STATE_CACHE_DEPTH = 14;
+const STATE_CACHE_DEPTH = 12;
+const DEEP_PAGES_KEPT = 65_536;
 
 export const defaultLevelStoreOptions: Omit<LevelStoreOptions, "path"> = { syncWrites: true, keepBlocks: true };
 
@@ -95,8 +99,10 @@ export class LevelStore implements ChainStore {
   /** Raw bytes, not JSON (valueEncoding "view"). */
   private readonly state: Sub;
   private tip: ChainTip | null = null;
-  /** Committed state-tree nodes of depth ≤ STATE_CACHE_DEPTH, by path. */
-  private readonly stateCache = new Map<string, StateNode | null>();
+  /** Committed state-tree pages at depth ≤ STATE_CACHE_DEPTH, by page key (null: no page there). */
+  private readonly stateCache = new Map<string, Uint8Array | null>();
+  /** Committed deeper pages lately read or written. */
+  private readonly deepPages = new Map<string, Uint8Array | null>();
   /** Counts commits, so a read that overlapped one does not fill the cache with what it replaced. */
   private commits = 0;
 
@@ -293,31 +299,76 @@ export class LevelStore implements ChainStore {
     for (const e of effects.dependents) {
       batch.put(`${e.basis}!${pad(h.height)}!${pad(e.index, 8)}!${e.rule}`, { id: e.id, rule: e.rule }, { sublevel: this.dependents as never });
     }
-    // The state tree's changed nodes, in the block's batch: the tree and the head move together
-    // (also in a scratch store without blocks: the replay's next block reads the tree).
-    for (const [path, node] of effects.stateNodes) batch.put(path, node as unknown as Json, { sublevel: this.state as never });
+    // The state tree's changed nodes, merged into their pages, in the block's batch: the tree and the
+    // head move together (also in a scratch store without blocks: the replay's next block reads the tree).
+    const pages = await this.changedPages(effects.stateNodes);
+    for (const [key, page] of pages) batch.put(key, page as unknown as Json, { sublevel: this.state as never });
     if (effects.governance !== undefined) batch.put("governance", effects.governance as unknown as Json, { sublevel: this.meta as never });
     batch.put("head", tip as unknown as Json, { sublevel: this.meta as never });
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
     // block may skip the fsync: it survives kill -9 as well, and a power cut only costs a refetch).
     await batch.write({ sync: this.syncWrites && opts.durable !== false });
     this.commits++;
-    for (const [path, node] of effects.stateNodes) if (path.length <= STATE_CACHE_DEPTH) this.stateCache.set(path, node);
+    for (const [key, page] of pages) this.keepPage(key, page);
     this.tip = tip;
   }
 
   async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
-    const out: Array<StateNode | null> = paths.map((p) => this.stateCache.get(p) ?? null);
-    const missing = paths.filter((p) => p.length > STATE_CACHE_DEPTH || !this.stateCache.has(p));
-    if (missing.length === 0) return out;
-    const commitsBefore = this.commits;
-    const read = (await this.state.getMany(missing)) as unknown as Array<StateNode | undefined>;
-    const byPath = new Map(missing.map((p, i) => [p, read[i] ?? null]));
-    for (const [i, p] of paths.entries()) if (byPath.has(p)) out[i] = byPath.get(p) ?? null;
-    if (this.commits === commitsBefore) {
-      for (const [p, node] of byPath) if (p.length <= STATE_CACHE_DEPTH) this.stateCache.set(p, node);
+    const keys = paths.map(pageKey);
+    const pages = await this.statePages(keys);
+    return paths.map((p, i) => {
+      const key = keys[i] as string;
+      const page = pages.get(key) ?? null;
+      return page === null ? null : pageNode(page, key, slotOf(p));
+    });
+  }
+
+  /** The committed pages of `keys` (null where none is stored), from memory or in one read. */
+  private async statePages(keys: string[]): Promise<Map<string, Uint8Array | null>> {
+    const pages = new Map<string, Uint8Array | null>();
+    const wanted = new Set<string>();
+    for (const key of keys) {
+      if (pages.has(key) || wanted.has(key)) continue;
+      const kept = key.length <= STATE_CACHE_DEPTH ? this.stateCache.get(key) : this.deepPages.get(key);
+      if (kept !== undefined) pages.set(key, kept);
+      else wanted.add(key);
     }
-    return out;
+    if (wanted.size === 0) return pages;
+    const missing = [...wanted];
+    const commitsBefore = this.commits;
+    const read = (await this.state.getMany(missing)) as unknown as Array<Uint8Array | undefined>;
+    // A read that overlapped a commit is used once, not kept: it may hold what the commit replaced.
+    const keep = this.commits === commitsBefore;
+    for (const [i, key] of missing.entries()) {
+      const page = read[i] ?? null;
+      pages.set(key, page);
+      if (keep) this.keepPage(key, page);
+    }
+    return pages;
+  }
+
+  /** Pages with a block's changed nodes merged in, by page key. */
+  private async changedPages(nodes: Map<string, StateNode>): Promise<Map<string, Uint8Array>> {
+    const changes = new Map<string, Map<number, StateNode>>();
+    for (const [path, node] of nodes) {
+      const key = pageKey(path);
+      let slots = changes.get(key);
+      if (slots === undefined) changes.set(key, (slots = new Map()));
+      slots.set(slotOf(path), node);
+    }
+    const base = await this.statePages([...changes.keys()]);
+    const pages = new Map<string, Uint8Array>();
+    for (const [key, slots] of changes) pages.set(key, mergePage(base.get(key) ?? null, key, slots));
+    return pages;
+  }
+
+  private keepPage(key: string, page: Uint8Array | null): void {
+    if (key.length <= STATE_CACHE_DEPTH) {
+      this.stateCache.set(key, page);
+      return;
+    }
+    if (this.deepPages.size >= DEEP_PAGES_KEPT) this.deepPages.clear();
+    this.deepPages.set(key, page);
   }
 
   async getHolderCertificates(keys: HolderKey[]): Promise<string[][]> {
