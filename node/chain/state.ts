@@ -291,18 +291,23 @@ export function rejectedReceipt(txHash: string, err: LedgerError): Receipt {
   return receipt;
 }
 
-/** Execute a block's transactions in order against committed state at the block's time. Deterministic. */
-export async function executeBlock(spec: ChainSpec, reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
-  const effects: BlockEffects = {
+/** The effects of a block that changes nothing, with the state root it leaves (set once the block is executed). */
+export function emptyEffects(stateRoot = ""): BlockEffects {
+  return {
     receipts: [],
     certificates: new Map(),
     issued: [],
     holders: [],
     dependents: [],
     txLocations: new Map(),
-    stateRoot: "",
+    stateRoot,
     stateNodes: new Map(),
   };
+}
+
+/** Execute a block's transactions in order against committed state at the block's time. Deterministic. */
+export async function executeBlock(spec: ChainSpec, reader: StateReader, height: number, time: number, txs: CheckedTx[]): Promise<BlockEffects> {
+  const effects = emptyEffects();
   // Read everything the block touches up front, in batched reads (the dependents of what it revokes too).
   const state = new StateCache();
   await state.load(spec, reader, txs, height);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
-import type { BlockEffects } from "../../node/chain/state.js";
+import { emptyEffects } from "../../node/chain/state.js";
 import { LevelStore, STORE_FORMAT_VERSION } from "../../node/db/level-store.js";
 import { LedgerError } from "../../node/errors.js";
 import { claimedResults, T0, makeTestChain } from "../helpers/chain.js";
@@ -23,16 +23,7 @@ async function writeStore(path: string): Promise<string> {
   const store = await LevelStore.open({ path });
   const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], claimedResults([]));
   const hash = blockHash(block.header);
-  const effects: BlockEffects = {
-    receipts: [],
-    certificates: new Map(),
-    issued: [],
-    holders: [],
-    dependents: [],
-    txLocations: new Map(),
-    stateRoot: block.header.stateRoot,
-    stateNodes: new Map(),
-  };
+  const effects = emptyEffects(block.header.stateRoot);
   await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   await store.putSigningState({ height: 2, round: 0 });
   await store.close();

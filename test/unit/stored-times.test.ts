@@ -8,7 +8,7 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { blockHash, buildBlock, genesisTip } from "../../node/chain/block.js";
 import { type CertificateDocument, issuePayloadFor } from "../../node/chain/document.js";
-import type { BlockEffects } from "../../node/chain/state.js";
+import { type BlockEffects, emptyEffects } from "../../node/chain/state.js";
 import type { CertificateEvent, CertificateRecord } from "../../node/chain/types.js";
 import { MemoryStore } from "../../node/db/memory-store.js";
 import { type NodeBackendModules, NodeBackend } from "../../node/rpc/node-backend.js";
@@ -86,16 +86,7 @@ describe("stored records with out-of-range times render in every view", () => {
     // The records are written directly, as a block's effects: no transaction check is involved.
     const block = buildBlock(chain.spec, genesisTip(chain.spec), 1, T0 + 1000, [], claimedResults([]));
     const hash = blockHash(block.header);
-    const effects: BlockEffects = {
-      receipts: [],
-      certificates,
-      issued: [],
-      holders: [],
-      dependents: [],
-      txLocations: new Map(),
-      stateRoot: block.header.stateRoot,
-      stateNodes: new Map(),
-    };
+    const effects: BlockEffects = { ...emptyEffects(block.header.stateRoot), certificates };
     await store.commitBlock({ block, commit: { height: 1, round: 0, blockHash: hash, seals: [] }, hash, receipts: [] }, effects);
   });
 
