@@ -135,17 +135,13 @@ export async function startTestnet(options: Partial<TestnetOptions> = {}): Promi
       if (!opts.quiet) reportExit(node, exit, pid);
       void writeTestnetInfo(dir, info).catch(() => undefined);
     };
+  // If the launcher exits without stopping (an uncaught error, process.exit), NodeProcess's own exit
+  // hook stops every node still running: no orphans.
   const procs = nodes.map((n) => new NodeProcess(n.name, n.command, n.logFile, onExit(n)));
-  // If the launcher exits without stopping (an uncaught error, process.exit), do not leave orphans.
-  const terminateAll = (): void => {
-    for (const p of procs) p.terminateNow();
-  };
-  process.on("exit", terminateAll);
 
   const stopAll = async (): Promise<void> => {
     const results = await Promise.all(procs.map((p) => p.stop(opts.stopTimeoutMs)));
     for (const n of nodes) n.pid = null;
-    process.off("exit", terminateAll);
     await proxy?.close();
     await writeTestnetInfo(dir, info).catch(() => undefined);
     results.forEach((r, i) => {
