@@ -16,25 +16,26 @@ import { Level } from "level";
 import { stateKey } from "../node/chain/certificate-state.js";
 import { type StateNode, type StateTreeReader, updateStateTree } from "../node/chain/state-tree.js";
 import { bytesToHex } from "../node/crypto/bytes.js";
+import { BlockWrites, type Root } from "../node/db/level-store.js";
 import { Domain, taggedHash } from "../node/crypto/hash.js";
 
 type Sub = ReturnType<Level<string, Uint8Array>["sublevel"]>;
 
-/** The tree in LevelDB, as LevelStore keeps it (the "state" sublevel, raw nodes by path). */
+/** The tree in LevelDB, as LevelStore keeps it (the "state" sublevel, raw nodes by path, written as its blocks are). */
 class LevelTree implements StateTreeReader {
-  readonly db: Level<string, Uint8Array>;
+  readonly db: Root;
   readonly state: Sub;
   constructor(path: string) {
-    this.db = new Level<string, Uint8Array>(path, { valueEncoding: "json" });
+    this.db = new Level<string, Uint8Array>(path, { valueEncoding: "view" });
     this.state = this.db.sublevel<string, Uint8Array>("state", { valueEncoding: "view" }) as unknown as Sub;
   }
   async getStateNodes(paths: string[]): Promise<Array<StateNode | null>> {
     return ((await this.state.getMany(paths)) as Array<StateNode | undefined>).map((n) => n ?? null);
   }
   async write(nodes: Map<string, StateNode>, sync: boolean): Promise<void> {
-    const batch = this.db.batch();
-    for (const [path, node] of nodes) batch.put(path, node, { sublevel: this.state as never });
-    await batch.write({ sync });
+    const w = new BlockWrites(this.db);
+    for (const [path, node] of nodes) w.bytes(this.state, path, node);
+    await w.batch.write({ sync });
   }
 }
 

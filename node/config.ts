@@ -28,6 +28,7 @@ import { defaultDriverOptions } from "./consensus/driver.js";
 import { LedgerError, shownValue } from "./errors.js";
 import { defaultMempoolOptions } from "./ledger/mempool.js";
 import { defaultTxGossipOptions } from "./ledger/tx-gossip.js";
+import { WRITE_BUFFER_RANGE, defaultStoreTunables } from "./db/level-store.js";
 import { LOG_LEVELS, defaultLogOptions, isLogLevel } from "./logger.js";
 import { type NetworkPeer, defaultNetworkOptions } from "./network/network.js";
 import { type RpcServerOptions, defaultRpcServerOptions } from "./rpc/server.js";
@@ -51,6 +52,7 @@ export const defaultModuleOptions = {
   consensus: defaultDriverOptions,
   network: defaultNetworkTunables,
   log: defaultLogOptions,
+  store: defaultStoreTunables,
 };
 
 /** The options of every module, resolved. */
@@ -94,6 +96,7 @@ export interface NodeConfig {
   consensus?: PartialOptions<ModuleOptions["consensus"]>;
   network?: PartialOptions<ModuleOptions["network"]>;
   log?: PartialOptions<ModuleOptions["log"]>;
+  store?: PartialOptions<ModuleOptions["store"]>;
 }
 
 /**
@@ -188,6 +191,11 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
   const cfg = raw as unknown as NodeConfig;
   if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level))
     bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);
+  const wb = cfg.store?.writeBufferBytes;
+  if (wb !== undefined && !(Number.isSafeInteger(wb) && wb >= WRITE_BUFFER_RANGE.min && wb <= WRITE_BUFFER_RANGE.max))
+    bad(
+      `store.writeBufferBytes must be a whole number of bytes from ${WRITE_BUFFER_RANGE.min} (1 MiB) to ${WRITE_BUFFER_RANGE.max} (1 GiB), not ${shownValue(wb)}`,
+    );
   return cfg;
 }
 

@@ -101,7 +101,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     signer = { publicKey: key.publicKey, privateKey: key.privateKey };
   }
 
-  const store = await LevelStore.open({ path: homePath(home, cfg.dataDir) });
+  const store = await LevelStore.open({ path: homePath(home, cfg.dataDir), writeBufferBytes: tunables.store.writeBufferBytes });
   const closers: Array<() => Promise<void>> = [() => store.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) {
