@@ -54,10 +54,6 @@ export class CrashableStore implements ChainStore {
     this.armed = { point, seen: 0, onCrash };
   }
 
-  disarm(): void {
-    this.armed = null;
-  }
-
   /** Die now (a crash between writes). */
   kill(): void {
     this.dead = true;
