@@ -104,10 +104,9 @@ export const defaultStoreTunables = {
   /**
    * LevelDB's write buffer (memtable) in bytes; up to two are held in memory. At LevelDB's default of
    * 4 MiB a full block's writes (~1.5 MB with its state-tree nodes) filled it every few blocks, and the
-   * flushes and level-0 compactions that followed stalled commits: on this machine the bench's commit
+   * flushes and level-0 compactions that followed held commits back (inferred, not traced): the bench's commit
    * latency at half load was p50 550–640 ms with 4 MiB and 200–330 ms with 32 MiB, committed throughput
-   * 950–1,030 against 1,030–1,140 tx/s (README, Benchmarks). A larger buffer also absorbs the tree's
-   * upper nodes, rewritten by every block, before they reach a table file.
+   * 950–1,030 against 1,030–1,140 tx/s (README, Benchmarks).
    */
   writeBufferBytes: 32 * 1024 * 1024,
 };
