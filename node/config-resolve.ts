@@ -4,7 +4,18 @@
  * source of every option's effective value.
  */
 import { join } from "node:path";
-import { CONFIG_FILE, type ModuleOptions, type NodeConfig, defaultModuleOptions, loadConfig, mergeSettings, resolveModuleOptions, valueAt } from "./config.js";
+import {
+  CONFIG_FILE,
+  type ModuleOptions,
+  type NodeConfig,
+  defaultModuleOptions,
+  loadConfig,
+  mergeSettings,
+  resolveModuleOptions,
+  storeOptionProblem,
+  valueAt,
+} from "./config.js";
+import { LedgerError } from "./errors.js";
 import { type Env, type OptionSource, type SettingsLayer, envLayer, fileLayer, flagLayer, optionLeaves } from "./config-layers.js";
 
 /** A node's effective settings. */
@@ -41,6 +52,9 @@ export function combineLayers(file: string, layers: readonly SettingsLayer[]): N
     config = mergeSettings(config, layer.settings);
     for (const [path, source] of layer.sources) sources.set(path, source);
   }
+  // The value checks beyond type that config.toml gets (checkConfig) hold for the environment and --set too.
+  const store = storeOptionProblem(config.store?.writeBufferBytes);
+  if (store !== null) throw new LedgerError("CONFIG", `${store} (${sources.get("store.writeBufferBytes")})`);
   return { file, config, modules: resolveModuleOptions(config), sources };
 }
 

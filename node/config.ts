@@ -191,12 +191,15 @@ export function checkConfig(raw: unknown, file: string): NodeConfig {
   const cfg = raw as unknown as NodeConfig;
   if (cfg.log?.level !== undefined && !isLogLevel(cfg.log.level))
     bad(`log.level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(cfg.log.level)}`);
-  const wb = cfg.store?.writeBufferBytes;
-  if (wb !== undefined && !(Number.isSafeInteger(wb) && wb >= WRITE_BUFFER_RANGE.min && wb <= WRITE_BUFFER_RANGE.max))
-    bad(
-      `store.writeBufferBytes must be a whole number of bytes from ${WRITE_BUFFER_RANGE.min} (1 MiB) to ${WRITE_BUFFER_RANGE.max} (1 GiB), not ${shownValue(wb)}`,
-    );
+  const store = storeOptionProblem(cfg.store?.writeBufferBytes);
+  if (store !== null) bad(store);
   return cfg;
+}
+
+/** What is wrong with a store.writeBufferBytes value (undefined: unset), or null; for every layer that sets it. */
+export function storeOptionProblem(wb: unknown): string | null {
+  if (wb === undefined || (Number.isSafeInteger(wb) && (wb as number) >= WRITE_BUFFER_RANGE.min && (wb as number) <= WRITE_BUFFER_RANGE.max)) return null;
+  return `store.writeBufferBytes must be a whole number of bytes from ${WRITE_BUFFER_RANGE.min} (1 MiB) to ${WRITE_BUFFER_RANGE.max} (1 GiB), not ${shownValue(wb)}`;
 }
 
 /**

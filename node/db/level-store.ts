@@ -52,7 +52,7 @@ export class BlockWrites {
   json(sub: Sub, key: string, value: unknown): void {
     this.batch.put(sub.prefixKey(key, "utf8"), Buffer.from(JSON.stringify(value)));
   }
-  bytes(sub: Sub | BytesSub | ReturnType<Root["sublevel"]>, key: string, value: Uint8Array): void {
+  bytes(sub: Sub | BytesSub, key: string, value: Uint8Array): void {
     this.batch.put(sub.prefixKey(key, "utf8"), value);
   }
 }
@@ -331,10 +331,9 @@ export class LevelStore implements ChainStore {
     for (const [path, node] of effects.stateNodes) w.bytes(this.state, path, node);
     if (effects.governance !== undefined) w.json(this.meta, "governance", effects.governance);
     w.json(this.meta, "head", tip);
-    const batch = w.batch;
     // One atomic batch, fsynced: a decided block survives kill -9 whole or not at all (a synced
     // block may skip the fsync: it survives kill -9 as well, and a power cut only costs a refetch).
-    await batch.write({ sync: this.syncWrites && opts.durable !== false });
+    await w.batch.write({ sync: this.syncWrites && opts.durable !== false });
     this.commits++;
     for (const [path, node] of effects.stateNodes) if (path.length <= STATE_CACHE_DEPTH) this.stateCache.set(path, node);
     this.tip = tip;

@@ -204,6 +204,25 @@ describe("config layers: --set", () => {
   }
 });
 
+describe("config layers: value checks hold for every layer", () => {
+  it("refuses a write buffer out of range from --set, naming it and its source", () =>
+    refuses(
+      () => combineLayers("home/config.toml", [fileLayer(cfg), flagLayer(["store.writeBufferBytes=5"])]),
+      "CONFIG",
+      ["store.writeBufferBytes", "not 5", "flag --set"],
+      "--set",
+    ));
+  it("refuses one from the environment", () =>
+    refuses(
+      () => combineLayers("home/config.toml", [fileLayer(cfg), envLayer({ CERTCHAIN_STORE__WRITE_BUFFER_BYTES: "2147483648" })]),
+      "CONFIG",
+      ["store.writeBufferBytes", "env CERTCHAIN_STORE__WRITE_BUFFER_BYTES"],
+      "env",
+    ));
+  it("takes one in range", () =>
+    assert.equal(combineLayers("home/config.toml", [fileLayer(cfg), flagLayer(["store.writeBufferBytes=16777216"])]).modules.store.writeBufferBytes, 16777216));
+});
+
 describe("config layers: provenance", () => {
   const settings = combineLayers("home/config.toml", [
     fileLayer(cfg),
