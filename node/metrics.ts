@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { StoredBlock } from "./ledger/store.js";
 import type { ConnectionStats } from "./rpc/connection-guard.js";
+import { type ResidentSplit, residentSplit } from "./proc-memory.js";
 
 /** Where the scrape-time gauges read from. */
 export interface MetricsSources {
@@ -103,6 +104,13 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   gauge("certchain_signing_state_writable", "0 while the signing state cannot be written: the validator holds its votes", () =>
     sources.signing().writable ? 1 : 0,
   );
+  // Resident memory by kind where procfs has it (Linux): a leak is in the anonymous part; the file-backed
+  // part is page cache of the binary and of LevelDB's mapped tables (node/proc-memory.ts).
+  if (residentSplit() !== null) {
+    const part = (key: keyof ResidentSplit): number => residentSplit()?.[key] ?? 0;
+    gauge("certchain_process_resident_anon_bytes", "Resident anonymous memory: JS heap and native allocations", () => part("anonBytes"));
+    gauge("certchain_process_resident_file_bytes", "Resident file-backed memory: the binary, libraries and LevelDB's mapped tables", () => part("fileBytes"));
+  }
   if (sources.governance !== undefined) {
     const governance = sources.governance;
     gauge("certchain_validators", "Validators in force at the next height (governance changes the set)", () => governance().validators);

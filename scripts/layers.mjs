@@ -15,7 +15,7 @@ export const LAYERS = [
   { name: "runtime", paths: ["node/clock.ts", "node/logger.ts", "node/polyfill.ts"] },
   { name: "services", paths: ["node/ledger/", "node/keys/"] },
   { name: "infrastructure", paths: ["node/db/", "node/network/", "node/sync/", "node/consensus/"] },
-  { name: "interfaces", paths: ["node/rpc/", "node/audit/", "node/metrics.ts", "node/backup.ts"] },
+  { name: "interfaces", paths: ["node/rpc/", "node/audit/", "node/metrics.ts", "node/proc-memory.ts", "node/backup.ts"] },
   {
     name: "node",
     paths: [

@@ -8,6 +8,7 @@
 import type { AcknowledgedTx } from "./chaos-load.js";
 import type { Violation } from "./chaos-monitor.js";
 import { call, forEachLimited, type RpcAnswer, sleep } from "./chaos-rpc.js";
+import { type NodeRef, nameOf } from "./info.js";
 
 const TIMEOUT_MS = 10_000;
 const PARALLEL = 8;
@@ -23,11 +24,13 @@ interface Head {
 }
 
 /** Wait until every node answers with the same head; on timeout, one violation per node behind. */
-export async function waitForSameHead(urls: readonly string[], timeoutMs: number, onViolation: (v: Violation) => void): Promise<Head | null> {
+export async function waitForSameHead(nodes: readonly NodeRef[], timeoutMs: number, onViolation: (v: Violation) => void): Promise<Head | null> {
   const deadline = Date.now() + timeoutMs;
   let heads: Array<Head | null> = [];
   for (;;) {
-    heads = (await Promise.all(urls.map((u) => call<{ head: Head }>(u, "/status", TIMEOUT_MS)))).map((a) => (a.status === 200 ? (a.body?.head ?? null) : null));
+    heads = (await Promise.all(nodes.map((n) => call<{ head: Head }>(n.rpcUrl, "/status", TIMEOUT_MS)))).map((a) =>
+      a.status === 200 ? (a.body?.head ?? null) : null,
+    );
     const first = heads[0];
     if (first != null && heads.every((h) => h != null && h.hash === first.hash)) return first;
     if (Date.now() > deadline) break;
@@ -35,11 +38,11 @@ export async function waitForSameHead(urls: readonly string[], timeoutMs: number
   }
   const top = Math.max(...heads.map((h) => h?.height ?? 0));
   heads.forEach((h, i) => {
-    if (h === null) onViolation({ kind: "not-caught-up", message: `node${i + 1} did not answer GET /status at the end` });
+    if (h === null) onViolation({ kind: "not-caught-up", message: `${nameOf(nodes, i)} did not answer GET /status at the end` });
     else if (h.height < top)
       onViolation({
         kind: "not-caught-up",
-        message: `node${i + 1} stayed at height ${h.height}, ${top - h.height} blocks behind, ${timeoutMs / 1000} s after the last heal`,
+        message: `${nameOf(nodes, i)} stayed at height ${h.height}, ${top - h.height} blocks behind, ${timeoutMs / 1000} s after the last heal`,
       });
   });
   return null;
@@ -71,24 +74,24 @@ class Unreadable {
     if (seen === undefined) this.byNode.set(node, { count: 1, first: path, status });
     else seen.count++;
   }
-  report(check: string, onViolation: (v: Violation) => void): void {
+  report(check: string, nodes: readonly NodeRef[], onViolation: (v: Violation) => void): void {
     for (const [node, u] of [...this.byNode].sort((a, b) => a[0] - b[0])) {
       onViolation({
         kind: "unreadable",
-        message: `${check}: node${node + 1} left ${u.count} read(s) unanswered after ${READ_ATTEMPTS} attempts (first ${u.first}: ${u.status === 0 ? "no answer" : u.status})`,
+        message: `${check}: ${nameOf(nodes, node)} left ${u.count} read(s) unanswered after ${READ_ATTEMPTS} attempts (first ${u.first}: ${u.status === 0 ? "no answer" : u.status})`,
       });
     }
   }
 }
 
 /** Compare every node's block hash at every height 1..height; returns the heights where they differ. */
-export async function checkBlockHashes(urls: readonly string[], height: number, onViolation: (v: Violation) => void): Promise<number[]> {
+export async function checkBlockHashes(nodes: readonly NodeRef[], height: number, onViolation: (v: Violation) => void): Promise<number[]> {
   const heights = Array.from({ length: height }, (_, i) => i + 1);
   const differ: number[] = [];
   let forks = 0;
   const unreadable = new Unreadable();
   await forEachLimited(heights, PARALLEL, async (h) => {
-    const answers = await Promise.all(urls.map((u) => read<{ hash: string }>(u, `/blocks/${h}`)));
+    const answers = await Promise.all(nodes.map((n) => read<{ hash: string }>(n.rpcUrl, `/blocks/${h}`)));
     // null: the node answered that it has no such block; undefined: it did not answer (not evidence).
     const hashes = answers.map((a, i): string | null | undefined => {
       if (a.status === 200 && typeof a.body?.hash === "string") return a.body.hash;
@@ -103,28 +106,28 @@ export async function checkBlockHashes(urls: readonly string[], height: number, 
     forks++;
     differ.push(h);
     if (forks <= MAX_LISTED) {
-      const list = hashes.map((x, i) => `node${i + 1} ${x === undefined ? "unanswered" : x === null ? "missing" : x.slice(0, 16)}`).join(", ");
+      const list = hashes.map((x, i) => `${nameOf(nodes, i)} ${x === undefined ? "unanswered" : x === null ? "missing" : x.slice(0, 16)}`).join(", ");
       onViolation({ kind: "fork", message: `nodes disagree on block ${h}: ${list}` });
     }
   });
-  unreadable.report("block hashes", onViolation);
+  unreadable.report("block hashes", nodes, onViolation);
   if (forks > MAX_LISTED) onViolation({ kind: "fork", message: `… and ${forks - MAX_LISTED} more heights where nodes disagree` });
   return differ;
 }
 
 /** Ask every node for every acknowledged transaction; returns how many are not committed (where acknowledged) on some node. */
-export async function checkAcknowledged(urls: readonly string[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
+export async function checkAcknowledged(nodes: readonly NodeRef[], acked: Iterable<AcknowledgedTx>, onViolation: (v: Violation) => void): Promise<number> {
   let lost = 0;
   const unreadable = new Unreadable();
   await forEachLimited([...acked], PARALLEL, async (tx) => {
-    const answers = await Promise.all(urls.map((u) => read<{ status: string; height?: number }>(u, `/txs/${tx.hash}`)));
+    const answers = await Promise.all(nodes.map((n) => read<{ status: string; height?: number }>(n.rpcUrl, `/txs/${tx.hash}`)));
     const missing = answers.flatMap((a, i) => {
       if (a.status === 200 && a.body?.status === "committed" && a.body.height === tx.height) return [];
       if (unanswered(a.status)) {
         unreadable.note(i, `/txs/${tx.hash.slice(0, 16)}`, a.status);
         return [];
       }
-      return [`node${i + 1}`];
+      return [nameOf(nodes, i)];
     });
     if (missing.length === 0) return;
     lost++;
@@ -135,7 +138,7 @@ export async function checkAcknowledged(urls: readonly string[], acked: Iterable
       });
     }
   });
-  unreadable.report("acknowledged transactions", onViolation);
+  unreadable.report("acknowledged transactions", nodes, onViolation);
   if (lost > MAX_LISTED) onViolation({ kind: "lost", message: `… and ${lost - MAX_LISTED} more acknowledged transactions missing` });
   return lost;
 }
@@ -163,23 +166,24 @@ async function validatorAt(url: string, height: number, index: number, cache: Ma
 }
 
 /** Ask every node for equivocation evidence; returns how many distinct equivocations any node saw. */
-export async function checkEquivocations(urls: readonly string[], onViolation: (v: Violation) => void): Promise<number> {
+export async function checkEquivocations(nodes: readonly NodeRef[], onViolation: (v: Violation) => void): Promise<number> {
   const seen = new Map<string, string[]>();
   const sets = new Map<string, string>();
-  await forEachLimited([...urls.keys()], PARALLEL, async (i) => {
+  await forEachLimited([...nodes.keys()], PARALLEL, async (i) => {
+    const url = (nodes[i] as NodeRef).rpcUrl;
     let cursor: string | undefined;
     do {
       const a = await read<{ evidence: EvidenceItem[]; next?: string }>(
-        urls[i] as string,
+        url,
         `/evidence?limit=100${cursor === undefined ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
       );
       if (a.status !== 200 || a.body === null) {
-        onViolation({ kind: "equivocation", message: `node${i + 1} did not answer GET /evidence (${a.status})` });
+        onViolation({ kind: "equivocation", message: `${nameOf(nodes, i)} did not answer GET /evidence (${a.status})` });
         return;
       }
       for (const e of a.body.evidence) {
-        const key = `${await validatorAt(urls[i] as string, e.height, e.validator, sets)} signed two ${e.kind}s at height ${e.height} round ${e.round}`;
-        seen.set(key, [...(seen.get(key) ?? []), `node${i + 1}`]);
+        const key = `${await validatorAt(url, e.height, e.validator, sets)} signed two ${e.kind}s at height ${e.height} round ${e.round}`;
+        seen.set(key, [...(seen.get(key) ?? []), nameOf(nodes, i)]);
       }
       cursor = a.body.next;
     } while (cursor !== undefined);

@@ -11,6 +11,7 @@ import { LedgerError } from "../node/errors.js";
 import type { ProgressMonitor, Violation } from "./chaos-monitor.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { call, sleep } from "./chaos-rpc.js";
+import { nameOf } from "./info.js";
 import type { Reconfigurer } from "./chaos-reconfigure.js";
 
 /** A graceful stop (SIGTERM) that takes longer is finished with SIGKILL and noted. */
@@ -131,7 +132,7 @@ export class FaultInjector {
 
   /** Inject, wait, heal; true once the node is healthy again. */
   private async runFault(kind: FaultKind, node: number, plannedMs: number): Promise<boolean> {
-    const name = this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
+    const name = nameOf(this.modules.net.info.nodes, node);
     const record: FaultRecord = {
       kind,
       node,
@@ -256,7 +257,7 @@ export class FaultInjector {
   }
 
   private name(node: number): string {
-    return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
+    return nameOf(this.modules.net.info.nodes, node);
   }
 
   /** The governance side of the runner; reconfigure faults are only scheduled with one (runChaos makes it). */

@@ -6,6 +6,7 @@
  */
 import type { FaultKind } from "./chaos-options.js";
 import { call, sleep } from "./chaos-rpc.js";
+import { type NodeRef, nameOf } from "./info.js";
 
 /** Heads of all nodes at one poll; null for a node that did not answer. */
 export interface HeadSample {
@@ -59,7 +60,7 @@ export interface MonitorOptions {
 }
 
 export interface MonitorModules {
-  urls: readonly string[];
+  nodes: readonly NodeRef[];
   /** Date.now() at the start of the run. */
   t0: number;
   onViolation(v: Violation): void;
@@ -93,7 +94,7 @@ export class ProgressMonitor {
     private readonly options: MonitorOptions,
     private readonly modules: MonitorModules,
   ) {
-    this.heads = modules.urls.map(() => null);
+    this.heads = modules.nodes.map(() => null);
   }
 
   start(): void {
@@ -166,7 +167,7 @@ export class ProgressMonitor {
   /** Poll every node once and update heights, stalls, fork detection and heal checks. */
   async poll(): Promise<Array<Head | null>> {
     const timeout = Math.max(1_000, 2 * this.options.pollMs);
-    const answers = await Promise.all(this.modules.urls.map((u) => call<{ head: Head }>(u, "/status", timeout)));
+    const answers = await Promise.all(this.modules.nodes.map((n) => call<{ head: Head }>(n.rpcUrl, "/status", timeout)));
     const now = Date.now();
     let top = this.frontier;
     answers.forEach((a, i) => {
@@ -178,7 +179,10 @@ export class ProgressMonitor {
       if (known === undefined) this.hashAt.set(head.height, head.hash);
       else if (known !== head.hash && !this.forkHeights.has(head.height)) {
         this.forkHeights.add(head.height);
-        this.modules.onViolation({ kind: "fork", message: `node${i + 1} reports head ${head.hash} at height ${head.height}; another node reported ${known}` });
+        this.modules.onViolation({
+          kind: "fork",
+          message: `${nameOf(this.modules.nodes, i)} reports head ${head.hash} at height ${head.height}; another node reported ${known}`,
+        });
       }
     });
     if (this.loadOn && now - this.lastAdvanceAt > this.longestStallMs) {
@@ -203,12 +207,13 @@ export class ProgressMonitor {
     if (h.progressMs === null && h.heightAtRejoin !== null && this.frontier > h.heightAtRejoin) h.progressMs = since;
     if (h.progressMs === null && since > this.options.healProgressMs && !this.overdue.has(h)) {
       this.overdue.add(h);
-      const at = `node${h.node + 1}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s`;
+      const name = nameOf(this.modules.nodes, h.node);
+      const at = `${name}'s ${h.kind} fault healed at ${(h.healedAt / 1000).toFixed(1)} s`;
       this.modules.onViolation(
         h.heightAtRejoin === null
           ? {
               kind: "not-caught-up",
-              message: `node${h.node + 1} did not get back to the cluster's head (height ${h.heightAtHeal}; its head ${own?.height ?? "unknown"}) within ${this.options.healProgressMs / 1000} s after ${at}`,
+              message: `${name} did not get back to the cluster's head (height ${h.heightAtHeal}; its head ${own?.height ?? "unknown"}) within ${this.options.healProgressMs / 1000} s after ${at}`,
             }
           : {
               kind: "no-progress",

@@ -16,6 +16,7 @@ import { KEY_FILES } from "../node/ceremony/keys.js";
 import { LedgerError } from "../node/errors.js";
 import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { call, sleep } from "./chaos-rpc.js";
+import { nameOf } from "./info.js";
 import type { SeededRandom } from "./chaos-random.js";
 import { freshSpareCard } from "./spares.js";
 import type { Testnet } from "./testnet.js";
@@ -189,6 +190,6 @@ export class Reconfigurer {
   }
 
   private name(node: number): string {
-    return this.modules.net.info.nodes[node]?.name ?? `node${node + 1}`;
+    return nameOf(this.modules.net.info.nodes, node);
   }
 }

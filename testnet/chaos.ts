@@ -85,7 +85,7 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
   });
   const urls = net.info.nodes.map((n) => n.rpcUrl);
   const t0 = Date.now();
-  const monitor = new ProgressMonitor({ pollMs: o.pollMs, healProgressMs: o.healProgressMs }, { urls, t0, onViolation, log });
+  const monitor = new ProgressMonitor({ pollMs: o.pollMs, healProgressMs: o.healProgressMs }, { nodes: net.info.nodes, t0, onViolation, log });
   const reconfigurer = o.kinds.includes("reconfigure")
     ? new Reconfigurer({ net, liveNodes: () => faults.liveNodes(), rng: new SeededRandom(o.seed, "reconfigure"), log })
     : undefined;
@@ -134,19 +134,19 @@ export async function runChaos(options: Partial<ChaosOptions> = {}): Promise<Cha
     await load.settle(SETTLE_MS);
     log(`${((Date.now() - t0) / 1000).toFixed(1)} s  load stopped; waiting for every node to reach the same head`);
 
-    const head = await waitForSameHead(urls, o.convergeMs, onViolation);
+    const head = await waitForSameHead(net.info.nodes, o.convergeMs, onViolation);
     await monitor.stop();
     // Nodes that never caught up are reported already; compare the rest of the chain where all have it.
     const common = head?.height ?? Math.min(...monitor.lastHeads().map((h) => h?.height ?? 0));
     const acked = [...load.acknowledged.values()];
     const forkHeights = new Set(monitor.forkHeightsSeen());
-    for (const h of await checkBlockHashes(urls, common, onViolation)) forkHeights.add(h);
+    for (const h of await checkBlockHashes(net.info.nodes, common, onViolation)) forkHeights.add(h);
     const lost = await checkAcknowledged(
-      urls,
+      net.info.nodes,
       acked.filter((a) => a.height <= common),
       onViolation,
     );
-    const equivocations = await checkEquivocations(urls, onViolation);
+    const equivocations = await checkEquivocations(net.info.nodes, onViolation);
     const stats = load.summary();
     if (stats.acknowledged === 0) onViolation({ kind: "no-load", message: "no certificate was acknowledged, so the checks prove nothing" });
     // Every transaction the load signs is valid: a node refusing one for good is a bug (in the node or the load).

@@ -29,6 +29,18 @@ export interface TestnetIssuerInfo {
   publicKey: string;
 }
 
+/** A node as the runners' checks reach and name it. */
+export type NodeRef = Pick<TestnetNodeInfo, "name" | "rpcUrl">;
+
+/**
+ * The name of the node at `i` in a list of nodes. A testnet's list is in genesis validator order (node1,
+ * node5, node2, … for seven), so a position is not a name.
+ */
+export function nameOf(nodes: readonly (Pick<TestnetNodeInfo, "name"> | string)[], i: number): string {
+  const node = nodes[i];
+  return node === undefined ? `the node at position ${i}` : typeof node === "string" ? node : node.name;
+}
+
 /** The contents of `<dir>/testnet.json`. All paths are absolute. */
 export interface TestnetInfo {
   chainId: string;

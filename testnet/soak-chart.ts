@@ -4,6 +4,7 @@
  * the minutes of the run, with a mark at every fault.
  */
 import type { SoakSample } from "./soak-metrics.js";
+import { nameOf } from "./info.js";
 
 /** The layout every chart here shares (the bench's load chart too). */
 export const WIDTH = 960;
@@ -81,15 +82,19 @@ export function panel(y0: number, title: string, unit: string, series: Series[],
 }
 
 /** The whole chart as an SVG document. */
-export function renderChart(title: string, samples: readonly SoakSample[], marks: readonly ChartMark[]): string {
+export function renderChart(title: string, samples: readonly SoakSample[], marks: readonly ChartMark[], names: readonly string[]): string {
   const tMax = Math.max(1, ...samples.map((s) => s.t));
   const nodes = Math.max(0, ...samples.map((s) => s.nodes.length));
   const mb = (v: number | null): number | null => (v === null ? null : v / 2 ** 20);
   const memory: Series[] = [];
   for (let i = 0; i < nodes; i++) {
     const colour = NODE_COLOURS[i % NODE_COLOURS.length] as string;
-    memory.push({ name: `node${i + 1} RSS`, colour, points: samples.map((s) => [s.t, mb(s.nodes[i]?.rssBytes ?? null)]) });
-    memory.push({ name: `node${i + 1} heap`, colour, dashed: true, points: samples.map((s) => [s.t, mb(s.nodes[i]?.heapUsedBytes ?? null)]) });
+    const name = nameOf(names, i);
+    // The anonymous part of RSS where the node reports it (page cache of mapped files is not its own), else all of it.
+    const anon = samples.some((s) => s.nodes[i]?.rssAnonBytes != null);
+    const resident = (s: SoakSample): number | null => (anon ? (s.nodes[i]?.rssAnonBytes ?? null) : (s.nodes[i]?.rssBytes ?? null));
+    memory.push({ name: `${name} ${anon ? "RSS anon" : "RSS"}`, colour, points: samples.map((s) => [s.t, mb(resident(s))]) });
+    memory.push({ name: `${name} heap`, colour, dashed: true, points: samples.map((s) => [s.t, mb(s.nodes[i]?.heapUsedBytes ?? null)]) });
   }
   const worstLag = (s: SoakSample): number | null => {
     const lags = s.nodes.map((n) => n.lagP99Seconds).filter((v): v is number => v !== null);

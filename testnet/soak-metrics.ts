@@ -1,6 +1,7 @@
 /**
- * The soak's per-node readings from GET /metrics (prom-client's default process and Node.js metrics):
- * resident memory, JS heap in use, and event-loop lag. A node that does not answer reads as null.
+ * The soak's per-node readings from GET /metrics (prom-client's default process and Node.js metrics,
+ * and the node's split of resident memory): resident memory, its anonymous part, JS heap in use, and
+ * event-loop lag. A node that does not answer reads as null.
  */
 const TIMEOUT_MS = 5_000;
 
@@ -8,6 +9,8 @@ const TIMEOUT_MS = 5_000;
 export interface NodeReading {
   /** Resident set size, bytes. */
   rssBytes: number | null;
+  /** Its anonymous part (the process's own memory, not page cache of mapped files); null where the node has no procfs. */
+  rssAnonBytes: number | null;
   /** V8 heap in use, bytes. */
   heapUsedBytes: number | null;
   /** Event-loop lag, mean over prom-client's window, seconds. */
@@ -35,6 +38,7 @@ export function metricValue(text: string, name: string): number | null {
 export function readingOf(text: string): NodeReading {
   return {
     rssBytes: metricValue(text, "process_resident_memory_bytes"),
+    rssAnonBytes: metricValue(text, "certchain_process_resident_anon_bytes"),
     heapUsedBytes: metricValue(text, "nodejs_heap_size_used_bytes"),
     lagMeanSeconds: metricValue(text, "nodejs_eventloop_lag_mean_seconds"),
     lagP99Seconds: metricValue(text, "nodejs_eventloop_lag_p99_seconds"),
@@ -61,7 +65,7 @@ export interface SoakSample {
   nodes: Array<NodeReading & { pid: number | null }>;
 }
 
-const NONE: NodeReading = { rssBytes: null, heapUsedBytes: null, lagMeanSeconds: null, lagP99Seconds: null };
+const NONE: NodeReading = { rssBytes: null, rssAnonBytes: null, heapUsedBytes: null, lagMeanSeconds: null, lagP99Seconds: null };
 
 /** Read one node's /metrics; null readings when it does not answer. */
 export async function readNode(url: string): Promise<NodeReading> {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Violation } from "./chaos-monitor.js";
 import type { FaultRecord } from "./chaos-faults.js";
 import { renderChart } from "./soak-chart.js";
+import { nameOf } from "./info.js";
 import type { SoakSample } from "./soak-metrics.js";
 
 export type { SoakSample } from "./soak-metrics.js";
@@ -58,8 +59,15 @@ export interface SoakSummary {
   recoverS: number | null;
   faultsTotal: number;
   faultLog: FaultRecord[];
-  memory: Array<{ node: number; rss: MemoryTrend; heap: MemoryTrend; samples: number }>;
-  /** Some node's heap or RSS grows over the second half (judged in soak mode only: stress and spike hold a backlog on purpose). */
+  /** The nodes' names by position (a testnet lists its nodes in genesis validator order, not by name). */
+  nodeNames: string[];
+  /** Trends over the second half: resident memory, its anonymous part, JS heap in use. */
+  memory: Array<{ node: number; name: string; rss: MemoryTrend; anon: MemoryTrend; heap: MemoryTrend; samples: number }>;
+  /**
+   * Some node's memory grows over the second half: its anonymous resident memory (its whole RSS where
+   * that is not known) or its heap. The file-backed part is page cache of mapped files, not the node's
+   * own. Judged in soak mode only: stress and spike hold a backlog on purpose.
+   */
   memoryGrows: boolean | null;
   blocks: number;
   violations: Violation[];
@@ -69,11 +77,14 @@ export interface SoakSummary {
 
 const CSV_HEAD = ["t_s", "phase", "offered_per_s", "committed_per_s", "p50_ms", "p99_ms", "pending", "faults"];
 
-/** The samples as CSV: one row per sample, per node RSS/heap (MB) and loop lag p99 (ms). */
-export function samplesCsv(samples: readonly SoakSample[]): string {
+/** The samples as CSV: one row per sample, per node (by name) RSS, its anonymous part and heap (MB) and loop lag p99 (ms). */
+export function samplesCsv(samples: readonly SoakSample[], names: readonly string[]): string {
   const nodes = Math.max(0, ...samples.map((s) => s.nodes.length));
   const head = [...CSV_HEAD];
-  for (let i = 1; i <= nodes; i++) head.push(`node${i}_rss_mb`, `node${i}_heap_mb`, `node${i}_lag_p99_ms`);
+  for (let i = 0; i < nodes; i++) {
+    const name = nameOf(names, i);
+    head.push(`${name}_rss_mb`, `${name}_anon_mb`, `${name}_heap_mb`, `${name}_lag_p99_ms`);
+  }
   const n = (v: number | null, scale = 1, digits = 1): string => (v === null ? "" : (v * scale).toFixed(digits));
   const rows = samples.map((s) => {
     const row = [
@@ -88,7 +99,8 @@ export function samplesCsv(samples: readonly SoakSample[]): string {
     ];
     for (let i = 0; i < nodes; i++) {
       const r = s.nodes[i];
-      row.push(n(r?.rssBytes ?? null, 2 ** -20), n(r?.heapUsedBytes ?? null, 2 ** -20), n(r?.lagP99Seconds ?? null, 1000, 2));
+      const mb = (v: number | null | undefined): string => n(v ?? null, 2 ** -20);
+      row.push(mb(r?.rssBytes), mb(r?.rssAnonBytes), mb(r?.heapUsedBytes), n(r?.lagP99Seconds ?? null, 1000, 2));
     }
     return row.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",");
   });
@@ -99,11 +111,11 @@ export function samplesCsv(samples: readonly SoakSample[]): string {
 export async function writeSoakFiles(summary: SoakSummary): Promise<{ json: string; csv: string; svg: string }> {
   await mkdir(summary.out, { recursive: true });
   const files = { json: join(summary.out, "summary.json"), csv: join(summary.out, "samples.csv"), svg: join(summary.out, "chart.svg") };
-  const marks = summary.faultLog.map((f) => ({ t: f.injectedAt / 1000, label: `${f.kind} node${f.node + 1}` }));
+  const marks = summary.faultLog.map((f) => ({ t: f.injectedAt / 1000, label: `${f.kind} ${f.name}` }));
   const title = `certchain ${summary.mode}: ${summary.nodes} nodes, ${Math.round(summary.durationS / 60)} min, capacity ${summary.capacity.toFixed(0)} tx/s, seed ${summary.seed}`;
   await writeFile(files.json, `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(files.csv, samplesCsv(summary.samples));
-  await writeFile(files.svg, renderChart(title, summary.samples, marks));
+  await writeFile(files.csv, samplesCsv(summary.samples, summary.nodeNames));
+  await writeFile(files.svg, renderChart(title, summary.samples, marks, summary.nodeNames));
   return files;
 }
 
@@ -133,7 +145,8 @@ export function formatSoakSummary(s: SoakSummary): string {
       `  ${p.phase.padEnd(16)} ${p.offeredPerS.toFixed(1).padStart(9)}  ${p.committedPerS.toFixed(1).padStart(11)}  ${pct(p.successRate).padStart(8)}  ${ms(p.latencyP50Ms).padStart(7)}  ${ms(p.latencyP99Ms).padStart(7)}`,
     );
   }
-  for (const m of s.memory) lines.push(`  node${m.node + 1} memory over the second half: RSS ${mbh(m.rss)}, heap ${mbh(m.heap)} (${m.samples} samples)`);
+  for (const m of s.memory)
+    lines.push(`  ${m.name} memory over the second half: RSS ${mbh(m.rss)}, anonymous ${mbh(m.anon)}, heap ${mbh(m.heap)} (${m.samples} samples)`);
   lines.push(`  memory grows: ${s.memoryGrows === null ? "not judged (a backlog is held on purpose)" : s.memoryGrows ? "YES" : "no"}`);
   for (const v of s.violations) lines.push(`  VIOLATION ${v.kind}: ${v.message}`);
   lines.push(`  files: ${s.out}`);

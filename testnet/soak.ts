@@ -23,6 +23,7 @@ import { type PhaseFigures, type SoakSample, type SoakSummary, writeSoakFiles } 
 import { memoryTrend, percentile } from "./soak-trend.js";
 import { BlockWatcher } from "./soak-watch.js";
 import { startTestnet } from "./testnet.js";
+import { nameOf } from "./info.js";
 
 export { formatSoakSummary, type SoakSummary } from "./soak-report.js";
 
@@ -173,8 +174,13 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       },
     );
     load = measured;
-    monitor = new ProgressMonitor({ pollMs: 1_000, healProgressMs: 30_000 }, { urls, t0, onViolation, log });
-    faults = new FaultInjector({ net, monitor, t0, onViolation, log, exempt: o.mode === "soak" ? [0] : [] });
+    monitor = new ProgressMonitor({ pollMs: 1_000, healProgressMs: 30_000 }, { nodes: net.info.nodes, t0, onViolation, log });
+    // A soak never faults node1 (by name: the testnet lists nodes in genesis order), so its memory series covers the whole run.
+    const node1 = Math.max(
+      0,
+      net.info.nodes.findIndex((n) => n.name === "node1"),
+    );
+    faults = new FaultInjector({ net, monitor, t0, onViolation, log, exempt: o.mode === "soak" ? [node1] : [] });
     const deadline = t0 + o.durationS * 1000;
     const samples: SoakSample[] = [];
     let lastSample = { at: t0, offered: 0 };
@@ -188,7 +194,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       const committed = committedInWindow;
       const sorted = windowLatencies.sort((a, b) => a - b);
       const pending = measured.pendingCount;
-      const active = (faults?.records ?? []).filter((r) => r.healedAt === null).map((r) => `${r.kind} node${r.node + 1}`);
+      const active = (faults?.records ?? []).filter((r) => r.healedAt === null).map((r) => `${r.kind} ${r.name}`);
       windowLatencies = [];
       committedInWindow = 0;
       lastSample = { at: now, offered };
@@ -243,7 +249,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
           crashed.add(i);
           onViolation({
             kind: "crash",
-            message: `node${i + 1} exited at ${((now - t0) / 1000).toFixed(0)} s without a fault; see ${net.info.nodes[i]?.logFile}`,
+            message: `${nameOf(net.info.nodes, i)} exited at ${((now - t0) / 1000).toFixed(0)} s without a fault; see ${net.info.nodes[i]?.logFile}`,
           });
         }
         if (now >= nextSample) {
@@ -290,7 +296,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
     log(`${((Date.now() - t0) / 1000).toFixed(0)} s  load stopped; settling ${measured.pendingCount} pending transactions`);
     // A backlog drains at about capacity: give it twice that, and never less than --settle.
     await measured.settle(Math.max(o.settleS * 1000, (measured.pendingCount / capacity) * 2_000 + 30_000));
-    const same = await waitForSameHead(urls, 120_000, onViolation);
+    const same = await waitForSameHead(net.info.nodes, 120_000, onViolation);
     await watcher.stop();
     await monitor.stop();
     for (const p of tally.values()) p.committedInWindow = blockSeen.filter((b) => b.at >= p.from && b.at < p.to).reduce((n, b) => n + b.txs, 0);
@@ -304,8 +310,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
     // Same head hash on every node = the same hash-chained blocks; a sample is also asked of every node.
     const rng = new SeededRandom(o.seed, "spot");
     const spot = acked.length <= SPOT_CHECKS ? acked : Array.from({ length: SPOT_CHECKS }, () => rng.pick(acked));
-    const spotLost = await checkAcknowledged(urls, spot, onViolation);
-    const equivocations = await checkEquivocations(urls, onViolation);
+    const spotLost = await checkAcknowledged(net.info.nodes, spot, onViolation);
+    const equivocations = await checkEquivocations(net.info.nodes, onViolation);
     if (stats.acknowledged === 0) onViolation({ kind: "no-load", message: "no transaction was committed, so the checks prove nothing" });
 
     const sortedAll = latencies.sort((a, b) => a - b);
@@ -330,8 +336,10 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       const own = samples.filter((s) => s.nodes[i]?.pid === finalPid && finalPid !== null);
       return {
         node: i,
+        name: nameOf(net.info.nodes, i),
         samples: own.length,
         rss: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.rssBytes ?? null] as const)),
+        anon: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.rssAnonBytes ?? null] as const)),
         heap: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.heapUsedBytes ?? null] as const)),
       };
     });
@@ -363,7 +371,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       faultsTotal: faults.records.length,
       faultLog: faults.records,
       memory,
-      memoryGrows: o.mode !== "soak" ? null : memory.some((m) => m.rss.grows === true || m.heap.grows === true),
+      nodeNames: net.info.nodes.map((n) => n.name),
+      memoryGrows: o.mode !== "soak" ? null : memory.some((m) => (m.anon.grows ?? m.rss.grows) === true || m.heap.grows === true),
       blocks: same?.height ?? watcher.height,
       violations,
       samples,

@@ -111,7 +111,7 @@ describe("e2e: admin route isolates a node from its peers and reconnects it", fu
     for (let i = 0; i < 3; i++) assert.equal((await status(i)).peers.connected, 2, `node ${i + 1} sees only the other two`);
 
     // The chaos runner's end checks see what isolation did.
-    const urls = [0, 1, 2, 3].map(url);
+    const urls = [0, 1, 2, 3].map((i) => ({ name: `node${i + 1}`, rpcUrl: url(i) }));
     const top = Math.max(...acked.map((a) => a.height));
     const seen: Violation[] = [];
     assert.equal(await waitForSameHead(urls, 500, (v) => seen.push(v)), null, "no common head");

@@ -26,6 +26,12 @@ async function fakeNode(answer: (path: string, nth: number) => [number, unknown]
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** Two nodes named as a testnet lists them: in genesis validator order, so the second one is not "node2". */
+const named = (a: { url: string }, b: { url: string }) => [
+  { name: "node1", rpcUrl: a.url },
+  { name: "node5", rpcUrl: b.url },
+];
+
 const BUSY: [number, unknown] = [503, { error: { code: "RPC_BUSY", message: "busy" } }];
 const block = (path: string): [number, unknown] => [200, { hash: `hash-of-${path}` }];
 const tx: AcknowledgedTx = { hash: "ab".repeat(32), height: 1, certificateId: "CHAOS-1" } as AcknowledgedTx;
@@ -39,8 +45,8 @@ describe("chaos checks: a shed read is neither a fork nor a loss", function () {
     const b = await fakeNode((p, nth) => (nth <= 5 ? BUSY : p.startsWith("/txs/") ? committed : block(p)));
     const seen: Violation[] = [];
     try {
-      assert.deepEqual(await checkBlockHashes([a.url, b.url], 2, (v) => seen.push(v)), []);
-      assert.equal(await checkAcknowledged([a.url, b.url], [tx], (v) => seen.push(v)), 0);
+      assert.deepEqual(await checkBlockHashes(named(a, b), 2, (v) => seen.push(v)), []);
+      assert.equal(await checkAcknowledged(named(a, b), [tx], (v) => seen.push(v)), 0);
       assert.deepEqual(seen, []);
     } finally {
       a.server.close();
@@ -53,13 +59,13 @@ describe("chaos checks: a shed read is neither a fork nor a loss", function () {
     const b = await fakeNode(() => BUSY);
     const seen: Violation[] = [];
     try {
-      assert.deepEqual(await checkBlockHashes([a.url, b.url], 1, (v) => seen.push(v)), []);
-      assert.equal(await checkAcknowledged([a.url, b.url], [tx], (v) => seen.push(v)), 0);
+      assert.deepEqual(await checkBlockHashes(named(a, b), 1, (v) => seen.push(v)), []);
+      assert.equal(await checkAcknowledged(named(a, b), [tx], (v) => seen.push(v)), 0);
       assert.deepEqual(
         seen.map((v) => v.kind),
         ["unreadable", "unreadable"],
       );
-      assert.match(seen[0]?.message ?? "", /block hashes: node2 left 1 read\(s\) unanswered after 3 attempts \(first \/blocks\/1: 503\)/);
+      assert.match(seen[0]?.message ?? "", /block hashes: node5 left 1 read\(s\) unanswered after 3 attempts \(first \/blocks\/1: 503\)/);
     } finally {
       a.server.close();
       b.server.close();
@@ -71,8 +77,8 @@ describe("chaos checks: a shed read is neither a fork nor a loss", function () {
     const b = await fakeNode((p) => (p === "/blocks/1" ? [200, { hash: "other" }] : [404, { error: { code: "NOT_FOUND", message: "none" } }]));
     const seen: Violation[] = [];
     try {
-      assert.deepEqual((await checkBlockHashes([a.url, b.url], 2, (v) => seen.push(v))).sort(), [1, 2]);
-      assert.equal(await checkAcknowledged([a.url, b.url], [tx], (v) => seen.push(v)), 1);
+      assert.deepEqual((await checkBlockHashes(named(a, b), 2, (v) => seen.push(v))).sort(), [1, 2]);
+      assert.equal(await checkAcknowledged(named(a, b), [tx], (v) => seen.push(v)), 1);
       assert.deepEqual(seen.map((v) => v.kind).sort(), ["fork", "fork", "lost"]);
     } finally {
       a.server.close();

@@ -10,6 +10,7 @@ const METRICS = [
   "# HELP process_resident_memory_bytes Resident memory size in bytes.",
   "# TYPE process_resident_memory_bytes gauge",
   "process_resident_memory_bytes 123456789",
+  "certchain_process_resident_anon_bytes 83456789",
   'nodejs_heap_size_used_bytes{space="x"} 5',
   "nodejs_heap_size_used_bytes 45000000",
   "nodejs_eventloop_lag_p99_seconds 0.012",
@@ -27,14 +28,29 @@ const sample = (t: number, rss: number | null): SoakSample => ({
   latencyP99Ms: 900,
   pending: 4,
   faults: t === 60 ? ["kill node2"] : [],
-  nodes: [{ rssBytes: rss, heapUsedBytes: rss === null ? null : rss / 2, lagMeanSeconds: 0.001, lagP99Seconds: 0.01, pid: 1 }],
+  nodes: [
+    {
+      rssBytes: rss,
+      rssAnonBytes: rss === null ? null : rss * 0.75,
+      heapUsedBytes: rss === null ? null : rss / 2,
+      lagMeanSeconds: 0.001,
+      lagP99Seconds: 0.01,
+      pid: 1,
+    },
+  ],
 });
 
 describe("soak: readings, trend, phases, files", () => {
   it("reads prom-client's default metrics (unlabelled samples only)", () => {
     assert.equal(metricValue(METRICS, "nodejs_heap_size_used_bytes"), 45_000_000);
     assert.equal(metricValue(METRICS, "missing_metric"), null);
-    assert.deepEqual(readingOf(METRICS), { rssBytes: 123_456_789, heapUsedBytes: 45_000_000, lagMeanSeconds: 0.004, lagP99Seconds: 0.012 });
+    assert.deepEqual(readingOf(METRICS), {
+      rssBytes: 123_456_789,
+      rssAnonBytes: 83_456_789,
+      heapUsedBytes: 45_000_000,
+      lagMeanSeconds: 0.004,
+      lagP99Seconds: 0.012,
+    });
   });
 
   const percentiles: Array<[number[], number, number | null]> = [
@@ -106,21 +122,22 @@ describe("soak: readings, trend, phases, files", () => {
   });
 
   it("writes one CSV row per sample, a missing reading as an empty cell", () => {
-    const csv = samplesCsv([sample(0, 100 * MB), sample(60, null)])
+    const csv = samplesCsv([sample(0, 100 * MB), sample(60, null)], ["node3"])
       .trim()
       .split("\n");
     assert.equal(csv.length, 3);
-    assert.equal(csv[0], "t_s,phase,offered_per_s,committed_per_s,p50_ms,p99_ms,pending,faults,node1_rss_mb,node1_heap_mb,node1_lag_p99_ms");
-    assert.equal(csv[1], "0,soak,10.0,9.5,300.0,900.0,4,,100.0,50.0,10.00");
-    assert.equal(csv[2], "60,soak,10.0,9.5,300.0,900.0,4,kill node2,,,10.00");
+    assert.equal(csv[0], "t_s,phase,offered_per_s,committed_per_s,p50_ms,p99_ms,pending,faults,node3_rss_mb,node3_anon_mb,node3_heap_mb,node3_lag_p99_ms");
+    assert.equal(csv[1], "0,soak,10.0,9.5,300.0,900.0,4,,100.0,75.0,50.0,10.00");
+    assert.equal(csv[2], "60,soak,10.0,9.5,300.0,900.0,4,kill node2,,,,10.00");
   });
 
   it("draws an SVG with the three panels, a line per series and a mark per fault", () => {
-    const svg = renderChart("t <&>", [sample(0, 100 * MB), sample(60, 110 * MB), sample(120, 105 * MB)], [{ t: 60, label: "kill node2" }]);
+    const svg = renderChart("t <&>", [sample(0, 100 * MB), sample(60, 110 * MB), sample(120, 105 * MB)], [{ t: 60, label: "kill node2" }], ["node3"]);
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(svg, /t &lt;&amp;&gt;/, "the title is escaped");
     for (const title of ["Memory per node", "Commit latency", "Throughput"]) assert.ok(svg.includes(title), title);
-    assert.equal((svg.match(/<path /g) ?? []).length, 2 + 3 + 2, "node1 RSS and heap, p50, p99, lag, offered, committed");
+    assert.equal((svg.match(/<path /g) ?? []).length, 2 + 3 + 2, "node3 anonymous RSS and heap, p50, p99, lag, offered, committed");
+    assert.ok(svg.includes(">node3 RSS anon<"), "the node's line is named, and says it is the anonymous part");
     assert.equal((svg.match(/stroke="#d62728" stroke-opacity/g) ?? []).length, 3, "one fault mark in each panel");
     assert.equal(niceMax(0), 1);
     assert.equal(niceMax(130), 200);
