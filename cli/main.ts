@@ -37,6 +37,11 @@ const root: Command = commandGroup(
       summary: "run a local testnet under load and injected faults, then check it",
       load: async () => (await import("./commands/chaos.js")).chaosCommand,
     },
+    {
+      name: "soak",
+      summary: "soak, stress or spike a fresh testnet under load; chart its memory, latency and throughput",
+      load: async () => (await import("./commands/soak.js")).soakCommand,
+    },
     { name: "status", summary: "show a node's chain, head, peers and mempool", load: async () => (await import("./commands/status.js")).statusCommand },
     { name: "cert", summary: "issue, revoke, show and verify certificates", load: async () => (await import("./commands/cert.js")).certCommand },
     { name: "gov", summary: "propose and vote on governance actions; list proposals", load: async () => (await import("./commands/gov.js")).govCommand },

@@ -322,6 +322,12 @@ describe("cli: errors and exit codes", () => {
       [["cert", "renew", "-h"], 0, "stdout", /Usage: certchain cert renew --document OLD.json/],
       [["cert", "renew"], 2, "stderr", /--document/],
       [["cert", "issue", "--type", "x", "--holder-document", "d.json", "--holder-name", "a"], 2, "stderr", /--holder-document or --holder-name.*not both/],
+      [["soak", "--help"], 0, "stdout", /Usage: certchain soak \[--mode soak\|stress\|spike\]/],
+      [["soak", "--bogus"], 2, "stderr", /^certchain: unknown option --bogus \(see certchain soak --help\)$/],
+      [["soak", "--mode", "sprint"], 2, "stderr", /^certchain: --mode must be one of soak, stress, spike, not sprint/],
+      [["soak", "--duration", "ten"], 2, "stderr", /^certchain: --duration must be a number of 0 or more, not "ten"/],
+      [["soak", "--duration", "10", "--sample", "60"], 2, "stderr", /--sample must be positive and at most --duration/],
+      [["soak", "--nodes", "3"], 2, "stderr", /--nodes must be from 4 to 31/],
       [[], 2, "stderr", /Usage: certchain/],
     ];
     for (const [argv, code, stream, text] of cases) {
