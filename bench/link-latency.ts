@@ -12,7 +12,6 @@ import "../node/polyfill.js";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { type CertificateDocument, issuePayloadFor } from "../node/chain/document.js";
 import type { ChainSpec } from "../node/chain/genesis.js";
 import { signTx, txHash } from "../node/chain/tx.js";
@@ -23,6 +22,7 @@ import { loadGenesis } from "../node/ledger/genesis-file.js";
 import { newSalt, newTxEnvelope } from "../node/ledger/fresh.js";
 import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import { startTestnet } from "../testnet/testnet.js";
+import { numberFlag, parseToolFlags } from "./flags.js";
 
 const DAY = 86_400_000;
 const DEPARTMENT = "government-services";
@@ -173,22 +173,30 @@ async function measure(oneWayMs: number | null, jitterMs: number, nodes: number,
   }
 }
 
+const TOOL = "bench:links";
+const USAGE = `usage: npm run bench:links -- [flags]
+  --latencies L,L,...  one-way link latencies in ms, "direct" for no proxy (direct,0,25,50)
+  --jitter MS          plus a random 0-MS per chunk (0)
+  --rate R             issuing load, tx/s (20)
+  --duration S         seconds measured per setting (30)
+  --nodes N            validators (4)
+  --out FILE           the figures as JSON (bench-results/links-<time>.json)
+  --help               this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      latencies: { type: "string", default: "direct,0,25,50" },
-      jitter: { type: "string", default: "0" },
-      rate: { type: "string", default: "20" },
-      duration: { type: "string", default: "30" },
-      nodes: { type: "string", default: "4" },
-      out: { type: "string" },
-    },
+  const values = parseToolFlags(TOOL, USAGE, {
+    latencies: { type: "string", default: "direct,0,25,50" },
+    jitter: { type: "string", default: "0" },
+    rate: { type: "string", default: "20" },
+    duration: { type: "string", default: "30" },
+    nodes: { type: "string", default: "4" },
+    out: { type: "string" },
   });
-  const settings = (values.latencies as string).split(",").map((s) => (s.trim() === "direct" ? null : Number(s)));
-  const jitter = Number(values.jitter);
-  const rate = Number(values.rate);
-  const duration = Number(values.duration) * 1000;
-  const nodes = Number(values.nodes);
+  const settings = (values.latencies as string).split(",").map((s) => (s.trim() === "direct" ? null : numberFlag(TOOL, USAGE, s, "latencies", 0)));
+  const jitter = numberFlag(TOOL, USAGE, values.jitter as string, "jitter", 0);
+  const rate = numberFlag(TOOL, USAGE, values.rate as string, "rate", 0.1);
+  const duration = numberFlag(TOOL, USAGE, values.duration as string, "duration", 1) * 1000;
+  const nodes = numberFlag(TOOL, USAGE, values.nodes as string, "nodes", 4, true);
   console.log(`certchain link latency: ${nodes} nodes, ${rate} tx/s for ${duration / 1000} s per setting`);
   const rows: Row[] = [];
   for (const s of settings) {

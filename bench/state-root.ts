@@ -11,12 +11,12 @@ import "../node/polyfill.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { Level } from "level";
 import { stateKey } from "../node/chain/certificate-state.js";
 import { type StateNode, type StateTreeReader, updateStateTree } from "../node/chain/state-tree.js";
 import { bytesToHex } from "../node/crypto/bytes.js";
 import { BlockWrites, type Root } from "../node/db/level-store.js";
+import { numberFlag, parseToolFlags } from "./flags.js";
 import { Domain, taggedHash } from "../node/crypto/hash.js";
 
 type Sub = ReturnType<Level<string, Uint8Array>["sublevel"]>;
@@ -125,11 +125,18 @@ export function summarise(
   return out;
 }
 
+const TOOL = "bench:state";
+const USAGE = `usage: npm run bench:state -- [flags]
+  --sizes N,N,...  certificate records the tree is grown to (10000,100000,1000000)
+  --block N        updates per block (1000)
+  --blocks N       blocks of each kind per size (5)
+  --help           this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: "string" }, block: { type: "string" }, blocks: { type: "string" } } });
-  const sizes = (values.sizes ?? "10000,100000,1000000").split(",").map(Number);
-  const blockSize = Number(values.block ?? 1000);
-  const blocks = Number(values.blocks ?? 5);
+  const values = parseToolFlags(TOOL, USAGE, { sizes: { type: "string" }, block: { type: "string" }, blocks: { type: "string" } });
+  const sizes = (values.sizes ?? "10000,100000,1000000").split(",").map((n) => numberFlag(TOOL, USAGE, n, "sizes", 1, true));
+  const blockSize = numberFlag(TOOL, USAGE, values.block ?? "1000", "block", 1, true);
+  const blocks = numberFlag(TOOL, USAGE, values.blocks ?? "5", "blocks", 1, true);
   console.log(`state root: blocks of ${blockSize} updates, ${blocks} of each kind per size (medians)`);
   const rows = summarise(await measureStateRoot(sizes, blockSize, blocks), sizes);
   console.log("| records | block of | update (read + hash), wall | update, CPU | write nodes, wall | nodes written | per transaction, wall |");
