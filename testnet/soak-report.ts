@@ -62,11 +62,13 @@ export interface SoakSummary {
   /** The nodes' names by position (a testnet lists its nodes in genesis validator order, not by name). */
   nodeNames: string[];
   /** Trends over the second half: resident memory, its anonymous part, JS heap in use. */
-  memory: Array<{ node: number; name: string; rss: MemoryTrend; anon: MemoryTrend; heap: MemoryTrend; samples: number }>;
+  /** `judged`: the node's last process ran at the run's midpoint (soak-trend.ts judgedSeries); only those count for `memoryGrows`. */
+  memory: Array<{ node: number; name: string; rss: MemoryTrend; anon: MemoryTrend; heap: MemoryTrend; samples: number; judged: boolean }>;
   /**
    * Some node's memory grows over the second half: its anonymous resident memory (its whole RSS where
    * that is not known) or its heap. The file-backed part is page cache of mapped files, not the node's
-   * own. Judged in soak mode only: stress and spike hold a backlog on purpose.
+   * own. Judged in soak mode only (stress and spike hold a backlog on purpose), and only on nodes whose
+   * last process ran at the run's midpoint (one restarted later is still warming up).
    */
   memoryGrows: boolean | null;
   blocks: number;
@@ -146,7 +148,10 @@ export function formatSoakSummary(s: SoakSummary): string {
     );
   }
   for (const m of s.memory)
-    lines.push(`  ${m.name} memory over the second half: RSS ${mbh(m.rss)}, anonymous ${mbh(m.anon)}, heap ${mbh(m.heap)} (${m.samples} samples)`);
+    lines.push(
+      `  ${m.name} memory over the second half: RSS ${mbh(m.rss)}, anonymous ${mbh(m.anon)}, heap ${mbh(m.heap)} (${m.samples} samples` +
+        `${m.judged ? "" : "; restarted after the midpoint: not judged"})`,
+    );
   lines.push(`  memory grows: ${s.memoryGrows === null ? "not judged (a backlog is held on purpose)" : s.memoryGrows ? "YES" : "no"}`);
   for (const v of s.violations) lines.push(`  VIOLATION ${v.kind}: ${v.message}`);
   lines.push(`  files: ${s.out}`);

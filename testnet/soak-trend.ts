@@ -60,3 +60,13 @@ export function memoryTrend(samples: ReadonlyArray<readonly [number, number | nu
   const riseFraction = (fit.slope * span) / mean;
   return { slopeMbPerHour: (fit.slope * 3600) / 2 ** 20, riseFraction, grows: riseFraction > threshold };
 }
+
+/**
+ * Whether a node's memory series can be judged: only when its last process was already running at the
+ * run's midpoint (its first sample at or before it). A process started later by a fault is still
+ * warming up over what is left (caches filling, the allocator reaching its working set), so its own
+ * "second half" says nothing about a leak; its trend is reported, not judged.
+ */
+export function judgedSeries(firstSampleT: number | undefined, durationS: number): boolean {
+  return firstSampleT !== undefined && firstSampleT <= durationS / 2;
+}

@@ -20,7 +20,7 @@ import { call, sleep } from "./chaos-rpc.js";
 import { readNode } from "./soak-metrics.js";
 import { type SoakOptions, checkSoakOptions, defaultFaultEveryS, defaultSoakOptions, phaseAt, spikeWindow } from "./soak-options.js";
 import { type PhaseFigures, type SoakSample, type SoakSummary, writeSoakFiles } from "./soak-report.js";
-import { memoryTrend, percentile } from "./soak-trend.js";
+import { judgedSeries, memoryTrend, percentile } from "./soak-trend.js";
 import { BlockWatcher } from "./soak-watch.js";
 import { startTestnet } from "./testnet.js";
 import { nameOf } from "./info.js";
@@ -338,6 +338,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
         node: i,
         name: nameOf(net.info.nodes, i),
         samples: own.length,
+        judged: judgedSeries(own[0]?.t, o.durationS),
         rss: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.rssBytes ?? null] as const)),
         anon: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.rssAnonBytes ?? null] as const)),
         heap: memoryTrend(own.map((s) => [s.t, s.nodes[i]?.heapUsedBytes ?? null] as const)),
@@ -372,7 +373,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakS
       faultLog: faults.records,
       memory,
       nodeNames: net.info.nodes.map((n) => n.name),
-      memoryGrows: o.mode !== "soak" ? null : memory.some((m) => (m.anon.grows ?? m.rss.grows) === true || m.heap.grows === true),
+      memoryGrows: o.mode !== "soak" ? null : memory.some((m) => m.judged && ((m.anon.grows ?? m.rss.grows) === true || m.heap.grows === true)),
       blocks: same?.height ?? watcher.height,
       violations,
       samples,

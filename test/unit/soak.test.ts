@@ -4,7 +4,7 @@ import { niceMax, renderChart } from "../../testnet/soak-chart.js";
 import { metricValue, readingOf } from "../../testnet/soak-metrics.js";
 import { checkSoakOptions, defaultSoakOptions, phaseAt, type SoakOptions } from "../../testnet/soak-options.js";
 import { type SoakSample, samplesCsv } from "../../testnet/soak-report.js";
-import { linearFit, memoryTrend, percentile } from "../../testnet/soak-trend.js";
+import { judgedSeries, linearFit, memoryTrend, percentile } from "../../testnet/soak-trend.js";
 
 const METRICS = [
   "# HELP process_resident_memory_bytes Resident memory size in bytes.",
@@ -87,6 +87,15 @@ describe("soak: readings, trend, phases, files", () => {
     ["no readings: no verdict", [[0, null]], null],
   ];
   for (const [name, series, grows] of trends) it(name, () => assert.equal(memoryTrend(series).grows, grows, JSON.stringify(memoryTrend(series))));
+
+  const judged: Array<[string, number | undefined, boolean]> = [
+    ["a process sampled from the start", 60, true],
+    ["one restarted before the midpoint", 1_740, true],
+    ["one restarted at the midpoint", 1_800, true],
+    ["one restarted after it: still warming up", 2_520, false],
+    ["one never sampled", undefined, false],
+  ];
+  for (const [name, first, want] of judged) it(`memory judged of ${name} (hour run): ${want}`, () => assert.equal(judgedSeries(first, 3_600), want));
 
   const phases: Array<[SoakOptions["mode"], number, string, number]> = [
     ["soak", 0, "soak", 0.5],
