@@ -81,6 +81,13 @@ function keysOf(spec: ChainSpec, checked: CheckedTx): string[] {
   return [...reads.ids.map((id) => `c:${id}`), ...reads.holders.map((h) => `h:${h.commitment}`)];
 }
 
+/** The keys (as keysOf names them) a transaction writes: its certificate ids, and an issue's holder index. */
+function writesOf(spec: ChainSpec, checked: CheckedTx): string[] {
+  const ids = readsOf(spec, checked).ids.map((id) => `c:${id}`);
+  const body = checked.tx.body;
+  return body.kind === "issue" ? [...ids, `h:${body.payload.holderCommitment}`] : ids;
+}
+
 /** Pending changes (records and holder-index additions) over a snapshot of committed state. */
 class PendingView implements ReviewState {
   constructor(
@@ -371,17 +378,12 @@ export class Mempool {
     const governance = txs.some((t) => isGovKind(t.tx.body.kind)) || [...this.pending.values()].some((t) => isGovKind(t.tx.body.kind));
     if (governance) await this.loadGovernance();
     // What the block may have changed: the certificates its transactions write, and the holders they issue to.
-    const stale =
-      rulesChanged ||
-      governance ||
-      txs.some((t) => {
-        const body = t.tx.body;
-        if (body.kind === "issue" && this.users.has(`h:${body.payload.holderCommitment}`)) return true;
-        return readsOf(this.spec, t).ids.some((id) => this.users.has(`c:${id}`));
-      });
+    const stale = rulesChanged || governance || txs.some((t) => writesOf(this.spec, t).some((k) => this.users.has(k)));
     if (!stale) return;
-    // Something pending depends on what the block changed: re-check everything pending, in order.
-    const pending = [...this.pending.values()];
+    // Something pending depends on what the block changed: re-check it, and what was built on it, in
+    // order (with new rules, everything). Checking all 50,000 of a full pool after every block cost
+    // seconds a block (a state read per holder) and collapsed throughput under overload.
+    const pending = rulesChanged || governance ? [...this.pending.values()] : this.builtOn(txs);
     for (const c of pending) this.forget(c);
     const committed = new StateCache();
     await committed.load(this.spec, this.state, pending);
@@ -396,6 +398,28 @@ export class Mempool {
         if (!(err instanceof LedgerError)) throw err;
       }
     }
+  }
+
+  /**
+   * The pending transactions a committed block's `txs` may have changed the checks of, in arrival
+   * order: those reading a key the block wrote (a certificate id, a holder's index), then, going
+   * forward, those reading a key one of them reads or writes (they were checked on top of its
+   * pending change, which the re-check may drop). Any other pending transaction reads only keys
+   * neither the block nor these touch, so its check stands; re-checking these alone gives what
+   * re-checking the whole pool in order would, but for their place in the arrival order.
+   */
+  private builtOn(txs: readonly CheckedTx[]): CheckedTx[] {
+    const keys = new Set<string>();
+    for (const t of txs) for (const k of writesOf(this.spec, t)) keys.add(k);
+    const hit: CheckedTx[] = [];
+    for (const c of this.pending.values()) {
+      const reads = keysOf(this.spec, c);
+      if (!reads.some((k) => keys.has(k))) continue;
+      hit.push(c);
+      for (const k of reads) keys.add(k);
+      for (const k of writesOf(this.spec, c)) keys.add(k);
+    }
+    return hit;
   }
 
   /**

@@ -189,6 +189,42 @@ describe("automatic review", () => {
     );
   });
 
+  it("a block re-checks only the pending transactions it touched and those built on them; the rest keep their place", async () => {
+    const store = new MemoryStore();
+    const a = person("Qian Yi", "110101199801010101");
+    const b = person("Kong Er", "110101199802020202");
+    await commit(store, [issueTx(chain, identity(a))], T0 + 1000);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const mine = qualification(a);
+    const idB = identity(b);
+    const qB = qualification(b);
+    for (const doc of [mine, idB, qB]) assert.equal((await pool.admit(issueTx(chain, doc))).status, "accepted");
+    const theirs = issueTx(chain, qualification(a));
+    await commit(store, [theirs], T0 + 2000);
+    await pool.onBlockCommitted([check(theirs)]);
+    assert.deepEqual(
+      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateId : t.tx.body.kind)),
+      [idB.certificateId, qB.certificateId],
+      "A's second qualification is dropped; B's identity and the qualification built on it stay, in order",
+    );
+  });
+
+  it("a pending transaction built on one the block invalidates is re-checked with it, and dropped", async () => {
+    const store = new MemoryStore();
+    const x = person("Cao San", "110101199803030303");
+    const y = person("Yan Si", "110101199804040404");
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const idX = identity(x, { id: "IP-SHARED-0001" });
+    await pool.admit(issueTx(chain, idX));
+    await pool.admit(issueTx(chain, qualification(x)));
+    assert.equal(pool.size, 2, "the qualification passed review on X's pending identity proof");
+    // Another department's identity proof for Y takes the same certificate id first.
+    const taken = issueTx(chain, identity(y, { id: "IP-SHARED-0001" }));
+    await commit(store, [taken], T0 + 2000);
+    await pool.onBlockCommitted([check(taken)]);
+    assert.equal(pool.size, 0, "X's identity proof lost its id, and the qualification that relied on it went with it");
+  });
+
   it("every node produces byte-identical receipts for the same block", async () => {
     const citizen = person("Wu Shi", "110101199707077777");
     const txs = [
