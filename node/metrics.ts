@@ -37,6 +37,9 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
+/** How long one read of the resident-memory split serves the scrape that made it. */
+const SPLIT_REUSE_MS = 100;
+
 export function createMetrics(sources: MetricsSources, registry = new Registry()): Metrics {
   collectDefaultMetrics({ register: registry });
   const blocks = new Counter({
@@ -107,7 +110,16 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   // Resident memory by kind where procfs has it (Linux): a leak is in the anonymous part; the file-backed
   // part is page cache of the binary and of LevelDB's mapped tables (node/proc-memory.ts).
   if (residentSplit() !== null) {
-    const part = (key: keyof ResidentSplit): number => residentSplit()?.[key] ?? 0;
+    // One read of /proc/self/status serves both gauges of a scrape (they are collected one after the other).
+    let split: ResidentSplit | null = null;
+    let readAt = Number.NEGATIVE_INFINITY;
+    const part = (key: keyof ResidentSplit): number => {
+      if (Date.now() - readAt > SPLIT_REUSE_MS) {
+        split = residentSplit();
+        readAt = Date.now();
+      }
+      return split?.[key] ?? 0;
+    };
     gauge("certchain_process_resident_anon_bytes", "Resident anonymous memory: JS heap and native allocations", () => part("anonBytes"));
     gauge("certchain_process_resident_file_bytes", "Resident file-backed memory: the binary, libraries and LevelDB's mapped tables", () => part("fileBytes"));
   }

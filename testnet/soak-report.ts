@@ -61,8 +61,10 @@ export interface SoakSummary {
   faultLog: FaultRecord[];
   /** The nodes' names by position (a testnet lists its nodes in genesis validator order, not by name). */
   nodeNames: string[];
-  /** Trends over the second half: resident memory, its anonymous part, JS heap in use. */
-  /** `judged`: the node's last process ran at the run's midpoint (soak-trend.ts judgedSeries); only those count for `memoryGrows`. */
+  /**
+   * Trends over the second half: resident memory, its anonymous part, JS heap in use. `judged`: the node's
+   * last process ran at the run's midpoint (soak-trend.ts judgedSeries); only those count for `memoryGrows`.
+   */
   memory: Array<{ node: number; name: string; rss: MemoryTrend; anon: MemoryTrend; heap: MemoryTrend; samples: number; judged: boolean }>;
   /**
    * Some node's memory grows over the second half: its anonymous resident memory (its whole RSS where

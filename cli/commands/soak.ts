@@ -9,8 +9,8 @@ import { UsageError } from "../errors.js";
 const NAME = "soak";
 const d = defaultSoakOptions;
 
-/** A positive number of seconds (or transactions per second), or undefined when the flag is absent. */
-function positiveFlag(args: Parameters<typeof stringFlag>[1], name: string): number | undefined {
+/** A number of 0 or more (seconds, or transactions per second), or undefined when the flag is absent; the runner checks ranges. */
+function nonNegativeFlag(args: Parameters<typeof stringFlag>[1], name: string): number | undefined {
   const raw = stringFlag(NAME, args, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -72,10 +72,10 @@ acknowledged transaction, a fork, an equivocation, a stall), 2 usage.`,
     const set = <K extends keyof SoakOptions>(key: K, v: SoakOptions[K] | undefined): void => {
       if (v !== undefined) options[key] = v;
     };
-    set("durationS", positiveFlag(args, "duration"));
-    set("rate", positiveFlag(args, "rate"));
-    set("sampleS", positiveFlag(args, "sample"));
-    set("faultEveryS", positiveFlag(args, "fault-every"));
+    set("durationS", nonNegativeFlag(args, "duration"));
+    set("rate", nonNegativeFlag(args, "rate"));
+    set("sampleS", nonNegativeFlag(args, "sample"));
+    set("faultEveryS", nonNegativeFlag(args, "fault-every"));
     set("seed", stringFlag(NAME, args, "seed"));
     set("dir", stringFlag(NAME, args, "dir"));
     set("out", stringFlag(NAME, args, "out"));
