@@ -73,15 +73,21 @@ export interface AdmitResult {
 }
 
 /**
- * The state a pending transaction depends on: "c:" the certificates it reads or writes, "h:" the
- * holders whose certificates its review reads. A block that changes any of them re-checks it.
+ * The state keys a transaction touches, as the mempool indexes them: "c:" a certificate it reads or
+ * writes, "h:" a holder whose index it reads (its review) or adds to (an issue). `reviewed`: the
+ * certificates its review examined (the holder lists it read, as they stood when it was checked) —
+ * revoking or suspending one of them can change its review.
  */
-function keysOf(spec: ChainSpec, checked: CheckedTx): string[] {
+function touchedKeys(spec: ChainSpec, checked: CheckedTx, reviewed: readonly string[]): string[] {
   const reads = readsOf(spec, checked);
-  return [...reads.ids.map((id) => `c:${id}`), ...reads.holders.map((h) => `h:${h.commitment}`)];
+  const keys = new Set([...reads.ids, ...reviewed].map((id) => `c:${id}`));
+  for (const h of reads.holders) keys.add(`h:${h.commitment}`);
+  const body = checked.tx.body;
+  if (body.kind === "issue") keys.add(`h:${body.payload.holderCommitment}`);
+  return [...keys];
 }
 
-/** The keys (as keysOf names them) a transaction writes: its certificate ids, and an issue's holder index. */
+/** The keys (as touchedKeys names them) a committed transaction may have changed: its certificate ids, and an issue's holder index. */
 function writesOf(spec: ChainSpec, checked: CheckedTx): string[] {
   const ids = readsOf(spec, checked).ids.map((id) => `c:${id}`);
   const body = checked.tx.body;
@@ -115,8 +121,13 @@ export class Mempool {
   private readonly holders = new Map<string, string[]>();
   /** What each pending transaction changed, to undo when it is committed. */
   private readonly changes = new Map<string, Transition>();
-  /** How many pending transactions depend on each state key (see keysOf). */
-  private readonly users = new Map<string, number>();
+  /** Each pending transaction's arrival number and the state keys it touches (see touchedKeys). */
+  private readonly entries = new Map<string, { seq: number; keys: string[] }>();
+  /** The pending transactions touching each state key, by hash. */
+  private readonly byKey = new Map<string, Set<string>>();
+  private seq = 0;
+  /** Pending governance transactions: while there are any, every block re-checks the whole pool. */
+  private govPending = 0;
   private closed = false;
   /** When the pending set last went from empty to non-empty (node clock); null while empty or without a clock. */
   private firstPendingAt: number | null = null;
@@ -302,19 +313,33 @@ export class Mempool {
       this.checkGovernance(checked);
       if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
       this.pending.set(checked.hash, checked);
+      this.govPending++;
       return "accepted";
     }
-    const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
+    this.apply(checked, view, time, this.seq);
     if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;
     this.pending.set(checked.hash, checked);
+    this.seq++;
+    return "accepted";
+  }
+
+  /** Apply a transaction's change on the pending state, as the `seq`th to arrive; throws if it does not apply. */
+  private apply(checked: CheckedTx, view: ReviewState, time: number, seq: number): void {
+    const t = transition(this.spec, view, checked, { height: 0, index: 0, time });
+    const reviewed = readsOf(this.spec, checked).holders.flatMap((h) => view.holderCertificates(h.commitment, h.certificateType));
     this.changes.set(checked.hash, t);
-    for (const k of keysOf(this.spec, checked)) this.users.set(k, (this.users.get(k) ?? 0) + 1);
+    const keys = touchedKeys(this.spec, checked, reviewed);
+    this.entries.set(checked.hash, { seq, keys });
+    for (const k of keys) {
+      const users = this.byKey.get(k);
+      if (users === undefined) this.byKey.set(k, new Set([checked.hash]));
+      else users.add(checked.hash);
+    }
     for (const r of t.records) this.records.set(r.id, r);
     if (t.holder !== undefined) {
       const key = holderKeyString(t.holder);
       this.holders.set(key, [...(this.holders.get(key) ?? []), t.holder.id]);
     }
-    return "accepted";
   }
 
   /** Refuse admissions from now on (the node is stopping and its store is about to close). */
@@ -348,9 +373,9 @@ export class Mempool {
   }
 
   /**
-   * After a block is committed (its transactions `txs`, none if it failed): drop them; if a pending
-   * transaction depends on state the block may have changed, re-check every pending transaction in
-   * order against the new committed state and drop those that no longer apply.
+   * After a block is committed (its transactions `txs`, none if it failed): drop them; re-check the
+   * pending transactions that touch state the block may have changed (and those sharing state with
+   * them: builtOn), in order, against the new committed state, and drop those that no longer apply.
    */
   async onBlockCommitted(txs: readonly CheckedTx[]): Promise<void> {
     this.beginCommit();
@@ -375,15 +400,38 @@ export class Mempool {
     // Rules that change at the next height (a passed governance action) or a block with governance
     // transactions: everything pending is judged again, at the next height.
     const rulesChanged = this.spec.rulesAt(head + 1) !== this.spec.rulesAt(head);
-    const governance = txs.some((t) => isGovKind(t.tx.body.kind)) || [...this.pending.values()].some((t) => isGovKind(t.tx.body.kind));
+    const governance = this.govPending > 0 || txs.some((t) => isGovKind(t.tx.body.kind));
     if (governance) await this.loadGovernance();
     // What the block may have changed: the certificates its transactions write, and the holders they issue to.
-    const stale = rulesChanged || governance || txs.some((t) => writesOf(this.spec, t).some((k) => this.users.has(k)));
+    const stale = rulesChanged || governance || txs.some((t) => writesOf(this.spec, t).some((k) => this.byKey.has(k)));
     if (!stale) return;
     // Something pending depends on what the block changed: re-check it, and what was built on it, in
     // order (with new rules, everything). Checking all 50,000 of a full pool after every block cost
     // seconds a block (a state read per holder) and collapsed throughput under overload.
-    const pending = rulesChanged || governance ? [...this.pending.values()] : this.builtOn(txs);
+    if (rulesChanged || governance) return this.recheckAll(head, rulesChanged);
+    // The rest keep their changes and their place in the arrival order; so do these, if they still apply.
+    const touched = this.builtOn(txs);
+    const seqs = touched.map((c) => this.entries.get(c.hash)?.seq ?? this.seq++);
+    for (const c of touched) this.undo(c);
+    const committed = new StateCache();
+    await committed.load(this.spec, this.state, touched);
+    const view = new PendingView(committed, this.records, this.holders);
+    const time = headTime(this.spec, this.state).time;
+    for (const [i, c] of touched.entries()) {
+      try {
+        this.apply(c, view, time, seqs[i] as number);
+      } catch (err) {
+        // No longer applicable (e.g. the id was taken by another department's transaction).
+        if (!(err instanceof LedgerError)) throw err;
+        this.pending.delete(c.hash);
+        if (this.pending.size === 0) this.firstPendingAt = null;
+      }
+    }
+  }
+
+  /** Judge every pending transaction again, in arrival order (by the rules of height `head + 1` when they change there). */
+  private async recheckAll(head: number, rulesChanged: boolean): Promise<void> {
+    const pending = [...this.pending.values()];
     for (const c of pending) this.forget(c);
     const committed = new StateCache();
     await committed.load(this.spec, this.state, pending);
@@ -394,7 +442,6 @@ export class Mempool {
         if (rulesChanged && !isGovKind(c.tx.body.kind)) checkTransaction(this.spec, c.tx, head + 1);
         this.insert(c, view, time);
       } catch (err) {
-        // No longer applicable (e.g. the id was taken by another department's transaction).
         if (!(err instanceof LedgerError)) throw err;
       }
     }
@@ -402,24 +449,36 @@ export class Mempool {
 
   /**
    * The pending transactions a committed block's `txs` may have changed the checks of, in arrival
-   * order: those reading a key the block wrote (a certificate id, a holder's index), then, going
-   * forward, those reading a key one of them reads or writes (they were checked on top of its
-   * pending change, which the re-check may drop). Any other pending transaction reads only keys
-   * neither the block nor these touch, so its check stands; re-checking these alone gives what
-   * re-checking the whole pool in order would, but for their place in the arrival order.
+   * order: those touching a key the block wrote, and, transitively, those touching a key one of them
+   * touches (a later one was checked on top of its pending change, which the re-check may drop; an
+   * earlier one's pending change was under it, and must not be under it when it is checked again).
+   * Every other pending transaction touches none of these keys: its check stands, and it neither
+   * reads what these write nor writes what they read. So re-checking these alone, in order, gives
+   * what re-checking the whole pool in order would, but for their place in the arrival order; and it
+   * costs what the block touched, not the size of the pool.
    */
   private builtOn(txs: readonly CheckedTx[]): CheckedTx[] {
     const keys = new Set<string>();
-    for (const t of txs) for (const k of writesOf(this.spec, t)) keys.add(k);
-    const hit: CheckedTx[] = [];
-    for (const c of this.pending.values()) {
-      const reads = keysOf(this.spec, c);
-      if (!reads.some((k) => keys.has(k))) continue;
-      hit.push(c);
-      for (const k of reads) keys.add(k);
-      for (const k of writesOf(this.spec, c)) keys.add(k);
+    const queue: string[] = [];
+    const reach = (k: string) => {
+      if (keys.has(k) || !this.byKey.has(k)) return;
+      keys.add(k);
+      queue.push(k);
+    };
+    for (const t of txs) for (const k of writesOf(this.spec, t)) reach(k);
+    const hit = new Map<string, number>();
+    for (let k = queue.pop(); k !== undefined; k = queue.pop()) {
+      for (const hash of this.byKey.get(k) ?? []) {
+        const entry = this.entries.get(hash);
+        if (entry === undefined || hit.has(hash)) continue;
+        hit.set(hash, entry.seq);
+        for (const next of entry.keys) reach(next);
+      }
     }
-    return hit;
+    return [...hit]
+      .sort((a, b) => a[1] - b[1])
+      .map(([hash]) => this.pending.get(hash))
+      .filter((c): c is CheckedTx => c !== undefined);
   }
 
   /**
@@ -429,11 +488,18 @@ export class Mempool {
   private forget(tx: CheckedTx): void {
     this.pending.delete(tx.hash);
     if (this.pending.size === 0) this.firstPendingAt = null;
-    for (const k of keysOf(this.spec, tx)) {
-      const n = (this.users.get(k) ?? 1) - 1;
-      if (n === 0) this.users.delete(k);
-      else this.users.set(k, n);
+    this.undo(tx);
+  }
+
+  /** Take back a pending transaction's change on the pending state (it stays in the pending set). */
+  private undo(tx: CheckedTx): void {
+    if (isGovKind(tx.tx.body.kind)) this.govPending--;
+    for (const k of this.entries.get(tx.hash)?.keys ?? []) {
+      const users = this.byKey.get(k);
+      users?.delete(tx.hash);
+      if (users?.size === 0) this.byKey.delete(k);
     }
+    this.entries.delete(tx.hash);
     const t = this.changes.get(tx.hash);
     this.changes.delete(tx.hash);
     if (t === undefined) return;

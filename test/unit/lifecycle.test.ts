@@ -209,6 +209,25 @@ describe("automatic review", () => {
     );
   });
 
+  it("a re-checked transaction that still applies keeps its place in the arrival order", async () => {
+    const store = new MemoryStore();
+    const a = person("Shen Qi", "110101199807070707");
+    await commit(store, [issueTx(chain, identity(a))], T0 + 1000);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    const q = qualification(a);
+    const other = identity(person("Han Ba", "110101199808080808"));
+    for (const doc of [q, other]) await pool.admit(issueTx(chain, doc));
+    // A second identity proof for A, committed from elsewhere: it adds to the holder index A's qualification read.
+    const second = issueTx(chain, identity(a));
+    await commit(store, [second], T0 + 2000);
+    await pool.onBlockCommitted([check(second)]);
+    assert.deepEqual(
+      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateId : t.tx.body.kind)),
+      [q.certificateId, other.certificateId],
+      "the qualification still passes and is still first in line",
+    );
+  });
+
   it("a pending transaction built on one the block invalidates is re-checked with it, and dropped", async () => {
     const store = new MemoryStore();
     const x = person("Cao San", "110101199803030303");
@@ -223,6 +242,43 @@ describe("automatic review", () => {
     await commit(store, [taken], T0 + 2000);
     await pool.onBlockCommitted([check(taken)]);
     assert.equal(pool.size, 0, "X's identity proof lost its id, and the qualification that relied on it went with it");
+  });
+
+  it("a committed revocation of the identity proof a pending qualification relied on drops the qualification", async () => {
+    const store = new MemoryStore();
+    const citizen = person("Hua Wu", "110101199805050505");
+    const id = identity(citizen);
+    await commit(store, [issueTx(chain, id)], T0 + 1000);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    await pool.admit(issueTx(chain, qualification(citizen)));
+    await pool.admit(issueTx(chain, identity(person("Unrelated", "110101190001010002"))));
+    const revoke = revokeTx(chain, id.certificateId, "public-security", "issued in error");
+    await commit(store, [revoke], T0 + 2000);
+    await pool.onBlockCommitted([check(revoke)]);
+    assert.deepEqual(
+      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateType : t.tx.body.kind)),
+      ["identity-proof"],
+      "the qualification's basis is revoked: it would be refused in a block (REVIEW_NO_IDENTITY_PROOF)",
+    );
+  });
+
+  it("a pending transaction is re-checked without the pending ones that came after it", async () => {
+    const store = new MemoryStore();
+    const citizen = person("Lu Liu", "110101199806060606");
+    const id = identity(citizen);
+    await commit(store, [issueTx(chain, id)], T0 + 1000);
+    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+    await pool.admit(issueTx(chain, qualification(citizen)));
+    // A second identity proof for the same holder, pending after the qualification (identity proofs pass no review).
+    await pool.admit(issueTx(chain, identity(citizen)));
+    const revoke = revokeTx(chain, id.certificateId, "public-security", "issued in error");
+    await commit(store, [revoke], T0 + 2000);
+    await pool.onBlockCommitted([check(revoke)]);
+    assert.deepEqual(
+      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateType : t.tx.body.kind)),
+      ["identity-proof"],
+      "in a block the qualification comes first, before the second identity proof: it would be refused there",
+    );
   });
 
   it("every node produces byte-identical receipts for the same block", async () => {
