@@ -41,6 +41,10 @@ export function statelessCheck(spec: ChainSpec, value: unknown, height?: number,
   }
 }
 
+function mempoolFull(): LedgerError {
+  return new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later", { retryAfterSeconds: 1 });
+}
+
 /** Let queued I/O and timers (consensus messages among them) run before the next chunk. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -159,6 +163,10 @@ export class Mempool {
     return this.pending.size;
   }
 
+  private get full(): boolean {
+    return this.pending.size >= this.options.maxTxs;
+  }
+
   /** Since when transactions have been waiting without the pending set emptying (null: none wait, or no clock). */
   get pendingSince(): number | null {
     return this.firstPendingAt;
@@ -187,6 +195,9 @@ export class Mempool {
    * checks; a refusal of the whole chunk (NOT_READY) becomes each remaining item's refusal.
    */
   async admitMany(values: unknown[]): Promise<Array<AdmitResult | LedgerError>> {
+    // A full pool refuses at once. Checking the signatures of transactions it cannot take, and reading
+    // the state they depend on, was most of what an overloaded node spent its time on.
+    if (this.full) return values.map(() => mempoolFull());
     // The whole batch's stateless checks at once in the verifier's workers (admission stays in order below).
     const verified = this.verifier !== null && values.length > 1 ? await this.verifier.checkMany(values) : undefined;
     const chunk = Math.max(1, this.options.admitChunkTxs);
@@ -227,6 +238,11 @@ export class Mempool {
             : statelessCheck(this.spec, value, nextHeight);
       if (result instanceof LedgerError) out[i] = result;
       else checked[i] = result;
+    }
+    // Filled meanwhile (by an earlier chunk, or another admission): refuse without reading state.
+    if (this.full) {
+      for (const [i, c] of checked.entries()) if (c !== undefined) out[i] = this.pending.has(c.hash) ? { checked: c, status: "known" } : mempoolFull();
+      return out as Array<AdmitResult | LedgerError>;
     }
     let fresh: CheckedTx[] = [];
     let locations: Array<unknown | null> = [];
@@ -308,7 +324,7 @@ export class Mempool {
 
   /** Apply a new transaction on the pending state and keep it; throws if it does not apply. */
   private insert(checked: CheckedTx, view: ReviewState, time: number): "accepted" {
-    if (this.pending.size >= this.options.maxTxs) throw new LedgerError("MEMPOOL_FULL", "the mempool is full; try again later", { retryAfterSeconds: 1 });
+    if (this.full) throw mempoolFull();
     if (isGovKind(checked.tx.body.kind)) {
       this.checkGovernance(checked);
       if (this.pending.size === 0) this.firstPendingAt = this.clock?.now() ?? null;

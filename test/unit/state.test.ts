@@ -2,7 +2,7 @@ import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { executeChecked } from "../../node/ledger/apply.js";
 import { buildBlock, checkBlock, checkCommitCertificate, commitSealBytes, genesisTip } from "../../node/chain/block.js";
-import { Mempool, defaultMempoolOptions } from "../../node/ledger/mempool.js";
+import { Mempool, defaultMempoolOptions, statelessCheck } from "../../node/ledger/mempool.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../node/chain/merkle.js";
 import { executeBlock, statusAt } from "../../node/chain/state.js";
 import { checkTransaction } from "../../node/chain/tx.js";
@@ -107,6 +107,41 @@ describe("mempool", () => {
       // a client is told when to ask again (the RPC's Retry-After)
       (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL" && e.details?.retryAfterSeconds === 1,
     );
+  });
+
+  it("when full, refuses a batch at once: no signature checked, no state read; a pending one re-posted alone is refused too", async () => {
+    const store = new MemoryStore();
+    const reads: string[] = [];
+    const state = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          if (typeof prop === "string" && prop.startsWith("get")) reads.push(prop);
+          return v.apply(target, args);
+        };
+      },
+    });
+    const checked: number[] = [];
+    const verifier = {
+      async checkMany(values: unknown[]) {
+        checked.push(values.length);
+        return values.map((v) => statelessCheck(chain.spec, v));
+      },
+    };
+    const pool = new Mempool({ ...defaultMempoolOptions, maxTxs: 2 }, { spec: chain.spec, state, verifier });
+    const first = issueTx(chain, licenceDocument(chain));
+    await pool.admitMany([first, issueTx(chain, licenceDocument(chain))]);
+    assert.equal(pool.size, 2);
+    reads.length = 0;
+    checked.length = 0;
+    const results = await pool.admitMany([issueTx(chain, licenceDocument(chain)), { ...first, signature: "00".repeat(64) }]);
+    assert.deepEqual(
+      results.map((r) => (r instanceof LedgerError ? r.code : r.status)),
+      ["MEMPOOL_FULL", "MEMPOOL_FULL"],
+    );
+    assert.deepEqual([reads, checked], [[], []], "nothing read, nothing verified");
+    await assert.rejects(pool.admit(first), (e: unknown) => e instanceof LedgerError && e.code === "MEMPOOL_FULL");
   });
 });
 
