@@ -123,7 +123,9 @@ describe("store format 3: blocks split into head, transactions and trees", () =>
       (err: unknown) =>
         err instanceof LedgerError &&
         err.code === "CONFIG" &&
-        err.message.includes(`format version 2: its chain's blocks carry no state root (format ${STORE_FORMAT_VERSION})`),
+        err.message.includes(
+          `format version 2: its chain's blocks carry no state root (format 4 and later), so this certchain (format ${STORE_FORMAT_VERSION})`,
+        ),
     );
     const after = new Level<string, unknown>(path, { valueEncoding: "json" });
     const still = (await after.sublevel<string, StoredBlock>("blocks", { valueEncoding: "json" }).get(pad(1))) as StoredBlock;

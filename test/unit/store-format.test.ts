@@ -1,8 +1,9 @@
 /**
  * The store's format version (node/db/level-store.ts): a store written before the version key existed
  * (format 1), with it (format 2) or with split blocks but before state roots (format 3) is refused when
- * it holds blocks (its headers have no stateRoot) and stamped when empty; a newer or unreadable version
- * is refused.
+ * it holds blocks (its headers have no stateRoot) and stamped when empty; one of format 4 is migrated
+ * (its holder index becomes one list per holder and type), also when a migration was cut short; a newer
+ * or unreadable version is refused.
  */
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
@@ -54,6 +55,77 @@ describe("store format version", () => {
     await store.close();
   });
 
+  /** Commitments and types of holder-index entries spread over two blocks, and the lists they make. */
+  const A = "a".repeat(64);
+  const B = "b".repeat(64);
+  const entries: Array<[number, number, string, string, string]> = [
+    // [height, index, commitment, type, id]
+    [1, 0, A, "identity-proof", "IP-1"],
+    [1, 3, B, "identity-proof", "IP-2"],
+    [1, 5, A, "home-purchase-qualification", "HPQ-1"],
+    [2, 1, A, "identity-proof", "IP-3"],
+    [2, 2, B, "business-licence", "BL-1"],
+    [2, 7, A, "identity-proof", "IP-4"],
+  ];
+  const expected: Array<[string, string, string[]]> = [
+    [A, "identity-proof", ["IP-1", "IP-3", "IP-4"]],
+    [A, "home-purchase-qualification", ["HPQ-1"]],
+    [B, "identity-proof", ["IP-2"]],
+    [B, "business-licence", ["BL-1"]],
+    [B, "home-purchase-qualification", []],
+  ];
+
+  /** `path` as certchain left it at format 4: the holder index one key per entry, no `holderlists`. */
+  async function writeFormat4(path: string): Promise<void> {
+    await writeStore(path);
+    const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    const old = db.sublevel<string, unknown>("holders", { valueEncoding: "json" });
+    const pad = (n: number, w: number) => n.toString().padStart(w, "0");
+    // Written out of order: LevelDB keeps them sorted by key, as format 4 did.
+    for (const [height, index, commitment, type, id] of [...entries].reverse())
+      await old.put(`${commitment}!${type}!${pad(height, 16)}!${pad(index, 8)}`, { id });
+    await db.sublevel("holderlists").clear();
+    await db.sublevel<string, unknown>("meta", { valueEncoding: "json" }).put("format", { version: 4 });
+    await db.close();
+  }
+
+  async function assertMigrated(path: string): Promise<void> {
+    const store = await LevelStore.open({ path });
+    assert.equal(await store.formatVersion(), STORE_FORMAT_VERSION);
+    const lists = await store.getHolderCertificates(expected.map(([commitment, certificateType]) => ({ commitment, certificateType })));
+    assert.deepEqual(
+      lists,
+      expected.map(([, , ids]) => ids),
+      "every list whole, in commit order",
+    );
+    assert.equal(store.head()?.height, 1, "the chain is as it was");
+    await store.close();
+    const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    assert.deepEqual(await db.sublevel("holders").keys().all(), [], "the old index is cleared");
+    await db.close();
+  }
+
+  it("migrates a store of format 4: the holder index becomes one list per holder and type, in commit order", async () => {
+    const path = join(dir, "db");
+    await writeFormat4(path);
+    await assertMigrated(path);
+  });
+
+  it("a migration cut short before the version was stamped is done again; one cut short after it finishes clearing", async () => {
+    const path = join(dir, "db");
+    await writeFormat4(path);
+    // Cut short before the stamp: part of the new lists written (one of them stale), the old index whole.
+    let db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    await db.sublevel<string, unknown>("holderlists", { valueEncoding: "json" }).put(`${A}!identity-proof`, { ids: ["IP-1"] });
+    await db.close();
+    await assertMigrated(path);
+    // Cut short after the stamp: the old index still there (this test puts an entry back).
+    db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    await db.sublevel<string, unknown>("holders", { valueEncoding: "json" }).put(`${A}!identity-proof!${"0".repeat(15)}1!00000000`, { id: "IP-1" });
+    await db.close();
+    await assertMigrated(path);
+  });
+
   for (const previous of [1, 2, 3]) {
     it(`refuses a store of format ${previous} that holds blocks (no state roots), naming both versions, and leaves it untouched`, async () => {
       const path = join(dir, "db");
@@ -62,7 +134,12 @@ describe("store format version", () => {
       await assert.rejects(LevelStore.open({ path }), (err: unknown) => {
         assert.ok(err instanceof LedgerError);
         assert.equal(err.code, "CONFIG");
-        assert.match(err.message, new RegExp(`format version ${previous}: its chain's blocks carry no state root \\(format ${STORE_FORMAT_VERSION}\\)`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `format version ${previous}: its chain's blocks carry no state root \\(format 4 and later\\), so this certchain \\(format ${STORE_FORMAT_VERSION}\\)`,
+          ),
+        );
         return true;
       });
       const db = new Level<string, unknown>(path, { valueEncoding: "json" });
