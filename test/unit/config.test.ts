@@ -193,7 +193,7 @@ describe("node config: partial options per module", () => {
     assert.deepEqual(resolved.network.penalties, { ...defaultModuleOptions.network.penalties, threshold: 3 });
     assert.equal(resolved.network.redialIntervalMs, 2000);
     assert.deepEqual(resolved.log, { level: "warn", accessLog: true });
-    assert.equal(defaultModuleOptions.mempool.maxTxs, 50_000, "the defaults themselves are untouched");
+    assert.equal(defaultModuleOptions.mempool.maxTxs, 10_000, "the defaults themselves are untouched");
   });
 
   it("the RPC's public-internet options: TLS, public URL, CORS, rate limits and readiness, each partial", () => {
