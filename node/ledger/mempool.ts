@@ -428,20 +428,23 @@ export class Mempool {
     const stale = rulesChanged || governance || txs.some((t) => writesOf(this.spec, t).some((k) => this.byKey.has(k)));
     if (!stale) return;
     // Something pending depends on what the block changed: re-check it, and what was built on it, in
-    // order (with new rules, everything). Checking all 50,000 of a full pool (the old default) after every block cost
-    // seconds a block (a state read per holder) and collapsed throughput under overload.
+    // order (with new rules, everything). Checking all 50,000 of a full pool (the old default) after
+    // every block cost seconds a block (a state read per holder) and collapsed throughput under overload.
     if (rulesChanged || governance) return this.recheckAll(head, rulesChanged);
     // The rest keep their changes and their place in the arrival order; so do these, if they still apply.
     const touched = this.builtOn(txs);
-    const seqs = touched.map((c) => this.entries.get(c.hash)?.seq ?? this.seq++);
-    for (const c of touched) this.undo(c);
+    for (const { tx } of touched) this.undo(tx);
     const committed = new StateCache();
-    await committed.load(this.spec, this.state, touched);
+    await committed.load(
+      this.spec,
+      this.state,
+      touched.map((t) => t.tx),
+    );
     const view = new PendingView(committed, this.records, this.holders);
     const time = headTime(this.spec, this.state).time;
-    for (const [i, c] of touched.entries()) {
+    for (const { tx: c, seq } of touched) {
       try {
-        this.apply(c, view, time, seqs[i] as number);
+        this.apply(c, view, time, seq);
       } catch (err) {
         // No longer applicable (e.g. the id was taken by another department's transaction).
         if (!(err instanceof LedgerError)) throw err;
@@ -479,7 +482,7 @@ export class Mempool {
    * what re-checking the whole pool in order would, but for their place in the arrival order; and it
    * costs what the block touched, not the size of the pool.
    */
-  private builtOn(txs: readonly CheckedTx[]): CheckedTx[] {
+  private builtOn(txs: readonly CheckedTx[]): Array<{ tx: CheckedTx; seq: number }> {
     const keys = new Set<string>();
     const queue: string[] = [];
     const reach = (k: string) => {
@@ -497,10 +500,12 @@ export class Mempool {
         for (const next of entry.keys) reach(next);
       }
     }
-    return [...hit]
-      .sort((a, b) => a[1] - b[1])
-      .map(([hash]) => this.pending.get(hash))
-      .filter((c): c is CheckedTx => c !== undefined);
+    const out: Array<{ tx: CheckedTx; seq: number }> = [];
+    for (const [hash, seq] of hit) {
+      const tx = this.pending.get(hash);
+      if (tx !== undefined) out.push({ tx, seq });
+    }
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   /**
