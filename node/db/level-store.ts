@@ -10,7 +10,9 @@
  *   certs    certificate id → CertificateRecord (with its history)
  *   issued   department!height!index → certificate id (issuance feed)
  *   holderlists holder commitment!type → {ids}: the certificates issued to that holder of that type, in
- *            commit order (holder index, read by review rules: one key per list, read in one getMany)
+ *            commit order (holder index, read by review rules: one key per list, read in one getMany;
+ *            a block rewrites each list it adds to, so a holder with thousands of certificates of one
+ *            type would cost a rewrite of that size per issue — people hold a few of each)
  *   holders  (format ≤ 4) holder commitment!type!height!index → {id}: the holder index as one key per
  *            entry; moved into `holderlists` and cleared by the 4 → 5 migration
  *   dependents basis id!height!index!rule → {id, rule} (dependents index, read by automatic suspension)
