@@ -244,42 +244,41 @@ describe("automatic review", () => {
     assert.equal(pool.size, 0, "X's identity proof lost its id, and the qualification that relied on it went with it");
   });
 
-  it("a committed revocation of the identity proof a pending qualification relied on drops the qualification", async () => {
-    const store = new MemoryStore();
-    const citizen = person("Hua Wu", "110101199805050505");
-    const id = identity(citizen);
-    await commit(store, [issueTx(chain, id)], T0 + 1000);
-    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
-    await pool.admit(issueTx(chain, qualification(citizen)));
-    await pool.admit(issueTx(chain, identity(person("Unrelated", "110101190001010002"))));
-    const revoke = revokeTx(chain, id.certificateId, "public-security", "issued in error");
-    await commit(store, [revoke], T0 + 2000);
-    await pool.onBlockCommitted([check(revoke)]);
-    assert.deepEqual(
-      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateType : t.tx.body.kind)),
-      ["identity-proof"],
+  // A holder's identity proof is committed and a qualification built on it is pending, then a second
+  // transaction; a block revokes the identity proof. [name, holder, the second pending document, why]
+  const revokedBasisCases: Array<[string, TestPerson, (holder: TestPerson) => CertificateDocument, string]> = [
+    [
+      "a committed revocation of the identity proof a pending qualification relied on drops the qualification",
+      person("Hua Wu", "110101199805050505"),
+      () => identity(person("Unrelated", "110101190001010002")),
       "the qualification's basis is revoked: it would be refused in a block (REVIEW_NO_IDENTITY_PROOF)",
-    );
-  });
-
-  it("a pending transaction is re-checked without the pending ones that came after it", async () => {
-    const store = new MemoryStore();
-    const citizen = person("Lu Liu", "110101199806060606");
-    const id = identity(citizen);
-    await commit(store, [issueTx(chain, id)], T0 + 1000);
-    const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
-    await pool.admit(issueTx(chain, qualification(citizen)));
-    // A second identity proof for the same holder, pending after the qualification (identity proofs pass no review).
-    await pool.admit(issueTx(chain, identity(citizen)));
-    const revoke = revokeTx(chain, id.certificateId, "public-security", "issued in error");
-    await commit(store, [revoke], T0 + 2000);
-    await pool.onBlockCommitted([check(revoke)]);
-    assert.deepEqual(
-      pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateType : t.tx.body.kind)),
-      ["identity-proof"],
+    ],
+    [
+      "a pending transaction is re-checked without the pending ones that came after it",
+      person("Lu Liu", "110101199806060606"),
+      // A second identity proof for the same holder, pending after the qualification (identity proofs pass no review).
+      (holder) => identity(holder),
       "in a block the qualification comes first, before the second identity proof: it would be refused there",
-    );
-  });
+    ],
+  ];
+  for (const [name, citizen, second, why] of revokedBasisCases) {
+    it(name, async () => {
+      const store = new MemoryStore();
+      const id = identity(citizen);
+      await commit(store, [issueTx(chain, id)], T0 + 1000);
+      const pool = new Mempool(defaultMempoolOptions, { spec: chain.spec, state: store });
+      await pool.admit(issueTx(chain, qualification(citizen)));
+      await pool.admit(issueTx(chain, second(citizen)));
+      const revoke = revokeTx(chain, id.certificateId, "public-security", "issued in error");
+      await commit(store, [revoke], T0 + 2000);
+      await pool.onBlockCommitted([check(revoke)]);
+      assert.deepEqual(
+        pool.reap(10, 1 << 20).map((t) => (t.tx.body.kind === "issue" ? t.tx.body.payload.certificateType : t.tx.body.kind)),
+        ["identity-proof"],
+        why,
+      );
+    });
+  }
 
   it("every node produces byte-identical receipts for the same block", async () => {
     const citizen = person("Wu Shi", "110101199707077777");
