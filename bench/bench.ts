@@ -492,5 +492,8 @@ async function waitDrained(urls: string[]): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  // A TestnetError carries the failing node's log tail: without it a node that exited says nothing.
+  const detail = (err as { detail?: unknown }).detail;
+  if (typeof detail === "string") console.error(detail);
   process.exit(1);
 });
