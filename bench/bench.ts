@@ -16,7 +16,7 @@
  *        --base-port P (the testnet's, 26600) --catchup-port P (27600)
  *        --smoke: every phase in seconds (CI's check that the bench still runs; figures meaningless)
  *        --scale N: only the node holding N certificates (bench/scale.ts), with --scale-seconds S (5,
- *        load per route) and --scale-connections N (16)
+ *        load per route), --scale-connections N (16) and --scale-port P (27700)
  */
 import { fetchHonouringRetryAfter } from "../testnet/retry.js";
 import "../node/polyfill.js";
@@ -95,7 +95,11 @@ function presign(spec: ChainSpec, keys: Map<string, KeyFile>, count: number, tag
   return out;
 }
 
-async function post(url: string, txs: Transaction[]): Promise<void> {
+/**
+ * Post a batch; returns the transactions the node refused because its mempool was full (a 200 batch
+ * answer carries them as per-item MEMPOOL_FULL errors), for the caller to offer again.
+ */
+async function post(url: string, txs: Transaction[]): Promise<Transaction[]> {
   const body = JSON.stringify({ txs });
   const res = await fetchHonouringRetryAfter(`${url}/txs`, () => ({
     method: "POST",
@@ -104,7 +108,8 @@ async function post(url: string, txs: Transaction[]): Promise<void> {
     signal: AbortSignal.timeout(30_000),
   }));
   if (!res.ok) throw new LedgerError("BAD_ANSWER", `POST /txs → ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
+  const answer = (await res.json()) as { results?: Array<{ error?: { code?: string } }> };
+  return txs.filter((_, i) => answer.results?.[i]?.error?.code === "MEMPOOL_FULL");
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -232,8 +237,8 @@ const USAGE = `usage: npm run bench -- [flags]
   --cpu-prof DIR          a V8 CPU profile of every node process (read with scripts/cpu-profile-top.mjs)
   --base-port P           first port of the testnet (26600); --catchup-port P (27600)
   --smoke                 every phase in seconds (CI's check that the bench runs; figures meaningless)
-  --scale N               only the node holding N certificates, with --scale-seconds S (5) and
-                          --scale-connections N (16)
+  --scale N               only the node holding N certificates, with --scale-seconds S (5),
+                          --scale-connections N (16) and --scale-port P (27700: its four nodes' first port)
   --help                  this text`;
 
 async function main(): Promise<void> {
@@ -277,6 +282,7 @@ function parseBenchArgs() {
       scale: { type: "string" },
       "scale-seconds": { type: "string", default: "5" },
       "scale-connections": { type: "string", default: "16" },
+      "scale-port": { type: "string", default: "27700" },
       steps: { type: "string" },
       "step-seconds": { type: "string" },
       "base-port": { type: "string", default: String(defaultTestnetOptions.basePort) },
@@ -292,7 +298,7 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
   // --smoke: the same phases in seconds, unless a flag is given explicitly.
   const pick = (flag: string | undefined, normal: string, short: string): number => Number(flag ?? (smoke ? short : normal));
   if (values.scale !== undefined) {
-    await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), values.out);
+    await benchScale(Number(values.scale), Number(values["scale-seconds"]), Number(values["scale-connections"]), Number(values["scale-port"]), values.out);
     return;
   }
   const nodes = Number(values.nodes);
@@ -325,22 +331,31 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
     const watcher = new ChainWatcher(urls[0] as string);
     watcher.start((await getJson<{ head: { height: number } }>(`${urls[0]}/status`)).head.height);
     const batch = 200;
+    // Below half of a node's default pool (mempool.maxTxs 10,000): a full pool refuses, and a refused
+    // transaction is offered again (`refused`), so every pre-signed one reaches the chain or stays unsent.
+    const backlog = 5_000;
+    const refused: Transaction[] = [];
     let next = 0;
     let stopOffering = false;
     const t0 = performance.now();
     let failedPosts = 0;
     const offer = async (w: number): Promise<void> => {
       const url = urls[w % urls.length] as string;
-      while (!stopOffering && next < load.length) {
+      while (!stopOffering && (next < load.length || refused.length > 0)) {
         try {
           const mempool = (await getJson<{ mempool: { size: number } }>(`${url}/status`)).mempool.size;
-          if (mempool > 10_000) {
+          if (mempool > backlog) {
             await sleep(50); // keep the backlog bounded: we measure commits, not queueing
             continue;
           }
-          const slice = load.slice(next, next + batch);
-          next += slice.length;
-          await post(url, slice);
+          // Another worker may have taken the rest while this one waited for /status: never an empty batch.
+          let slice = refused.splice(0, batch);
+          if (slice.length === 0) {
+            slice = load.slice(next, next + batch);
+            next += slice.length;
+          }
+          if (slice.length === 0) break;
+          refused.push(...(await post(url, slice)));
         } catch (err) {
           failedPosts++;
           console.error(`submit to ${url} failed: ${(err as Error).message}`);
@@ -355,7 +370,7 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
     const measured = watcher.committedBetween(t0 + warmup, tEnd);
     const throughput = Math.round((measured / (tEnd - t0 - warmup)) * 1000);
     console.log(
-      `throughput: ${throughput} tx/s committed over ${((tEnd - t0 - warmup) / 1000).toFixed(1)} s (${measured} txs; ${load.length - next} pre-signed left unsent)`,
+      `throughput: ${throughput} tx/s committed over ${((tEnd - t0 - warmup) / 1000).toFixed(1)} s (${measured} txs; ${load.length - next + refused.length} pre-signed left unsent)`,
     );
     // Let the backlog drain before measuring latency.
     await waitDrained(urls);
@@ -459,11 +474,11 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
 }
 
 /** `--scale N`: the node holding N certificates, its figures next to issue 13's targets. */
-async function benchScale(certificates: number, seconds: number, connections: number, outFile: string | undefined): Promise<void> {
+async function benchScale(certificates: number, seconds: number, connections: number, basePort: number, outFile: string | undefined): Promise<void> {
   if (!Number.isSafeInteger(certificates) || certificates < 1000) throw new LedgerError("BAD_ARGUMENT", "--scale needs at least 1000 certificates");
   const result = await measureScale({
     certificates,
-    basePort: 27700,
+    basePort,
     cli: fileURLToPath(new URL("../../bin/certchain.js", import.meta.url)),
     connections,
     seconds,

@@ -41,6 +41,12 @@ export interface ScaleResult {
   certificates: number;
   blocks: number;
   buildSeconds: number;
+  /**
+   * What each block of the N build cost, averaged per tenth of the build (ms per 100-transaction block,
+   * unsynced writes): executing it (state reads, the state tree) and committing it. Shows how a block's
+   * cost grows with the store under it — what a long soak's second half runs into.
+   */
+  growth: Array<{ certificates: number; executeMs: number; applyMs: number }>;
   startSeconds: number;
   afterLoad: { heapUsedMb: number; rssAnonMb: number };
   routes: Record<string, LoadResult>;
@@ -107,7 +113,10 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
   try {
     const { net, spec, validatorKeys: keys, issuer } = await initChainNetwork(dir, "bench-scale", opts.basePort);
     const [large, small, tenthNode, restored] = net.nodes as [(typeof net.nodes)[0], (typeof net.nodes)[0], (typeof net.nodes)[0], (typeof net.nodes)[0]];
-    const build = async (home: string, n: number, label: string): Promise<void> => {
+    const growth: ScaleResult["growth"] = [];
+    const build = async (home: string, n: number, label: string, timed = false): Promise<void> => {
+      const per = Math.max(1, Math.round(n / 10));
+      let sums = { execute: 0, apply: 0, blocks: 0 };
       await writeLongChain({
         spec,
         validatorKeys: keys,
@@ -116,12 +125,23 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
         blocks: n,
         txsPerBlock: TXS_PER_BLOCK,
         onProgress: (h) => process.stdout.write(`\r${label}: ${h}/${n} blocks`),
+        ...(timed
+          ? {
+              onBlockTimed: (h: number, executeMs: number, applyMs: number) => {
+                sums = { execute: sums.execute + executeMs, apply: sums.apply + applyMs, blocks: sums.blocks + 1 };
+                if (h % per !== 0 && h !== n) return;
+                const avg = (ms: number): number => Math.round((ms / sums.blocks) * 100) / 100;
+                growth.push({ certificates: h * TXS_PER_BLOCK, executeMs: avg(sums.execute), applyMs: avg(sums.apply) });
+                sums = { execute: 0, apply: 0, blocks: 0 };
+              },
+            }
+          : {}),
       });
       if (n >= 1000) process.stdout.write("\n");
     };
     console.log(`scale: writing ${blocks} blocks × ${TXS_PER_BLOCK} (${blocks * TXS_PER_BLOCK} certificates), ${tenth} blocks and 10 blocks beside it…`);
     const b0 = performance.now();
-    await build(large.home, blocks, "chain N");
+    await build(large.home, blocks, "chain N", true);
     const buildSeconds = (performance.now() - b0) / 1000;
     await build(tenthNode.home, tenth, "chain N/10");
     await build(small.home, 10, "chain 1k");
@@ -188,6 +208,7 @@ export async function measureScale(opts: ScaleOptions): Promise<ScaleResult> {
       certificates: blocks * TXS_PER_BLOCK,
       blocks,
       buildSeconds: Math.round(buildSeconds),
+      growth,
       startSeconds: Math.round(startSeconds * 100) / 100,
       afterLoad,
       routes,
@@ -237,6 +258,16 @@ export function scaleRows(r: ScaleResult): Array<[string, string, string, boolea
   rows.push(["audit peak RSS at N", `${r.audit.large.peakRssMb} MB (${r.audit.large.seconds} s)`, "≤ 1 GB", r.audit.large.peakRssMb <= 1024]);
   rows.push(["backup peak RSS", `${r.backup.peakRssMb} MB (${r.backup.seconds} s, ${r.backup.fileMb} MB file)`, "≤ 300 MB", r.backup.peakRssMb <= 300]);
   rows.push(["restore peak RSS", `${r.restore.peakRssMb} MB (${r.restore.seconds} s)`, "≤ 300 MB", r.restore.peakRssMb <= 300]);
+  const [first, last] = [r.growth[0], r.growth.at(-1)];
+  if (first !== undefined && last !== undefined) {
+    const total = (g: typeof first): number => Math.round((g.executeMs + g.applyMs) * 100) / 100;
+    rows.push([
+      `a 100-tx block's execute + commit, build's first tenth → last (${first.certificates} → ${last.certificates} certificates)`,
+      `${first.executeMs} + ${first.applyMs} → ${last.executeMs} + ${last.applyMs} ms (×${(total(last) / total(first)).toFixed(1)})`,
+      "none: how a block's cost grows with the store",
+      null,
+    ]);
+  }
   const errors = Object.values(r.routes).reduce((n, l) => n + l.errors, 0) + Object.values(r.small).reduce((n, l) => n + l.errors, 0);
   rows.push(["answers other than 200 during the load", `${errors}`, "0", errors === 0]);
   return rows;

@@ -30,6 +30,8 @@ export interface LongChainOptions {
   txsPerBlock: number;
   /** Called every 1,000 blocks. */
   onProgress?(height: number): void;
+  /** Called after each block with what executing it and committing it to the store took (ms). */
+  onBlockTimed?(height: number, executeMs: number, applyMs: number): void;
 }
 
 export interface LongChain {
@@ -86,7 +88,9 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         };
         return signedChecked(body, opts.issuer.privateKey);
       });
+      const t0 = performance.now();
       const effects = await executeBlock(spec, store, height, time, txs);
+      const executeMs = performance.now() - t0;
       const block = buildBlock(spec, tip, spec.validatorSetAt(height).proposerIndex(height, 0), time, txs, effects);
       const hash = blockHash(block.header);
       const seals = opts.validatorKeys.slice(0, quorum).map((k, validator) => ({
@@ -94,7 +98,9 @@ export async function writeLongChain(opts: LongChainOptions): Promise<LongChain>
         signature: signBytes(k.privateKey, commitSealBytes(spec.chainId, height, 0, hash)),
       }));
       const commit: CommitCertificate = { height, round: 0, blockHash: hash, seals };
+      const t1 = performance.now();
       await applyBlock(spec, store, block, commit, hash, txs, effects);
+      opts.onBlockTimed?.(height, executeMs, performance.now() - t1);
       tip = { height, hash, time };
       txCount += txs.length;
       if (height % 1000 === 0) opts.onProgress?.(height);

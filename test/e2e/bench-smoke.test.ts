@@ -73,3 +73,44 @@ describe("e2e: npm run bench -- --smoke", function () {
     assert.equal((svg.match(/<path /g) ?? []).length, 4, "diagonal, committed, p50, p99");
   });
 });
+
+describe("e2e: npm run bench -- --scale (a 1,000-certificate smoke)", function () {
+  this.timeout(300_000); // only a hang trips this: every phase is bounded by the chain's size and --scale-seconds
+  let dir: string;
+  let exit: number | null;
+  let output = "";
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "certchain-bench-scale-smoke-"));
+    const base = await freeBasePort(4);
+    const child = spawn(
+      process.execPath,
+      [BENCH, "--scale", "1000", "--scale-seconds", "1", "--scale-connections", "2", "--scale-port", String(base), "--out", join(dir, "scale.json")],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    exit = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  });
+
+  after(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exits 0, prints every row, and writes the figures — a block's cost per tenth of the build among them", async () => {
+    assert.equal(exit, 0, output);
+    for (const row of ["start on 1000 certificates", "GET /certificates/:id/proof", "audit rate at N vs N/10", "backup peak RSS", "execute + commit"])
+      assert.ok(output.includes(row), `the table has no "${row}" row:\n${output}`);
+    const r = JSON.parse(await readFile(join(dir, "scale.json"), "utf8"));
+    assert.equal(r.certificates, 1000);
+    assert.deepEqual(
+      r.growth.map((g: { certificates: number }) => g.certificates),
+      [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
+    );
+    for (const g of r.growth) assert.ok(g.executeMs > 0 && g.applyMs > 0, JSON.stringify(g));
+  });
+});
