@@ -18,9 +18,10 @@ function canListen(port: number, host: string): Promise<boolean> {
 function ephemeralLow(): number {
   try {
     const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    // A range starting below 11,000 leaves no room for our layout below it: fall back (best effort).
     if (Number.isInteger(low) && low > 11_000) return low;
   } catch {
-    // not Linux: use the IANA dynamic range's start, below which no common OS hands out ports
+    // not Linux: macOS and Windows hand out 49152 and up (IANA's dynamic range), so Linux's default is safe there too
   }
   return 32_768;
 }
