@@ -16,28 +16,30 @@ import { freeBasePort } from "../helpers/ports.js";
 
 const BENCH = fileURLToPath(new URL("../../bench/bench.js", import.meta.url));
 
+/** Run the bench as its own process with `args`: its exit code and everything it printed (stdout and stderr). */
+function runBench(args: string[]): Promise<{ exit: number | null; output: string }> {
+  const child = spawn(process.execPath, [BENCH, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ exit: code, output })));
+}
+
 describe("e2e: npm run bench -- --smoke", function () {
   this.timeout(300_000); // only a hang trips this: the run's phases are bounded by their own sizes
   let dir: string;
   let exit: number | null;
-  let output = "";
+  let output: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "certchain-bench-smoke-"));
     // One free range for both networks: the testnet on base … base+3, the catch-up pair on base+10 ….
     const base = await freeBasePort(14);
-    const child = spawn(
-      process.execPath,
-      [BENCH, "--smoke", "--base-port", String(base), "--catchup-port", String(base + 10), "--out", join(dir, "bench.json")],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child.stdout.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    exit = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    ({ exit, output } = await runBench(["--smoke", "--base-port", String(base), "--catchup-port", String(base + 10), "--out", join(dir, "bench.json")]));
   });
 
   after(async () => {
@@ -78,23 +80,23 @@ describe("e2e: npm run bench -- --scale (a 1,000-certificate smoke)", function (
   this.timeout(300_000); // only a hang trips this: every phase is bounded by the chain's size and --scale-seconds
   let dir: string;
   let exit: number | null;
-  let output = "";
+  let output: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "certchain-bench-scale-smoke-"));
     const base = await freeBasePort(4);
-    const child = spawn(
-      process.execPath,
-      [BENCH, "--scale", "1000", "--scale-seconds", "1", "--scale-connections", "2", "--scale-port", String(base), "--out", join(dir, "scale.json")],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child.stdout.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    exit = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    ({ exit, output } = await runBench([
+      "--scale",
+      "1000",
+      "--scale-seconds",
+      "1",
+      "--scale-connections",
+      "2",
+      "--scale-port",
+      String(base),
+      "--out",
+      join(dir, "scale.json"),
+    ]));
   });
 
   after(async () => {
