@@ -264,7 +264,12 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
         accessLog: tunables.log.accessLog,
       },
     );
-    await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
+    try {
+      await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
+    } catch (err) {
+      // Named like the p2p listener's failure (network.ts), so an operator knows which port is taken.
+      throw new LedgerError("CONFIG", `cannot start the RPC server listening on ${tunables.rpc.host}:${tunables.rpc.port}: ${(err as Error).message}`);
+    }
     closers.push(() => rpc.close());
     reloaders.push(tlsReloader(rpcTls, (material) => (rpc.server as unknown as TlsServer).setSecureContext(material)));
     if (options.enableAdmin === true) log.warn("admin routes enabled: POST /admin/network can isolate this node (fault injection only)");

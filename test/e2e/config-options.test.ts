@@ -8,6 +8,7 @@ import { identityProofTx } from "../helpers/identity-proof.js";
 import "../../node/polyfill.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -128,6 +129,28 @@ describe("e2e: a node's settings from config.toml, the environment and --set", f
       await assert.rejects(stat(join(home, "data")), `${what}: no data directory`);
     });
   }
+
+  it("certchain start names the listener whose port is taken, p2p or RPC, in its error line", async () => {
+    await writeFile(join(home, CONFIG_FILE), goodText);
+    const p2pPort = Number(/\/tcp\/(\d+)/.exec((await loadConfig(home)).p2p.listen[0] ?? "")?.[1]);
+    const rpcPort = Number(new URL(net.nodes[0]?.rpcUrl as string).port);
+    for (const [port, named] of [
+      [p2pPort, `cannot start libp2p listening on /ip4/127.0.0.1/tcp/${p2pPort}`],
+      [rpcPort, `cannot start the RPC server listening on 127.0.0.1:${rpcPort}`],
+    ] as const) {
+      const squatter = createServer();
+      await new Promise<void>((resolve) => squatter.listen(port, "127.0.0.1", resolve));
+      try {
+        const r = certchain(["start", "--home", home, "--plaintext-keys"]);
+        assert.equal(r.code, EXIT.FAILURE, r.stderr);
+        // The node's own log lines (stderr) come first; the error is the last line, with its code.
+        const last = r.stderr.trimEnd().split("\n").at(-1) ?? "";
+        assert.ok(last.startsWith("certchain: CONFIG: ") && last.includes(named) && last.includes("EADDRINUSE"), `"${last}" names ${named}`);
+      } finally {
+        await new Promise((resolve) => squatter.close(resolve));
+      }
+    }
+  });
 
   it("certchain config show names each option's source: default, config.toml, env, flag", async () => {
     const cfg = await loadConfig(home);
