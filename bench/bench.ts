@@ -36,6 +36,7 @@ import { type KeyFile, loadKeyFile } from "../node/keys/key-file.js";
 import { LedgerError } from "../node/errors.js";
 import { defaultTestnetOptions } from "../testnet/options.js";
 import { startTestnet } from "../testnet/testnet.js";
+import { cpuPerTx, readCpu } from "./cpu-time.js";
 import { type CatchUpResult, measureCatchUp } from "./catch-up.js";
 import { measureMachine } from "./machine.js";
 import { type LoadStep, renderLoadChart } from "./load-chart.js";
@@ -363,11 +364,16 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
       }
     };
     const offering = Promise.all(urls.map((_, w) => offer(w)));
-    await sleep(warmup + duration);
+    const pids = (): (number | null)[] => net.info.nodes.map((n) => n.pid);
+    await sleep(warmup);
+    const cpuFrom = await readCpu(pids());
+    await sleep(duration);
     stopOffering = true;
     await offering;
     const tEnd = performance.now();
+    const cpuTo = await readCpu(pids());
     const measured = watcher.committedBetween(t0 + warmup, tEnd);
+    const cpu = cpuPerTx(cpuFrom, cpuTo, measured, nodes);
     const throughput = Math.round((measured / (tEnd - t0 - warmup)) * 1000);
     console.log(
       `throughput: ${throughput} tx/s committed over ${((tEnd - t0 - warmup) / 1000).toFixed(1)} s (${measured} txs; ${load.length - next + refused.length} pre-signed left unsent)`,
@@ -414,6 +420,7 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
       cores: machine.cores,
       node: process.version,
       throughput: { committedTxPerSecond: throughput, windowSeconds: Math.round((tEnd - t0 - warmup) / 100) / 10, committedTxs: measured },
+      cpu: { ...cpu, perValidatorToPipeline: Math.round((cpu.perValidatorMicrosPerTx / machine.pipelineMicrosPerTx) * 100) / 100 },
       latency: { offeredTxPerSecond: rate, samples: latencySamples, p50Ms: p50, p99Ms: p99, notCommitted: lost },
       steps,
       smoke,
@@ -441,6 +448,14 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
     );
     console.log(`| cluster ceiling: ${machine.cores} cores × pipeline ÷ ${nodes} validators | ${machine.clusterCeiling} tx/s |`);
     console.log(`| throughput ÷ cluster ceiling | ${result.ratios.throughputToClusterCeiling} |`);
+    const machineCpu =
+      cpu.machineMicrosPerTx === null ? "" : `; the whole machine ${cpu.machineMicrosPerTx} µs (${Math.round((cpu.machineBusyShare ?? 0) * 100)} % busy)`;
+    console.log(
+      `| CPU per committed tx in the throughput window: ${nodes} node processes, the bench client${cpu.incomplete ? " (a node process unreadable)" : ""} | ${cpu.nodesMicrosPerTx} µs, ${cpu.clientMicrosPerTx} µs${machineCpu} |`,
+    );
+    console.log(
+      `| a validator's CPU per committed tx ÷ the single-validator pipeline | ${cpu.perValidatorMicrosPerTx} ÷ ${machine.pipelineMicrosPerTx} µs = ${result.cpu.perValidatorToPipeline} |`,
+    );
     for (const st of steps)
       console.log(
         `| stepped load ${st.fraction}× (${stepSeconds} s): offered → committed, p50 / p99 | ${st.offeredPerS} → ${st.committedPerS} tx/s, ${st.p50Ms} / ${st.p99Ms} ms (${st.notCommitted} not committed) |`,

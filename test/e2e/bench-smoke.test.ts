@@ -48,7 +48,15 @@ describe("e2e: npm run bench -- --smoke", function () {
 
   it("exits 0 and prints its table", () => {
     assert.equal(exit, 0, output);
-    for (const row of ["committed throughput", "commit latency at", "cluster ceiling", "stepped load 0.5×", "stepped load 1.5×", "catch-up ÷ its limit"])
+    for (const row of [
+      "committed throughput",
+      "commit latency at",
+      "cluster ceiling",
+      "stepped load 0.5×",
+      "stepped load 1.5×",
+      "catch-up ÷ its limit",
+      "CPU per committed tx",
+    ])
       assert.ok(output.includes(row), `the table has no "${row}" row:\n${output}`);
   });
 
@@ -58,6 +66,9 @@ describe("e2e: npm run bench -- --smoke", function () {
     for (const k of ["verifyPerSecond", "pipelineMicrosPerTx", "clusterCeiling", "cores"]) assert.ok(r.machine[k] > 0, `machine.${k}`);
     assert.equal(typeof r.throughput.committedTxPerSecond, "number");
     assert.equal(typeof r.ratios.throughputToClusterCeiling, "number");
+    // The window's CPU, read from /proc: the nodes did work for what they committed.
+    if (r.throughput.committedTxs > 0) assert.ok(r.cpu.nodesMicrosPerTx > 0 && r.cpu.perValidatorToPipeline > 0, JSON.stringify(r.cpu));
+    assert.equal(r.cpu.incomplete, false);
     assert.equal(typeof r.latency.p50Ms === "number" || r.latency.p50Ms === null, true);
     assert.deepEqual(
       r.steps.map((s: { fraction: number }) => s.fraction),
