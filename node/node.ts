@@ -267,6 +267,7 @@ export async function startNode(options: StartOptions): Promise<CertchainNode> {
     try {
       await rpc.listen({ host: tunables.rpc.host, port: tunables.rpc.port });
     } catch (err) {
+      await rpc.close().catch(() => undefined); // its plugins' timers (under-pressure) would outlive the failed start
       // Named like the p2p listener's failure (network.ts), so an operator knows which port is taken.
       throw new LedgerError("CONFIG", `cannot start the RPC server listening on ${tunables.rpc.host}:${tunables.rpc.port}: ${(err as Error).message}`);
     }
