@@ -374,6 +374,8 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
     const cpuTo = await readCpu(pids());
     const measured = watcher.committedBetween(t0 + warmup, tEnd);
     const cpu = cpuPerTx(cpuFrom, cpuTo, measured, nodes);
+    const sample = load.slice(0, 100);
+    const txJsonBytes = Math.round(sample.reduce((sum, tx) => sum + Buffer.byteLength(JSON.stringify(tx)), 0) / sample.length);
     const throughput = Math.round((measured / (tEnd - t0 - warmup)) * 1000);
     console.log(
       `throughput: ${throughput} tx/s committed over ${((tEnd - t0 - warmup) / 1000).toFixed(1)} s (${measured} txs; ${load.length - next + refused.length} pre-signed left unsent)`,
@@ -420,7 +422,12 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
       cores: machine.cores,
       node: process.version,
       throughput: { committedTxPerSecond: throughput, windowSeconds: Math.round((tEnd - t0 - warmup) / 100) / 10, committedTxs: measured },
-      cpu: { ...cpu, perValidatorToPipeline: Math.round((cpu.perValidatorMicrosPerTx / machine.pipelineMicrosPerTx) * 100) / 100 },
+      cpu: {
+        ...cpu,
+        perValidatorToPipeline: Math.round((cpu.perValidatorMicrosPerTx / machine.pipelineMicrosPerTx) * 100) / 100,
+        txJsonBytes,
+        loopbackCopiesPerTx: cpu.loopbackBytesPerTx === null ? null : Math.round((cpu.loopbackBytesPerTx / txJsonBytes) * 10) / 10,
+      },
       latency: { offeredTxPerSecond: rate, samples: latencySamples, p50Ms: p50, p99Ms: p99, notCommitted: lost },
       steps,
       smoke,
@@ -456,6 +463,10 @@ async function benchMain(values: ReturnType<typeof parseBenchArgs>["values"]): P
     console.log(
       `| a validator's CPU per committed tx ÷ the single-validator pipeline | ${cpu.perValidatorMicrosPerTx} ÷ ${machine.pipelineMicrosPerTx} µs = ${result.cpu.perValidatorToPipeline} |`,
     );
+    if (cpu.loopbackBytesPerTx !== null)
+      console.log(
+        `| loopback bytes per committed tx in the window ÷ a transaction's JSON (${txJsonBytes} bytes); ${2 * nodes} would be one post, ${nodes - 1} gossip copies, ${nodes - 1} in proposals, one to the block watcher | ${cpu.loopbackBytesPerTx} bytes = ${result.cpu.loopbackCopiesPerTx} |`,
+      );
     for (const st of steps)
       console.log(
         `| stepped load ${st.fraction}× (${stepSeconds} s): offered → committed, p50 / p99 | ${st.offeredPerS} → ${st.committedPerS} tx/s, ${st.p50Ms} / ${st.p99Ms} ms (${st.notCommitted} not committed) |`,

@@ -1,7 +1,8 @@
 /**
  * CPU time from /proc (Linux): what a window of load cost the node processes, the bench client and
  * the whole machine. At saturation throughput is cores ÷ CPU per transaction, so CPU per committed
- * transaction tells where a cluster's capacity goes with far less noise than a rate does.
+ * transaction tells where a cluster's capacity goes with far less noise than a rate does. Beside it, the
+ * bytes the loopback interface carried (/proc/net/dev): on a one-host testnet, all of its traffic.
  */
 import { readFile } from "node:fs/promises";
 
@@ -29,6 +30,18 @@ export function procStatCpuMs(text: string): { busyMs: number; totalMs: number }
   return { busyMs: busy * MS_PER_TICK, totalMs: (busy + sum(3, 4)) * MS_PER_TICK };
 }
 
+/** Bytes the loopback interface ("lo") has received, from the text of /proc/net/dev; null if it has no such line. */
+export function loopbackBytes(text: string): number | null {
+  const line = text.split("\n").find((l) => l.trimStart().startsWith("lo:"));
+  const bytes = Number(
+    line
+      ?.slice(line.indexOf(":") + 1)
+      .trim()
+      .split(/\s+/)[0],
+  );
+  return line !== undefined && Number.isInteger(bytes) ? bytes : null;
+}
+
 /** A process's CPU time in ms; null once it is gone. */
 async function processCpuMs(pid: number): Promise<number | null> {
   return readFile(`/proc/${pid}/stat`, "utf8").then(pidStatCpuMs, () => null);
@@ -46,6 +59,8 @@ export interface CpuReading {
   nodesMissing: number;
   clientMs: number;
   machine: { busyMs: number; totalMs: number } | null;
+  /** Bytes through the loopback interface so far; null without /proc/net/dev. */
+  loopbackBytes: number | null;
 }
 
 /** The CPU time so far of the processes `pids` (null: not running), of this process and of the machine. */
@@ -57,6 +72,7 @@ export async function readCpu(pids: readonly (number | null)[]): Promise<CpuRead
     nodesMissing: times.filter((t) => t === null).length,
     clientMs: (client.user + client.system) / 1000,
     machine: await machineCpuMs(),
+    loopbackBytes: await readFile("/proc/net/dev", "utf8").then(loopbackBytes, () => null),
   };
 }
 
@@ -68,15 +84,19 @@ export interface CpuPerTx {
   /** Everything the machine did (the kernel's loopback work included) per committed transaction; null without /proc/stat. */
   machineMicrosPerTx: number | null;
   machineBusyShare: number | null;
+  /** Bytes through the loopback interface per committed transaction (gossip, consensus, sync, RPC alike); null without /proc/net/dev. */
+  loopbackBytesPerTx: number | null;
   /** True when a node process could not be read at one end of the window (its time is left out). */
   incomplete: boolean;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
+/** What the window between two readings cost per committed transaction, for `validators` node processes. */
 export function cpuPerTx(from: CpuReading, to: CpuReading, committed: number, validators: number): CpuPerTx {
   const per = (ms: number): number => (committed > 0 ? round1((ms * 1000) / committed) : 0);
   const nodes = per(to.nodesMs - from.nodesMs);
+  const loopback = from.loopbackBytes !== null && to.loopbackBytes !== null ? to.loopbackBytes - from.loopbackBytes : null;
   const machine =
     from.machine !== null && to.machine !== null ? { busy: to.machine.busyMs - from.machine.busyMs, total: to.machine.totalMs - from.machine.totalMs } : null;
   return {
@@ -85,6 +105,7 @@ export function cpuPerTx(from: CpuReading, to: CpuReading, committed: number, va
     clientMicrosPerTx: per(to.clientMs - from.clientMs),
     machineMicrosPerTx: machine === null ? null : per(machine.busy),
     machineBusyShare: machine === null || machine.total <= 0 ? null : Math.round((machine.busy / machine.total) * 100) / 100,
+    loopbackBytesPerTx: loopback === null ? null : Math.round(committed > 0 ? loopback / committed : 0),
     incomplete: from.nodesMissing + to.nodesMissing > 0,
   };
 }

@@ -67,7 +67,8 @@ describe("e2e: npm run bench -- --smoke", function () {
     assert.equal(typeof r.throughput.committedTxPerSecond, "number");
     assert.equal(typeof r.ratios.throughputToClusterCeiling, "number");
     // The window's CPU, read from /proc: the nodes did work for what they committed.
-    if (r.throughput.committedTxs > 0) assert.ok(r.cpu.nodesMicrosPerTx > 0 && r.cpu.perValidatorToPipeline > 0, JSON.stringify(r.cpu));
+    if (r.throughput.committedTxs > 0)
+      assert.ok(r.cpu.nodesMicrosPerTx > 0 && r.cpu.perValidatorToPipeline > 0 && r.cpu.loopbackBytesPerTx > 0, JSON.stringify(r.cpu));
     assert.equal(r.cpu.incomplete, false);
     assert.equal(typeof r.latency.p50Ms === "number" || r.latency.p50Ms === null, true);
     assert.deepEqual(
