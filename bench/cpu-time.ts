@@ -42,14 +42,9 @@ export function loopbackBytes(text: string): number | null {
   return line !== undefined && Number.isInteger(bytes) ? bytes : null;
 }
 
-/** A process's CPU time in ms; null once it is gone. */
-async function processCpuMs(pid: number): Promise<number | null> {
-  return readFile(`/proc/${pid}/stat`, "utf8").then(pidStatCpuMs, () => null);
-}
-
-/** The machine's CPU time in ms; null without /proc. */
-async function machineCpuMs(): Promise<{ busyMs: number; totalMs: number } | null> {
-  return readFile("/proc/stat", "utf8").then(procStatCpuMs, () => null);
+/** A /proc file parsed by `parse`; null when it cannot be read (a process gone, no procfs). */
+function readProc<T>(path: string, parse: (text: string) => T | null): Promise<T | null> {
+  return readFile(path, "utf8").then(parse, () => null);
 }
 
 /** A reading at one moment: the node processes' CPU, this process's, the machine's. */
@@ -63,16 +58,21 @@ export interface CpuReading {
   loopbackBytes: number | null;
 }
 
-/** The CPU time so far of the processes `pids` (null: not running), of this process and of the machine. */
+/** The CPU time so far of the processes `pids` (null: not running), of this process and of the machine, and the loopback bytes. */
 export async function readCpu(pids: readonly (number | null)[]): Promise<CpuReading> {
-  const times = await Promise.all(pids.map((pid) => (pid === null ? Promise.resolve(null) : processCpuMs(pid))));
+  // All at one moment: the processes, the machine and the interface are read together.
+  const [times, machine, loopback] = await Promise.all([
+    Promise.all(pids.map((pid) => (pid === null ? null : readProc(`/proc/${pid}/stat`, pidStatCpuMs)))),
+    readProc("/proc/stat", procStatCpuMs),
+    readProc("/proc/net/dev", loopbackBytes),
+  ]);
   const client = process.cpuUsage();
   return {
     nodesMs: times.reduce<number>((sum, t) => sum + (t ?? 0), 0),
     nodesMissing: times.filter((t) => t === null).length,
     clientMs: (client.user + client.system) / 1000,
-    machine: await machineCpuMs(),
-    loopbackBytes: await readFile("/proc/net/dev", "utf8").then(loopbackBytes, () => null),
+    machine,
+    loopbackBytes: loopback,
   };
 }
 
